@@ -1,0 +1,107 @@
+//! Trace and span ids, and the two ways inputs write them (hex and base64).
+
+use std::fmt;
+
+use base64::Engine as _;
+
+/// A 16-byte trace id. Displayed as 32 lower-case hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct TraceId(pub [u8; 16]);
+
+/// An 8-byte span id. Displayed as 16 lower-case hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct SpanId(pub [u8; 8]);
+
+impl fmt::Display for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_hex(f, &self.0)
+    }
+}
+
+impl fmt::Display for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_hex(f, &self.0)
+    }
+}
+
+fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    for b in bytes {
+        write!(f, "{b:02x}")?;
+    }
+    Ok(())
+}
+
+/// Decodes an id written as hex (any case, shorter ids left-padded with
+/// zeros, as Zipkin's 64-bit trace ids are) or as standard base64 (protobuf's
+/// JSON mapping, Tempo). Returns `None` when the text is neither.
+pub fn decode_id<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let text = text.trim();
+    if text.len() <= 2 * N && !text.is_empty() && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        // Base64 of N bytes is never exactly 2N hex-looking characters long
+        // for N = 8 or 16, but a short all-hex string could be either:
+        // lengths of base64 for N bytes are fixed, so test that first.
+        if text.len() != base64_len(N) {
+            return decode_hex(text);
+        }
+    }
+    if text.len() == base64_len(N) {
+        let mut out = [0u8; N];
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .ok()?;
+        if decoded.len() == N {
+            out.copy_from_slice(&decoded);
+            return Some(out);
+        }
+        return None;
+    }
+    None
+}
+
+fn base64_len(n: usize) -> usize {
+    n.div_ceil(3) * 4
+}
+
+fn decode_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let mut out = [0u8; N];
+    let digits = text.as_bytes();
+    // Right-align: missing leading digits are zeros.
+    let pad = 2 * N - digits.len();
+    for (i, &d) in digits.iter().enumerate() {
+        let nibble = (d as char).to_digit(16)? as u8;
+        let pos = pad + i;
+        out[pos / 2] |= if pos % 2 == 0 { nibble << 4 } else { nibble };
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_ids_of_any_case_decode() {
+        let id: [u8; 8] = decode_id("8DB8df93edd56cd5").unwrap();
+        assert_eq!(SpanId(id).to_string(), "8db8df93edd56cd5");
+    }
+
+    #[test]
+    fn base64_ids_decode() {
+        // 0x1e250c70dff6fe52c690a9c144e7cf0f in base64
+        let id: [u8; 16] = decode_id("HiUMcN/2/lLGkKnBROfPDw==").unwrap();
+        assert_eq!(TraceId(id).to_string(), "1e250c70dff6fe52c690a9c144e7cf0f");
+    }
+
+    #[test]
+    fn short_hex_trace_ids_are_left_padded() {
+        let id: [u8; 16] = decode_id("5af7183fb1d4cf5f").unwrap();
+        assert_eq!(TraceId(id).to_string(), "00000000000000005af7183fb1d4cf5f");
+    }
+
+    #[test]
+    fn garbage_is_rejected() {
+        assert_eq!(decode_id::<8>("not an id"), None);
+        assert_eq!(decode_id::<8>(""), None);
+        assert_eq!(decode_id::<8>("0123456789abcdef0"), None);
+    }
+}

@@ -1,0 +1,60 @@
+//! Interned strings: span names, services and attribute keys repeat across
+//! millions of spans, so each distinct string is stored once.
+
+use std::collections::HashMap;
+
+/// A handle to an interned string; resolve it with [`Interner::get`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
+pub struct Sym(pub u32);
+
+/// Stores each distinct string once. `Sym(0)` is always the empty string.
+#[derive(Debug, Clone)]
+pub struct Interner {
+    strings: Vec<Box<str>>,
+    index: HashMap<Box<str>, Sym>,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        let mut interner = Self {
+            strings: Vec::new(),
+            index: HashMap::new(),
+        };
+        interner.intern("");
+        interner
+    }
+}
+
+impl Interner {
+    /// Returns the handle of `text`, storing it if it is new.
+    pub fn intern(&mut self, text: &str) -> Sym {
+        if let Some(&sym) = self.index.get(text) {
+            return sym;
+        }
+        let sym = Sym(self.strings.len() as u32);
+        self.strings.push(text.into());
+        self.index.insert(text.into(), sym);
+        sym
+    }
+
+    /// The text behind a handle made by this interner.
+    pub fn get(&self, sym: Sym) -> &str {
+        &self.strings[sym.0 as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_strings_share_one_handle() {
+        let mut interner = Interner::default();
+        let a = interner.intern("compress");
+        let b = interner.intern("upload");
+        assert_eq!(interner.intern("compress"), a);
+        assert_ne!(a, b);
+        assert_eq!(interner.get(b), "upload");
+        assert_eq!(interner.get(Sym(0)), "");
+    }
+}

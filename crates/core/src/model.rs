@@ -1,0 +1,177 @@
+//! The trace model, built for millions of spans: spans in flat vectors
+//! indexed by `u32`, strings interned, children as index ranges, times in
+//! `u64` nanoseconds.
+
+use std::fmt;
+
+use crate::ids::{SpanId, TraceId};
+use crate::intern::{Interner, Sym};
+
+/// What role a span plays, as OpenTelemetry's `SpanKind` defines it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum SpanKind {
+    /// Not given by the input.
+    #[default]
+    Unspecified,
+    /// Internal work of one service.
+    Internal,
+    /// The server side of a synchronous call.
+    Server,
+    /// The client side of a synchronous call.
+    Client,
+    /// The sender of an asynchronous message.
+    Producer,
+    /// The receiver of an asynchronous message.
+    Consumer,
+}
+
+/// A span's status code.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum StatusCode {
+    /// Not set by the instrumentation.
+    #[default]
+    Unset,
+    /// Explicitly successful.
+    Ok,
+    /// Failed.
+    Error,
+}
+
+/// One span of a [`Trace`].
+#[derive(Clone, Debug)]
+pub struct Span {
+    /// The span's id.
+    pub span_id: SpanId,
+    /// The parent's id as the input wrote it; `None` for a true root.
+    pub parent_span_id: Option<SpanId>,
+    /// Index of the parent in [`Trace::spans`], when it is in the trace.
+    pub parent: Option<u32>,
+    /// The operation name.
+    pub name: Sym,
+    /// The `service.name` of the span's resource.
+    pub service: Sym,
+    /// The span's kind.
+    pub kind: SpanKind,
+    /// The span's status code.
+    pub status: StatusCode,
+    /// Start, Unix nanoseconds.
+    pub start_ns: u64,
+    /// End, Unix nanoseconds; never before `start_ns` (ingest clamps it).
+    pub end_ns: u64,
+    /// Nesting depth below its root (roots are 0).
+    pub depth: u32,
+}
+
+impl Span {
+    /// End minus start, in nanoseconds.
+    pub fn duration_ns(&self) -> u64 {
+        self.end_ns - self.start_ns
+    }
+}
+
+/// All spans of one trace id, sorted by start time.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// The trace's id.
+    pub trace_id: TraceId,
+    /// The spans, sorted by start time (longer first on ties), so a parent
+    /// always precedes the children that start with it.
+    pub spans: Vec<Span>,
+    /// Spans with no parent in the trace, in start order: the true roots
+    /// and the orphans whose parent was never exported.
+    pub roots: Vec<u32>,
+    children: Vec<u32>,
+    child_ranges: Vec<(u32, u32)>,
+}
+
+impl Trace {
+    pub(crate) fn new(
+        trace_id: TraceId,
+        spans: Vec<Span>,
+        roots: Vec<u32>,
+        children: Vec<u32>,
+        child_ranges: Vec<(u32, u32)>,
+    ) -> Self {
+        Self {
+            trace_id,
+            spans,
+            roots,
+            children,
+            child_ranges,
+        }
+    }
+
+    /// Indices of the children of span `index`, in start order.
+    pub fn children(&self, index: u32) -> &[u32] {
+        let (start, len) = self.child_ranges[index as usize];
+        &self.children[start as usize..(start + len) as usize]
+    }
+
+    /// Earliest span start, Unix nanoseconds.
+    pub fn start_ns(&self) -> u64 {
+        self.spans.iter().map(|s| s.start_ns).min().unwrap_or(0)
+    }
+
+    /// Latest span end, Unix nanoseconds.
+    pub fn end_ns(&self) -> u64 {
+        self.spans.iter().map(|s| s.end_ns).max().unwrap_or(0)
+    }
+
+    /// Trace duration: latest span end minus earliest span start.
+    pub fn duration_ns(&self) -> u64 {
+        self.end_ns().saturating_sub(self.start_ns())
+    }
+
+    /// The root that stands for the trace: the earliest true root (no
+    /// parent id at all), else the earliest root.
+    pub fn main_root(&self) -> Option<u32> {
+        self.roots
+            .iter()
+            .copied()
+            .find(|&r| self.spans[r as usize].parent_span_id.is_none())
+            .or_else(|| self.roots.first().copied())
+    }
+
+    /// Spans in depth-first order (each parent before its subtree, siblings
+    /// in start order), computed without recursion.
+    pub fn depth_first(&self) -> Vec<u32> {
+        let mut order = Vec::with_capacity(self.spans.len());
+        let mut stack: Vec<u32> = self.roots.iter().rev().copied().collect();
+        while let Some(index) = stack.pop() {
+            order.push(index);
+            stack.extend(self.children(index).iter().rev());
+        }
+        order
+    }
+}
+
+/// Something odd in the input that did not stop it from loading.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// A readable sentence saying what and where.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Every trace read from one or more inputs.
+#[derive(Clone, Debug, Default)]
+pub struct TraceSet {
+    /// Traces sorted by trace id.
+    pub traces: Vec<Trace>,
+    /// The strings the spans' [`Sym`]s refer to.
+    pub strings: Interner,
+    /// What was odd in the input, in the order it was found.
+    pub warnings: Vec<Warning>,
+}
+
+impl TraceSet {
+    /// Total number of spans over all traces.
+    pub fn span_count(&self) -> usize {
+        self.traces.iter().map(|t| t.spans.len()).sum()
+    }
+}

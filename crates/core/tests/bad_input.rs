@@ -1,0 +1,129 @@
+//! Bad and odd input: clear errors that say where, and whatever is valid
+//! still loads.
+
+use tracelens_core::{ingest, IngestError};
+
+fn span(trace: &str, id: &str, parent: &str, start: u64, end: u64) -> String {
+    format!(
+        r#"{{"traceId":"{trace}","spanId":"{id}","parentSpanId":"{parent}","name":"s{id}","startTimeUnixNano":"{start}","endTimeUnixNano":"{end}"}}"#
+    )
+}
+
+fn request(spans: &[String]) -> String {
+    format!(
+        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+        spans.join(",")
+    )
+}
+
+const T1: &str = "0af7651916cd43dd8448eb211c80319c";
+const T2: &str = "1af7651916cd43dd8448eb211c80319c";
+
+#[test]
+fn empty_input_is_an_error() {
+    assert_eq!(ingest(b"").unwrap_err(), IngestError::Empty);
+    assert_eq!(ingest(b"  \n ").unwrap_err(), IngestError::Empty);
+}
+
+#[test]
+fn non_trace_bytes_say_what_they_start_with() {
+    let error = ingest(b"\x89PNG\r\n").unwrap_err().to_string();
+    assert!(error.contains("0x89") && error.contains("offset 0"), "{error}");
+}
+
+#[test]
+fn json_that_is_not_otlp_is_named() {
+    let error = ingest(br#"{"hello": "world"}"#).unwrap_err().to_string();
+    assert!(error.contains("resourceSpans"), "{error}");
+}
+
+#[test]
+fn a_truncated_single_request_names_line_and_byte() {
+    let text = request(&[span(T1, "00000000000000a1", "", 1, 2)]);
+    let error = ingest(text[..text.len() - 10].as_bytes()).unwrap_err().to_string();
+    assert!(error.contains("line 1") && error.contains("byte"), "{error}");
+}
+
+#[test]
+fn a_corrupt_json_line_is_skipped_and_the_rest_loads() {
+    let good_1 = request(&[span(T1, "00000000000000a1", "", 1, 5)]);
+    let good_2 = request(&[span(T2, "00000000000000b1", "", 2, 6)]);
+    let text = format!("{good_1}\n{{\"resourceSpans\": [oops\n{good_2}\n");
+    let set = ingest(text.as_bytes()).unwrap();
+    assert_eq!(set.traces.len(), 2);
+    assert_eq!(set.warnings.len(), 1);
+    let warning = &set.warnings[0].message;
+    assert!(warning.starts_with("line 2,"), "{warning}");
+    assert!(warning.contains("resumed at line 3"), "{warning}");
+}
+
+#[test]
+fn children_before_parents_across_lines_are_joined() {
+    let child = request(&[span(T1, "00000000000000a2", "00000000000000a1", 2, 3)]);
+    let parent = request(&[span(T1, "00000000000000a1", "", 1, 5)]);
+    let set = ingest(format!("{child}\n{parent}\n").as_bytes()).unwrap();
+    let trace = &set.traces[0];
+    assert_eq!(trace.roots.len(), 1);
+    let root = trace.roots[0];
+    assert_eq!(trace.children(root).len(), 1);
+    assert!(set.warnings.is_empty(), "{:?}", set.warnings);
+}
+
+#[test]
+fn a_span_ending_before_it_starts_is_clamped_and_named() {
+    let set = ingest(request(&[span(T1, "00000000000000a1", "", 10, 4)]).as_bytes()).unwrap();
+    assert_eq!(set.traces[0].spans[0].duration_ns(), 0);
+    assert!(set.warnings[0].message.contains("00000000000000a1"));
+}
+
+#[test]
+fn parent_cycles_are_broken_with_a_warning() {
+    let spans = [
+        span(T1, "00000000000000a1", "00000000000000a2", 1, 5),
+        span(T1, "00000000000000a2", "00000000000000a1", 2, 4),
+    ];
+    let set = ingest(request(&spans).as_bytes()).unwrap();
+    let trace = &set.traces[0];
+    assert_eq!(trace.roots.len(), 1);
+    assert_eq!(trace.depth_first().len(), 2);
+    assert!(set.warnings.iter().any(|w| w.message.contains("cycle")));
+}
+
+#[test]
+fn duplicate_span_ids_are_reported() {
+    let spans = [
+        span(T1, "00000000000000a1", "", 1, 5),
+        span(T1, "00000000000000a1", "", 2, 4),
+    ];
+    let set = ingest(request(&spans).as_bytes()).unwrap();
+    assert_eq!(set.traces[0].spans.len(), 2);
+    assert!(set.warnings.iter().any(|w| w.message.contains("more than one span")));
+}
+
+#[test]
+fn a_chain_100000_deep_does_not_overflow_the_stack() {
+    let spans: Vec<String> = (0..100_000u64)
+        .map(|i| {
+            let parent = if i == 0 { String::new() } else { format!("{:016x}", i) };
+            span(T1, &format!("{:016x}", i + 1), &parent, i, 200_000 - i)
+        })
+        .collect();
+    let set = ingest(request(&spans).as_bytes()).unwrap();
+    let trace = &set.traces[0];
+    assert_eq!(trace.spans.iter().map(|s| s.depth).max(), Some(99_999));
+    assert_eq!(trace.duration_ns(), 200_000);
+}
+
+#[test]
+fn int64_as_numbers_and_enum_names_are_read() {
+    let text = format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"{T1}","spanId":"00000000000000a1","name":"n","kind":"SPAN_KIND_SERVER","startTimeUnixNano":1741977000118200001,"endTimeUnixNano":1741977000126800003,"status":{{"code":"STATUS_CODE_ERROR"}}}}]}}]}}]}}"#
+    );
+    let set = ingest(text.as_bytes()).unwrap();
+    let span = &set.traces[0].spans[0];
+    assert_eq!(span.start_ns, 1_741_977_000_118_200_001);
+    assert_eq!(span.duration_ns(), 8_600_002);
+    assert_eq!(span.kind, tracelens_core::SpanKind::Server);
+    assert_eq!(span.status, tracelens_core::StatusCode::Error);
+    assert_eq!(set.strings.get(span.service), "unknown_service");
+}

@@ -1,0 +1,127 @@
+//! Every file of `../shared/corpus` in a format tracelens reads must give
+//! exactly the facts its manifest lists: traces, span counts, roots and
+//! orphans, and the durations of `expected/`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tracelens_core::{ingest, Trace, TraceSet};
+
+/// Formats read so far; the others must fail cleanly, never panic.
+const READ_FORMATS: &[&str] = &[
+    "otlp-json",
+    "otlp-jsonl",
+    "otlp-json-protojson",
+    "tempo-v1",
+    "tempo-v2",
+];
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+}
+
+fn manifest() -> Value {
+    let path = corpus().join("manifest.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the corpus manifest {} must exist: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn load(path: &str) -> Result<TraceSet, tracelens_core::IngestError> {
+    let bytes = std::fs::read(corpus().join(path)).unwrap();
+    ingest(&bytes)
+}
+
+/// The manifest's facts of one trace, computed from our model.
+fn facts(set: &TraceSet, trace: &Trace) -> Value {
+    let mut roots: Vec<&str> = trace
+        .spans
+        .iter()
+        .filter(|s| s.parent_span_id.is_none())
+        .map(|s| set.strings.get(s.name))
+        .collect();
+    roots.sort_unstable();
+    let orphans = trace
+        .spans
+        .iter()
+        .filter(|s| s.parent_span_id.is_some() && s.parent.is_none())
+        .count();
+    serde_json::json!({
+        "trace_id": trace.trace_id.to_string(),
+        "spans": trace.spans.len(),
+        "roots": roots,
+        "orphans": orphans,
+    })
+}
+
+#[test]
+fn every_readable_corpus_file_gives_the_manifest_facts() {
+    let manifest = manifest();
+    let mut checked = 0;
+    for file in manifest["files"].as_array().unwrap() {
+        let path = file["path"].as_str().unwrap();
+        let format = file["format"].as_str().unwrap();
+        if !READ_FORMATS.contains(&format) {
+            continue;
+        }
+        let set = load(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let got: Vec<Value> = set.traces.iter().map(|t| facts(&set, t)).collect();
+        let want = file["traces"].as_array().unwrap();
+        assert_eq!(&got, want, "{path}");
+        checked += 1;
+    }
+    assert!(checked >= 25, "only {checked} corpus files were checked");
+}
+
+#[test]
+fn trace_durations_match_expected() {
+    for scenario in ["etl-nightly", "ticket-booking", "edge-cases"] {
+        let expected: Value = serde_json::from_str(
+            &std::fs::read_to_string(corpus().join(format!("expected/{scenario}.json"))).unwrap(),
+        )
+        .unwrap();
+        let want: BTreeMap<String, u64> = expected["traces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["trace_id"].as_str().unwrap().to_owned(),
+                    t["duration_ns"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        for encoding in ["otlp.json", "jsonl", "protojson.json"] {
+            let set = load(&format!("{scenario}/{scenario}.{encoding}")).unwrap();
+            let got: BTreeMap<String, u64> = set
+                .traces
+                .iter()
+                .map(|t| (t.trace_id.to_string(), t.duration_ns()))
+                .collect();
+            assert_eq!(got, want, "{scenario}.{encoding}");
+        }
+    }
+}
+
+#[test]
+fn files_in_formats_not_read_yet_fail_cleanly() {
+    let manifest = manifest();
+    for file in manifest["files"].as_array().unwrap() {
+        let format = file["format"].as_str().unwrap();
+        if READ_FORMATS.contains(&format) {
+            continue;
+        }
+        // Whatever the answer, it must be an answer, not a panic.
+        let _ = load(file["path"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn a_2000_deep_chain_loads_without_recursion() {
+    let set = load("deep-chain/deep-chain.otlp.json").unwrap();
+    let trace = &set.traces[0];
+    assert_eq!(trace.spans.len(), 2000);
+    assert_eq!(trace.spans.iter().map(|s| s.depth).max(), Some(1999));
+    assert_eq!(trace.depth_first().len(), 2000);
+}

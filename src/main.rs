@@ -1,0 +1,13 @@
+//! The tracelens web app: UI only. Every number it shows comes from
+//! tracelens-core; this crate decides only how it looks.
+
+mod loader;
+mod state;
+mod views;
+
+use leptos::prelude::*;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    mount_to_body(views::app::App);
+}

@@ -1,0 +1,77 @@
+//! The page: header, the ways in, the trace list and the timeline. Files
+//! dropped anywhere on the page are opened.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::{DragEvent, File, UrlSearchParams};
+
+use super::{
+    open_files::OpenFiles, span_detail::SpanDetail, status::Status, timeline::Timeline,
+    trace_list::TraceList,
+};
+use crate::loader;
+use crate::state::AppState;
+
+/// The bundled sample, shown when the page is opened without `?trace=`.
+const SAMPLE: &str = "sample.otlp.json";
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    let selected_span = RwSignal::new(None::<u32>);
+    Effect::new(move |_| {
+        state.selected.track();
+        selected_span.set(None);
+    });
+    let dragging = RwSignal::new(false);
+
+    let url = trace_param().unwrap_or_else(|| SAMPLE.to_owned());
+    spawn_local(loader::load_url(state, url));
+
+    let on_drop = move |ev: DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        let files = ev
+            .data_transfer()
+            .and_then(|dt| dt.files())
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect::<Vec<File>>())
+            .unwrap_or_default();
+        spawn_local(loader::load_files(state, files));
+    };
+
+    view! {
+        <div
+            class="page"
+            class:dragging=move || dragging.get()
+            on:dragover=move |ev: DragEvent| {
+                ev.prevent_default();
+                dragging.set(true);
+            }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop
+        >
+            <header class="header">
+                <h1>"tracelens"</h1>
+                <p class="tagline">"Where does the time go?"</p>
+                <OpenFiles state=state />
+            </header>
+            <Status state=state />
+            <main class="workspace">
+                <TraceList state=state />
+                <section class="trace-view">
+                    <Timeline state=state selected_span=selected_span />
+                    <SpanDetail state=state selected_span=selected_span />
+                </section>
+            </main>
+        </div>
+    }
+}
+
+/// The `trace` query parameter: a URL of a trace file to open on load.
+fn trace_param() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get("trace")
+        .filter(|url| !url.trim().is_empty())
+}

@@ -1,0 +1,9 @@
+//! One file per view. Views render what tracelens-core returns; they hold
+//! no trace logic of their own.
+
+pub mod app;
+pub mod open_files;
+pub mod span_detail;
+pub mod status;
+pub mod timeline;
+pub mod trace_list;

@@ -1,0 +1,54 @@
+//! Progress, errors and warnings of the last load.
+
+use leptos::prelude::*;
+
+use crate::state::AppState;
+
+/// How many warnings are listed before the rest are summarised.
+const WARNINGS_SHOWN: usize = 50;
+
+#[component]
+pub fn Status(state: AppState) -> impl IntoView {
+    let warnings = move || {
+        state
+            .loaded
+            .get()
+            .map(|l| l.set.warnings.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    view! {
+        <Show when=move || state.loading.get().is_some()>
+            <div class="load-progress" data-testid="load-progress" role="status">
+                <progress></progress>
+                <span>{move || state.loading.get().unwrap_or_default()}</span>
+            </div>
+        </Show>
+        <Show when=move || !state.errors.get().is_empty()>
+            <div class="load-error" data-testid="load-error" role="alert">
+                <For each=move || state.errors.get() key=|e| e.clone() let:error>
+                    <p>{error}</p>
+                </For>
+            </div>
+        </Show>
+        <Show when=move || !warnings().is_empty()>
+            <details class="load-warnings" data-testid="load-warnings">
+                <summary>{move || format!("{} warning(s) while reading", warnings().len())}</summary>
+                <ul>
+                    {move || {
+                        let all = warnings();
+                        let rest = all.len().saturating_sub(WARNINGS_SHOWN);
+                        let mut items = all
+                            .into_iter()
+                            .take(WARNINGS_SHOWN)
+                            .map(|w| view! { <li>{w}</li> })
+                            .collect::<Vec<_>>();
+                        if rest > 0 {
+                            items.push(view! { <li>{format!("… and {rest} more")}</li> });
+                        }
+                        items
+                    }}
+                </ul>
+            </details>
+        </Show>
+    }
+}

@@ -1,0 +1,95 @@
+//! `cargo xtask …`: everything a newcomer runs, as a plain Rust program.
+//!
+//! - `setup`      installs what is missing (wasm target, Trunk, wasm-bindgen,
+//!                npm packages, Chromium) and fetches crates
+//! - `serve`      set-up, then builds the app and serves it at :8080
+//! - `dist DIR`   set-up, then writes the release app into DIR
+//! - `test`       set-up, then the whole suite, ending with a count line
+
+mod suite;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+
+const USAGE: &str = "usage: cargo xtask <setup | serve | dist DIR | test>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> anyhow::Result<ExitCode> {
+    let root = project_root();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["setup"] => {
+            tools::ensure_all(&root, tools::Needs::Everything)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ["serve"] => {
+            tools::ensure_all(&root, tools::Needs::Build)?;
+            serve(&root)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ["dist", dir] => {
+            tools::ensure_all(&root, tools::Needs::Build)?;
+            dist(&root, &absolute(Path::new(dir))?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ["test"] => {
+            tools::ensure_all(&root, tools::Needs::Everything)?;
+            Ok(suite::run(&root))
+        }
+        _ => bail!("{USAGE}"),
+    }
+}
+
+/// The repository root (the parent of this crate).
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the root")
+        .to_path_buf()
+}
+
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    if path.is_absolute() {
+        return Ok(path.to_path_buf());
+    }
+    Ok(std::env::current_dir()
+        .context("cannot read the current directory")?
+        .join(path))
+}
+
+/// Builds the release app into `dir`.
+pub fn dist(root: &Path, dir: &Path) -> anyhow::Result<()> {
+    let dir = dir.to_str().context("the dist path is not valid UTF-8")?;
+    tools::run(
+        tools::command(root, "trunk").args(["build", "--release", "--dist", dir]),
+        "trunk build --release",
+    )
+}
+
+fn serve(root: &Path) -> anyhow::Result<()> {
+    println!("xtask: serving tracelens at http://127.0.0.1:8080/ (Ctrl-C stops it)");
+    tools::run(
+        tools::command(root, "trunk").args([
+            "serve",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            "8080",
+            "--dist",
+            "target/serve",
+        ]),
+        "trunk serve",
+    )
+}
