@@ -24,9 +24,11 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
     let mut errors = Vec::new();
     let mut read_any = false;
     for file in &files {
-        state
-            .loading
-            .set(Some(format!("Reading {} ({})…", file.name(), size(file.size()))));
+        state.loading.set(Some(format!(
+            "Reading {} ({})…",
+            file.name(),
+            size(file.size())
+        )));
         match read_file(file).await {
             Ok(bytes) => match builder.add(&bytes) {
                 Ok(()) => read_any = true,

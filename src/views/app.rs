@@ -34,7 +34,11 @@ pub fn App() -> impl IntoView {
         let files = ev
             .data_transfer()
             .and_then(|dt| dt.files())
-            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect::<Vec<File>>())
+            .map(|list| {
+                (0..list.length())
+                    .filter_map(|i| list.get(i))
+                    .collect::<Vec<File>>()
+            })
             .unwrap_or_default();
         spawn_local(loader::load_files(state, files));
     };

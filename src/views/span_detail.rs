@@ -16,12 +16,17 @@ pub fn SpanDetail(state: AppState, selected_span: RwSignal<Option<u32>>) -> impl
             ("Service", strings.get(span.service).to_owned()),
             ("Kind", format!("{:?}", span.kind)),
             ("Status", format!("{:?}", span.status)),
-            ("Starts at", format!("+{}", format_duration(span.start_ns - trace.start_ns()))),
+            (
+                "Starts at",
+                format!("+{}", format_duration(span.start_ns - trace.start_ns())),
+            ),
             ("Duration", format_duration(span.duration_ns())),
             ("Span id", span.span_id.to_string()),
             (
                 "Parent id",
-                span.parent_span_id.map(|p| p.to_string()).unwrap_or_else(|| "— (root)".to_owned()),
+                span.parent_span_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| "— (root)".to_owned()),
             ),
         ];
         Some(view! {

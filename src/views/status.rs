@@ -13,7 +13,13 @@ pub fn Status(state: AppState) -> impl IntoView {
         state
             .loaded
             .get()
-            .map(|l| l.set.warnings.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .map(|l| {
+                l.set
+                    .warnings
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default()
     };
     view! {

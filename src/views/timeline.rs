@@ -89,8 +89,8 @@ pub fn Timeline(state: AppState, selected_span: RwSignal<Option<u32>>) -> impl I
 /// A stable colour per service, so a service looks the same in every view.
 pub fn service_colour(service: &str) -> String {
     // FNV-1a: tiny and stable across runs and platforms.
-    let hash = service
-        .bytes()
-        .fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    let hash = service.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
     format!("hsl({}, 55%, 55%)", hash % 360)
 }

@@ -1,10 +1,10 @@
 //! `cargo xtask …`: everything a newcomer runs, as a plain Rust program.
 //!
-//! - `setup`      installs what is missing (wasm target, Trunk, wasm-bindgen,
-//!                npm packages, Chromium) and fetches crates
-//! - `serve`      set-up, then builds the app and serves it at :8080
-//! - `dist DIR`   set-up, then writes the release app into DIR
-//! - `test`       set-up, then the whole suite, ending with a count line
+//! - `setup`: installs what is missing (wasm target, Trunk, wasm-bindgen,
+//!   npm packages, Chromium) and fetches crates
+//! - `serve`: set-up, then builds the app and serves it at :8080
+//! - `dist DIR`: set-up, then writes the release app into DIR
+//! - `test`: set-up, then the whole suite, ending with a count line
 
 mod suite;
 mod tools;
@@ -29,7 +29,12 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let root = project_root();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["setup"] => {
             tools::ensure_all(&root, tools::Needs::Everything)?;
             Ok(ExitCode::SUCCESS)

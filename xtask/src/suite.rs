@@ -32,13 +32,23 @@ pub fn run(root: &Path) -> ExitCode {
         total.add(count);
     };
 
-    record("cargo fmt", check(root, "cargo fmt --check", &["fmt", "--all", "--check"]));
+    record(
+        "cargo fmt",
+        check(root, "cargo fmt --check", &["fmt", "--all", "--check"]),
+    );
     record(
         "cargo clippy",
         check(
             root,
             "cargo clippy",
-            &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
         ),
     );
     record("cargo test", cargo_test(root));
@@ -59,7 +69,13 @@ pub fn run(root: &Path) -> ExitCode {
         record("browser tests", browser_tests(root, &dist_dir));
     } else {
         println!("xtask: browser tests skipped: the app did not build");
-        record("browser tests", Count { passed: 0, failed: 1 });
+        record(
+            "browser tests",
+            Count {
+                passed: 0,
+                failed: 1,
+            },
+        );
     }
 
     println!();
@@ -139,7 +155,10 @@ fn number_before(text: &str, label: &str) -> u64 {
 
 /// Runs a command, echoing its output live, and returns it for counting.
 fn run_echoed(command: &mut Command) -> (bool, String) {
-    let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
     let mut child = match child {
         Ok(child) => child,
         Err(error) => {
@@ -147,8 +166,15 @@ fn run_echoed(command: &mut Command) -> (bool, String) {
             return (false, String::new());
         }
     };
-    let stderr = child.stderr.take().map(|e| thread::spawn(move || echo(e, true)));
-    let stdout = child.stdout.take().map(|o| echo(o, false)).unwrap_or_default();
+    let stderr = child
+        .stderr
+        .take()
+        .map(|e| thread::spawn(move || echo(e, true)));
+    let stdout = child
+        .stdout
+        .take()
+        .map(|o| echo(o, false))
+        .unwrap_or_default();
     let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
     let ok = child.wait().is_ok_and(|s| s.success());
     (ok, stdout + &stderr)

@@ -31,12 +31,15 @@ pub fn ensure_all(root: &Path, needs: Needs) -> anyhow::Result<()> {
         ensure_chromium()?;
     }
     // Trunk builds offline (see Trunk.toml): fetch every crate first.
-    run(Command::new("cargo").arg("fetch").current_dir(root), "cargo fetch")
+    run(
+        Command::new("cargo").arg("fetch").current_dir(root),
+        "cargo fetch",
+    )
 }
 
 fn ensure_wasm_target() -> anyhow::Result<()> {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
-        .unwrap_or_default();
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     if installed.lines().any(|l| l.trim() == WASM_TARGET) {
         return Ok(());
     }
@@ -51,7 +54,9 @@ fn ensure_trunk() -> anyhow::Result<()> {
     if tool_version("trunk").is_some_and(|v| v.contains(TRUNK_VERSION)) {
         return Ok(());
     }
-    step(&format!("installing Trunk {TRUNK_VERSION} (about 6 minutes on 2 cores)"));
+    step(&format!(
+        "installing Trunk {TRUNK_VERSION} (about 6 minutes on 2 cores)"
+    ));
     run(
         Command::new("cargo").args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]),
         "cargo install trunk",
@@ -63,7 +68,9 @@ fn ensure_wasm_bindgen(root: &Path) -> anyhow::Result<()> {
     if tool_version("wasm-bindgen").is_some_and(|v| v.split_whitespace().nth(1) == Some(&version)) {
         return Ok(());
     }
-    step(&format!("installing wasm-bindgen-cli {version} (about 4 minutes)"));
+    step(&format!(
+        "installing wasm-bindgen-cli {version} (about 4 minutes)"
+    ));
     // Not --locked: its own lockfile pins a crate version the registry lacks.
     run(
         Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version]),
@@ -83,7 +90,9 @@ fn ensure_node_packages(root: &Path) -> anyhow::Result<()> {
     }
     step("installing npm packages (binaryen's wasm-opt, playwright-core)");
     run(
-        Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root),
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(root),
         "npm ci",
     )
 }
@@ -103,7 +112,13 @@ fn ensure_chromium() -> anyhow::Result<()> {
     run(Command::new("apt-get").arg("update"), "apt-get update")?;
     run(
         Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+            .args([
+                "install",
+                "-y",
+                "--no-install-recommends",
+                "chromium",
+                "chromium-driver",
+            ])
             .env("DEBIAN_FRONTEND", "noninteractive"),
         "apt-get install chromium",
     )
@@ -111,7 +126,8 @@ fn ensure_chromium() -> anyhow::Result<()> {
 
 /// The version of `package` that Cargo.lock pins.
 pub fn locked_version(root: &Path, package: &str) -> anyhow::Result<String> {
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
+    let lock =
+        std::fs::read_to_string(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
     let name_line = format!("name = \"{package}\"");
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
@@ -190,7 +206,10 @@ mod tests {
     use super::*;
 
     fn root() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf()
     }
 
     /// Trunk must find the very versions xtask installs, or it tries to

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use tracelens_core::TraceSetBuilder;
 
 #[derive(Parser)]
-#[command(name = "tracelens", version, about = "Where does the time go? Trace analysis for the terminal and CI.")]
+#[command(
+    name = "tracelens",
+    version,
+    about = "Where does the time go? Trace analysis for the terminal and CI."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

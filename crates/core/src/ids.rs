@@ -70,7 +70,11 @@ fn decode_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
     for (i, &d) in digits.iter().enumerate() {
         let nibble = (d as char).to_digit(16)? as u8;
         let pos = pad + i;
-        out[pos / 2] |= if pos % 2 == 0 { nibble << 4 } else { nibble };
+        out[pos / 2] |= if pos.is_multiple_of(2) {
+            nibble << 4
+        } else {
+            nibble
+        };
     }
     Some(out)
 }

@@ -28,7 +28,10 @@ fn empty_input_is_an_error() {
 #[test]
 fn non_trace_bytes_say_what_they_start_with() {
     let error = ingest(b"\x89PNG\r\n").unwrap_err().to_string();
-    assert!(error.contains("0x89") && error.contains("offset 0"), "{error}");
+    assert!(
+        error.contains("0x89") && error.contains("offset 0"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -40,8 +43,13 @@ fn json_that_is_not_otlp_is_named() {
 #[test]
 fn a_truncated_single_request_names_line_and_byte() {
     let text = request(&[span(T1, "00000000000000a1", "", 1, 2)]);
-    let error = ingest(text[..text.len() - 10].as_bytes()).unwrap_err().to_string();
-    assert!(error.contains("line 1") && error.contains("byte"), "{error}");
+    let error = ingest(&text.as_bytes()[..text.len() - 10])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("line 1") && error.contains("byte"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -97,14 +105,21 @@ fn duplicate_span_ids_are_reported() {
     ];
     let set = ingest(request(&spans).as_bytes()).unwrap();
     assert_eq!(set.traces[0].spans.len(), 2);
-    assert!(set.warnings.iter().any(|w| w.message.contains("more than one span")));
+    assert!(set
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("more than one span")));
 }
 
 #[test]
 fn a_chain_100000_deep_does_not_overflow_the_stack() {
     let spans: Vec<String> = (0..100_000u64)
         .map(|i| {
-            let parent = if i == 0 { String::new() } else { format!("{:016x}", i) };
+            let parent = if i == 0 {
+                String::new()
+            } else {
+                format!("{:016x}", i)
+            };
             span(T1, &format!("{:016x}", i + 1), &parent, i, 200_000 - i)
         })
         .collect();

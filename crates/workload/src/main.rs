@@ -41,17 +41,21 @@ struct StageTimes {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    fs::create_dir_all(&args.bucket)
-        .with_context(|| format!("cannot create the bucket directory {}", args.bucket.display()))?;
+    fs::create_dir_all(&args.bucket).with_context(|| {
+        format!(
+            "cannot create the bucket directory {}",
+            args.bucket.display()
+        )
+    })?;
     let scratch = std::env::temp_dir().join(format!("tracelens-workload-{}", std::process::id()));
-    fs::create_dir_all(&scratch)
-        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    fs::create_dir_all(&scratch).with_context(|| format!("cannot create {}", scratch.display()))?;
     let mut times = StageTimes::default();
     let mut seed = 0x5eed_u64;
     for batch in 0..args.batches {
         let started = Instant::now();
-        let messages: Vec<serde_json::Value> =
-            (0..args.messages).map(|i| message(&mut seed, batch, i)).collect();
+        let messages: Vec<serde_json::Value> = (0..args.messages)
+            .map(|i| message(&mut seed, batch, i))
+            .collect();
         times.consume += started.elapsed();
 
         let started = Instant::now();
@@ -105,7 +109,8 @@ fn message(seed: &mut u64, batch: u32, index: u32) -> serde_json::Value {
 }
 
 fn write_jsonl(path: &Path, messages: &[serde_json::Value]) -> anyhow::Result<()> {
-    let file = fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let file =
+        fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
     for message in messages {
         serde_json::to_writer(&mut out, message)?;

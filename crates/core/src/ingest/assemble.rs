@@ -83,8 +83,7 @@ fn assemble(
 
     let mut orphans = 0usize;
     let mut first_orphan = None;
-    for index in 0..spans.len() {
-        let span = &spans[index];
+    for (index, span) in spans.iter_mut().enumerate() {
         let parent = span
             .parent_span_id
             .and_then(|p| by_id.get(&p).copied())
@@ -93,7 +92,7 @@ fn assemble(
             orphans += 1;
             first_orphan.get_or_insert(index);
         }
-        spans[index].parent = parent;
+        span.parent = parent;
     }
     if let Some(first) = first_orphan {
         let span = &spans[first];
@@ -103,7 +102,9 @@ fn assemble(
                  (first: span {} ({}), parent {}); each is shown as a root",
                 span.span_id,
                 strings.get(span.name),
-                span.parent_span_id.map(|p| p.to_string()).unwrap_or_default()
+                span.parent_span_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_default()
             ),
         });
     }

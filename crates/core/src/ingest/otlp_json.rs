@@ -241,7 +241,9 @@ pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), In
         if let Some(error) = first_error {
             // Nothing loaded: the parse error is the whole story.
             builder.warnings.pop();
-            return Err(IngestError::Malformed(format!("invalid OTLP/JSON at {error}")));
+            return Err(IngestError::Malformed(format!(
+                "invalid OTLP/JSON at {error}"
+            )));
         }
         if documents > 0 {
             return Err(IngestError::UnknownFormat(
@@ -359,7 +361,10 @@ fn skip_whitespace(bytes: &[u8], from: usize) -> usize {
 /// The start of the first line after `from` that begins with `{`.
 fn next_object_line(bytes: &[u8], from: usize) -> usize {
     let mut at = from;
-    while let Some(newline) = bytes.get(at..).and_then(|b| b.iter().position(|&c| c == b'\n')) {
+    while let Some(newline) = bytes
+        .get(at..)
+        .and_then(|b| b.iter().position(|&c| c == b'\n'))
+    {
         at += newline + 1;
         if bytes.get(at) == Some(&b'{') {
             return at;

@@ -1,0 +1,146 @@
+// The skeleton's promises, checked in real Chromium against the release build.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { corpusDir, launchBrowser, openPage, projectRoot, startServer } from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const items = (page) => page.locator('[data-testid=trace-item]');
+
+async function traceIds(page) {
+  return items(page).evaluateAll((nodes) => nodes.map((n) => n.dataset.traceId));
+}
+
+test('the bundled sample opens when no trace is named', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + '/');
+  await items(page).first().waitFor();
+  assert.equal(await items(page).count(), 5);
+  await page.locator('[data-testid=span-row]').first().waitFor();
+  assert.equal(await page.locator('[data-testid=span-row]').count(), 16);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a file set on the file input loads and lists its traces', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + '/');
+  await items(page).first().waitFor();
+  await page
+    .getByTestId('file-input')
+    .setInputFiles(path.join(corpusDir, 'ticket-booking/ticket-booking.otlp.json'));
+  await page.getByText('ticket-booking.otlp.json').waitFor();
+  assert.deepEqual(await traceIds(page), [
+    '003f9c5e2a71b8d4e6f00c1d2b3a4958',
+    '079a965be9f894c41f9f90e7475621ac',
+    '1e250c70dff6fe52c690a9c144e7cf0f',
+    '65984e656b3a11dfce24d109577afdc5',
+  ]);
+  // The first trace is selected and drawn: one row per span.
+  assert.equal(await page.locator('[data-testid=span-row]').count(), 15);
+  assert.equal(await page.getByTestId('load-error').count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('several files at once are joined into one list', async () => {
+  const { page } = await openPage(browser.context, server.url + '/');
+  await items(page).first().waitFor();
+  await page
+    .getByTestId('file-input')
+    .setInputFiles([
+      path.join(corpusDir, 'ticket-booking/ticket-booking.jsonl'),
+      path.join(corpusDir, 'edge-cases/edge-cases.otlp.json'),
+    ]);
+  await page.getByText('2 files').waitFor();
+  assert.equal(await items(page).count(), 11);
+  await page.close();
+});
+
+test('a dropped file loads like a picked one', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + '/');
+  await items(page).first().waitFor();
+  const text = await readFile(path.join(corpusDir, 'edge-cases/edge-cases.otlp.json'), 'utf8');
+  await page.getByTestId('drop-zone').evaluate((zone, content) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([content], 'edge-cases.otlp.json', { type: 'application/json' }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, text);
+  await page.getByText('edge-cases.otlp.json').waitFor();
+  assert.equal(await items(page).count(), 7);
+  // The orphans of trace 81ee6b86… are reported, not hidden.
+  const warnings = page.getByTestId('load-warnings');
+  await warnings.waitFor();
+  assert.match(await warnings.textContent(), /81ee6b86dfca4e609f488929240ef540/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('?trace=URL opens that file on load', async () => {
+  const url = `${server.url}/?trace=${encodeURIComponent('/corpus/etl-nightly/etl-nightly.otlp.json.zst')}`;
+  const { page, errors } = await openPage(browser.context, url);
+  await items(page).first().waitFor();
+  assert.equal(await items(page).count(), 5);
+  assert.match(await page.locator('.trace-list-panel h2').textContent(), /etl-nightly\.otlp\.json\.zst/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('?trace= naming a missing file says so', async () => {
+  const { page } = await openPage(browser.context, `${server.url}/?trace=/corpus/nope.json`);
+  const error = page.getByTestId('load-error');
+  await error.waitFor();
+  assert.match(await error.textContent(), /nope\.json.*404/);
+  await page.close();
+});
+
+test('a file that is not a trace shows a readable error and the page keeps working', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + '/');
+  await items(page).first().waitFor();
+  await page.getByTestId('file-input').setInputFiles({
+    name: 'notes.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('these are not the spans you are looking for\n'),
+  });
+  const error = page.getByTestId('load-error');
+  await error.waitFor();
+  assert.match(await error.textContent(), /notes\.txt: not a trace file: it starts with the byte 0x74 at offset 0/);
+  // What was on screen stays, and the next file still loads.
+  assert.equal(await items(page).count(), 5);
+  await page
+    .getByTestId('file-input')
+    .setInputFiles(path.join(corpusDir, 'ticket-booking/ticket-booking.otlp.json'));
+  await page.getByText('ticket-booking.otlp.json').waitFor();
+  assert.equal(await items(page).count(), 4);
+  assert.equal(await page.getByTestId('load-error').count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('clicking a span shows its details; a screenshot is kept under target/', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + '/');
+  await items(page).nth(4).waitFor();
+  await items(page).nth(4).click();
+  const row = page.locator('[data-testid=span-row]', { hasText: 'zstd_compress' });
+  await row.click();
+  const detail = page.getByTestId('span-detail');
+  await detail.waitFor();
+  assert.match(await detail.textContent(), /zstd_compress/);
+  assert.match(await detail.textContent(), /ledger-export/);
+  const shots = path.join(projectRoot, 'target/e2e');
+  await mkdir(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, 'tracelens.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
