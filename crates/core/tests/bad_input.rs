@@ -142,3 +142,38 @@ fn int64_as_numbers_and_enum_names_are_read() {
     assert_eq!(span.status, tracelens_core::StatusCode::Error);
     assert_eq!(set.strings.get(span.service), "unknown_service");
 }
+
+fn corpus_file(path: &str) -> Vec<u8> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    std::fs::read(root.join(path)).unwrap()
+}
+
+#[test]
+fn a_truncated_protobuf_keeps_every_complete_span_and_names_the_byte() {
+    let bytes = corpus_file("etl-nightly/etl-nightly.pb");
+    let whole = ingest(&bytes).unwrap().span_count();
+    let set = ingest(&bytes[..bytes.len() / 2]).unwrap();
+    assert!(set.span_count() > 0 && set.span_count() < whole);
+    let damage = &set.warnings[0].message;
+    assert!(
+        damage.starts_with("invalid OTLP protobuf at byte "),
+        "{damage}"
+    );
+}
+
+#[test]
+fn a_truncated_protobuf_stream_keeps_the_messages_before_the_cut() {
+    let bytes = corpus_file("ticket-booking/ticket-booking.pbstream");
+    let set = ingest(&bytes[..bytes.len() - 7]).unwrap();
+    assert!(set
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("the file is truncated")));
+    assert!(set.span_count() > 30);
+}
+
+#[test]
+fn binary_that_is_not_protobuf_is_named() {
+    let error = ingest(b"\x7fELF\x02\x01\x01\x00").unwrap_err().to_string();
+    assert!(error.contains("7f 45 4c 46"), "{error}");
+}

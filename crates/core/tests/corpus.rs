@@ -13,6 +13,8 @@ const READ_FORMATS: &[&str] = &[
     "otlp-json",
     "otlp-jsonl",
     "otlp-json-protojson",
+    "otlp-proto",
+    "otlp-proto-stream",
     "tempo-v1",
     "tempo-v2",
 ];
@@ -92,7 +94,7 @@ fn trace_durations_match_expected() {
                 )
             })
             .collect();
-        for encoding in ["otlp.json", "jsonl", "protojson.json"] {
+        for encoding in ["otlp.json", "jsonl", "protojson.json", "pb", "pbstream"] {
             let set = load(&format!("{scenario}/{scenario}.{encoding}")).unwrap();
             let got: BTreeMap<String, u64> = set
                 .traces

@@ -23,6 +23,11 @@ impl TraceSetBuilder {
         self.strings.intern(text)
     }
 
+    /// Spans added so far.
+    pub(super) fn span_total(&self) -> usize {
+        self.traces.values().map(Vec::len).sum()
+    }
+
     /// Adds a decoded span; `parent` and `depth` are filled in by `finish`.
     pub(super) fn push_span(&mut self, trace_id: TraceId, mut span: Span) {
         if span.end_ns < span.start_ns {

@@ -4,6 +4,7 @@
 mod assemble;
 mod compression;
 mod otlp_json;
+mod otlp_proto;
 
 use thiserror::Error;
 
@@ -46,6 +47,18 @@ impl TraceSetBuilder {
     pub fn add(&mut self, bytes: &[u8]) -> Result<(), IngestError> {
         let decompressed = compression::decompress(bytes)?;
         let bytes: &[u8] = decompressed.as_deref().unwrap_or(bytes);
+        if looks_binary(bytes) {
+            if otlp_proto::is_stream(bytes) {
+                return otlp_proto::read_stream(bytes, self);
+            }
+            if otlp_proto::is_message(bytes) {
+                return otlp_proto::read_message(bytes, 0, self);
+            }
+            return Err(IngestError::UnknownFormat(format!(
+                "binary data starting with {} is neither OTLP protobuf nor gzip or zstd",
+                hex_prefix(bytes)
+            )));
+        }
         let text_start = bytes
             .iter()
             .position(|b| !b.is_ascii_whitespace())
@@ -62,4 +75,22 @@ impl TraceSetBuilder {
     pub(crate) fn warn(&mut self, message: String) {
         self.warnings.push(Warning { message });
     }
+}
+
+/// JSON never holds raw control characters other than whitespace, while
+/// protobuf's tags and lengths are full of them early on.
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .take(256)
+        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
+fn hex_prefix(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

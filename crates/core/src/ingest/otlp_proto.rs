@@ -1,0 +1,298 @@
+//! OTLP protobuf: one `TracesData` / `ExportTraceServiceRequest` (the two
+//! are wire-identical: field 1 holds the resource spans), or the Collector
+//! file exporter's stream of them, each preceded by its length as a 4-byte
+//! big-endian integer.
+//!
+//! The top level is walked by hand so that each `ResourceSpans` is decoded
+//! on its own by prost: a truncated or corrupt file still yields every
+//! complete batch before the damage, and errors name the byte offset.
+
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{span, status, Span as ProtoSpan};
+use prost::Message;
+
+use super::{IngestError, TraceSetBuilder};
+use crate::ids::{SpanId, TraceId};
+use crate::model::{Span, SpanKind, StatusCode};
+
+/// Field 1, wire type 2 (length-delimited): `resource_spans`.
+const RESOURCE_SPANS_TAG: u8 = 0x0a;
+
+/// True when `bytes` look like a length-prefixed stream of messages.
+pub(super) fn is_stream(bytes: &[u8]) -> bool {
+    match frame_length(bytes, 0) {
+        Some(length) => bytes.get(4) == Some(&RESOURCE_SPANS_TAG) && length + 4 <= bytes.len(),
+        None => false,
+    }
+}
+
+/// True when `bytes` start like one OTLP trace message.
+pub(super) fn is_message(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&RESOURCE_SPANS_TAG)
+}
+
+fn frame_length(bytes: &[u8], at: usize) -> Option<usize> {
+    let prefix: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+    Some(u32::from_be_bytes(prefix) as usize)
+}
+
+/// Reads a length-prefixed stream of messages.
+pub(super) fn read_stream(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
+    let mut at = 0;
+    let mut messages = 0usize;
+    let mut read_any = false;
+    while at < bytes.len() {
+        messages += 1;
+        let Some(length) = frame_length(bytes, at) else {
+            let stray = bytes.len() - at;
+            let message = format!(
+                "OTLP protobuf stream: {stray} stray byte(s) at byte {at} after message {}",
+                messages - 1
+            );
+            return report(builder, read_any, message);
+        };
+        let body = at + 4;
+        let end = (body + length).min(bytes.len());
+        // A damaged message loses only what follows the damage.
+        match read_message(&bytes[body..end], body, builder) {
+            Ok(()) => read_any = true,
+            Err(IngestError::Malformed(reason)) if read_any => builder.warn(reason),
+            Err(error) => return Err(error),
+        }
+        if body + length > bytes.len() {
+            builder.warn(format!(
+                "OTLP protobuf stream: message {messages} at byte {at} declares {length} bytes \
+                 but only {} remain (the file is truncated)",
+                bytes.len() - body
+            ));
+        }
+        at = end;
+    }
+    Ok(())
+}
+
+/// An error when nothing has been read yet, else a warning.
+fn report(
+    builder: &mut TraceSetBuilder,
+    read_any: bool,
+    message: String,
+) -> Result<(), IngestError> {
+    if read_any {
+        builder.warn(message);
+        Ok(())
+    } else {
+        Err(IngestError::Malformed(message))
+    }
+}
+
+/// Reads one message whose first byte is at `offset` in the file. Every
+/// complete span before damage is kept, however deep the damage lies; the
+/// damage becomes a warning (or the error, when no span could be read).
+pub(super) fn read_message(
+    message: &[u8],
+    offset: usize,
+    builder: &mut TraceSetBuilder,
+) -> Result<(), IngestError> {
+    let spans_before = builder.span_total();
+    let walked = for_each_field(message, offset, &mut |field, body, at| {
+        if field == 1 {
+            read_resource_spans(body, at, builder)
+        } else {
+            Ok(())
+        }
+    });
+    match walked {
+        Ok(()) => Ok(()),
+        Err(damage) => report(builder, builder.span_total() > spans_before, damage),
+    }
+}
+
+/// `ResourceSpans`: field 1 the resource, field 2 the scope spans.
+fn read_resource_spans(
+    bytes: &[u8],
+    offset: usize,
+    builder: &mut TraceSetBuilder,
+) -> Result<(), String> {
+    let mut resource = None;
+    let mut scopes = Vec::new();
+    let walked = for_each_field(bytes, offset, &mut |field, body, at| {
+        match field {
+            1 => resource = Some(Resource::decode(body).map_err(|e| damaged(at, &e.to_string()))?),
+            2 => scopes.push((body, at)),
+            _ => {}
+        }
+        Ok(())
+    });
+    let service = builder.intern(service_name(resource.as_ref()));
+    for (body, at) in scopes {
+        read_scope_spans(body, at, service, builder)?;
+    }
+    walked
+}
+
+/// `ScopeSpans`: field 2 the spans, each decoded on its own.
+fn read_scope_spans(
+    bytes: &[u8],
+    offset: usize,
+    service: crate::Sym,
+    builder: &mut TraceSetBuilder,
+) -> Result<(), String> {
+    for_each_field(bytes, offset, &mut |field, body, at| {
+        if field == 2 {
+            let span =
+                ProtoSpan::decode(body).map_err(|e| damaged(at, &format!("invalid span: {e}")))?;
+            add_span(span, service, at, builder);
+        }
+        Ok(())
+    })
+}
+
+/// Calls `visit(field, body, offset)` for each length-delimited field of a
+/// message and skips the others. A field cut off by the end of the data is
+/// still visited with what is there (complete inner fields survive), then
+/// reported.
+fn for_each_field<'a>(
+    message: &'a [u8],
+    offset: usize,
+    visit: &mut dyn FnMut(u64, &'a [u8], usize) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut at = 0;
+    while at < message.len() {
+        let field_start = at;
+        let (key, after_key) =
+            varint(message, at).ok_or_else(|| damaged(offset + at, "a cut-off field key"))?;
+        let field = key >> 3;
+        at = after_key;
+        match key & 7 {
+            0 => {
+                at = varint(message, at)
+                    .ok_or_else(|| damaged(offset + at, "a cut-off varint"))?
+                    .1
+            }
+            1 => at += 8,
+            5 => at += 4,
+            2 => {
+                let (length, body) =
+                    varint(message, at).ok_or_else(|| damaged(offset + at, "a cut-off length"))?;
+                let end = body.saturating_add(usize::try_from(length).unwrap_or(usize::MAX));
+                if end > message.len() {
+                    visit(field, &message[body..], offset + body)?;
+                    return Err(damaged(
+                        offset + field_start,
+                        &format!(
+                            "field {field} declares {length} bytes but only {} remain \
+                             (the file is truncated)",
+                            message.len() - body
+                        ),
+                    ));
+                }
+                visit(field, &message[body..end], offset + body)?;
+                at = end;
+            }
+            wire_type => {
+                return Err(damaged(
+                    offset + field_start,
+                    &format!("wire type {wire_type} is not protobuf"),
+                ))
+            }
+        }
+    }
+    if at > message.len() {
+        return Err(damaged(offset + message.len(), "a cut-off field"));
+    }
+    Ok(())
+}
+
+fn damaged(offset: usize, what: &str) -> String {
+    format!("invalid OTLP protobuf at byte {offset}: {what}")
+}
+
+/// A protobuf varint at `at`: its value and the offset after it.
+fn varint(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, &byte) in bytes.get(at..)?.iter().enumerate().take(10) {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, at + i + 1));
+        }
+    }
+    None
+}
+
+fn service_name(resource: Option<&Resource>) -> &str {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    resource
+        .into_iter()
+        .flat_map(|r| &r.attributes)
+        .find(|kv| kv.key == "service.name")
+        .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+            Value::StringValue(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .unwrap_or("unknown_service")
+}
+
+fn add_span(span: ProtoSpan, service: crate::Sym, offset: usize, builder: &mut TraceSetBuilder) {
+    let Ok(trace_id) = <[u8; 16]>::try_from(span.trace_id.as_slice()) else {
+        builder.warn(format!(
+            "span at byte {offset}: span {} has a trace id of {} bytes instead of 16; it was skipped",
+            span.name,
+            span.trace_id.len()
+        ));
+        return;
+    };
+    let Ok(span_id) = <[u8; 8]>::try_from(span.span_id.as_slice()) else {
+        builder.warn(format!(
+            "span at byte {offset}: span {} of trace {} has a span id of {} bytes instead of 8; \
+             it was skipped",
+            span.name,
+            TraceId(trace_id),
+            span.span_id.len()
+        ));
+        return;
+    };
+    let parent_span_id = match span.parent_span_id.len() {
+        0 => None,
+        _ => match <[u8; 8]>::try_from(span.parent_span_id.as_slice()) {
+            Ok(id) => Some(SpanId(id)),
+            Err(_) => {
+                builder.warn(format!(
+                    "span {} ({}) has a parent span id of {} bytes instead of 8; it is shown as a root",
+                    SpanId(span_id),
+                    span.name,
+                    span.parent_span_id.len()
+                ));
+                None
+            }
+        },
+    };
+    let kind = match span::SpanKind::try_from(span.kind) {
+        Ok(span::SpanKind::Internal) => SpanKind::Internal,
+        Ok(span::SpanKind::Server) => SpanKind::Server,
+        Ok(span::SpanKind::Client) => SpanKind::Client,
+        Ok(span::SpanKind::Producer) => SpanKind::Producer,
+        Ok(span::SpanKind::Consumer) => SpanKind::Consumer,
+        _ => SpanKind::Unspecified,
+    };
+    let status = match span.status.map(|s| status::StatusCode::try_from(s.code)) {
+        Some(Ok(status::StatusCode::Ok)) => StatusCode::Ok,
+        Some(Ok(status::StatusCode::Error)) => StatusCode::Error,
+        _ => StatusCode::Unset,
+    };
+    let name = builder.intern(&span.name);
+    builder.push_span(
+        TraceId(trace_id),
+        Span {
+            span_id: SpanId(span_id),
+            parent_span_id,
+            parent: None,
+            name,
+            service,
+            kind,
+            status,
+            start_ns: span.start_time_unix_nano,
+            end_ns: span.end_time_unix_nano,
+            depth: 0,
+        },
+    );
+}
