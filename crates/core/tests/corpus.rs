@@ -15,6 +15,8 @@ const READ_FORMATS: &[&str] = &[
     "otlp-json-protojson",
     "otlp-proto",
     "otlp-proto-stream",
+    "jaeger-json",
+    "zipkin-v2",
     "tempo-v1",
     "tempo-v2",
 ];
@@ -73,7 +75,7 @@ fn every_readable_corpus_file_gives_the_manifest_facts() {
         assert_eq!(&got, want, "{path}");
         checked += 1;
     }
-    assert!(checked >= 25, "only {checked} corpus files were checked");
+    assert!(checked >= 45, "only {checked} corpus files were checked");
 }
 
 #[test]
@@ -94,7 +96,15 @@ fn trace_durations_match_expected() {
                 )
             })
             .collect();
-        for encoding in ["otlp.json", "jsonl", "protojson.json", "pb", "pbstream"] {
+        for encoding in [
+            "otlp.json",
+            "jsonl",
+            "protojson.json",
+            "pb",
+            "pbstream",
+            "jaeger.json",
+            "zipkin.json",
+        ] {
             let set = load(&format!("{scenario}/{scenario}.{encoding}")).unwrap();
             let got: BTreeMap<String, u64> = set
                 .traces
@@ -126,4 +136,70 @@ fn a_2000_deep_chain_loads_without_recursion() {
     assert_eq!(trace.spans.len(), 2000);
     assert_eq!(trace.spans.iter().map(|s| s.depth).max(), Some(1999));
     assert_eq!(trace.depth_first().len(), 2000);
+}
+
+/// One span as every encoding must carry it.
+type SpanFacts = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    u64,
+    u64,
+    String,
+    String,
+);
+
+fn span_facts(set: &TraceSet) -> Vec<SpanFacts> {
+    let mut facts: Vec<SpanFacts> = set
+        .traces
+        .iter()
+        .flat_map(|trace| {
+            trace.spans.iter().map(|s| {
+                (
+                    trace.trace_id.to_string(),
+                    s.span_id.to_string(),
+                    s.parent_span_id.map(|p| p.to_string()),
+                    set.strings.get(s.name).to_owned(),
+                    set.strings.get(s.service).to_owned(),
+                    s.start_ns,
+                    s.end_ns,
+                    format!("{:?}", s.kind),
+                    format!("{:?}", s.status),
+                )
+            })
+        })
+        .collect();
+    facts.sort();
+    facts
+}
+
+#[test]
+fn every_encoding_of_a_scenario_yields_the_same_spans() {
+    let manifest = manifest();
+    for scenario in ["etl-nightly", "ticket-booking", "edge-cases", "deep-chain"] {
+        let reference = span_facts(&load(&format!("{scenario}/{scenario}.otlp.json")).unwrap());
+        let mut compared = 0;
+        for file in manifest["files"].as_array().unwrap() {
+            let path = file["path"].as_str().unwrap();
+            if file["scenario"] != scenario
+                || !READ_FORMATS.contains(&file["format"].as_str().unwrap())
+            {
+                continue;
+            }
+            let facts = span_facts(&load(path).unwrap());
+            if file["format"].as_str().unwrap().starts_with("tempo") {
+                // A Tempo answer holds one trace of the scenario.
+                assert!(facts.iter().all(|f| reference.contains(f)), "{path}");
+            } else {
+                assert_eq!(facts, reference, "{path}");
+            }
+            compared += 1;
+        }
+        assert!(
+            compared >= 6,
+            "{scenario}: only {compared} encodings compared"
+        );
+    }
 }

@@ -3,8 +3,11 @@
 
 mod assemble;
 mod compression;
+mod jaeger;
+mod json_syntax;
 mod otlp_json;
 mod otlp_proto;
+mod zipkin;
 
 use thiserror::Error;
 
@@ -64,10 +67,14 @@ impl TraceSetBuilder {
             .position(|b| !b.is_ascii_whitespace())
             .ok_or(IngestError::Empty)?;
         match bytes[text_start] {
+            b'{' if first_key(&bytes[text_start..]).is_some_and(jaeger::is_jaeger_key) => {
+                jaeger::read(bytes, self)
+            }
             b'{' => otlp_json::read(bytes, self),
+            b'[' => zipkin::read(bytes, self),
             first => Err(IngestError::UnknownFormat(format!(
                 "it starts with the byte 0x{first:02x} at offset {text_start}, \
-                 where an OTLP/JSON file starts with '{{'"
+                 where a JSON trace file starts with '{{' or '['"
             ))),
         }
     }
@@ -93,4 +100,14 @@ fn hex_prefix(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The first key of the JSON object that `json` starts with, if it is a
+/// plain string without escapes.
+fn first_key(json: &[u8]) -> Option<&str> {
+    let rest = json.strip_prefix(b"{")?;
+    let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = rest[start..].strip_prefix(b"\"")?;
+    let end = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+    std::str::from_utf8(&rest[..end]).ok()
 }

@@ -1,0 +1,77 @@
+//! What every JSON trace format needs: int64 as strings or numbers, and
+//! error positions that count from the start of the file.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+/// An int64 written as a JSON string (the spec's choice) or a JSON number,
+/// parsed as an integer: a 19-digit nanosecond time is not exact in an f64.
+#[derive(Default, Clone, Copy)]
+pub(super) struct U64Value(pub(super) u64);
+
+impl<'de> Deserialize<'de> for U64Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct U64Visitor;
+        impl Visitor<'_> for U64Visitor {
+            type Value = U64Value;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a non-negative integer, as a number or a string")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<U64Value, E> {
+                Ok(U64Value(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<U64Value, E> {
+                u64::try_from(v)
+                    .map(U64Value)
+                    .map_err(|_| E::custom(format!("negative time {v}")))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<U64Value, E> {
+                v.trim()
+                    .parse()
+                    .map(U64Value)
+                    .map_err(|_| E::custom(format!("{v:?} is not an integer")))
+            }
+        }
+        deserializer.deserialize_any(U64Visitor)
+    }
+}
+
+/// The absolute byte offset of a serde_json error in a slice that starts
+/// at `start`.
+pub(super) fn error_offset(bytes: &[u8], start: usize, error: &serde_json::Error) -> usize {
+    let mut line = 1;
+    let mut at = start;
+    while line < error.line() && at < bytes.len() {
+        match bytes[at..].iter().position(|&b| b == b'\n') {
+            Some(p) => {
+                at += p + 1;
+                line += 1;
+            }
+            None => break,
+        }
+    }
+    (at + error.column().saturating_sub(1)).min(bytes.len())
+}
+
+/// serde_json's message without its own " at line X column Y" suffix, which
+/// is relative to the document rather than the file.
+pub(super) fn strip_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
+    }
+}
+
+/// A serde_json error on a whole file as "line L, column C (byte B): what".
+pub(super) fn locate(bytes: &[u8], error: &serde_json::Error) -> String {
+    format!(
+        "line {}, column {} (byte {}): {}",
+        error.line(),
+        error.column(),
+        error_offset(bytes, 0, error),
+        strip_position(error)
+    )
+}
