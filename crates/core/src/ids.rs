@@ -5,11 +5,11 @@ use std::fmt;
 use base64::Engine as _;
 
 /// A 16-byte trace id. Displayed as 32 lower-case hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
 pub struct TraceId(pub [u8; 16]);
 
 /// An 8-byte span id. Displayed as 16 lower-case hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
 pub struct SpanId(pub [u8; 8]);
 
 impl fmt::Display for TraceId {

@@ -4,6 +4,7 @@
 //! crate has no web dependency: it compiles natively and to wasm32, and the
 //! app, the CLI and the benchmarks are thin clients of it.
 
+pub mod attributes;
 pub mod ids;
 pub mod ingest;
 pub mod intern;
@@ -11,6 +12,7 @@ pub mod model;
 pub mod summary;
 pub mod units;
 
+pub use attributes::{Attribute, Event, Link, Range32, Resource, Scope, Value};
 pub use ids::{SpanId, TraceId};
 pub use ingest::{ingest, IngestError, TraceSetBuilder};
 pub use intern::{Interner, Sym};

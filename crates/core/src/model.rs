@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::attributes::{Attribute, Event, Link, Range32, Resource, Scope};
 use crate::ids::{SpanId, TraceId};
 use crate::intern::{Interner, Sym};
 
@@ -37,8 +38,9 @@ pub enum StatusCode {
     Error,
 }
 
-/// One span of a [`Trace`].
-#[derive(Clone, Debug)]
+/// One span of a [`Trace`]. Its attributes, events and links live in the
+/// trace's shared vectors; the ranges here index them.
+#[derive(Clone, Debug, Default)]
 pub struct Span {
     /// The span's id.
     pub span_id: SpanId,
@@ -60,6 +62,28 @@ pub struct Span {
     pub end_ns: u64,
     /// Nesting depth below its root (roots are 0).
     pub depth: u32,
+    /// Index into [`TraceSet::resources`].
+    pub resource: u32,
+    /// Index into [`TraceSet::scopes`].
+    pub scope: u32,
+    /// The status message, if any.
+    pub status_message: Sym,
+    /// The W3C trace state.
+    pub trace_state: Sym,
+    /// OTLP span flags (sampled bit, remote-parent bits).
+    pub flags: u32,
+    /// The span's attributes in [`Trace::attributes`].
+    pub attributes: Range32,
+    /// The span's events in [`Trace::events`].
+    pub events: Range32,
+    /// The span's links in [`Trace::links`].
+    pub links: Range32,
+    /// Attributes the producer dropped.
+    pub dropped_attributes: u32,
+    /// Events the producer dropped.
+    pub dropped_events: u32,
+    /// Links the producer dropped.
+    pub dropped_links: u32,
 }
 
 impl Span {
@@ -80,25 +104,63 @@ pub struct Trace {
     /// Spans with no parent in the trace, in start order: the true roots
     /// and the orphans whose parent was never exported.
     pub roots: Vec<u32>,
+    /// Attributes of all spans, events and links of the trace.
+    pub attributes: Vec<Attribute>,
+    /// Events of all spans of the trace.
+    pub events: Vec<Event>,
+    /// Links of all spans of the trace.
+    pub links: Vec<Link>,
     children: Vec<u32>,
     child_ranges: Vec<(u32, u32)>,
+}
+
+/// A trace's spans with their details, as ingest hands them to assembly.
+#[derive(Default)]
+pub(crate) struct TraceParts {
+    pub spans: Vec<Span>,
+    pub attributes: Vec<Attribute>,
+    pub events: Vec<Event>,
+    pub links: Vec<Link>,
 }
 
 impl Trace {
     pub(crate) fn new(
         trace_id: TraceId,
-        spans: Vec<Span>,
+        parts: TraceParts,
         roots: Vec<u32>,
         children: Vec<u32>,
         child_ranges: Vec<(u32, u32)>,
     ) -> Self {
         Self {
             trace_id,
-            spans,
+            spans: parts.spans,
             roots,
+            attributes: parts.attributes,
+            events: parts.events,
+            links: parts.links,
             children,
             child_ranges,
         }
+    }
+
+    /// The attributes of span `index`.
+    pub fn span_attributes(&self, index: u32) -> &[Attribute] {
+        &self.attributes[self.spans[index as usize].attributes.as_range()]
+    }
+
+    /// The events of span `index`, in the order the input gave them.
+    pub fn span_events(&self, index: u32) -> &[Event] {
+        &self.events[self.spans[index as usize].events.as_range()]
+    }
+
+    /// The links of span `index`.
+    pub fn span_links(&self, index: u32) -> &[Link] {
+        &self.links[self.spans[index as usize].links.as_range()]
+    }
+
+    /// The attributes an event or link refers to.
+    pub fn attributes_in(&self, range: Range32) -> &[Attribute] {
+        &self.attributes[range.as_range()]
     }
 
     /// Indices of the children of span `index`, in start order.
@@ -167,6 +229,10 @@ pub struct TraceSet {
     pub strings: Interner,
     /// What was odd in the input, in the order it was found.
     pub warnings: Vec<Warning>,
+    /// The resources spans point to (`Span::resource`); index 0 is empty.
+    pub resources: Vec<Resource>,
+    /// The scopes spans point to (`Span::scope`); index 0 is empty.
+    pub scopes: Vec<Scope>,
 }
 
 impl TraceSet {

@@ -5,17 +5,61 @@
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-use crate::ids::TraceId;
+use crate::attributes::{Attribute, Event, Link, Range32, Resource, Scope};
+use crate::ids::{SpanId, TraceId};
 use crate::intern::{Interner, Sym};
-use crate::model::{Span, Trace, TraceSet, Warning};
+use crate::model::{Span, Trace, TraceParts, TraceSet, Warning};
+
+/// A span as a decoder hands it over, details still its own.
+pub(super) struct DecodedSpan {
+    pub trace_id: TraceId,
+    /// Timing, ids and the plain fields; the detail ranges are set on push.
+    pub span: Span,
+    pub attributes: Vec<Attribute>,
+    pub events: Vec<DecodedEvent>,
+    pub links: Vec<DecodedLink>,
+}
+
+pub(super) struct DecodedEvent {
+    pub time_ns: u64,
+    pub name: Sym,
+    pub attributes: Vec<Attribute>,
+    pub dropped_attributes: u32,
+}
+
+pub(super) struct DecodedLink {
+    pub trace_id: TraceId,
+    pub span_id: SpanId,
+    pub trace_state: Sym,
+    pub attributes: Vec<Attribute>,
+    pub dropped_attributes: u32,
+}
 
 /// Collects spans from any number of inputs; [`TraceSetBuilder::finish`]
 /// turns them into a [`TraceSet`].
-#[derive(Default)]
 pub struct TraceSetBuilder {
     strings: Interner,
-    traces: HashMap<TraceId, Vec<Span>>,
+    traces: HashMap<TraceId, TraceParts>,
     pub(super) warnings: Vec<Warning>,
+    resources: Vec<Resource>,
+    resource_index: HashMap<String, u32>,
+    scopes: Vec<Scope>,
+    scope_index: HashMap<String, u32>,
+}
+
+impl Default for TraceSetBuilder {
+    fn default() -> Self {
+        Self {
+            strings: Interner::default(),
+            traces: HashMap::new(),
+            warnings: Vec::new(),
+            // Index 0: for spans whose input names no resource or scope.
+            resources: vec![Resource::default()],
+            resource_index: HashMap::new(),
+            scopes: vec![Scope::default()],
+            scope_index: HashMap::new(),
+        }
+    }
 }
 
 impl TraceSetBuilder {
@@ -23,13 +67,49 @@ impl TraceSetBuilder {
         self.strings.intern(text)
     }
 
+    pub(super) fn string(&self, sym: Sym) -> &str {
+        self.strings.get(sym)
+    }
+
+    /// The index of `resource`, stored once however many batches repeat it
+    /// (a JSON Lines file repeats it on every line).
+    pub(super) fn resource(&mut self, resource: Resource) -> u32 {
+        let key = format!("{:?}", (&resource.attributes, resource.dropped_attributes));
+        if let Some(&index) = self.resource_index.get(&key) {
+            return index;
+        }
+        let index = self.resources.len() as u32;
+        self.resources.push(resource);
+        self.resource_index.insert(key, index);
+        index
+    }
+
+    /// The index of `scope`, stored once.
+    pub(super) fn scope(&mut self, scope: Scope) -> u32 {
+        let key = format!("{:?}", (&scope.name, &scope.version, &scope.attributes));
+        if let Some(&index) = self.scope_index.get(&key) {
+            return index;
+        }
+        let index = self.scopes.len() as u32;
+        self.scopes.push(scope);
+        self.scope_index.insert(key, index);
+        index
+    }
+
     /// Spans added so far.
     pub(super) fn span_total(&self) -> usize {
-        self.traces.values().map(Vec::len).sum()
+        self.traces.values().map(|t| t.spans.len()).sum()
     }
 
     /// Adds a decoded span; `parent` and `depth` are filled in by `finish`.
-    pub(super) fn push_span(&mut self, trace_id: TraceId, mut span: Span) {
+    pub(super) fn push_span(&mut self, decoded: DecodedSpan) {
+        let DecodedSpan {
+            trace_id,
+            mut span,
+            attributes,
+            events,
+            links,
+        } = decoded;
         if span.end_ns < span.start_ns {
             self.warn(format!(
                 "span {} ({}) of trace {trace_id} ends {} ns before it starts; \
@@ -40,7 +120,38 @@ impl TraceSetBuilder {
             ));
             span.end_ns = span.start_ns;
         }
-        self.traces.entry(trace_id).or_default().push(span);
+        let parts = self.traces.entry(trace_id).or_default();
+        span.attributes = append(&mut parts.attributes, attributes);
+        let first_event = parts.events.len() as u32;
+        for event in events {
+            let attributes = append(&mut parts.attributes, event.attributes);
+            parts.events.push(Event {
+                time_ns: event.time_ns,
+                name: event.name,
+                attributes,
+                dropped_attributes: event.dropped_attributes,
+            });
+        }
+        span.events = Range32 {
+            start: first_event,
+            len: parts.events.len() as u32 - first_event,
+        };
+        let first_link = parts.links.len() as u32;
+        for link in links {
+            let attributes = append(&mut parts.attributes, link.attributes);
+            parts.links.push(Link {
+                trace_id: link.trace_id,
+                span_id: link.span_id,
+                trace_state: link.trace_state,
+                attributes,
+                dropped_attributes: link.dropped_attributes,
+            });
+        }
+        span.links = Range32 {
+            start: first_link,
+            len: parts.links.len() as u32 - first_link,
+        };
+        parts.spans.push(span);
     }
 
     /// Joins the spans into traces sorted by trace id.
@@ -49,23 +160,33 @@ impl TraceSetBuilder {
         ids.sort_unstable();
         let mut traces = Vec::with_capacity(ids.len());
         for trace_id in ids {
-            let spans = self.traces.remove(&trace_id).unwrap_or_default();
-            traces.push(assemble(trace_id, spans, &self.strings, &mut self.warnings));
+            let parts = self.traces.remove(&trace_id).unwrap_or_default();
+            traces.push(assemble(trace_id, parts, &self.strings, &mut self.warnings));
         }
         TraceSet {
             traces,
             strings: self.strings,
             warnings: self.warnings,
+            resources: self.resources,
+            scopes: self.scopes,
         }
     }
 }
 
+fn append(all: &mut Vec<Attribute>, new: Vec<Attribute>) -> Range32 {
+    let start = all.len() as u32;
+    let len = new.len() as u32;
+    all.extend(new);
+    Range32 { start, len }
+}
+
 fn assemble(
     trace_id: TraceId,
-    mut spans: Vec<Span>,
+    mut parts: TraceParts,
     strings: &Interner,
     warnings: &mut Vec<Warning>,
 ) -> Trace {
+    let spans = &mut parts.spans;
     spans.sort_by_key(|s| (s.start_ns, Reverse(s.end_ns), s.span_id));
 
     let mut by_id = HashMap::with_capacity(spans.len());
@@ -114,11 +235,11 @@ fn assemble(
         });
     }
 
-    break_cycles(trace_id, &mut spans, strings, warnings);
+    break_cycles(trace_id, spans, strings, warnings);
 
     // Children as ranges of one flat vector, in start order.
     let mut counts = vec![0u32; spans.len()];
-    for span in &spans {
+    for span in spans.iter() {
         if let Some(p) = span.parent {
             counts[p as usize] += 1;
         }
@@ -142,7 +263,7 @@ fn assemble(
         }
     }
 
-    let mut trace = Trace::new(trace_id, spans, roots, children, child_ranges);
+    let mut trace = Trace::new(trace_id, parts, roots, children, child_ranges);
     for index in trace.depth_first() {
         let depth = match trace.spans[index as usize].parent {
             Some(p) => trace.spans[p as usize].depth + 1,

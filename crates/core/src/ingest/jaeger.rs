@@ -6,11 +6,14 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use base64::Engine as _;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::Value as JsonValue;
 
+use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
 use super::json_syntax::{locate, U64Value};
 use super::{IngestError, TraceSetBuilder};
+use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{decode_id, SpanId, TraceId};
 use crate::model::{Span, SpanKind, StatusCode};
 
@@ -34,6 +37,16 @@ struct JaegerTrace<'a> {
 struct Process<'a> {
     #[serde(borrow, default, rename = "serviceName")]
     service_name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    tags: Vec<Tag<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Log<'a> {
+    #[serde(default)]
+    timestamp: U64Value,
+    #[serde(borrow, default)]
+    fields: Vec<Tag<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -52,6 +65,8 @@ struct JaegerSpan<'a> {
     duration: U64Value,
     #[serde(borrow, default)]
     tags: Vec<Tag<'a>>,
+    #[serde(borrow, default)]
+    logs: Vec<Log<'a>>,
     #[serde(borrow, default, rename = "processID")]
     process_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -72,9 +87,23 @@ struct Reference<'a> {
 struct Tag<'a> {
     #[serde(borrow)]
     key: Cow<'a, str>,
+    #[serde(borrow, default, rename = "type")]
+    kind: Cow<'a, str>,
     #[serde(default)]
-    value: Value,
+    value: JsonValue,
 }
+
+/// Tags the OTLP→Jaeger translation makes from OTLP fields, read back into
+/// those fields rather than kept as attributes.
+const TRANSLATED_TAGS: &[&str] = &[
+    "span.kind",
+    "otel.status_code",
+    "otel.status_description",
+    "error",
+    "w3c.tracestate",
+    "otel.scope.name",
+    "otel.scope.version",
+];
 
 /// True when a JSON object's first key is one Jaeger's trace JSON starts with.
 pub(super) fn is_jaeger_key(key: &str) -> bool {
@@ -120,19 +149,51 @@ fn add_span(
         ));
         return;
     };
-    let parent_span_id = span
+    let parent = span
         .references
         .iter()
-        .find(|r| r.ref_type == "CHILD_OF" && decode_id::<16>(&r.trace_id) == Some(trace_id))
-        .and_then(|r| decode_id::<8>(&r.span_id))
+        .position(|r| r.ref_type == "CHILD_OF" && decode_id::<16>(&r.trace_id) == Some(trace_id));
+    let parent_span_id = parent
+        .and_then(|i| decode_id::<8>(&span.references[i].span_id))
         .map(SpanId);
-    let service = span
+    // Every other reference (FOLLOWS_FROM, CHILD_OF into other traces) is
+    // what OTLP calls a link.
+    let links = span
+        .references
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| Some(i) != parent)
+        .filter_map(|(_, r)| {
+            Some(DecodedLink {
+                trace_id: TraceId(decode_id::<16>(&r.trace_id)?),
+                span_id: SpanId(decode_id::<8>(&r.span_id)?),
+                trace_state: Default::default(),
+                attributes: Vec::new(),
+                dropped_attributes: 0,
+            })
+        })
+        .collect();
+    let process = span
         .process
         .as_ref()
-        .or_else(|| processes.get(span.process_id.as_deref()?))
-        .map_or("unknown_service", |p| &p.service_name);
+        .or_else(|| processes.get(span.process_id.as_deref()?));
+    let service = builder.intern(process.map_or("unknown_service", |p| &p.service_name));
+    let resource = match process {
+        Some(process) => {
+            let mut attributes = vec![Attribute {
+                key: builder.intern("service.name"),
+                value: Value::Str(service),
+            }];
+            attributes.extend(process.tags.iter().map(|t| attribute(t, builder)));
+            builder.resource(Resource {
+                attributes,
+                dropped_attributes: 0,
+            })
+        }
+        None => 0,
+    };
     let tag = |key: &str| span.tags.iter().find(|t| t.key == key).map(|t| &t.value);
-    let kind = match tag("span.kind").and_then(Value::as_str) {
+    let kind = match tag("span.kind").and_then(JsonValue::as_str) {
         Some("server") => SpanKind::Server,
         Some("client") => SpanKind::Client,
         Some("producer") => SpanKind::Producer,
@@ -140,30 +201,103 @@ fn add_span(
         Some("internal") => SpanKind::Internal,
         _ => SpanKind::Unspecified,
     };
-    let error_tag = matches!(tag("error"), Some(Value::Bool(true)))
-        || tag("error").and_then(Value::as_str) == Some("true");
-    let status = match tag("otel.status_code").and_then(Value::as_str) {
+    let error_tag = matches!(tag("error"), Some(JsonValue::Bool(true)))
+        || tag("error").and_then(JsonValue::as_str) == Some("true");
+    let status = match tag("otel.status_code").and_then(JsonValue::as_str) {
         Some("ERROR") => StatusCode::Error,
         Some("OK") => StatusCode::Ok,
         _ if error_tag => StatusCode::Error,
         _ => StatusCode::Unset,
     };
+    let text = |key: &str| tag(key).and_then(JsonValue::as_str).unwrap_or("");
+    let (status_description, trace_state) =
+        (text("otel.status_description"), text("w3c.tracestate"));
+    let (scope_name, scope_version) = (text("otel.scope.name"), text("otel.scope.version"));
+    let scope = if scope_name.is_empty() {
+        0
+    } else {
+        let scope = Scope {
+            name: builder.intern(scope_name),
+            version: builder.intern(scope_version),
+            attributes: Vec::new(),
+        };
+        builder.scope(scope)
+    };
+    let attributes = span
+        .tags
+        .iter()
+        .filter(|t| !TRANSLATED_TAGS.contains(&t.key.as_ref()))
+        .map(|t| attribute(t, builder))
+        .collect();
+    let events = span
+        .logs
+        .iter()
+        .map(|log| {
+            let name = log
+                .fields
+                .iter()
+                .find(|f| f.key == "event")
+                .and_then(|f| f.value.as_str())
+                .unwrap_or("log");
+            DecodedEvent {
+                time_ns: log.timestamp.0.saturating_mul(1_000),
+                name: builder.intern(name),
+                attributes: log
+                    .fields
+                    .iter()
+                    .filter(|f| f.key != "event")
+                    .map(|f| attribute(f, builder))
+                    .collect(),
+                dropped_attributes: 0,
+            }
+        })
+        .collect();
     let start_ns = span.start_time.0.saturating_mul(1_000);
-    let service = builder.intern(service);
-    let name = builder.intern(&span.operation_name);
-    builder.push_span(
-        TraceId(trace_id),
-        Span {
+    let decoded = DecodedSpan {
+        trace_id: TraceId(trace_id),
+        span: Span {
             span_id: SpanId(span_id),
             parent_span_id,
-            parent: None,
-            name,
+            name: builder.intern(&span.operation_name),
             service,
+            resource,
+            scope,
             kind,
             status,
+            status_message: builder.intern(status_description),
+            trace_state: builder.intern(trace_state),
             start_ns,
             end_ns: start_ns.saturating_add(span.duration.0.saturating_mul(1_000)),
-            depth: 0,
+            ..Span::default()
         },
-    );
+        attributes,
+        events,
+        links,
+    };
+    builder.push_span(decoded);
+}
+
+/// A Jaeger tag as an attribute, by its declared type.
+fn attribute(tag: &Tag<'_>, builder: &mut TraceSetBuilder) -> Attribute {
+    let value = match (tag.kind.as_ref(), &tag.value) {
+        ("bool", JsonValue::Bool(b)) => Value::Bool(*b),
+        ("int64", JsonValue::Number(n)) if n.as_i64().is_some() => {
+            Value::Int(n.as_i64().unwrap_or(0))
+        }
+        ("int64", JsonValue::String(s)) if s.parse::<i64>().is_ok() => {
+            Value::Int(s.parse().unwrap_or(0))
+        }
+        ("float64", JsonValue::Number(n)) => Value::Double(n.as_f64().unwrap_or(f64::NAN)),
+        ("binary", JsonValue::String(s)) => base64::engine::general_purpose::STANDARD
+            .decode(s.as_bytes())
+            .map(|b| Value::Bytes(b.into()))
+            .unwrap_or_else(|_| Value::Str(builder.intern(s))),
+        (_, JsonValue::String(s)) => Value::Str(builder.intern(s)),
+        (_, JsonValue::Null) => Value::Empty,
+        (_, other) => Value::Str(builder.intern(&other.to_string())),
+    };
+    Attribute {
+        key: builder.intern(&tag.key),
+        value,
+    }
 }

@@ -38,6 +38,70 @@ impl<'de> Deserialize<'de> for U64Value {
     }
 }
 
+/// An int64 attribute value, as a JSON string or number.
+#[derive(Clone, Copy)]
+pub(super) struct I64Value(pub(super) i64);
+
+impl<'de> Deserialize<'de> for I64Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct I64Visitor;
+        impl Visitor<'_> for I64Visitor {
+            type Value = I64Value;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer, as a number or a string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<I64Value, E> {
+                Ok(I64Value(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<I64Value, E> {
+                i64::try_from(v)
+                    .map(I64Value)
+                    .map_err(|_| E::custom(format!("{v} does not fit an int64")))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<I64Value, E> {
+                v.trim()
+                    .parse()
+                    .map(I64Value)
+                    .map_err(|_| E::custom(format!("{v:?} is not an integer")))
+            }
+        }
+        deserializer.deserialize_any(I64Visitor)
+    }
+}
+
+/// A double attribute value: a JSON number, or the strings protobuf's JSON
+/// mapping uses for what JSON numbers cannot hold ("NaN", "Infinity").
+#[derive(Clone, Copy)]
+pub(super) struct F64Value(pub(super) f64);
+
+impl<'de> Deserialize<'de> for F64Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct F64Visitor;
+        impl Visitor<'_> for F64Visitor {
+            type Value = F64Value;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number, or a string holding one")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<F64Value, E> {
+                Ok(F64Value(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<F64Value, E> {
+                Ok(F64Value(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<F64Value, E> {
+                Ok(F64Value(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<F64Value, E> {
+                v.trim()
+                    .parse()
+                    .map(F64Value)
+                    .map_err(|_| E::custom(format!("{v:?} is not a number")))
+            }
+        }
+        deserializer.deserialize_any(F64Visitor)
+    }
+}
+
 /// The absolute byte offset of a serde_json error in a slice that starts
 /// at `start`.
 pub(super) fn error_offset(bytes: &[u8], start: usize, error: &serde_json::Error) -> usize {

@@ -11,9 +11,14 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 
-use super::json_syntax::{error_offset, strip_position, U64Value};
+use base64::Engine as _;
+
+use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
+use super::json_syntax::{error_offset, strip_position, F64Value, I64Value, U64Value};
 use super::{IngestError, TraceSetBuilder};
+use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{decode_id, SpanId, TraceId};
+use crate::intern::Sym;
 use crate::model::{Span, SpanKind, StatusCode};
 
 #[derive(Deserialize)]
@@ -33,7 +38,7 @@ struct TempoTrace<'a> {
 #[derive(Deserialize)]
 struct ResourceSpans<'a> {
     #[serde(borrow, default)]
-    resource: Option<Resource<'a>>,
+    resource: Option<JsonResource<'a>>,
     #[serde(
         borrow,
         default,
@@ -44,9 +49,11 @@ struct ResourceSpans<'a> {
 }
 
 #[derive(Deserialize)]
-struct Resource<'a> {
+struct JsonResource<'a> {
     #[serde(borrow, default)]
     attributes: Vec<KeyValue<'a>>,
+    #[serde(default, rename = "droppedAttributesCount")]
+    dropped_attributes_count: U64Value,
 }
 
 #[derive(Deserialize)]
@@ -57,16 +64,53 @@ struct KeyValue<'a> {
     value: Option<AnyValue<'a>>,
 }
 
+/// OTLP's `AnyValue`: exactly one of these is set (none for an empty value).
 #[derive(Deserialize)]
 struct AnyValue<'a> {
     #[serde(borrow, default, rename = "stringValue")]
     string_value: Option<Cow<'a, str>>,
+    #[serde(default, rename = "boolValue")]
+    bool_value: Option<bool>,
+    #[serde(default, rename = "intValue")]
+    int_value: Option<I64Value>,
+    #[serde(default, rename = "doubleValue")]
+    double_value: Option<F64Value>,
+    #[serde(borrow, default, rename = "bytesValue")]
+    bytes_value: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "arrayValue")]
+    array_value: Option<ArrayValue<'a>>,
+    #[serde(borrow, default, rename = "kvlistValue")]
+    kvlist_value: Option<KvList<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ArrayValue<'a> {
+    #[serde(borrow, default)]
+    values: Vec<AnyValue<'a>>,
+}
+
+#[derive(Deserialize)]
+struct KvList<'a> {
+    #[serde(borrow, default)]
+    values: Vec<KeyValue<'a>>,
 }
 
 #[derive(Deserialize)]
 struct ScopeSpans<'a> {
+    #[serde(borrow, default, alias = "instrumentationLibrary")]
+    scope: Option<JsonScope<'a>>,
     #[serde(borrow, default)]
     spans: Vec<JsonSpan<'a>>,
+}
+
+#[derive(Deserialize)]
+struct JsonScope<'a> {
+    #[serde(borrow, default)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    version: Cow<'a, str>,
+    #[serde(borrow, default)]
+    attributes: Vec<KeyValue<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -75,8 +119,12 @@ struct JsonSpan<'a> {
     trace_id: Cow<'a, str>,
     #[serde(borrow, default, rename = "spanId")]
     span_id: Cow<'a, str>,
+    #[serde(borrow, default, rename = "traceState")]
+    trace_state: Cow<'a, str>,
     #[serde(borrow, default, rename = "parentSpanId")]
     parent_span_id: Option<Cow<'a, str>>,
+    #[serde(default)]
+    flags: U64Value,
     #[serde(borrow, default)]
     name: Cow<'a, str>,
     #[serde(default)]
@@ -86,11 +134,51 @@ struct JsonSpan<'a> {
     #[serde(default, rename = "endTimeUnixNano")]
     end_time_unix_nano: U64Value,
     #[serde(borrow, default)]
+    attributes: Vec<KeyValue<'a>>,
+    #[serde(default, rename = "droppedAttributesCount")]
+    dropped_attributes_count: U64Value,
+    #[serde(borrow, default)]
+    events: Vec<JsonEvent<'a>>,
+    #[serde(default, rename = "droppedEventsCount")]
+    dropped_events_count: U64Value,
+    #[serde(borrow, default)]
+    links: Vec<JsonLink<'a>>,
+    #[serde(default, rename = "droppedLinksCount")]
+    dropped_links_count: U64Value,
+    #[serde(borrow, default)]
     status: Option<Status<'a>>,
 }
 
 #[derive(Deserialize)]
+struct JsonEvent<'a> {
+    #[serde(default, rename = "timeUnixNano")]
+    time_unix_nano: U64Value,
+    #[serde(borrow, default)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    attributes: Vec<KeyValue<'a>>,
+    #[serde(default, rename = "droppedAttributesCount")]
+    dropped_attributes_count: U64Value,
+}
+
+#[derive(Deserialize)]
+struct JsonLink<'a> {
+    #[serde(borrow, default, rename = "traceId")]
+    trace_id: Cow<'a, str>,
+    #[serde(borrow, default, rename = "spanId")]
+    span_id: Cow<'a, str>,
+    #[serde(borrow, default, rename = "traceState")]
+    trace_state: Cow<'a, str>,
+    #[serde(borrow, default)]
+    attributes: Vec<KeyValue<'a>>,
+    #[serde(default, rename = "droppedAttributesCount")]
+    dropped_attributes_count: U64Value,
+}
+
+#[derive(Deserialize)]
 struct Status<'a> {
+    #[serde(borrow, default)]
+    message: Cow<'a, str>,
     #[serde(borrow, default)]
     code: Option<EnumValue<'a>>,
 }
@@ -233,22 +321,92 @@ fn add_document(document: Document<'_>, line: usize, builder: &mut TraceSetBuild
         (None, None) => return false,
     };
     for resource_spans in resource_spans {
-        let service = resource_spans
+        let resource = resource_spans
             .resource
-            .iter()
-            .flat_map(|r| &r.attributes)
-            .find(|kv| kv.key == "service.name")
-            .and_then(|kv| kv.value.as_ref()?.string_value.as_deref())
-            .unwrap_or("unknown_service");
-        let service = builder.intern(service);
-        for span in resource_spans.scope_spans.into_iter().flat_map(|s| s.spans) {
-            add_span(span, service, line, builder);
+            .map_or_else(Resource::default, |r| Resource {
+                attributes: attributes(r.attributes, builder),
+                dropped_attributes: saturate(r.dropped_attributes_count),
+            });
+        let service = service_name(&resource, builder);
+        let resource = builder.resource(resource);
+        for scope_spans in resource_spans.scope_spans {
+            let scope = match scope_spans.scope {
+                Some(scope) => {
+                    let scope = Scope {
+                        name: builder.intern(&scope.name),
+                        version: builder.intern(&scope.version),
+                        attributes: attributes(scope.attributes, builder),
+                    };
+                    builder.scope(scope)
+                }
+                None => 0,
+            };
+            for span in scope_spans.spans {
+                add_span(span, (service, resource, scope), line, builder);
+            }
         }
     }
     true
 }
 
-fn add_span(span: JsonSpan<'_>, service: crate::Sym, line: usize, builder: &mut TraceSetBuilder) {
+/// `service.name` of a resource, or OpenTelemetry's fallback.
+pub(super) fn service_name(resource: &Resource, builder: &mut TraceSetBuilder) -> Sym {
+    let named = resource.attributes.iter().find_map(|a| match a.value {
+        Value::Str(s) if builder.string(a.key) == "service.name" => Some(s),
+        _ => None,
+    });
+    named.unwrap_or_else(|| builder.intern("unknown_service"))
+}
+
+fn saturate(value: U64Value) -> u32 {
+    u32::try_from(value.0).unwrap_or(u32::MAX)
+}
+
+fn attributes(list: Vec<KeyValue<'_>>, builder: &mut TraceSetBuilder) -> Vec<Attribute> {
+    list.into_iter()
+        .map(|kv| Attribute {
+            key: builder.intern(&kv.key),
+            value: kv.value.map_or(Value::Empty, |v| value(v, builder)),
+        })
+        .collect()
+}
+
+/// Nesting is bounded by serde_json's recursion limit (128 levels).
+fn value(any: AnyValue<'_>, builder: &mut TraceSetBuilder) -> Value {
+    if let Some(s) = any.string_value {
+        Value::Str(builder.intern(&s))
+    } else if let Some(b) = any.bool_value {
+        Value::Bool(b)
+    } else if let Some(i) = any.int_value {
+        Value::Int(i.0)
+    } else if let Some(d) = any.double_value {
+        Value::Double(d.0)
+    } else if let Some(bytes) = any.bytes_value {
+        base64::engine::general_purpose::STANDARD
+            .decode(bytes.as_bytes())
+            .map(|b| Value::Bytes(b.into()))
+            .unwrap_or_else(|_| Value::Str(builder.intern(&bytes)))
+    } else if let Some(array) = any.array_value {
+        Value::Array(
+            array
+                .values
+                .into_iter()
+                .map(|v| value(v, builder))
+                .collect(),
+        )
+    } else if let Some(list) = any.kvlist_value {
+        Value::Map(attributes(list.values, builder).into())
+    } else {
+        Value::Empty
+    }
+}
+
+fn add_span(
+    span: JsonSpan<'_>,
+    (service, resource, scope): (Sym, u32, u32),
+    line: usize,
+    builder: &mut TraceSetBuilder,
+) {
     let Some(trace_id) = decode_id::<16>(&span.trace_id) else {
         builder.warn(format!(
             "line {line}: span {:?} ({}) has an invalid trace id {:?}; it was skipped",
@@ -280,22 +438,64 @@ fn add_span(span: JsonSpan<'_>, service: crate::Sym, line: usize, builder: &mut 
             }
         },
     };
-    let name = builder.intern(&span.name);
-    builder.push_span(
-        TraceId(trace_id),
-        Span {
+    let events = span
+        .events
+        .into_iter()
+        .map(|event| DecodedEvent {
+            time_ns: event.time_unix_nano.0,
+            name: builder.intern(&event.name),
+            attributes: attributes(event.attributes, builder),
+            dropped_attributes: saturate(event.dropped_attributes_count),
+        })
+        .collect();
+    let mut links = Vec::with_capacity(span.links.len());
+    for link in span.links {
+        let (Some(link_trace), Some(link_span)) = (
+            decode_id::<16>(&link.trace_id),
+            decode_id::<8>(&link.span_id),
+        ) else {
+            builder.warn(format!(
+                "line {line}: span {} ({}) has a link with an invalid id; the link was skipped",
+                SpanId(span_id),
+                span.name
+            ));
+            continue;
+        };
+        links.push(DecodedLink {
+            trace_id: TraceId(link_trace),
+            span_id: SpanId(link_span),
+            trace_state: builder.intern(&link.trace_state),
+            attributes: attributes(link.attributes, builder),
+            dropped_attributes: saturate(link.dropped_attributes_count),
+        });
+    }
+    let status = span.status.as_ref();
+    let decoded = DecodedSpan {
+        trace_id: TraceId(trace_id),
+        span: Span {
             span_id: SpanId(span_id),
             parent_span_id,
-            parent: None,
-            name,
+            name: builder.intern(&span.name),
             service,
+            resource,
+            scope,
             kind: span_kind(span.kind.as_ref()),
-            status: status_code(span.status.as_ref().and_then(|s| s.code.as_ref())),
+            status: status_code(status.and_then(|s| s.code.as_ref())),
+            status_message: builder.intern(status.map_or("", |s| &s.message)),
+            trace_state: builder.intern(&span.trace_state),
+            flags: saturate(span.flags),
             start_ns: span.start_time_unix_nano.0,
             end_ns: span.end_time_unix_nano.0,
-            depth: 0,
+            dropped_attributes: saturate(span.dropped_attributes_count),
+            dropped_events: saturate(span.dropped_events_count),
+            dropped_links: saturate(span.dropped_links_count),
+            ..Span::default()
         },
-    );
+        attributes: attributes(span.attributes, builder),
+        events,
+        links,
+    };
+    builder.push_span(decoded);
 }
 
 /// Counts lines incrementally, so positions cost O(n) over a whole file.

@@ -7,12 +7,18 @@
 //! on its own by prost: a truncated or corrupt file still yields every
 //! complete batch before the damage, and errors name the byte offset.
 
-use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::common::v1::any_value::Value as PV;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::resource::v1::Resource as ProtoResource;
 use opentelemetry_proto::tonic::trace::v1::{span, status, Span as ProtoSpan};
 use prost::Message;
 
+use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
+use super::otlp_json::service_name;
 use super::{IngestError, TraceSetBuilder};
+use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{SpanId, TraceId};
+use crate::intern::Sym;
 use crate::model::{Span, SpanKind, StatusCode};
 
 /// Field 1, wire type 2 (length-delimited): `resource_spans`.
@@ -117,34 +123,65 @@ fn read_resource_spans(
     let mut scopes = Vec::new();
     let walked = for_each_field(bytes, offset, &mut |field, body, at| {
         match field {
-            1 => resource = Some(Resource::decode(body).map_err(|e| damaged(at, &e.to_string()))?),
+            1 => {
+                resource =
+                    Some(ProtoResource::decode(body).map_err(|e| damaged(at, &e.to_string()))?)
+            }
             2 => scopes.push((body, at)),
             _ => {}
         }
         Ok(())
     });
-    let service = builder.intern(service_name(resource.as_ref()));
+    let resource = resource.map_or_else(Resource::default, |r| Resource {
+        attributes: attributes(r.attributes, builder),
+        dropped_attributes: r.dropped_attributes_count,
+    });
+    let service = service_name(&resource, builder);
+    let resource = builder.resource(resource);
     for (body, at) in scopes {
-        read_scope_spans(body, at, service, builder)?;
+        read_scope_spans(body, at, (service, resource), builder)?;
     }
     walked
 }
 
-/// `ScopeSpans`: field 2 the spans, each decoded on its own.
+/// `ScopeSpans`: field 1 the scope, field 2 the spans, each decoded on its own.
 fn read_scope_spans(
     bytes: &[u8],
     offset: usize,
-    service: crate::Sym,
+    (service, resource): (Sym, u32),
     builder: &mut TraceSetBuilder,
 ) -> Result<(), String> {
-    for_each_field(bytes, offset, &mut |field, body, at| {
-        if field == 2 {
-            let span =
-                ProtoSpan::decode(body).map_err(|e| damaged(at, &format!("invalid span: {e}")))?;
-            add_span(span, service, at, builder);
+    let mut scope = None;
+    let mut spans = Vec::new();
+    let walked = for_each_field(bytes, offset, &mut |field, body, at| {
+        match field {
+            1 => {
+                scope = Some(
+                    InstrumentationScope::decode(body).map_err(|e| damaged(at, &e.to_string()))?,
+                )
+            }
+            2 => spans.push((body, at)),
+            _ => {}
         }
         Ok(())
-    })
+    });
+    let scope = match scope {
+        Some(scope) => {
+            let scope = Scope {
+                name: builder.intern(&scope.name),
+                version: builder.intern(&scope.version),
+                attributes: attributes(scope.attributes, builder),
+            };
+            builder.scope(scope)
+        }
+        None => 0,
+    };
+    for (body, at) in spans {
+        let span =
+            ProtoSpan::decode(body).map_err(|e| damaged(at, &format!("invalid span: {e}")))?;
+        add_span(span, (service, resource, scope), at, builder);
+    }
+    walked
 }
 
 /// Calls `visit(field, body, offset)` for each length-delimited field of a
@@ -219,20 +256,42 @@ fn varint(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
     None
 }
 
-fn service_name(resource: Option<&Resource>) -> &str {
-    use opentelemetry_proto::tonic::common::v1::any_value::Value;
-    resource
-        .into_iter()
-        .flat_map(|r| &r.attributes)
-        .find(|kv| kv.key == "service.name")
-        .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
-            Value::StringValue(s) => Some(s.as_str()),
-            _ => None,
+fn attributes(list: Vec<KeyValue>, builder: &mut TraceSetBuilder) -> Vec<Attribute> {
+    list.into_iter()
+        .map(|kv| Attribute {
+            key: builder.intern(&kv.key),
+            value: kv.value.map_or(Value::Empty, |v| value(v, builder)),
         })
-        .unwrap_or("unknown_service")
+        .collect()
 }
 
-fn add_span(span: ProtoSpan, service: crate::Sym, offset: usize, builder: &mut TraceSetBuilder) {
+/// Nesting is bounded by prost's recursion limit (100 levels).
+fn value(any: AnyValue, builder: &mut TraceSetBuilder) -> Value {
+    match any.value {
+        Some(PV::StringValue(s)) => Value::Str(builder.intern(&s)),
+        Some(PV::BoolValue(b)) => Value::Bool(b),
+        Some(PV::IntValue(i)) => Value::Int(i),
+        Some(PV::DoubleValue(d)) => Value::Double(d),
+        Some(PV::BytesValue(b)) => Value::Bytes(b.into()),
+        Some(PV::ArrayValue(array)) => Value::Array(
+            array
+                .values
+                .into_iter()
+                .map(|v| value(v, builder))
+                .collect(),
+        ),
+        Some(PV::KvlistValue(list)) => Value::Map(attributes(list.values, builder).into()),
+        // An index into a profiles string table: meaningless outside one.
+        Some(PV::StringValueStrindex(_)) | None => Value::Empty,
+    }
+}
+
+fn add_span(
+    span: ProtoSpan,
+    (service, resource, scope): (Sym, u32, u32),
+    offset: usize,
+    builder: &mut TraceSetBuilder,
+) {
     let Ok(trace_id) = <[u8; 16]>::try_from(span.trace_id.as_slice()) else {
         builder.warn(format!(
             "span at byte {offset}: span {} has a trace id of {} bytes instead of 16; it was skipped",
@@ -274,25 +333,72 @@ fn add_span(span: ProtoSpan, service: crate::Sym, offset: usize, builder: &mut T
         Ok(span::SpanKind::Consumer) => SpanKind::Consumer,
         _ => SpanKind::Unspecified,
     };
-    let status = match span.status.map(|s| status::StatusCode::try_from(s.code)) {
-        Some(Ok(status::StatusCode::Ok)) => StatusCode::Ok,
-        Some(Ok(status::StatusCode::Error)) => StatusCode::Error,
-        _ => StatusCode::Unset,
+    let (status, status_message) = match span.status {
+        Some(s) => (
+            match status::StatusCode::try_from(s.code) {
+                Ok(status::StatusCode::Ok) => StatusCode::Ok,
+                Ok(status::StatusCode::Error) => StatusCode::Error,
+                _ => StatusCode::Unset,
+            },
+            builder.intern(&s.message),
+        ),
+        None => (StatusCode::Unset, Sym::default()),
     };
-    let name = builder.intern(&span.name);
-    builder.push_span(
-        TraceId(trace_id),
-        Span {
+    let events = span
+        .events
+        .into_iter()
+        .map(|event| DecodedEvent {
+            time_ns: event.time_unix_nano,
+            name: builder.intern(&event.name),
+            attributes: attributes(event.attributes, builder),
+            dropped_attributes: event.dropped_attributes_count,
+        })
+        .collect();
+    let mut links = Vec::with_capacity(span.links.len());
+    for link in span.links {
+        let (Ok(link_trace), Ok(link_span)) = (
+            <[u8; 16]>::try_from(link.trace_id.as_slice()),
+            <[u8; 8]>::try_from(link.span_id.as_slice()),
+        ) else {
+            builder.warn(format!(
+                "span {} ({}) has a link with an invalid id; the link was skipped",
+                SpanId(span_id),
+                span.name
+            ));
+            continue;
+        };
+        links.push(DecodedLink {
+            trace_id: TraceId(link_trace),
+            span_id: SpanId(link_span),
+            trace_state: builder.intern(&link.trace_state),
+            attributes: attributes(link.attributes, builder),
+            dropped_attributes: link.dropped_attributes_count,
+        });
+    }
+    let decoded = DecodedSpan {
+        trace_id: TraceId(trace_id),
+        span: Span {
             span_id: SpanId(span_id),
             parent_span_id,
-            parent: None,
-            name,
+            name: builder.intern(&span.name),
             service,
+            resource,
+            scope,
             kind,
             status,
+            status_message,
+            trace_state: builder.intern(&span.trace_state),
+            flags: span.flags,
             start_ns: span.start_time_unix_nano,
             end_ns: span.end_time_unix_nano,
-            depth: 0,
+            dropped_attributes: span.dropped_attributes_count,
+            dropped_events: span.dropped_events_count,
+            dropped_links: span.dropped_links_count,
+            ..Span::default()
         },
-    );
+        attributes: attributes(span.attributes, builder),
+        events,
+        links,
+    };
+    builder.push_span(decoded);
 }

@@ -7,8 +7,10 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use super::assemble::{DecodedEvent, DecodedSpan};
 use super::json_syntax::{locate, U64Value};
 use super::{IngestError, TraceSetBuilder};
+use crate::attributes::{Attribute, Scope, Value};
 use crate::ids::{decode_id, SpanId, TraceId};
 use crate::model::{Span, SpanKind, StatusCode};
 
@@ -32,7 +34,26 @@ struct ZipkinSpan<'a> {
     local_endpoint: Option<Endpoint<'a>>,
     #[serde(borrow, default)]
     tags: HashMap<Cow<'a, str>, Cow<'a, str>>,
+    #[serde(borrow, default)]
+    annotations: Vec<Annotation<'a>>,
 }
+
+#[derive(Deserialize)]
+struct Annotation<'a> {
+    #[serde(default)]
+    timestamp: U64Value,
+    #[serde(borrow, default)]
+    value: Cow<'a, str>,
+}
+
+/// Tags the OpenTelemetry Zipkin exporter makes from OTLP fields, read back
+/// into those fields rather than kept as attributes.
+const TRANSLATED_TAGS: &[&str] = &[
+    "otel.status_code",
+    "otel.status_description",
+    "otel.scope.name",
+    "otel.scope.version",
+];
 
 #[derive(Deserialize)]
 struct Endpoint<'a> {
@@ -92,21 +113,90 @@ fn add_span(index: usize, span: &ZipkinSpan<'_>, builder: &mut TraceSetBuilder) 
         .and_then(|e| e.service_name.as_deref())
         .unwrap_or("unknown_service");
     let start_ns = span.timestamp.0.saturating_mul(1_000);
-    let service = builder.intern(service);
-    let name = builder.intern(span.name.as_deref().unwrap_or(""));
-    builder.push_span(
-        TraceId(trace_id),
-        Span {
+    let tag = |key: &str| span.tags.get(key).map_or("", |v| v.as_ref());
+    let scope = if tag("otel.scope.name").is_empty() {
+        0
+    } else {
+        let scope = Scope {
+            name: builder.intern(tag("otel.scope.name")),
+            version: builder.intern(tag("otel.scope.version")),
+            attributes: Vec::new(),
+        };
+        builder.scope(scope)
+    };
+    // Sorted, so the attributes do not depend on the hash map's order.
+    let mut tags: Vec<(&str, &str)> = span
+        .tags
+        .iter()
+        .filter(|(k, _)| !TRANSLATED_TAGS.contains(&k.as_ref()))
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .collect();
+    tags.sort_unstable();
+    let attributes = tags
+        .into_iter()
+        .map(|(key, value)| Attribute {
+            key: builder.intern(key),
+            value: Value::Str(builder.intern(value)),
+        })
+        .collect();
+    let events = span.annotations.iter().map(|a| event(a, builder)).collect();
+    let decoded = DecodedSpan {
+        trace_id: TraceId(trace_id),
+        span: Span {
             span_id: SpanId(span_id),
             parent_span_id,
-            parent: None,
-            name,
-            service,
+            name: builder.intern(span.name.as_deref().unwrap_or("")),
+            service: builder.intern(service),
+            scope,
             kind,
             status,
+            // The OpenTelemetry exporter puts the status description in `error`.
+            status_message: builder.intern(match tag("otel.status_description") {
+                "" if status == StatusCode::Error => tag("error"),
+                description => description,
+            }),
             start_ns,
             end_ns: start_ns.saturating_add(span.duration.0.saturating_mul(1_000)),
-            depth: 0,
+            ..Span::default()
         },
-    );
+        attributes,
+        events,
+        links: Vec::new(),
+    };
+    builder.push_span(decoded);
+}
+
+/// An annotation as an event. The OpenTelemetry exporter writes an event as
+/// `{"name": {attributes}}` in the annotation's value; others write text.
+fn event(annotation: &Annotation<'_>, builder: &mut TraceSetBuilder) -> DecodedEvent {
+    let time_ns = annotation.timestamp.0.saturating_mul(1_000);
+    let parsed: Option<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(&annotation.value).ok();
+    if let Some((name, serde_json::Value::Object(fields))) = parsed
+        .filter(|m| m.len() == 1)
+        .and_then(|m| m.into_iter().next())
+    {
+        let attributes = fields
+            .into_iter()
+            .map(|(key, value)| Attribute {
+                key: builder.intern(&key),
+                value: Value::Str(builder.intern(&match value {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                })),
+            })
+            .collect();
+        return DecodedEvent {
+            time_ns,
+            name: builder.intern(&name),
+            attributes,
+            dropped_attributes: 0,
+        };
+    }
+    DecodedEvent {
+        time_ns,
+        name: builder.intern(&annotation.value),
+        attributes: Vec::new(),
+        dropped_attributes: 0,
+    }
 }
