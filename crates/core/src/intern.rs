@@ -37,6 +37,11 @@ impl Interner {
         sym
     }
 
+    /// The handle of `text`, if it was ever interned.
+    pub fn lookup(&self, text: &str) -> Option<Sym> {
+        self.index.get(text).copied()
+    }
+
     /// The text behind a handle made by this interner.
     pub fn get(&self, sym: Sym) -> &str {
         &self.strings[sym.0 as usize]

@@ -4,6 +4,7 @@
 //! crate has no web dependency: it compiles natively and to wasm32, and the
 //! app, the CLI and the benchmarks are thin clients of it.
 
+pub mod analysis;
 pub mod attributes;
 pub mod ids;
 pub mod ingest;

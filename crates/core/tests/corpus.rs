@@ -203,3 +203,67 @@ fn every_encoding_of_a_scenario_yields_the_same_spans() {
         );
     }
 }
+
+#[test]
+fn self_times_match_expected_in_every_encoding() {
+    use tracelens_core::analysis::self_time::self_times;
+    for scenario in ["etl-nightly", "ticket-booking", "edge-cases"] {
+        let expected: Value = serde_json::from_str(
+            &std::fs::read_to_string(corpus().join(format!("expected/{scenario}.json"))).unwrap(),
+        )
+        .unwrap();
+        let mut want = BTreeMap::new();
+        for trace in expected["traces"].as_array().unwrap() {
+            for span in trace["spans"].as_array().unwrap() {
+                want.insert(
+                    span["span_id"].as_str().unwrap().to_owned(),
+                    span["self_ns"].as_u64().unwrap(),
+                );
+            }
+        }
+        for encoding in [
+            "otlp.json",
+            "jsonl",
+            "protojson.json",
+            "pb",
+            "pbstream",
+            "jaeger.json",
+            "zipkin.json",
+        ] {
+            let set = load(&format!("{scenario}/{scenario}.{encoding}")).unwrap();
+            let mut got = BTreeMap::new();
+            for trace in &set.traces {
+                for (span, self_ns) in trace.spans.iter().zip(self_times(trace)) {
+                    got.insert(span.span_id.to_string(), self_ns);
+                }
+            }
+            assert_eq!(got, want, "{scenario}.{encoding}");
+        }
+    }
+}
+
+#[test]
+fn compression_takes_the_share_the_etl_story_tells() {
+    use tracelens_core::analysis::breakdown::{analyze, GroupBy};
+    let set = load("etl-nightly/etl-nightly.otlp.json").unwrap();
+    let mut traces: Vec<&Trace> = set.traces.iter().collect();
+    traces.sort_by_key(|t| t.start_ns());
+    let shares: Vec<String> = traces
+        .iter()
+        .map(|trace| {
+            let analysis = analyze(&set, trace, &GroupBy::Name);
+            let compress = analysis
+                .breakdown
+                .iter()
+                .find(|g| g.group == "zstd_compress")
+                .unwrap();
+            // Compression has no children: its self time is its whole span.
+            assert_eq!(compress.self_ns, compress.total_ns);
+            let sum: f64 = analysis.breakdown.iter().map(|g| g.critical_pct).sum();
+            assert!((sum - 100.0).abs() < 1e-9, "critical shares sum to {sum}");
+            assert_eq!(analysis.breakdown[0].group, "zstd_compress");
+            format!("{:.1}", compress.critical_pct)
+        })
+        .collect();
+    assert_eq!(shares, ["74.5", "78.1", "80.6", "83.8", "86.2"]);
+}

@@ -1,0 +1,266 @@
+//! Where one trace's time goes, per group of spans (span name by default,
+//! or service, or any attribute).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::analysis::critical_path::{critical_path, Section};
+use crate::analysis::self_time::self_times;
+use crate::attributes::{Attribute, Value};
+use crate::intern::Sym;
+use crate::model::{Trace, TraceSet};
+
+/// The group a span's time is counted under.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum GroupBy {
+    /// The span name.
+    #[default]
+    Name,
+    /// The span's `service.name`.
+    Service,
+    /// An attribute key, looked up on the span, then its scope, then its
+    /// resource.
+    Attribute(String),
+}
+
+impl FromStr for GroupBy {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "name" => Ok(Self::Name),
+            "service" => Ok(Self::Service),
+            _ => match text.strip_prefix("attr:") {
+                Some(key) if !key.is_empty() => Ok(Self::Attribute(key.to_owned())),
+                _ => Err(format!(
+                    "unknown grouping {text:?}: use name, service or attr:KEY"
+                )),
+            },
+        }
+    }
+}
+
+impl fmt::Display for GroupBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Name => f.write_str("name"),
+            Self::Service => f.write_str("service"),
+            Self::Attribute(key) => write!(f, "attr:{key}"),
+        }
+    }
+}
+
+/// The label of spans that lack the grouping attribute.
+pub const NO_GROUP: &str = "(none)";
+
+/// One group's share of a trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupShare {
+    /// The group's label (a span name, a service, an attribute value).
+    pub group: String,
+    /// Spans in the group.
+    pub count: u64,
+    /// Sum of the spans' durations.
+    pub total_ns: u64,
+    /// Sum of the spans' self times.
+    pub self_ns: u64,
+    /// `self_ns` / trace duration × 100.
+    pub self_pct: f64,
+    /// Time the group holds on the critical path.
+    pub critical_ns: u64,
+    /// `critical_ns` / root duration × 100; sums to 100 over the groups.
+    pub critical_pct: f64,
+}
+
+/// Everything the views and the CLI show of one trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceAnalysis {
+    /// The root the path and shares are measured from (see
+    /// [`Trace::main_root`]); `None` for a trace without spans.
+    pub root: Option<u32>,
+    /// Latest span end minus earliest span start.
+    pub duration_ns: u64,
+    /// The main root's critical path, in time order.
+    pub critical_path: Vec<Section>,
+    /// Self time per span, indexed like `trace.spans`.
+    pub self_times: Vec<u64>,
+    /// The shares, biggest critical time first.
+    pub breakdown: Vec<GroupShare>,
+}
+
+impl TraceAnalysis {
+    /// Time on the critical path per span, indexed like `trace.spans`.
+    pub fn critical_times(&self, span_count: usize) -> Vec<u64> {
+        let mut times = vec![0; span_count];
+        for section in &self.critical_path {
+            times[section.span as usize] += section.end_ns - section.start_ns;
+        }
+        times
+    }
+}
+
+/// Critical path, self times and the breakdown of `trace` by `group_by`.
+pub fn analyze(set: &TraceSet, trace: &Trace, group_by: &GroupBy) -> TraceAnalysis {
+    let root = trace.main_root();
+    let critical_path = root.map_or_else(Vec::new, |r| critical_path(trace, r));
+    let self_times = self_times(trace);
+    let duration_ns = trace.duration_ns();
+    let root_duration = root.map_or(0, |r| trace.spans[r as usize].duration_ns());
+
+    let mut critical = vec![0u64; trace.spans.len()];
+    for section in &critical_path {
+        critical[section.span as usize] += section.end_ns - section.start_ns;
+    }
+
+    let mut index: HashMap<GroupKey, usize> = HashMap::new();
+    let mut rows: Vec<GroupShare> = Vec::new();
+    let key_sym = match group_by {
+        GroupBy::Attribute(key) => set.strings.lookup(key),
+        _ => None,
+    };
+    for (i, span) in trace.spans.iter().enumerate() {
+        let key = match group_by {
+            GroupBy::Name => GroupKey::Sym(span.name),
+            GroupBy::Service => GroupKey::Sym(span.service),
+            GroupBy::Attribute(_) => attribute_key(set, trace, i as u32, key_sym),
+        };
+        let row = *index.entry(key).or_insert_with_key(|key| {
+            rows.push(GroupShare {
+                group: key.label(set),
+                count: 0,
+                total_ns: 0,
+                self_ns: 0,
+                self_pct: 0.0,
+                critical_ns: 0,
+                critical_pct: 0.0,
+            });
+            rows.len() - 1
+        });
+        let row = &mut rows[row];
+        row.count += 1;
+        row.total_ns += span.duration_ns();
+        row.self_ns += self_times[i];
+        row.critical_ns += critical[i];
+    }
+    for row in &mut rows {
+        row.self_pct = percent(row.self_ns, duration_ns);
+        row.critical_pct = percent(row.critical_ns, root_duration);
+    }
+    rows.sort_by(|a, b| {
+        b.critical_ns
+            .cmp(&a.critical_ns)
+            .then(b.self_ns.cmp(&a.self_ns))
+            .then_with(|| a.group.cmp(&b.group))
+    });
+    TraceAnalysis {
+        root,
+        duration_ns,
+        critical_path,
+        self_times,
+        breakdown: rows,
+    }
+}
+
+/// `part` / `whole` × 100, and 0 for an empty whole.
+pub fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64 * 100.0
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum GroupKey {
+    Sym(Sym),
+    Text(String),
+    Missing,
+}
+
+impl GroupKey {
+    fn label(&self, set: &TraceSet) -> String {
+        match self {
+            Self::Sym(sym) => set.strings.get(*sym).to_owned(),
+            Self::Text(text) => text.clone(),
+            Self::Missing => NO_GROUP.to_owned(),
+        }
+    }
+}
+
+fn attribute_key(set: &TraceSet, trace: &Trace, span: u32, key: Option<Sym>) -> GroupKey {
+    let Some(key) = key else {
+        return GroupKey::Missing;
+    };
+    let s = &trace.spans[span as usize];
+    let value = find(trace.span_attributes(span), key)
+        .or_else(|| {
+            set.scopes
+                .get(s.scope as usize)
+                .and_then(|sc| find(&sc.attributes, key))
+        })
+        .or_else(|| {
+            set.resources
+                .get(s.resource as usize)
+                .and_then(|r| find(&r.attributes, key))
+        });
+    match value {
+        None | Some(Value::Empty) => GroupKey::Missing,
+        Some(Value::Str(sym)) => GroupKey::Sym(*sym),
+        Some(other) => GroupKey::Text(other.display(&set.strings).to_string()),
+    }
+}
+
+fn find(attributes: &[Attribute], key: Sym) -> Option<&Value> {
+    attributes.iter().find(|a| a.key == key).map(|a| &a.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::ascii::trace_from_ascii;
+
+    #[test]
+    fn shares_follow_the_critical_path_and_sum_to_100() {
+        let drawing = [
+            "batch [---------------------]",
+            "  compress [------------]",
+            "  upload                 [--]",
+        ];
+        // batch 6..28; compress 11..24; upload 25..28
+        let (set, trace) = trace_from_ascii(&drawing);
+        let analysis = analyze(&set, &trace, &GroupBy::Name);
+        let shares: Vec<(&str, u64, u64)> = analysis
+            .breakdown
+            .iter()
+            .map(|g| (g.group.as_str(), g.critical_ns / 1_000, g.self_ns / 1_000))
+            .collect();
+        assert_eq!(
+            shares,
+            [("compress", 13, 13), ("batch", 6, 6), ("upload", 3, 3)]
+        );
+        let total: f64 = analysis.breakdown.iter().map(|g| g.critical_pct).sum();
+        assert!((total - 100.0).abs() < 1e-9);
+        assert!((analysis.breakdown[0].critical_pct - 13.0 / 22.0 * 100.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn spans_without_the_attribute_share_one_group() {
+        let (set, trace) = trace_from_ascii(&["root [---]", "  a  [-]"]);
+        let analysis = analyze(&set, &trace, &GroupBy::Attribute("zstd.level".to_owned()));
+        assert_eq!(analysis.breakdown.len(), 1);
+        assert_eq!(analysis.breakdown[0].group, NO_GROUP);
+        assert_eq!(analysis.breakdown[0].count, 2);
+    }
+
+    #[test]
+    fn groupings_parse_from_text() {
+        assert_eq!("service".parse(), Ok(GroupBy::Service));
+        assert_eq!(
+            "attr:http.route".parse(),
+            Ok(GroupBy::Attribute("http.route".to_owned()))
+        );
+        assert!("attr:".parse::<GroupBy>().is_err());
+        assert!("colour".parse::<GroupBy>().is_err());
+    }
+}
