@@ -1,16 +1,28 @@
-//! What `tracelens analyze` prints: the testing contract's JSON, or a table.
+//! What the CLI prints: the testing contract's JSON, or tables with bars.
 
 use std::io::{self, Write};
 
+use owo_colors::OwoColorize;
 use serde::Serialize;
+use tracelens_core::analysis::aggregate::{
+    aggregate, duration_stats, DurationStats, GroupAggregate,
+};
+use tracelens_core::analysis::breakdown::{analyze, GroupBy, TraceAnalysis};
+use tracelens_core::analysis::compare::{compare, GroupChange};
 use tracelens_core::units::format_duration;
 use tracelens_core::{TraceSet, TraceSummary};
+
+/// Width of a share bar at 100 %.
+const BAR_WIDTH: usize = 30;
 
 /// The `analyze` output, in the testing contract's shape.
 #[derive(Serialize)]
 pub struct Report {
     traces: Vec<TraceReport>,
+    aggregate: Vec<AggregateRow>,
     warnings: Vec<String>,
+    #[serde(skip)]
+    durations: DurationStats,
 }
 
 #[derive(Serialize)]
@@ -21,27 +33,93 @@ struct TraceReport {
     #[serde(skip)]
     service: String,
     duration_ns: u64,
+    critical_path: Vec<SectionRow>,
+    breakdown: Vec<ShareRow>,
+}
+
+#[derive(Serialize)]
+struct SectionRow {
+    span_id: String,
+    name: String,
+    start_ns: u64,
+    end_ns: u64,
+}
+
+#[derive(Serialize)]
+struct ShareRow {
+    group: String,
+    count: u64,
+    self_ns: u64,
+    self_pct: f64,
+    critical_ns: u64,
+    critical_pct: f64,
+}
+
+#[derive(Serialize)]
+struct AggregateRow {
+    group: String,
+    count: u64,
+    self_ns: u64,
+    critical_ns: u64,
+    critical_pct_p50: f64,
+    critical_pct_p95: f64,
 }
 
 impl Report {
-    pub fn of(set: &TraceSet) -> Self {
+    pub fn of(set: &TraceSet, group_by: &GroupBy) -> Self {
+        let analyses: Vec<TraceAnalysis> = set
+            .traces
+            .iter()
+            .map(|trace| analyze(set, trace, group_by))
+            .collect();
         let traces = set
             .traces
             .iter()
-            .map(|trace| {
+            .zip(&analyses)
+            .map(|(trace, analysis)| {
                 let summary = TraceSummary::of(set, trace);
                 TraceReport {
                     trace_id: summary.trace_id.to_string(),
                     span_count: summary.span_count,
                     root: summary.root,
                     service: summary.service,
-                    duration_ns: summary.duration_ns,
+                    duration_ns: analysis.duration_ns,
+                    critical_path: analysis
+                        .critical_path
+                        .iter()
+                        .map(|section| {
+                            let span = &trace.spans[section.span as usize];
+                            SectionRow {
+                                span_id: span.span_id.to_string(),
+                                name: set.strings.get(span.name).to_owned(),
+                                start_ns: section.start_ns,
+                                end_ns: section.end_ns,
+                            }
+                        })
+                        .collect(),
+                    breakdown: analysis
+                        .breakdown
+                        .iter()
+                        .map(|g| ShareRow {
+                            group: g.group.clone(),
+                            count: g.count,
+                            self_ns: g.self_ns,
+                            self_pct: g.self_pct,
+                            critical_ns: g.critical_ns,
+                            critical_pct: g.critical_pct,
+                        })
+                        .collect(),
                 }
             })
             .collect();
         Self {
             traces,
+            aggregate: aggregate(&analyses)
+                .into_iter()
+                .map(AggregateRow::from)
+                .collect(),
             warnings: set.warnings.iter().map(ToString::to_string).collect(),
+            durations: duration_stats(&analyses),
         }
     }
 
@@ -50,32 +128,245 @@ impl Report {
         writeln!(out)
     }
 
-    pub fn write_table(&self, out: &mut impl Write) -> io::Result<()> {
-        let root_width = self
-            .traces
-            .iter()
-            .map(|t| t.root.len() + t.service.len() + 3)
-            .max()
-            .unwrap_or(4)
-            .max(4);
-        writeln!(
-            out,
-            "{:<32}  {:<root_width$}  {:>7}  {:>12}",
-            "TRACE", "ROOT", "SPANS", "DURATION"
-        )?;
+    pub fn write_tables(&self, out: &mut impl Write, group_by: &GroupBy) -> io::Result<()> {
         for trace in &self.traces {
-            let root = format!("{} ({})", trace.root, trace.service);
             writeln!(
                 out,
-                "{:<32}  {root:<root_width$}  {:>7}  {:>12}",
-                trace.trace_id,
+                "{}  {} ({})  {} spans  {}",
+                trace.trace_id.bold(),
+                trace.root,
+                trace.service,
                 trace.span_count,
                 format_duration(trace.duration_ns)
             )?;
+            let rows: Vec<(&str, u64, f64, u64, f64)> = trace
+                .breakdown
+                .iter()
+                .map(|g| {
+                    (
+                        g.group.as_str(),
+                        g.count,
+                        g.critical_pct,
+                        g.critical_ns,
+                        g.self_pct,
+                    )
+                })
+                .collect();
+            write_shares(out, group_by, &rows)?;
+            writeln!(out)?;
+        }
+        if self.traces.len() > 1 {
+            let d = &self.durations;
+            writeln!(
+                out,
+                "{}  {} traces  p50 {}  p95 {}  p99 {}  max {}",
+                "All traces".bold(),
+                d.count,
+                format_duration(d.p50_ns),
+                format_duration(d.p95_ns),
+                format_duration(d.p99_ns),
+                format_duration(d.max_ns)
+            )?;
+            let width = group_width(self.aggregate.iter().map(|a| a.group.as_str()), group_by);
+            writeln!(
+                out,
+                "  {:<width$}  {:>7}  {:>9}  {:>9}  {:<BAR_WIDTH$}  {:>12}",
+                group_by.to_string().to_uppercase(),
+                "SPANS",
+                "CRIT p50",
+                "CRIT p95",
+                "",
+                "CRITICAL"
+            )?;
+            for row in &self.aggregate {
+                writeln!(
+                    out,
+                    "  {:<width$}  {:>7}  {:>8.1}%  {:>8.1}%  {}  {:>12}",
+                    row.group,
+                    row.count,
+                    row.critical_pct_p50,
+                    row.critical_pct_p95,
+                    bar(row.critical_pct_p50),
+                    format_duration(row.critical_ns)
+                )?;
+            }
         }
         for warning in &self.warnings {
-            writeln!(out, "warning: {warning}")?;
+            writeln!(out, "{} {warning}", "warning:".yellow())?;
         }
         Ok(())
+    }
+
+    /// The `--fail-over` limits that some trace exceeds, as sentences.
+    pub fn violations(&self, limits: &[(String, f64)]) -> Vec<String> {
+        let mut found = Vec::new();
+        for (group, limit) in limits {
+            for trace in &self.traces {
+                if let Some(share) = trace
+                    .breakdown
+                    .iter()
+                    .find(|g| &g.group == group && g.critical_pct > *limit)
+                {
+                    found.push(format!(
+                        "{group} holds {:.1}% of the critical path of trace {}, over the limit of {limit}%",
+                        share.critical_pct, trace.trace_id
+                    ));
+                }
+            }
+        }
+        found
+    }
+}
+
+impl From<GroupAggregate> for AggregateRow {
+    fn from(row: GroupAggregate) -> Self {
+        Self {
+            group: row.group,
+            count: row.count,
+            self_ns: row.self_ns,
+            critical_ns: row.critical_ns,
+            critical_pct_p50: row.critical_pct_p50,
+            critical_pct_p95: row.critical_pct_p95,
+        }
+    }
+}
+
+fn group_width<'a>(groups: impl Iterator<Item = &'a str>, group_by: &GroupBy) -> usize {
+    groups
+        .map(|g| g.chars().count())
+        .chain([group_by.to_string().len()])
+        .max()
+        .unwrap_or(5)
+        .min(48)
+}
+
+/// Rows of (group, spans, critical %, critical ns, self %).
+fn write_shares(
+    out: &mut impl Write,
+    group_by: &GroupBy,
+    rows: &[(&str, u64, f64, u64, f64)],
+) -> io::Result<()> {
+    let width = group_width(rows.iter().map(|r| r.0), group_by);
+    writeln!(
+        out,
+        "  {:<width$}  {:>7}  {:>9}  {:<BAR_WIDTH$}  {:>12}  {:>7}",
+        group_by.to_string().to_uppercase(),
+        "SPANS",
+        "CRITICAL",
+        "",
+        "TIME",
+        "SELF"
+    )?;
+    for (i, (group, count, critical_pct, critical_ns, self_pct)) in rows.iter().enumerate() {
+        let share = format!("{critical_pct:>8.1}%");
+        let share = if i == 0 && *critical_pct > 0.0 {
+            share.red().bold().to_string()
+        } else {
+            share
+        };
+        writeln!(
+            out,
+            "  {group:<width$}  {count:>7}  {share}  {}  {:>12}  {self_pct:>6.1}%",
+            bar(*critical_pct),
+            format_duration(*critical_ns)
+        )?;
+    }
+    Ok(())
+}
+
+/// A bar of `pct` percent, padded to the full width.
+fn bar(pct: f64) -> String {
+    let cells = ((pct.clamp(0.0, 100.0) / 100.0) * BAR_WIDTH as f64).round() as usize;
+    format!(
+        "{}{}",
+        "█".repeat(cells).cyan(),
+        " ".repeat(BAR_WIDTH - cells)
+    )
+}
+
+/// The `compare` output.
+#[derive(Serialize)]
+pub struct Comparison {
+    changes: Vec<ChangeRow>,
+}
+
+#[derive(Serialize)]
+struct ChangeRow {
+    group: String,
+    before_ns: u64,
+    after_ns: u64,
+    delta_ns: i128,
+    before_pct: f64,
+    after_pct: f64,
+}
+
+impl Comparison {
+    pub fn of(before: &TraceSet, after: &TraceSet, group_by: &GroupBy) -> Self {
+        let analyses = |set: &TraceSet| -> Vec<TraceAnalysis> {
+            set.traces
+                .iter()
+                .map(|t| analyze(set, t, group_by))
+                .collect()
+        };
+        let changes = compare(&analyses(before), &analyses(after))
+            .into_iter()
+            .map(|c: GroupChange| ChangeRow {
+                delta_ns: c.delta_ns(),
+                group: c.group,
+                before_ns: c.before_ns,
+                after_ns: c.after_ns,
+                before_pct: c.before_pct,
+                after_pct: c.after_pct,
+            })
+            .collect();
+        Self { changes }
+    }
+
+    pub fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
+        serde_json::to_writer(&mut *out, self)?;
+        writeln!(out)
+    }
+
+    pub fn write_table(&self, out: &mut impl Write) -> io::Result<()> {
+        let width = self
+            .changes
+            .iter()
+            .map(|c| c.group.chars().count())
+            .max()
+            .unwrap_or(5)
+            .clamp(5, 48);
+        writeln!(
+            out,
+            "{:<width$}  {:>12}  {:>12}  {:>13}  {:>7}  {:>7}",
+            "GROUP", "BEFORE", "AFTER", "CHANGE", "SHARE", "NOW"
+        )?;
+        for c in &self.changes {
+            let sign = if c.delta_ns < 0 { "-" } else { "+" };
+            let delta = format!(
+                "{sign}{}",
+                format_duration(c.delta_ns.unsigned_abs() as u64)
+            );
+            let delta = if c.delta_ns < 0 {
+                delta.green().to_string()
+            } else if c.delta_ns > 0 {
+                delta.red().to_string()
+            } else {
+                delta
+            };
+            writeln!(
+                out,
+                "{:<width$}  {:>12}  {:>12}  {:>13}  {:>6.1}%  {:>6.1}%",
+                c.group,
+                format_duration(c.before_ns),
+                format_duration(c.after_ns),
+                delta,
+                c.before_pct,
+                c.after_pct
+            )?;
+        }
+        writeln!(
+            out,
+            "(mean critical time per trace; share is the median critical share)"
+        )
     }
 }
