@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use tracelens_core::analysis::breakdown::{analyze, GroupBy, TraceAnalysis};
 use tracelens_core::{TraceSet, TraceSummary};
 
 /// A loaded set of traces, with the summaries the list shows.
@@ -15,6 +16,18 @@ pub struct Loaded {
     pub source: String,
 }
 
+/// The analysis of the selected trace. Compared by identity: a new
+/// analysis is a new value, and comparing contents would cost as much as
+/// computing them.
+#[derive(Clone)]
+pub struct Analysis(pub Arc<TraceAnalysis>);
+
+impl PartialEq for Analysis {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// The app's signals, provided as context at the top of the tree.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -22,6 +35,12 @@ pub struct AppState {
     pub loaded: RwSignal<Option<Arc<Loaded>>>,
     /// Index into `loaded.set.traces` of the trace in the timeline.
     pub selected: RwSignal<Option<usize>>,
+    /// Index into the selected trace's spans of the span in the detail panel.
+    pub selected_span: RwSignal<Option<u32>>,
+    /// How the breakdown groups spans.
+    pub group_by: RwSignal<GroupBy>,
+    /// Critical path and shares of the selected trace.
+    pub analysis: Memo<Option<Analysis>>,
     /// What is being read right now, for the progress indicator.
     pub loading: RwSignal<Option<String>>,
     /// Inputs that could not be read, one readable line each.
@@ -30,9 +49,24 @@ pub struct AppState {
 
 impl AppState {
     pub fn new() -> Self {
+        let loaded: RwSignal<Option<Arc<Loaded>>> = RwSignal::new(None);
+        let selected = RwSignal::new(None);
+        let group_by = RwSignal::new(GroupBy::Name);
+        let analysis = Memo::new(move |_| {
+            let loaded = loaded.get()?;
+            let trace = loaded.set.traces.get(selected.get()?)?;
+            Some(Analysis(Arc::new(analyze(
+                &loaded.set,
+                trace,
+                &group_by.get(),
+            ))))
+        });
         Self {
-            loaded: RwSignal::new(None),
-            selected: RwSignal::new(None),
+            loaded,
+            selected,
+            selected_span: RwSignal::new(None),
+            group_by,
+            analysis,
             loading: RwSignal::new(None),
             errors: RwSignal::new(Vec::new()),
         }
@@ -46,11 +80,18 @@ impl AppState {
             .map(|trace| TraceSummary::of(&set, trace))
             .collect();
         let has_traces = !set.traces.is_empty();
+        self.selected_span.set(None);
         self.loaded.set(Some(Arc::new(Loaded {
             set,
             summaries,
             source,
         })));
         self.selected.set(has_traces.then_some(0));
+    }
+
+    /// Opens trace `index` of the loaded set.
+    pub fn select_trace(&self, index: usize) {
+        self.selected_span.set(None);
+        self.selected.set(Some(index));
     }
 }

@@ -6,8 +6,8 @@ use leptos::task::spawn_local;
 use web_sys::{DragEvent, File, UrlSearchParams};
 
 use super::{
-    open_files::OpenFiles, span_detail::SpanDetail, status::Status, timeline::Timeline,
-    trace_list::TraceList,
+    breakdown::Breakdown, open_files::OpenFiles, span_detail::SpanDetail, status::Status,
+    timeline::Timeline, trace_list::TraceList,
 };
 use crate::loader;
 use crate::state::AppState;
@@ -18,11 +18,6 @@ const SAMPLE: &str = "sample.otlp.json";
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
-    let selected_span = RwSignal::new(None::<u32>);
-    Effect::new(move |_| {
-        state.selected.track();
-        selected_span.set(None);
-    });
     let dragging = RwSignal::new(false);
 
     let url = trace_param().unwrap_or_else(|| SAMPLE.to_owned());
@@ -63,8 +58,11 @@ pub fn App() -> impl IntoView {
             <main class="workspace">
                 <TraceList state=state />
                 <section class="trace-view">
-                    <Timeline state=state selected_span=selected_span />
-                    <SpanDetail state=state selected_span=selected_span />
+                    <div class="trace-main">
+                        <Breakdown state=state />
+                        <Timeline state=state />
+                    </div>
+                    <SpanDetail state=state />
                 </section>
             </main>
         </div>

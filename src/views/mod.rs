@@ -2,6 +2,7 @@
 //! no trace logic of their own.
 
 pub mod app;
+pub mod breakdown;
 pub mod open_files;
 pub mod span_detail;
 pub mod status;

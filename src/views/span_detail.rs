@@ -1,26 +1,48 @@
-//! The selected span's facts.
+//! The selected span's facts: timing, self and critical time, status,
+//! attributes (span, scope, resource), events and links. Values are shown
+//! as text, never as HTML.
 
 use leptos::prelude::*;
 use tracelens_core::units::format_duration;
+use tracelens_core::{Attribute, TraceSet};
 
 use crate::state::AppState;
 
 #[component]
-pub fn SpanDetail(state: AppState, selected_span: RwSignal<Option<u32>>) -> impl IntoView {
+pub fn SpanDetail(state: AppState) -> impl IntoView {
     let content = move || {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let span = trace.spans.get(selected_span.get()? as usize)?;
-        let strings = &loaded.set.strings;
-        let rows = [
+        let index = state.selected_span.get()?;
+        let span = trace.spans.get(index as usize)?;
+        let analysis = state.analysis.get()?;
+        let set = &loaded.set;
+        let strings = &set.strings;
+        let critical_ns: u64 = analysis
+            .0
+            .critical_path
+            .iter()
+            .filter(|s| s.span == index)
+            .map(|s| s.end_ns - s.start_ns)
+            .sum();
+        let status = match strings.get(span.status_message) {
+            "" => format!("{:?}", span.status),
+            message => format!("{:?}: {message}", span.status),
+        };
+        let facts = [
             ("Service", strings.get(span.service).to_owned()),
             ("Kind", format!("{:?}", span.kind)),
-            ("Status", format!("{:?}", span.status)),
+            ("Status", status),
             (
                 "Starts at",
                 format!("+{}", format_duration(span.start_ns - trace.start_ns())),
             ),
             ("Duration", format_duration(span.duration_ns())),
+            (
+                "Self time",
+                format_duration(analysis.0.self_times[index as usize]),
+            ),
+            ("Critical time", format_duration(critical_ns)),
             ("Span id", span.span_id.to_string()),
             (
                 "Parent id",
@@ -29,21 +51,67 @@ pub fn SpanDetail(state: AppState, selected_span: RwSignal<Option<u32>>) -> impl
                     .unwrap_or_else(|| "— (root)".to_owned()),
             ),
         ];
+        let events = trace
+            .span_events(index)
+            .iter()
+            .map(|event| {
+                view! {
+                    <li>
+                        <strong>{strings.get(event.name).to_owned()}</strong>
+                        " "
+                        <span class="muted">{format!("+{}", format_duration(event.time_ns.saturating_sub(span.start_ns)))}</span>
+                        {attribute_list(set, trace.attributes_in(event.attributes))}
+                    </li>
+                }
+            })
+            .collect::<Vec<_>>();
+        let links = trace
+            .span_links(index)
+            .iter()
+            .map(|link| view! { <li><code>{format!("{} / {}", link.trace_id, link.span_id)}</code></li> })
+            .collect::<Vec<_>>();
+        let scope = set
+            .scopes
+            .get(span.scope as usize)
+            .map(|s| &s.attributes[..])
+            .unwrap_or(&[]);
+        let resource = set
+            .resources
+            .get(span.resource as usize)
+            .map(|r| &r.attributes[..])
+            .unwrap_or(&[]);
         Some(view! {
             <h3>{strings.get(span.name).to_owned()}</h3>
             <dl>
-                {rows
-                    .into_iter()
-                    .map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> })
-                    .collect::<Vec<_>>()}
+                {facts.into_iter().map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect::<Vec<_>>()}
             </dl>
+            <h4>"Attributes"</h4>
+            {attribute_list(set, trace.span_attributes(index))}
+            {(!events.is_empty()).then(|| view! { <h4>"Events"</h4><ul class="events">{events}</ul> })}
+            {(!links.is_empty()).then(|| view! { <h4>"Links"</h4><ul class="links">{links}</ul> })}
+            {(!scope.is_empty()).then(|| view! { <h4>"Scope"</h4>{attribute_list(set, scope)} })}
+            <h4>"Resource"</h4>
+            {attribute_list(set, resource)}
         })
     };
     view! {
-        <Show when=move || selected_span.get().is_some()>
+        <Show when=move || state.selected_span.get().is_some()>
             <aside class="span-detail" data-testid="span-detail">
                 {content}
             </aside>
         </Show>
     }
+}
+
+fn attribute_list(set: &TraceSet, attributes: &[Attribute]) -> impl IntoView {
+    let items = attributes
+        .iter()
+        .map(|a| {
+            view! {
+                <dt>{set.strings.get(a.key).to_owned()}</dt>
+                <dd>{a.value.display(&set.strings).to_string()}</dd>
+            }
+        })
+        .collect::<Vec<_>>();
+    view! { <dl class="attributes">{items}</dl> }
 }

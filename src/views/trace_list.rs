@@ -25,7 +25,7 @@ pub fn TraceList(state: AppState) -> impl IntoView {
                             data-testid="trace-item"
                             data-trace-id=trace_id.clone()
                             class:selected=move || state.selected.get() == Some(index)
-                            on:click=move |_| state.selected.set(Some(index))
+                            on:click=move |_| state.select_trace(index)
                             title=trace_id
                         >
                             <span class="root">{summary.root.clone()}</span>

@@ -1,0 +1,107 @@
+// The browser shows exactly the numbers `tracelens analyze --json` prints.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { corpusDir, launchBrowser, openPage, projectRoot, startServer } from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+function cli(file, ...args) {
+  const out = execFileSync(
+    'cargo',
+    ['run', '--quiet', '-p', 'tracelens-cli', '--', 'analyze', '--json', file, ...args],
+    { cwd: projectRoot, encoding: 'utf8' },
+  );
+  return JSON.parse(out);
+}
+
+async function breakdownRows(page) {
+  return page.locator('[data-testid=breakdown-row]').evaluateAll((rows) =>
+    rows.map((r) => ({
+      group: r.dataset.group,
+      critical_pct: parseFloat(r.dataset.criticalPct),
+      self_pct: parseFloat(r.dataset.selfPct),
+    })),
+  );
+}
+
+const expectedRows = (trace) =>
+  trace.breakdown.map((g) => ({ group: g.group, critical_pct: g.critical_pct, self_pct: g.self_pct }));
+
+for (const file of ['etl-nightly/etl-nightly.otlp.json', 'ticket-booking/ticket-booking.pb', 'edge-cases/edge-cases.zipkin.json']) {
+  test(`breakdown and critical path of ${file} match the CLI`, async () => {
+    const report = cli(path.join(corpusDir, file));
+    const url = `${server.url}/?trace=${encodeURIComponent('/corpus/' + file)}`;
+    const { page, errors } = await openPage(browser.context, url);
+    const items = page.locator('[data-testid=trace-item]');
+    await items.first().waitFor();
+    assert.equal(await items.count(), report.traces.length);
+    for (let i = 0; i < report.traces.length; i++) {
+      const trace = report.traces[i];
+      await items.nth(i).click();
+      await page.locator(`[data-testid=trace-item][data-trace-id="${trace.trace_id}"].selected`).waitFor();
+      await page.locator('[data-testid=breakdown-row]').first().waitFor();
+      assert.deepEqual(await breakdownRows(page), expectedRows(trace), trace.trace_id);
+      const critical = await page
+        .locator('[data-testid=span-row][data-critical=true]')
+        .evaluateAll((rows) => rows.map((r) => r.dataset.spanId).sort());
+      const onPath = [...new Set(trace.critical_path.map((s) => s.span_id))].sort();
+      assert.deepEqual(critical, onPath, trace.trace_id);
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
+
+test('grouping by service or an attribute regroups the breakdown like the CLI', async () => {
+  const file = 'ticket-booking/ticket-booking.otlp.json';
+  const { page } = await openPage(browser.context, `${server.url}/?trace=/corpus/${file}`);
+  await page.locator('[data-testid=breakdown-row]').first().waitFor();
+  for (const groupBy of ['service', 'attr:rpc.system']) {
+    const report = cli(path.join(corpusDir, file), '--group-by', groupBy);
+    await page.getByTestId('group-by').selectOption(groupBy);
+    await page.waitForFunction(
+      (first) => document.querySelector('[data-testid=breakdown-row]')?.dataset.group === first,
+      report.traces[0].breakdown[0].group,
+    );
+    assert.deepEqual(await breakdownRows(page), expectedRows(report.traces[0]), groupBy);
+  }
+  await page.close();
+});
+
+test('the span detail shows attributes as text, never as HTML', async () => {
+  const spans = JSON.stringify({
+    resourceSpans: [{
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+      scopeSpans: [{ spans: [{
+        traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'render',
+        startTimeUnixNano: '1000', endTimeUnixNano: '2000',
+        attributes: [{ key: 'payload', value: { stringValue: '<img src=x onerror="window.pwned=1">' } }],
+      }] }],
+    }],
+  });
+  const { page, errors } = await openPage(browser.context, server.url + '/');
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  await page.getByTestId('file-input').setInputFiles({ name: 'xss.json', mimeType: 'application/json', buffer: Buffer.from(spans) });
+  await page.getByText('xss.json').waitFor();
+  await page.locator('[data-testid=span-row]').first().click();
+  const detail = page.getByTestId('span-detail');
+  await detail.waitFor();
+  assert.match(await detail.textContent(), /<img src=x onerror="window.pwned=1">/);
+  assert.equal(await detail.locator('img').count(), 0);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
