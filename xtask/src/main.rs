@@ -5,7 +5,9 @@
 //! - `serve`: set-up, then builds the app and serves it at :8080
 //! - `dist DIR`: set-up, then writes the release app into DIR
 //! - `test`: set-up, then the whole suite, ending with a count line
+//! - `bench`: the speed and memory targets, written to docs/BENCHMARKS.md
 
+mod bench;
 mod suite;
 mod tools;
 
@@ -14,7 +16,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
-const USAGE: &str = "usage: cargo xtask <setup | serve | dist DIR | test>";
+const USAGE: &str = "usage: cargo xtask <setup | serve | dist DIR | test | bench>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,6 +51,10 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             dist(&root, &absolute(Path::new(dir))?)?;
             Ok(ExitCode::SUCCESS)
         }
+        ["bench"] => {
+            bench::run(&root)?;
+            Ok(ExitCode::SUCCESS)
+        }
         ["test"] => {
             tools::ensure_all(&root, tools::Needs::Everything)?;
             Ok(suite::run(&root))
@@ -78,7 +84,14 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
 pub fn dist(root: &Path, dir: &Path) -> anyhow::Result<()> {
     let dir = dir.to_str().context("the dist path is not valid UTF-8")?;
     tools::run(
-        tools::command(root, "trunk").args(["build", "--release", "--dist", dir]),
+        tools::command(root, "trunk").args([
+            "build",
+            "--release",
+            "--cargo-profile",
+            "wasm-release",
+            "--dist",
+            dir,
+        ]),
         "trunk build --release",
     )
 }

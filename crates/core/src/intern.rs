@@ -42,6 +42,16 @@ impl Interner {
         self.index.get(text).copied()
     }
 
+    /// An estimate of the heap it holds: each text is stored twice (by
+    /// handle and in the index), plus the index's slots.
+    pub fn heap_bytes(&self) -> usize {
+        let text: usize = self.strings.iter().map(|s| s.len()).sum();
+        2 * text
+            + self.strings.capacity() * std::mem::size_of::<Box<str>>()
+            + self.index.capacity()
+                * (std::mem::size_of::<Box<str>>() + std::mem::size_of::<Sym>() + 8)
+    }
+
     /// The text behind a handle made by this interner.
     pub fn get(&self, sym: Sym) -> &str {
         &self.strings[sym.0 as usize]

@@ -240,4 +240,30 @@ impl TraceSet {
     pub fn span_count(&self) -> usize {
         self.traces.iter().map(|t| t.spans.len()).sum()
     }
+
+    /// An estimate of the heap the model holds: every vector's capacity
+    /// and the interned text (attribute values nested in arrays and maps
+    /// are not counted). For reporting memory per span.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let traces: usize = self
+            .traces
+            .iter()
+            .map(|t| {
+                t.spans.capacity() * size_of::<Span>()
+                    + t.attributes.capacity() * size_of::<Attribute>()
+                    + t.events.capacity() * size_of::<Event>()
+                    + t.links.capacity() * size_of::<Link>()
+                    + t.roots.capacity() * size_of::<u32>()
+                    + t.children.capacity() * size_of::<u32>()
+                    + t.child_ranges.capacity() * size_of::<(u32, u32)>()
+            })
+            .sum();
+        let resources: usize = self
+            .resources
+            .iter()
+            .map(|r| r.attributes.capacity() * size_of::<Attribute>())
+            .sum();
+        traces + resources + self.strings.heap_bytes()
+    }
 }

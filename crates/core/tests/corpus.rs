@@ -267,3 +267,62 @@ fn compression_takes_the_share_the_etl_story_tells() {
         .collect();
     assert_eq!(shares, ["74.5", "78.1", "80.6", "83.8", "86.2"]);
 }
+
+/// Critical paths worked out by hand from the definitions, as
+/// (span id, start ms, end ms) relative to the trace start.
+/// A section as (span id, start ms, end ms).
+type HandSection = (&'static str, f64, f64);
+
+#[test]
+fn critical_paths_of_edge_cases_match_the_hand_computed_ones() {
+    use tracelens_core::analysis::critical_path::critical_path;
+    let cases: [(&str, &[HandSection]); 2] = [
+        // compose_tile 0–20 with rasterize ×3 ending together at 9 (the
+        // longest, from 1, takes over), fetch_glyphs ×2 at 10–15 (ending
+        // exactly where flush starts: passed over), flush 15–20.
+        (
+            "3a1f7c8cef6cb30d02cd4cb555d5e12a",
+            &[
+                ("13b856b5d9300d6a", 0.0, 1.0),
+                ("50fa88db6f9a49bd", 1.0, 9.0),
+                ("13b856b5d9300d6a", 9.0, 15.0),
+                ("d1dee524d2a4d5c8", 15.0, 20.0),
+            ],
+        ),
+        // GET 0–30; encode_png 5–27; write_cache 26–34.5 clipped to 26–30
+        // takes over first; encode_png ends after 26, so the root holds 0–26.
+        (
+            "e2b791e2e53a3b69cee40870ff4c4363",
+            &[
+                ("2cb6d53aaa18a12a", 0.0, 26.0),
+                ("c8bbe57b250d61d0", 26.0, 30.0),
+            ],
+        ),
+    ];
+    for encoding in ["otlp.json", "pb", "jaeger.json", "zipkin.json"] {
+        let set = load(&format!("edge-cases/edge-cases.{encoding}")).unwrap();
+        for (trace_id, want) in cases {
+            let trace = set
+                .traces
+                .iter()
+                .find(|t| t.trace_id.to_string() == trace_id)
+                .unwrap();
+            let start = trace.start_ns();
+            let got: Vec<(String, f64, f64)> = critical_path(trace, trace.main_root().unwrap())
+                .iter()
+                .map(|s| {
+                    (
+                        trace.spans[s.span as usize].span_id.to_string(),
+                        (s.start_ns - start) as f64 / 1e6,
+                        (s.end_ns - start) as f64 / 1e6,
+                    )
+                })
+                .collect();
+            let want: Vec<(String, f64, f64)> = want
+                .iter()
+                .map(|&(id, a, b)| (id.to_owned(), a, b))
+                .collect();
+            assert_eq!(got, want, "{trace_id} in {encoding}");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Critical path + breakdown, 10k to 1M spans: it must stay linear and
+//! finish a million spans in under 0.3 s.
+
+#[allow(dead_code)] // each benchmark binary uses a part of the shared generator
+mod support;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+use tracelens_core::analysis::breakdown::{analyze, GroupBy};
+
+fn analysis(c: &mut Criterion) {
+    let mut group = c.benchmark_group("critical_path_and_breakdown");
+    group.sample_size(10);
+    for spans in [10_000usize, 100_000, 1_000_000] {
+        let set = tracelens_core::ingest(&support::protobuf(&support::trace(spans))).unwrap();
+        let trace = &set.traces[0];
+        group.throughput(Throughput::Elements(spans as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(spans), trace, |b, trace| {
+            b.iter(|| analyze(&set, black_box(trace), &GroupBy::Name))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, analysis);
+criterion_main!(benches);

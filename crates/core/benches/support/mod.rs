@@ -1,0 +1,202 @@
+//! Synthetic traces for the benchmarks: a seeded random tree with fan-out
+//! and depth like a real request, eight services, a few attributes per
+//! span, written as OTLP/JSON and as OTLP protobuf.
+
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, TracesData};
+use prost::Message;
+
+/// Spans per batch (one `ResourceSpans` each), as exporters batch them.
+const BATCH: usize = 512;
+const SERVICES: [&str; 8] = [
+    "render-api",
+    "scheduler",
+    "asset-store",
+    "tile-worker",
+    "cache",
+    "billing",
+    "auth",
+    "notifier",
+];
+const NAMES: [&str; 12] = [
+    "POST /v1/jobs",
+    "schedule",
+    "SELECT assets",
+    "GET",
+    "SET",
+    "render_tile",
+    "encode_png",
+    "upload_part",
+    "charge",
+    "verify_token",
+    "publish",
+    "compress",
+];
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// One trace of `spans` spans: children nest inside their parents.
+pub fn trace(spans: usize) -> TracesData {
+    let mut rng = Rng(0x7ace_1e25);
+    let trace_id: Vec<u8> = (1..=16).collect();
+    let base = 1_741_977_000_000_000_000u64;
+    // (start, end) of each span; span 0 is the root.
+    let mut intervals = vec![(base, base + 60_000_000_000)];
+    let mut parents = vec![None];
+    let mut depth = vec![0u32];
+    for i in 1..spans {
+        // Prefer recent spans as parents: deep, bushy trees.
+        let window = i.min(64) as u64;
+        let mut parent = i - 1 - rng.below(window) as usize;
+        if depth[parent] >= 24 {
+            parent = 0;
+        }
+        let (ps, pe) = intervals[parent];
+        let length = (pe - ps).max(2);
+        let start = ps + rng.below(length / 2);
+        let end = start + 1 + rng.below((pe - start).max(1));
+        intervals.push((start, end.min(pe)));
+        parents.push(Some(parent));
+        depth.push(depth[parent] + 1);
+    }
+    let mut batches = Vec::new();
+    for (b, chunk) in (0..spans).collect::<Vec<_>>().chunks(BATCH).enumerate() {
+        let service = SERVICES[b % SERVICES.len()];
+        let spans = chunk
+            .iter()
+            .map(|&i| Span {
+                trace_id: trace_id.clone(),
+                span_id: (i as u64 + 1).to_be_bytes().to_vec(),
+                parent_span_id: parents[i]
+                    .map_or_else(Vec::new, |p| (p as u64 + 1).to_be_bytes().to_vec()),
+                name: NAMES[i % NAMES.len()].to_owned(),
+                kind: 1 + (i % 3) as i32,
+                start_time_unix_nano: intervals[i].0,
+                end_time_unix_nano: intervals[i].1,
+                attributes: vec![
+                    string("http.route", "/v1/jobs/{id}"),
+                    int("job.shard", (i % 97) as i64),
+                    string("db.statement", "SELECT * FROM assets WHERE id = $1"),
+                    int("bytes", (i * 31) as i64),
+                ],
+                ..Default::default()
+            })
+            .collect();
+        batches.push(ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![
+                    string("service.name", service),
+                    string("host.name", "node-7"),
+                ],
+                ..Default::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                scope: Some(InstrumentationScope {
+                    name: "bench".to_owned(),
+                    version: "1.0".to_owned(),
+                    ..Default::default()
+                }),
+                spans,
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+    }
+    TracesData {
+        resource_spans: batches,
+    }
+}
+
+fn string(key: &str, value: &str) -> KeyValue {
+    KeyValue {
+        key: key.to_owned(),
+        value: Some(AnyValue {
+            value: Some(any_value::Value::StringValue(value.to_owned())),
+        }),
+        ..Default::default()
+    }
+}
+
+fn int(key: &str, value: i64) -> KeyValue {
+    KeyValue {
+        key: key.to_owned(),
+        value: Some(AnyValue {
+            value: Some(any_value::Value::IntValue(value)),
+        }),
+        ..Default::default()
+    }
+}
+
+/// The trace as OTLP protobuf bytes.
+pub fn protobuf(data: &TracesData) -> Vec<u8> {
+    data.encode_to_vec()
+}
+
+/// The trace as OTLP/JSON, written the way the spec says (hex ids, int64
+/// as strings, integer enums).
+pub fn json(data: &TracesData) -> Vec<u8> {
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let attribute = |kv: &KeyValue| {
+        let value = match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+            Some(any_value::Value::StringValue(s)) => {
+                format!(r#"{{"stringValue":{}}}"#, serde_json::to_string(s).unwrap())
+            }
+            Some(any_value::Value::IntValue(i)) => format!(r#"{{"intValue":"{i}"}}"#),
+            _ => "{}".to_owned(),
+        };
+        format!(r#"{{"key":"{}","value":{value}}}"#, kv.key)
+    };
+    let attributes = |list: &[KeyValue]| list.iter().map(attribute).collect::<Vec<_>>().join(",");
+    let mut out = String::from(r#"{"resourceSpans":["#);
+    for (b, batch) in data.resource_spans.iter().enumerate() {
+        if b > 0 {
+            out.push(',');
+        }
+        let resource = batch
+            .resource
+            .as_ref()
+            .map_or(String::new(), |r| attributes(&r.attributes));
+        out.push_str(&format!(
+            r#"{{"resource":{{"attributes":[{resource}]}},"scopeSpans":["#
+        ));
+        for (s, scope) in batch.scope_spans.iter().enumerate() {
+            if s > 0 {
+                out.push(',');
+            }
+            out.push_str(r#"{"scope":{"name":"bench","version":"1.0"},"spans":["#);
+            for (i, span) in scope.spans.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&format!(
+                    r#"{{"traceId":"{}","spanId":"{}","parentSpanId":"{}","name":"{}","kind":{},"startTimeUnixNano":"{}","endTimeUnixNano":"{}","attributes":[{}],"status":{{}}}}"#,
+                    hex(&span.trace_id),
+                    hex(&span.span_id),
+                    hex(&span.parent_span_id),
+                    span.name,
+                    span.kind,
+                    span.start_time_unix_nano,
+                    span.end_time_unix_nano,
+                    attributes(&span.attributes)
+                ));
+            }
+            out.push_str("]}");
+        }
+        out.push_str("]}");
+    }
+    out.push_str("]}");
+    out.into_bytes()
+}

@@ -1,0 +1,53 @@
+//! Memory measurements for `cargo xtask bench`, each in its own process so
+//! the peak is the loader's alone:
+//!
+//! - `bench_memory generate SPANS PATH` writes a synthetic trace as OTLP/JSON;
+//! - `bench_memory load PATH` loads it and prints
+//!   `spans=… heap_bytes=… peak_rss_kb=…`.
+
+#[allow(dead_code)] // the generator is shared with the benchmarks
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["generate", spans, path] => {
+            let spans: usize = spans.parse().expect("SPANS is a number");
+            std::fs::write(path, support::json(&support::trace(spans))).expect("PATH is writable");
+        }
+        ["load", path] => {
+            let bytes = std::fs::read(path).expect("PATH is readable");
+            let set = tracelens_core::ingest(&bytes).expect("PATH holds a trace");
+            drop(bytes);
+            println!(
+                "spans={} heap_bytes={} peak_rss_kb={}",
+                set.span_count(),
+                set.heap_bytes(),
+                peak_rss_kb()
+            );
+        }
+        _ => {
+            eprintln!("usage: bench_memory generate SPANS PATH | load PATH");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// The process's peak resident set (VmHWM), from /proc.
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
