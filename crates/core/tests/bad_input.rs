@@ -177,3 +177,36 @@ fn binary_that_is_not_protobuf_is_named() {
     let error = ingest(b"\x7fELF\x02\x01\x01\x00").unwrap_err().to_string();
     assert!(error.contains("7f 45 4c 46"), "{error}");
 }
+
+#[test]
+fn a_big_message_whose_first_bytes_pass_for_a_stream_frame_is_read_as_one() {
+    // 200 MB of resource spans: the first four bytes (0x0a and a
+    // 3-byte varint) read as a big-endian frame length fit inside the data,
+    // and the fifth byte is a message's tag again, as in a stream.
+    let body_len: usize = 1_500_000;
+    let mut batch = vec![0x0a];
+    push_varint(&mut batch, body_len as u64);
+    batch.extend([0x0a, 0x00, 0x1a]); // an empty resource, then schema_url
+    let rest = body_len - 3 - varint_len(body_len as u64 - 3);
+    let rest = body_len - 3 - varint_len(rest as u64);
+    push_varint(&mut batch, rest as u64);
+    batch.resize(1 + varint_len(body_len as u64) + body_len, b'x');
+    let copies = 200_000_000 / batch.len();
+    let message = batch.repeat(copies);
+    let set = ingest(&message).unwrap();
+    assert!(set.warnings.is_empty(), "{:?}", set.warnings.first());
+}
+
+fn push_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn varint_len(value: u64) -> usize {
+    let mut bytes = Vec::new();
+    push_varint(&mut bytes, value);
+    bytes.len()
+}

@@ -263,6 +263,26 @@ fn assemble(
         }
     }
 
+    if roots.len() > 1 {
+        let names: Vec<String> = roots
+            .iter()
+            .take(3)
+            .map(|&r| {
+                let span = &spans[r as usize];
+                format!("{} ({})", span.span_id, strings.get(span.name))
+            })
+            .collect();
+        warnings.push(Warning {
+            message: format!(
+                "trace {trace_id} has {} roots ({}{}); each has its own critical path, and the \
+                 breakdown follows the earliest root without a parent id",
+                roots.len(),
+                names.join(", "),
+                if roots.len() > 3 { ", …" } else { "" }
+            ),
+        });
+    }
+
     let mut trace = Trace::new(trace_id, parts, roots, children, child_ranges);
     for index in trace.depth_first() {
         let depth = match trace.spans[index as usize].parent {

@@ -24,12 +24,40 @@ use crate::model::{Span, SpanKind, StatusCode};
 /// Field 1, wire type 2 (length-delimited): `resource_spans`.
 const RESOURCE_SPANS_TAG: u8 = 0x0a;
 
-/// True when `bytes` look like a length-prefixed stream of messages.
-pub(super) fn is_stream(bytes: &[u8]) -> bool {
-    match frame_length(bytes, 0) {
-        Some(length) => bytes.get(4) == Some(&RESOURCE_SPANS_TAG) && length + 4 <= bytes.len(),
-        None => false,
+/// True when `bytes` are exactly one OTLP trace message: top-level
+/// `resource_spans` fields that end together with the data.
+pub(super) fn is_whole_message(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] != RESOURCE_SPANS_TAG {
+            return false;
+        }
+        let Some((length, body)) = varint(bytes, at + 1) else {
+            return false;
+        };
+        at = body.saturating_add(usize::try_from(length).unwrap_or(usize::MAX));
     }
+    at == bytes.len() && !bytes.is_empty()
+}
+
+/// True when `bytes` look like a length-prefixed stream of messages: the
+/// first frames' lengths chain up and each frame starts like a message.
+pub(super) fn is_stream(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    for _ in 0..3 {
+        let Some(length) = frame_length(bytes, at) else {
+            return false;
+        };
+        let end = at + 4 + length;
+        if end > bytes.len() || (length > 0 && bytes[at + 4] != RESOURCE_SPANS_TAG) {
+            return false;
+        }
+        if end == bytes.len() {
+            return true;
+        }
+        at = end;
+    }
+    true
 }
 
 /// True when `bytes` start like one OTLP trace message.
