@@ -1,7 +1,7 @@
 //! Interned strings: span names, services and attribute keys repeat across
 //! millions of spans, so each distinct string is stored once.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A handle to an interned string; resolve it with [`Interner::get`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
@@ -11,14 +11,14 @@ pub struct Sym(pub u32);
 #[derive(Debug, Clone)]
 pub struct Interner {
     strings: Vec<Box<str>>,
-    index: HashMap<Box<str>, Sym>,
+    index: FxHashMap<Box<str>, Sym>,
 }
 
 impl Default for Interner {
     fn default() -> Self {
         let mut interner = Self {
             strings: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
         };
         interner.intern("");
         interner

@@ -1,7 +1,7 @@
 //! Where one trace's time goes, per group of spans (span name by default,
 //! or service, or any attribute).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -113,7 +113,7 @@ pub fn analyze(set: &TraceSet, trace: &Trace, group_by: &GroupBy) -> TraceAnalys
         critical[section.span as usize] += section.end_ns - section.start_ns;
     }
 
-    let mut index: HashMap<GroupKey, usize> = HashMap::new();
+    let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
     let mut rows: Vec<GroupShare> = Vec::new();
     let key_sym = match group_by {
         GroupBy::Attribute(key) => set.strings.lookup(key),

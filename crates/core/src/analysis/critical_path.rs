@@ -34,24 +34,23 @@ pub fn critical_path(trace: &Trace, root: u32) -> Vec<Section> {
 
     // Each kept span's kept children, last-finishing first; on equal ends
     // the earlier start (the longer child) first, as Jaeger UI sorts them.
-    let mut by_end: Vec<Vec<u32>> = vec![Vec::new(); trace.spans.len()];
+    // One flat vector: span i's children are `by_end[ranges[i].0..ranges[i].1]`.
+    let mut by_end: Vec<u32> = Vec::with_capacity(trace.spans.len());
+    let mut ranges = vec![(0usize, 0usize); trace.spans.len()];
     let mut order = vec![root];
     let mut at = 0;
     while at < order.len() {
         let index = order[at];
         at += 1;
-        let mut children: Vec<u32> = trace
-            .children(index)
-            .iter()
-            .copied()
-            .filter(|&c| kept(c))
-            .collect();
-        children.sort_by_key(|&c| {
+        let first = by_end.len();
+        by_end.extend(trace.children(index).iter().copied().filter(|&c| kept(c)));
+        let children = &mut by_end[first..];
+        children.sort_unstable_by_key(|&c| {
             let (start, end) = clipped[c as usize];
             (std::cmp::Reverse(end), start, c)
         });
-        order.extend(&children);
-        by_end[index as usize] = children;
+        order.extend_from_slice(children);
+        ranges[index as usize] = (first, by_end.len());
     }
 
     let mut cursor = vec![0usize; trace.spans.len()];
@@ -61,7 +60,8 @@ pub fn critical_path(trace: &Trace, root: u32) -> Vec<Section> {
     loop {
         let (start, end) = clipped[current as usize];
         let point = returning.unwrap_or(end);
-        let children = &by_end[current as usize];
+        let (first, last) = ranges[current as usize];
+        let children = &by_end[first..last];
         let mut next = cursor[current as usize];
         if returning.is_some() {
             while next < children.len() && clipped[children[next] as usize].1 >= point {

@@ -2,8 +2,8 @@
 //! batches and children before parents. Everything here is iterative, so a
 //! chain of 100,000 nested spans cannot overflow the stack.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Reverse;
-use std::collections::HashMap;
 
 use crate::attributes::{Attribute, Event, Link, Range32, Resource, Scope};
 use crate::ids::{SpanId, TraceId};
@@ -51,13 +51,13 @@ impl Default for TraceSetBuilder {
     fn default() -> Self {
         Self {
             strings: Interner::default(),
-            traces: HashMap::new(),
+            traces: HashMap::default(),
             warnings: Vec::new(),
             // Index 0: for spans whose input names no resource or scope.
             resources: vec![Resource::default()],
-            resource_index: HashMap::new(),
+            resource_index: HashMap::default(),
             scopes: vec![Scope::default()],
-            scope_index: HashMap::new(),
+            scope_index: HashMap::default(),
         }
     }
 }
@@ -189,7 +189,7 @@ fn assemble(
     let spans = &mut parts.spans;
     spans.sort_by_key(|s| (s.start_ns, Reverse(s.end_ns), s.span_id));
 
-    let mut by_id = HashMap::with_capacity(spans.len());
+    let mut by_id = HashMap::with_capacity_and_hasher(spans.len(), Default::default());
     for (index, span) in spans.iter().enumerate() {
         if by_id.insert(span.span_id, index as u32).is_some() {
             warnings.push(Warning {
