@@ -24,12 +24,23 @@ async function traceIds(page) {
   return items(page).evaluateAll((nodes) => nodes.map((n) => n.dataset.traceId));
 }
 
-test('the bundled sample opens when no trace is named', async () => {
+test('the bundled sample opens when no trace is named, and tells the story', async () => {
   const { page, errors } = await openPage(browser.context, server.url + '/');
   await items(page).first().waitFor();
+  // The workload's default run: five batches, one trace each.
   assert.equal(await items(page).count(), 5);
-  await page.locator('[data-testid=span-row]').first().waitFor();
-  assert.equal(await page.locator('[data-testid=span-row]').count(), 16);
+  for (let i = 0; i < 5; i++) {
+    await items(page).nth(i).click();
+    const spans = parseInt(await items(page).nth(i).locator('.spans').textContent(), 10);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=span-row]').length === n,
+      spans,
+    );
+    // Compression at zstd level 19 holds most of every batch's critical path.
+    const top = page.locator('[data-testid=breakdown-row]').first();
+    assert.equal(await top.getAttribute('data-group'), 'compress_zstd');
+    assert.ok(parseFloat(await top.getAttribute('data-critical-pct')) > 80);
+  }
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -132,12 +143,12 @@ test('clicking a span shows its details; a screenshot is kept under target/', as
   const { page, errors } = await openPage(browser.context, server.url + '/');
   await items(page).nth(4).waitFor();
   await items(page).nth(4).click();
-  const row = page.locator('[data-testid=span-row]', { hasText: 'zstd_compress' });
+  const row = page.locator('[data-testid=span-row]', { hasText: 'compress_zstd' });
   await row.click();
   const detail = page.getByTestId('span-detail');
   await detail.waitFor();
-  assert.match(await detail.textContent(), /zstd_compress/);
-  assert.match(await detail.textContent(), /ledger-export/);
+  assert.match(await detail.textContent(), /compress_zstd/);
+  assert.match(await detail.textContent(), /compression\.level19/);
   const shots = path.join(projectRoot, 'target/e2e');
   await mkdir(shots, { recursive: true });
   await page.screenshot({ path: path.join(shots, 'tracelens.png') });

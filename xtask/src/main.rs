@@ -6,17 +6,18 @@
 //! - `dist DIR`: set-up, then writes the release app into DIR
 //! - `test`: set-up, then the whole suite, ending with a count line
 //! - `bench`: the speed and memory targets, written to docs/BENCHMARKS.md
+//! - `sample`: regenerates the bundled sample trace with the workload
 
 mod bench;
 mod suite;
 mod tools;
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context};
 
-const USAGE: &str = "usage: cargo xtask <setup | serve | dist DIR | test | bench>";
+const USAGE: &str = "usage: cargo xtask <setup | serve | dist DIR | test | bench | sample>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,6 +50,10 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         ["dist", dir] => {
             tools::ensure_all(&root, tools::Needs::Build)?;
             dist(&root, &absolute(Path::new(dir))?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ["sample"] => {
+            sample(&root)?;
             Ok(ExitCode::SUCCESS)
         }
         ["bench"] => {
@@ -93,6 +98,25 @@ pub fn dist(root: &Path, dir: &Path) -> anyhow::Result<()> {
             dir,
         ]),
         "trunk build --release",
+    )
+}
+
+/// The bundled sample: a real run of the workload with its defaults (zstd
+/// level 19, so compression dominates), some injected upload failures, and
+/// its logs.
+fn sample(root: &Path) -> anyhow::Result<()> {
+    tools::run(
+        Command::new("cargo")
+            .args(["run", "--release", "-p", "tracelens-workload", "--"])
+            .args([
+                "--out",
+                "public/sample.otlp.json",
+                "--log-out",
+                "public/sample.logs.jsonl",
+            ])
+            .args(["--fail-rate", "0.2", "--seed", "7"])
+            .current_dir(root),
+        "tracelens-workload",
     )
 }
 

@@ -342,9 +342,13 @@ impl Comparison {
         )?;
         for c in &self.changes {
             let sign = if c.delta_ns < 0 { "-" } else { "+" };
+            // Padded before colouring: escape codes must not count as width.
             let delta = format!(
-                "{sign}{}",
-                format_duration(c.delta_ns.unsigned_abs() as u64)
+                "{:>13}",
+                format!(
+                    "{sign}{}",
+                    format_duration(c.delta_ns.unsigned_abs() as u64)
+                )
             );
             let delta = if c.delta_ns < 0 {
                 delta.green().to_string()
@@ -355,7 +359,7 @@ impl Comparison {
             };
             writeln!(
                 out,
-                "{:<width$}  {:>12}  {:>12}  {:>13}  {:>6.1}%  {:>6.1}%",
+                "{:<width$}  {:>12}  {:>12}  {}  {:>6.1}%  {:>6.1}%",
                 c.group,
                 format_duration(c.before_ns),
                 format_duration(c.after_ns),

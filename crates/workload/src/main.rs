@@ -1,138 +1,117 @@
 //! `tracelens-workload`: the batch pipeline of the story behind tracelens —
-//! consume messages, write them as JSON Lines, compress, upload — doing real
-//! work on real bytes and reporting the time each stage took.
-//!
-//! This first version times the stages itself; OpenTelemetry instrumentation,
-//! zstd and object-store uploads come with issue #6.
+//! consume messages, append them to a JSON Lines file, compress it, upload
+//! it — doing real work on real bytes, instrumented with the OpenTelemetry
+//! SDK so that tracelens can show where the time goes.
 
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+mod codec;
+mod logs;
+mod messages;
+mod pipeline;
+mod telemetry;
+mod upload;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use flate2::write::GzEncoder;
 
-#[derive(Parser)]
+use crate::codec::Codec;
+
+#[derive(Parser, Debug)]
 #[command(name = "tracelens-workload", version, about)]
-struct Args {
-    /// Number of batches to process.
-    #[arg(long, default_value_t = 3)]
-    batches: u32,
+pub struct Args {
+    /// Batches to process (one trace each).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub batches: u32,
     /// Messages consumed per batch.
-    #[arg(long, default_value_t = 20_000)]
-    messages: u32,
-    /// gzip level, 0–9.
-    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u32).range(0..=9))]
-    level: u32,
-    /// Directory the compressed batches are uploaded to.
-    #[arg(long, default_value = "target/workload-bucket")]
-    bucket: PathBuf,
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub messages: u32,
+    /// Compression codec.
+    #[arg(long, value_enum, default_value_t = Codec::Zstd)]
+    pub codec: Codec,
+    /// Compression level (zstd 1–22, gzip 0–9; ignored by lz4 and none).
+    /// Default: 19 for zstd (slow on purpose: the story's bottleneck), 6 for gzip.
+    #[arg(long)]
+    pub level: Option<i32>,
+    /// Compression threads (zstd only; 1 compresses on the calling thread).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub threads: u32,
+    /// Where batches are uploaded: file:///dir (default target/workload-bucket),
+    /// or s3://, gs://, az:// with the `cloud` feature.
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Simulate a network of this many megabits per second during uploads
+    /// (recorded on the span as simulated).
+    #[arg(long)]
+    pub upload_mbps: Option<f64>,
+    /// Probability that an upload attempt fails (injected), 0–1; failed
+    /// attempts are retried up to 3 times.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Seed of the generated messages and injected failures.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Write the traces here as OTLP/JSON (one ExportTraceServiceRequest).
+    #[arg(long, default_value = "traces.json")]
+    pub out: PathBuf,
+    /// Also send the traces over OTLP/HTTP protobuf, e.g. http://localhost:4318.
+    #[arg(long)]
+    pub otlp_endpoint: Option<String>,
+    /// Write JSON log lines carrying trace_id and span_id here.
+    #[arg(long)]
+    pub log_out: Option<PathBuf>,
+    /// No progress bar and no summary.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
-#[derive(Default)]
-struct StageTimes {
-    consume: Duration,
-    write: Duration,
-    compress: Duration,
-    upload: Duration,
-}
-
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let args = Args::parse();
-    fs::create_dir_all(&args.bucket).with_context(|| {
-        format!(
-            "cannot create the bucket directory {}",
-            args.bucket.display()
-        )
-    })?;
-    let scratch = std::env::temp_dir().join(format!("tracelens-workload-{}", std::process::id()));
-    fs::create_dir_all(&scratch).with_context(|| format!("cannot create {}", scratch.display()))?;
-    let mut times = StageTimes::default();
-    let mut seed = 0x5eed_u64;
-    for batch in 0..args.batches {
-        let started = Instant::now();
-        let messages: Vec<serde_json::Value> = (0..args.messages)
-            .map(|i| message(&mut seed, batch, i))
-            .collect();
-        times.consume += started.elapsed();
+    match run(&args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("tracelens-workload: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
-        let started = Instant::now();
-        let jsonl = scratch.join(format!("batch-{batch:04}.jsonl"));
-        write_jsonl(&jsonl, &messages)?;
-        times.write += started.elapsed();
-
-        let started = Instant::now();
-        let raw = fs::read(&jsonl).with_context(|| format!("cannot read {}", jsonl.display()))?;
-        let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::new(args.level));
-        encoder.write_all(&raw)?;
-        let compressed = encoder.finish()?;
-        times.compress += started.elapsed();
-
-        let started = Instant::now();
-        let object = args.bucket.join(format!("batch-{batch:04}.jsonl.gz"));
-        fs::write(&object, &compressed)
-            .with_context(|| format!("cannot upload to {}", object.display()))?;
-        times.upload += started.elapsed();
-        println!(
-            "batch {batch}: {} messages, {} → {} bytes",
-            args.messages,
-            raw.len(),
-            compressed.len()
+fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    codec::check_level(args.codec, args.level)?;
+    if !(0.0..=1.0).contains(&args.fail_rate) {
+        anyhow::bail!(
+            "--fail-rate must be between 0 and 1, not {}",
+            args.fail_rate
         );
     }
-    fs::remove_dir_all(&scratch).ok();
-    report(&times);
-    Ok(())
-}
-
-/// A realistic event, deterministic for a given seed.
-fn message(seed: &mut u64, batch: u32, index: u32) -> serde_json::Value {
-    // xorshift64: deterministic, no dependency for a handful of numbers.
-    let mut next = || {
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 7;
-        *seed ^= *seed << 17;
-        *seed
-    };
-    let kinds = ["page_view", "add_to_cart", "checkout", "search", "login"];
-    serde_json::json!({
-        "event_id": format!("{:016x}", next()),
-        "batch": batch,
-        "offset": index,
-        "kind": kinds[(next() % kinds.len() as u64) as usize],
-        "user_id": next() % 100_000,
-        "amount_cents": next() % 50_000,
-        "ts": 1_741_570_000_000u64 + u64::from(index) * 37,
-    })
-}
-
-fn write_jsonl(path: &Path, messages: &[serde_json::Value]) -> anyhow::Result<()> {
-    let file =
-        fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut out = std::io::BufWriter::new(file);
-    for message in messages {
-        serde_json::to_writer(&mut out, message)?;
-        out.write_all(b"\n")?;
+    if args.upload_mbps.is_some_and(|m| m <= 0.0 || !m.is_finite()) {
+        anyhow::bail!("--upload-mbps must be a positive number");
     }
-    out.flush()?;
-    Ok(())
-}
+    let bucket = upload::Bucket::open(args.bucket.as_deref())?;
+    let logger = logs::Logger::create(args.log_out.as_deref())?;
+    let telemetry = telemetry::Telemetry::start(&args.out, args.otlp_endpoint.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime for uploads")?;
 
-fn report(times: &StageTimes) {
-    let total = times.consume + times.write + times.compress + times.upload;
-    let stages = [
-        ("consume", times.consume),
-        ("write_jsonl", times.write),
-        ("compress", times.compress),
-        ("upload", times.upload),
-    ];
-    for (name, time) in stages {
-        println!(
-            "{name:<12} {:>9.3} s  {:>5.1} %",
-            time.as_secs_f64(),
-            time.as_secs_f64() / total.as_secs_f64().max(f64::EPSILON) * 100.0
-        );
+    let summary = pipeline::run(args, &telemetry.tracer(), &bucket, &logger, &runtime);
+    // Whatever happened, the traces so far are written.
+    let exported = telemetry.shutdown();
+    let summary = summary?;
+    if !args.quiet {
+        summary.print(args);
+        println!("traces written to {}", args.out.display());
+        if let Some(path) = &args.log_out {
+            println!("logs written to {}", path.display());
+        }
+    }
+    match exported {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(error) => {
+            eprintln!("tracelens-workload: {error:#}");
+            Ok(ExitCode::from(2))
+        }
     }
 }
