@@ -26,7 +26,7 @@ pub fn OpenFiles(state: AppState) -> impl IntoView {
                 "choose files…"
                 <input type="file" multiple data-testid="file-input" on:change=on_change />
             </label>
-            <span class="hint">"OTLP/JSON, JSON Lines, Tempo answers; gzip or zstd"</span>
+            <span class="hint">"OTLP JSON, JSON Lines or protobuf, Tempo, Jaeger, Zipkin; gzip or zstd"</span>
         </div>
     }
 }
