@@ -210,3 +210,20 @@ fn varint_len(value: u64) -> usize {
     push_varint(&mut bytes, value);
     bytes.len()
 }
+
+#[test]
+fn a_truncated_otlp_json_request_keeps_every_span_before_the_cut() {
+    let bytes = corpus_file("etl-nightly/etl-nightly.otlp.json");
+    let whole = ingest(&bytes).unwrap().span_count();
+    let set = ingest(&bytes[..bytes.len() / 2]).unwrap();
+    assert!(
+        set.span_count() > 10 && set.span_count() < whole,
+        "{}",
+        set.span_count()
+    );
+    let damage = &set.warnings[0].message;
+    assert!(
+        damage.starts_with("line ") && damage.contains("(byte "),
+        "{damage}"
+    );
+}

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use base64::Engine as _;
@@ -20,33 +20,6 @@ use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{decode_id, SpanId, TraceId};
 use crate::intern::Sym;
 use crate::model::{Span, SpanKind, StatusCode};
-
-#[derive(Deserialize)]
-struct Document<'a> {
-    #[serde(borrow, default, rename = "resourceSpans", alias = "batches")]
-    resource_spans: Option<Vec<ResourceSpans<'a>>>,
-    #[serde(borrow, default)]
-    trace: Option<TempoTrace<'a>>,
-}
-
-#[derive(Deserialize)]
-struct TempoTrace<'a> {
-    #[serde(borrow, default, rename = "resourceSpans", alias = "batches")]
-    resource_spans: Vec<ResourceSpans<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ResourceSpans<'a> {
-    #[serde(borrow, default)]
-    resource: Option<JsonResource<'a>>,
-    #[serde(
-        borrow,
-        default,
-        rename = "scopeSpans",
-        alias = "instrumentationLibrarySpans"
-    )]
-    scope_spans: Vec<ScopeSpans<'a>>,
-}
 
 #[derive(Deserialize)]
 struct JsonResource<'a> {
@@ -244,57 +217,58 @@ fn status_code(value: Option<&EnumValue<'_>>) -> StatusCode {
     }
 }
 
-/// Reads every OTLP/JSON document in `bytes` (one, or one per line). A
-/// document that fails to parse is reported with its line and byte offset;
-/// reading resumes at the next line that starts a JSON object.
+/// Reads every OTLP/JSON document in `bytes` (one, or one per line),
+/// streaming: each span goes to the builder as soon as it is parsed, so a
+/// document cut short keeps every span before the cut. A document that
+/// fails to parse is reported with its line and byte offset; reading
+/// resumes at the next line that starts a JSON object.
 pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
+    let spans_before = builder.span_total();
     let mut lines = LineCounter::default();
-    let mut offset = 0usize;
+    let mut offset = skip_whitespace(bytes, 0);
     let mut documents = 0usize;
     let mut recognised = 0usize;
     let mut first_error = None;
     while offset < bytes.len() {
-        // serde_json counts lines from the start of the slice it is given.
-        let slice_line = lines.line_of(bytes, offset);
-        let mut stream =
-            serde_json::Deserializer::from_slice(&bytes[offset..]).into_iter::<Document>();
-        loop {
-            let doc_start = offset + stream.byte_offset();
-            match stream.next() {
-                None => {
-                    offset = bytes.len();
-                    break;
+        // serde_json counts lines and columns from the start of its slice.
+        let line = lines.line_of(bytes, offset);
+        let slice = &bytes[offset..];
+        let mut deserializer = serde_json::Deserializer::from_slice(slice);
+        match (DocumentSeed {
+            builder: &mut *builder,
+            line,
+        })
+        .deserialize(&mut deserializer)
+        {
+            Ok(is_otlp) => {
+                documents += 1;
+                recognised += usize::from(is_otlp);
+                match deserializer.end() {
+                    Ok(()) => break,
+                    // Another document follows: serde_json points at it.
+                    Err(next) => offset = skip_whitespace(bytes, offset + position(slice, &next)),
                 }
-                Some(Ok(document)) => {
-                    documents += 1;
-                    let line = lines.line_of(bytes, skip_whitespace(bytes, doc_start));
-                    if add_document(document, line, builder) {
-                        recognised += 1;
-                    }
-                }
-                Some(Err(error)) => {
-                    let start = skip_whitespace(bytes, doc_start);
-                    let message = format!(
-                        "line {}, column {} (byte {}): {}",
-                        slice_line + error.line() - 1,
-                        error.column(),
-                        error_offset(bytes, offset, &error),
-                        strip_position(&error)
-                    );
-                    first_error.get_or_insert_with(|| message.clone());
-                    offset = next_object_line(bytes, start + 1);
-                    let resumes = if offset < bytes.len() {
-                        format!("reading resumed at line {}", lines.line_of(bytes, offset))
-                    } else {
-                        "the rest of the file was skipped".to_owned()
-                    };
-                    builder.warn(format!("{message}; {resumes}"));
-                    break;
-                }
+            }
+            Err(error) => {
+                let message = format!(
+                    "line {}, column {} (byte {}): {}",
+                    line + error.line() - 1,
+                    error.column(),
+                    error_offset(bytes, offset, &error),
+                    strip_position(&error)
+                );
+                first_error.get_or_insert_with(|| message.clone());
+                offset = next_object_line(bytes, offset + 1);
+                let resumes = if offset < bytes.len() {
+                    format!("reading resumed at line {}", lines.line_of(bytes, offset))
+                } else {
+                    "the rest of the file was skipped".to_owned()
+                };
+                builder.warn(format!("{message}; {resumes}"));
             }
         }
     }
-    if recognised == 0 {
+    if recognised == 0 && builder.span_total() == spans_before {
         if let Some(error) = first_error {
             // Nothing loaded: the parse error is the whole story.
             builder.warnings.pop();
@@ -313,40 +287,310 @@ pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), In
     Ok(())
 }
 
-/// Adds a document's spans; false when it was not an OTLP document at all.
-fn add_document(document: Document<'_>, line: usize, builder: &mut TraceSetBuilder) -> bool {
-    let resource_spans = match (document.resource_spans, document.trace) {
-        (Some(spans), _) => spans,
-        (None, Some(trace)) => trace.resource_spans,
-        (None, None) => return false,
-    };
-    for resource_spans in resource_spans {
-        let resource = resource_spans
-            .resource
-            .map_or_else(Resource::default, |r| Resource {
-                attributes: attributes(r.attributes, builder),
-                dropped_attributes: saturate(r.dropped_attributes_count),
-            });
-        let service = service_name(&resource, builder);
-        let resource = builder.resource(resource);
-        for scope_spans in resource_spans.scope_spans {
-            let scope = match scope_spans.scope {
-                Some(scope) => {
-                    let scope = Scope {
-                        name: builder.intern(&scope.name),
-                        version: builder.intern(&scope.version),
-                        attributes: attributes(scope.attributes, builder),
-                    };
-                    builder.scope(scope)
+/// The byte offset within `slice` of the position serde_json reported.
+fn position(slice: &[u8], error: &serde_json::Error) -> usize {
+    error_offset(slice, 0, error)
+}
+
+/// The keys of a document that matter; the rest is skipped unparsed.
+#[derive(Deserialize)]
+#[serde(field_identifier)]
+enum DocumentKey {
+    #[serde(rename = "resourceSpans", alias = "batches")]
+    ResourceSpans,
+    #[serde(rename = "trace")]
+    Trace,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier)]
+enum ResourceSpansKey {
+    #[serde(rename = "resource")]
+    Resource,
+    #[serde(rename = "scopeSpans", alias = "instrumentationLibrarySpans")]
+    ScopeSpans,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier)]
+enum ScopeSpansKey {
+    #[serde(rename = "scope", alias = "instrumentationLibrary")]
+    Scope,
+    #[serde(rename = "spans")]
+    Spans,
+    #[serde(other)]
+    Other,
+}
+
+/// A whole document: true when it held OTLP resource spans.
+struct DocumentSeed<'b> {
+    builder: &'b mut TraceSetBuilder,
+    line: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocumentSeed<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an OTLP/JSON request object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut recognised = false;
+        while let Some(key) = map.next_key::<DocumentKey>()? {
+            match key {
+                DocumentKey::ResourceSpans => {
+                    map.next_value_seed(ResourceSpansList {
+                        builder: &mut *self.builder,
+                        line: self.line,
+                    })?;
+                    recognised = true;
                 }
-                None => 0,
-            };
-            for span in scope_spans.spans {
-                add_span(span, (service, resource, scope), line, builder);
+                // Tempo v2: {"trace": {"resourceSpans": …}}
+                DocumentKey::Trace => {
+                    recognised |= map.next_value_seed(DocumentSeed {
+                        builder: &mut *self.builder,
+                        line: self.line,
+                    })?;
+                }
+                DocumentKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
+        Ok(recognised)
     }
-    true
+}
+
+/// `resourceSpans`: each element streamed to the builder.
+struct ResourceSpansList<'b> {
+    builder: &'b mut TraceSetBuilder,
+    line: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ResourceSpansList<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResourceSpansList<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of resource spans")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(ResourceSpansSeed {
+                builder: &mut *self.builder,
+                line: self.line,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}
+
+/// One `ResourceSpans`. Its spans stream through when the resource came
+/// first (as every exporter writes it); otherwise they wait for it.
+struct ResourceSpansSeed<'b> {
+    builder: &'b mut TraceSetBuilder,
+    line: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ResourceSpansSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResourceSpansSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("resource spans")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let builder = self.builder;
+        let mut owner: Option<(Sym, u32)> = None;
+        let mut waiting: Vec<ScopeSpans<'de>> = Vec::new();
+        while let Some(key) = map.next_key::<ResourceSpansKey>()? {
+            match key {
+                ResourceSpansKey::Resource => {
+                    let resource: Option<JsonResource<'de>> = map.next_value()?;
+                    owner = Some(resource_of(resource, builder));
+                }
+                ResourceSpansKey::ScopeSpans => match owner {
+                    Some(owner) => map.next_value_seed(ScopeSpansList {
+                        builder: &mut *builder,
+                        owner,
+                        line: self.line,
+                    })?,
+                    None => waiting.extend(map.next_value::<Vec<ScopeSpans<'de>>>()?),
+                },
+                ResourceSpansKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let owner = owner.unwrap_or_else(|| resource_of(None, builder));
+        for scope_spans in waiting {
+            let scope = scope_of(scope_spans.scope, builder);
+            for span in scope_spans.spans {
+                add_span(span, (owner.0, owner.1, scope), self.line, builder);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `scopeSpans` of one resource.
+struct ScopeSpansList<'b> {
+    builder: &'b mut TraceSetBuilder,
+    owner: (Sym, u32),
+    line: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ScopeSpansList<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScopeSpansList<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of scope spans")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(ScopeSpansSeed {
+                builder: &mut *self.builder,
+                owner: self.owner,
+                line: self.line,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}
+
+/// One `ScopeSpans`: spans stream through once the scope is known; spans
+/// that come before a `scope` key wait for the end of the object.
+struct ScopeSpansSeed<'b> {
+    builder: &'b mut TraceSetBuilder,
+    owner: (Sym, u32),
+    line: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for ScopeSpansSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScopeSpansSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("scope spans")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let builder = self.builder;
+        let mut scope: Option<u32> = None;
+        let mut waiting: Vec<JsonSpan<'de>> = Vec::new();
+        while let Some(key) = map.next_key::<ScopeSpansKey>()? {
+            match key {
+                ScopeSpansKey::Scope => {
+                    let json: Option<JsonScope<'de>> = map.next_value()?;
+                    scope = Some(scope_of(json, builder));
+                }
+                ScopeSpansKey::Spans => match scope {
+                    Some(scope) => map.next_value_seed(SpanList {
+                        builder: &mut *builder,
+                        owner: (self.owner.0, self.owner.1, scope),
+                        line: self.line,
+                    })?,
+                    None => waiting.extend(map.next_value::<Vec<JsonSpan<'de>>>()?),
+                },
+                ScopeSpansKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let scope = scope.unwrap_or(0);
+        for span in waiting {
+            add_span(
+                span,
+                (self.owner.0, self.owner.1, scope),
+                self.line,
+                builder,
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `spans`: each span added as soon as it is parsed.
+struct SpanList<'b> {
+    builder: &'b mut TraceSetBuilder,
+    owner: (Sym, u32, u32),
+    line: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for SpanList<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SpanList<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of spans")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(span) = seq.next_element::<JsonSpan<'de>>()? {
+            add_span(span, self.owner, self.line, self.builder);
+        }
+        Ok(())
+    }
+}
+
+/// The service and resource index of a batch's resource.
+fn resource_of(json: Option<JsonResource<'_>>, builder: &mut TraceSetBuilder) -> (Sym, u32) {
+    let resource = json.map_or_else(Resource::default, |r| Resource {
+        attributes: attributes(r.attributes, builder),
+        dropped_attributes: saturate(r.dropped_attributes_count),
+    });
+    let service = service_name(&resource, builder);
+    (service, builder.resource(resource))
+}
+
+fn scope_of(json: Option<JsonScope<'_>>, builder: &mut TraceSetBuilder) -> u32 {
+    match json {
+        Some(scope) => {
+            let scope = Scope {
+                name: builder.intern(&scope.name),
+                version: builder.intern(&scope.version),
+                attributes: attributes(scope.attributes, builder),
+            };
+            builder.scope(scope)
+        }
+        None => 0,
+    }
 }
 
 /// `service.name` of a resource, or OpenTelemetry's fallback.
