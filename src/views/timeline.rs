@@ -1,41 +1,86 @@
-//! A first timeline: one row per span in tree order, bars on a shared time
-//! axis, the critical path drawn on the bars. Rows beyond `MAX_ROWS` are
-//! not drawn yet (virtualised rows come with the full timeline, issue #7).
+//! The timeline: one row per span in tree order, bars on a shared time
+//! axis, the critical path drawn on the bars. Rows are virtualised: only
+//! those in view (and a few around them) exist in the DOM, so a trace of
+//! any size costs what the screen shows.
 
+use std::sync::Arc;
+
+use leptos::html;
 use leptos::prelude::*;
 use tracelens_core::units::format_duration;
 use tracelens_core::StatusCode;
+use web_sys::Element;
 
 use crate::state::AppState;
 
-/// Rows drawn at most; the rest of a huge trace is summarised.
-const MAX_ROWS: usize = 2_000;
+/// Height of a row in pixels; must match `.span-row` in the style sheet.
+const ROW_PX: f64 = 24.0;
+/// Rows drawn beyond each edge of the view, so scrolling shows no gaps.
+const OVERSCAN: usize = 12;
 /// Indentation per tree level, in pixels.
 const INDENT_PX: u32 = 14;
 
+/// What the rows need, computed once per trace and analysis.
+struct Rows {
+    /// Span indices in tree order (parents before children).
+    order: Vec<u32>,
+    /// Critical sections of each span, `(start, end)` in Unix nanoseconds.
+    sections: Vec<Vec<(u64, u64)>>,
+}
+
 #[component]
 pub fn Timeline(state: AppState) -> impl IntoView {
-    let content = move || {
+    let scroll_top = RwSignal::new(0.0f64);
+    let view_height = RwSignal::new(600.0f64);
+    let container = NodeRef::<html::Div>::new();
+
+    let rows = Memo::new(move |_| {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
         let analysis = state.analysis.get()?;
+        let mut sections = vec![Vec::new(); trace.spans.len()];
+        for section in &analysis.0.critical_path {
+            sections[section.span as usize].push((section.start_ns, section.end_ns));
+        }
+        Some(RowsHandle(Arc::new(Rows {
+            order: trace.depth_first(),
+            sections,
+        })))
+    });
+
+    // A new trace starts at the top.
+    Effect::new(move |_| {
+        state.selected.track();
+        if let Some(element) = container.get() {
+            element.set_scroll_top(0);
+        }
+        scroll_top.set(0.0);
+    });
+
+    let on_scroll = move |ev: web_sys::Event| {
+        let element: Element = event_target(&ev);
+        scroll_top.set(f64::from(element.scroll_top()));
+        view_height.set(f64::from(element.client_height()));
+    };
+
+    let visible_rows = move || {
+        let loaded = state.loaded.get()?;
+        let trace = loaded.set.traces.get(state.selected.get()?)?;
+        let rows = rows.get()?;
         let strings = &loaded.set.strings;
         let start = trace.start_ns();
         let duration = trace.duration_ns().max(1) as f64;
         let position = |ns: u64| (ns - start) as f64 / duration * 100.0;
-
-        // The critical sections of each span, as bar-relative stripes.
-        let mut sections: Vec<Vec<(u64, u64)>> = vec![Vec::new(); trace.spans.len()];
-        for section in &analysis.0.critical_path {
-            sections[section.span as usize].push((section.start_ns, section.end_ns));
-        }
-
-        let order = trace.depth_first();
-        let hidden = order.len().saturating_sub(MAX_ROWS);
-        let rows = order
-            .into_iter()
-            .take(MAX_ROWS)
-            .map(|index| {
+        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
+        let count = (view_height.get() / ROW_PX).ceil() as usize + 2 * OVERSCAN;
+        let views = rows
+            .0
+            .order
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(count)
+            .map(|(row, &index)| {
                 let span = &trace.spans[index as usize];
                 let left = position(span.start_ns);
                 let width = span.duration_ns() as f64 / duration * 100.0;
@@ -44,8 +89,9 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                     "left:{left:.4}%;width:max({width:.4}%, 1px);background:{}",
                     service_colour(service)
                 );
+                let row_style = format!("top:{}px", row as f64 * ROW_PX);
                 let label_style = format!("padding-left:{}px", span.depth * INDENT_PX);
-                let stripes = sections[index as usize]
+                let stripes = rows.0.sections[index as usize]
                     .iter()
                     .map(|&(from, to)| {
                         let style = format!(
@@ -61,6 +107,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 view! {
                     <div
                         class="span-row"
+                        style=row_style
                         class:selected=move || state.selected_span.get() == Some(index)
                         class:error=error
                         class:critical=critical
@@ -82,6 +129,13 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 }
             })
             .collect::<Vec<_>>();
+        Some(views)
+    };
+
+    let header = move || {
+        let loaded = state.loaded.get()?;
+        let trace = loaded.set.traces.get(state.selected.get()?)?;
+        let duration = trace.duration_ns().max(1) as f64;
         let ticks = (0..=4)
             .map(|i| {
                 let style = format!("left:{}%", i * 25);
@@ -100,19 +154,35 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 <div class="ruler-track">{ticks}</div>
                 <div class="ruler-end"></div>
             </div>
-            <div class="rows">{rows}</div>
-            {(hidden > 0).then(|| view! {
-                <p class="rows-hidden">{format!("{hidden} more spans are not drawn in this first timeline.")}</p>
-            })}
         })
     };
+    let total_height = move || {
+        let rows = rows.get().map_or(0, |r| r.0.order.len());
+        format!("height:{}px", rows as f64 * ROW_PX)
+    };
+
     view! {
         <section class="timeline" data-testid="timeline">
-            {move || match content() {
-                Some(timeline) => timeline.into_any(),
-                None => view! { <p class="empty">"Open a trace to see its timeline."</p> }.into_any(),
-            }}
+            <Show
+                when=move || rows.get().is_some()
+                fallback=|| view! { <p class="empty">"Open a trace to see its timeline."</p> }
+            >
+                {header}
+            </Show>
+            <div class="rows" node_ref=container on:scroll=on_scroll>
+                <div class="rows-canvas" style=total_height>{visible_rows}</div>
+            </div>
         </section>
+    }
+}
+
+/// The rows of one trace, compared by identity (see `state::Analysis`).
+#[derive(Clone)]
+struct RowsHandle(Arc<Rows>);
+
+impl PartialEq for RowsHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 

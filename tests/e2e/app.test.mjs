@@ -155,3 +155,22 @@ test('clicking a span shows its details; a screenshot is kept under target/', as
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a 50,000-span trace keeps only the rows in view in the DOM and scrolls to its end', async () => {
+  const url = `${server.url}/?trace=${encodeURIComponent('/corpus/large/large.otlp.json.gz')}`;
+  const { page, errors } = await openPage(browser.context, url);
+  await page.locator('[data-testid=span-row]').first().waitFor({ timeout: 60000 });
+  assert.match(await items(page).first().textContent(), /50000 spans/);
+  const rows = page.locator('[data-testid=span-row]');
+  const inDom = await rows.count();
+  assert.ok(inDom > 10 && inDom < 200, `${inDom} rows in the DOM`);
+  // Scroll to the very end: the last rows are drawn.
+  await page.locator('.rows').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('[data-testid=span-row]')];
+    return rows.some((r) => parseFloat(r.style.top) >= (50000 - 30) * 24);
+  });
+  assert.ok((await rows.count()) < 200);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
