@@ -57,6 +57,22 @@ pub async fn load_url(state: AppState, url: String) {
     finish(state, builder, read_any, errors, url);
 }
 
+/// Shows the traces in `bytes` fetched from elsewhere (Tempo).
+pub fn show_bytes(state: AppState, bytes: &[u8], source: String) {
+    state.errors.set(Vec::new());
+    let mut builder = TraceSetBuilder::default();
+    match builder.add(bytes) {
+        Ok(()) => finish(state, builder, true, Vec::new(), source),
+        Err(error) => finish(
+            state,
+            builder,
+            false,
+            vec![format!("{source}: {error}")],
+            source,
+        ),
+    }
+}
+
 fn finish(
     state: AppState,
     builder: TraceSetBuilder,

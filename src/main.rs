@@ -3,6 +3,7 @@
 
 mod loader;
 mod state;
+mod tempo;
 mod views;
 
 use leptos::prelude::*;

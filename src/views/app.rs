@@ -7,7 +7,7 @@ use web_sys::{DragEvent, File, UrlSearchParams};
 
 use super::{
     breakdown::Breakdown, open_files::OpenFiles, span_detail::SpanDetail, status::Status,
-    timeline::Timeline, trace_list::TraceList,
+    tempo_panel::TempoPanel, timeline::Timeline, trace_list::TraceList,
 };
 use crate::loader;
 use crate::state::AppState;
@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <p class="tagline">"Where does the time go?"</p>
                 <OpenFiles state=state />
             </header>
+            <TempoPanel state=state />
             <Status state=state />
             <main class="workspace">
                 <TraceList state=state />

@@ -6,5 +6,6 @@ pub mod breakdown;
 pub mod open_files;
 pub mod span_detail;
 pub mod status;
+pub mod tempo_panel;
 pub mod timeline;
 pub mod trace_list;

@@ -36,9 +36,44 @@ async function resolveFile(urlPath) {
   }
 }
 
+/**
+ * A stand-in for Grafana Tempo under /tempo/, answering with the corpus's
+ * Tempo files: trace by id (v2, then v1), search (by the query each file
+ * answers, from the manifest), echo and buildinfo. Requests are recorded.
+ */
+export const tempoRequests = [];
+let manifest;
+
+async function tempo(req, res) {
+  const url = new URL(req.url, 'http://localhost');
+  const path = url.pathname.slice('/tempo'.length);
+  tempoRequests.push({ path, headers: req.headers });
+  manifest ??= JSON.parse(await readFile(`${corpusDir}/manifest.json`, 'utf8'));
+  const send = (status, body, type = 'application/json') =>
+    res.writeHead(status, { 'content-type': type }).end(body);
+  if (path === '/api/echo') return send(200, 'echo', 'text/plain');
+  if (path === '/api/status/buildinfo') return send(200, JSON.stringify({ version: '2.6.1', branch: 'test' }));
+  let match = path.match(/^\/api\/(v2\/)?traces\/([0-9a-f]+)$/);
+  if (match) {
+    const name = `api-${match[1] ? 'v2-' : ''}traces-${match[2]}.json`;
+    const file = manifest.files.find((f) => f.path.endsWith(`/tempo/${name}`));
+    if (!file) return send(404, 'trace not found', 'text/plain');
+    return send(200, await readFile(`${corpusDir}/${file.path}`));
+  }
+  if (path === '/api/search') {
+    const q = url.searchParams.get('q');
+    if (q.includes('syntax error')) return send(400, 'parse error at line 1, col 3: syntax error', 'text/plain');
+    const file = manifest.files.find((f) => f.format === 'tempo-search' && f.answers.includes(`q=${q}&`));
+    if (!file) return send(200, JSON.stringify({ traces: [], metrics: {} }));
+    return send(200, await readFile(`${corpusDir}/${file.path}`));
+  }
+  return send(404, 'not found', 'text/plain');
+}
+
 /** Serves the app on a free loopback port; resolves to { url, close }. */
 export async function startServer() {
   const server = createServer(async (req, res) => {
+    if (req.url.startsWith('/tempo/')) return tempo(req, res);
     const file = await resolveFile(req.url);
     if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

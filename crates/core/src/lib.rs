@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod intern;
 pub mod model;
 pub mod summary;
+pub mod tempo;
 pub mod units;
 
 pub use attributes::{Attribute, Event, Link, Range32, Resource, Scope, Value};

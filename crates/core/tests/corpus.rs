@@ -326,3 +326,35 @@ fn critical_paths_of_edge_cases_match_the_hand_computed_ones() {
         }
     }
 }
+
+#[test]
+fn tempo_search_answers_give_the_manifest_facts() {
+    use tracelens_core::tempo::parse_search;
+    let manifest = manifest();
+    let mut checked = 0;
+    for file in manifest["files"].as_array().unwrap() {
+        if file["format"] != "tempo-search" {
+            continue;
+        }
+        let path = file["path"].as_str().unwrap();
+        let bytes = std::fs::read(corpus().join(path)).unwrap();
+        let hits = parse_search(&bytes).unwrap();
+        let got: Vec<Value> = hits
+            .iter()
+            .map(|h| {
+                serde_json::json!({
+                    "trace_id": h.trace_id.to_string(),
+                    "trace_id_as_written": h.trace_id_as_written,
+                    "root_service": h.root_service,
+                    "root_name": h.root_name,
+                    "start_ns": h.start_ns,
+                    "duration_ms": h.duration_ms,
+                    "matched": h.matched,
+                })
+            })
+            .collect();
+        assert_eq!(&Value::Array(got), &file["search"], "{path}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}

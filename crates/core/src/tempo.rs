@@ -1,0 +1,134 @@
+//! Grafana Tempo's answers that are not traces: search results. (Trace
+//! answers, v1 `{"batches"}` and v2 `{"trace"}`, are read by ingest.)
+
+use serde::Deserialize;
+
+use crate::ids::{decode_id, TraceId};
+use crate::ingest::IngestError;
+
+/// One trace found by a Tempo search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchHit {
+    /// The trace id, as 16 bytes (Tempo trims leading zeros of the hex).
+    pub trace_id: TraceId,
+    /// The id exactly as Tempo wrote it.
+    pub trace_id_as_written: String,
+    /// The root span's service, or Tempo's `<root span not yet received>`.
+    pub root_service: String,
+    /// The root span's name; empty when Tempo has no root span.
+    pub root_name: String,
+    /// Start, Unix nanoseconds.
+    pub start_ns: u64,
+    /// Duration in milliseconds, truncated by Tempo.
+    pub duration_ms: u64,
+    /// Spans that matched the query, over all span sets.
+    pub matched: u64,
+}
+
+#[derive(Deserialize)]
+struct SearchResponse {
+    #[serde(default)]
+    traces: Option<Vec<JsonHit>>,
+}
+
+#[derive(Deserialize)]
+struct JsonHit {
+    #[serde(default, rename = "traceID")]
+    trace_id: String,
+    #[serde(default, rename = "rootServiceName")]
+    root_service_name: String,
+    #[serde(default, rename = "rootTraceName")]
+    root_trace_name: String,
+    #[serde(default, rename = "startTimeUnixNano")]
+    start: Option<serde_json::Value>,
+    #[serde(default, rename = "durationMs")]
+    duration_ms: Option<u64>,
+    #[serde(default, rename = "spanSets")]
+    span_sets: Vec<SpanSet>,
+}
+
+#[derive(Deserialize)]
+struct SpanSet {
+    #[serde(default)]
+    matched: u64,
+}
+
+/// Reads a `GET /api/search` answer.
+pub fn parse_search(bytes: &[u8]) -> Result<Vec<SearchHit>, IngestError> {
+    let response: SearchResponse = serde_json::from_slice(bytes)
+        .map_err(|e| IngestError::Malformed(format!("invalid Tempo search answer: {e}")))?;
+    let hits = response.traces.ok_or_else(|| {
+        IngestError::Malformed("the Tempo answer has no \"traces\" list".to_owned())
+    })?;
+    hits.into_iter()
+        .map(|hit| {
+            let trace_id = normalize_trace_id(&hit.trace_id).map_err(IngestError::Malformed)?;
+            let start_ns = match &hit.start {
+                Some(serde_json::Value::String(s)) => s.parse().unwrap_or(0),
+                Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(0),
+                _ => 0,
+            };
+            Ok(SearchHit {
+                trace_id,
+                trace_id_as_written: hit.trace_id,
+                root_service: hit.root_service_name,
+                root_name: hit.root_trace_name,
+                start_ns,
+                duration_ms: hit.duration_ms.unwrap_or(0),
+                matched: hit.span_sets.iter().map(|s| s.matched).sum(),
+            })
+        })
+        .collect()
+}
+
+/// The version in a `GET /api/status/buildinfo` answer.
+pub fn parse_buildinfo(bytes: &[u8]) -> Option<String> {
+    let info: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    info["version"].as_str().map(str::to_owned)
+}
+
+/// A trace id as a person types it: any case, with or without leading
+/// zeros, surrounding spaces. Errors say what is wrong with it.
+pub fn normalize_trace_id(text: &str) -> Result<TraceId, String> {
+    let hex = text.trim();
+    if hex.is_empty() {
+        return Err("the trace id is empty".to_owned());
+    }
+    if let Some(bad) = hex.chars().find(|c| !c.is_ascii_hexdigit()) {
+        return Err(format!(
+            "{hex:?} is not a trace id: {bad:?} is not a hex digit"
+        ));
+    }
+    if hex.len() > 32 {
+        return Err(format!(
+            "{hex:?} is not a trace id: it has {} hex digits, at most 32",
+            hex.len()
+        ));
+    }
+    let padded = format!("{hex:0>32}");
+    decode_id::<16>(&padded)
+        .map(TraceId)
+        .ok_or_else(|| format!("{hex:?} is not a trace id"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_ids_are_normalised() {
+        let want = "003f9c5e2a71b8d4e6f00c1d2b3a4958";
+        assert_eq!(
+            normalize_trace_id("  3F9C5E2A71B8D4E6F00C1D2B3A4958 ")
+                .unwrap()
+                .to_string(),
+            want
+        );
+        assert_eq!(normalize_trace_id(want).unwrap().to_string(), want);
+        assert!(normalize_trace_id("xyz").unwrap_err().contains("'x'"));
+        assert!(normalize_trace_id("").is_err());
+        assert!(normalize_trace_id(&"1".repeat(33))
+            .unwrap_err()
+            .contains("33"));
+    }
+}

@@ -1,0 +1,195 @@
+//! Talking to Grafana Tempo from the browser: trace by id and TraceQL
+//! search. Connection settings live in sessionStorage (never in the URL)
+//! and go only to the Tempo the user named.
+
+use js_sys::Uint8Array;
+use tracelens_core::tempo::{parse_buildinfo, parse_search, SearchHit};
+use tracelens_core::TraceId;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, Response};
+
+const STORAGE_KEY: &str = "tracelens.tempo";
+
+/// Where Tempo is and how to authenticate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Connection {
+    /// Base URL, e.g. http://localhost:3200 (or a CORS proxy in front of it).
+    pub base: String,
+    /// A whole `Authorization` header value ("Bearer …", "Basic …"), if any.
+    pub authorization: String,
+    /// The `X-Scope-OrgID` tenant, if any.
+    pub tenant: String,
+}
+
+impl Connection {
+    /// The settings of this browser session, if any were saved.
+    pub fn load() -> Self {
+        let Some(storage) = session_storage() else {
+            return Self::default();
+        };
+        let text = storage
+            .get_item(STORAGE_KEY)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let mut parts = text.splitn(3, '\n').map(str::to_owned);
+        Self {
+            base: parts.next().unwrap_or_default(),
+            authorization: parts.next().unwrap_or_default(),
+            tenant: parts.next().unwrap_or_default(),
+        }
+    }
+
+    /// Keeps the settings for this browser session only.
+    pub fn save(&self) {
+        if let Some(storage) = session_storage() {
+            let text = format!("{}\n{}\n{}", self.base, self.authorization, self.tenant);
+            let _ = storage.set_item(STORAGE_KEY, &text);
+        }
+    }
+
+    fn url(&self, path: &str) -> Result<String, String> {
+        let base = self.base.trim().trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(format!(
+                "the Tempo URL {base:?} must start with http:// or https:// (e.g. http://localhost:3200)"
+            ));
+        }
+        Ok(format!("{base}{path}"))
+    }
+
+    /// GETs `path`; the status and body, or why nothing came back.
+    async fn get(&self, path: &str, accept: &str) -> Result<(u16, Vec<u8>), String> {
+        let url = self.url(path)?;
+        let headers = Headers::new().map_err(describe)?;
+        headers.append("Accept", accept).map_err(describe)?;
+        if !self.authorization.trim().is_empty() {
+            headers
+                .append("Authorization", self.authorization.trim())
+                .map_err(describe)?;
+        }
+        if !self.tenant.trim().is_empty() {
+            headers
+                .append("X-Scope-OrgID", self.tenant.trim())
+                .map_err(describe)?;
+        }
+        let init = RequestInit::new();
+        init.set_method("GET");
+        init.set_headers(&headers);
+        let request = Request::new_with_str_and_init(&url, &init).map_err(describe)?;
+        let window = web_sys::window().ok_or("no window")?;
+        let response: Response = JsFuture::from(window.fetch_with_request(&request))
+            .await
+            .map_err(|_| {
+                format!(
+                    "could not reach {url}: Tempo is not running there, or it does not allow \
+                     this page's origin (Tempo sends no CORS headers: put a proxy in front of it, \
+                     see the README)"
+                )
+            })?
+            .dyn_into()
+            .map_err(describe)?;
+        let buffer = JsFuture::from(response.array_buffer().map_err(describe)?)
+            .await
+            .map_err(describe)?;
+        Ok((response.status(), Uint8Array::new(&buffer).to_vec()))
+    }
+}
+
+/// Checks `/api/echo` and `/api/status/buildinfo`; Tempo's version, or
+/// what is wrong.
+pub async fn test_connection(connection: &Connection) -> Result<String, String> {
+    let (status, body) = connection.get("/api/echo", "text/plain").await?;
+    if status != 200 {
+        return Err(explain(status, &body, "/api/echo"));
+    }
+    let (status, body) = connection
+        .get("/api/status/buildinfo", "application/json")
+        .await?;
+    if status != 200 {
+        return Ok("Tempo answers (its version is not available)".to_owned());
+    }
+    let version = parse_buildinfo(&body).unwrap_or_else(|| "of unknown version".to_owned());
+    Ok(format!("connected: Tempo {version}"))
+}
+
+/// The trace's bytes: `/api/v2/traces/{id}`, else the v1 path older Tempos
+/// have. `range` limits the search in seconds, as Tempo's start/end do.
+pub async fn fetch_trace(
+    connection: &Connection,
+    trace_id: TraceId,
+    range: Option<(u64, u64)>,
+) -> Result<Vec<u8>, String> {
+    let query = range.map_or_else(String::new, |(start, end)| {
+        format!("?start={start}&end={end}")
+    });
+    let v2 = format!("/api/v2/traces/{trace_id}{query}");
+    let (status, body) = connection.get(&v2, "application/json").await?;
+    match status {
+        200 => return Ok(body),
+        404 => {}
+        _ => return Err(explain(status, &body, &v2)),
+    }
+    let v1 = format!("/api/traces/{trace_id}{query}");
+    let (status, body) = connection.get(&v1, "application/json").await?;
+    match status {
+        200 => Ok(body),
+        404 => Err(format!(
+            "trace {trace_id} was not found in Tempo in that time range"
+        )),
+        _ => Err(explain(status, &body, &v1)),
+    }
+}
+
+/// Runs a TraceQL search over `range` (seconds), at most `limit` traces.
+pub async fn search(
+    connection: &Connection,
+    traceql: &str,
+    range: Option<(u64, u64)>,
+    limit: u32,
+) -> Result<Vec<SearchHit>, String> {
+    let mut path = format!("/api/search?q={}&limit={limit}", encode(traceql.trim()));
+    if let Some((start, end)) = range {
+        path.push_str(&format!("&start={start}&end={end}"));
+    }
+    let (status, body) = connection.get(&path, "application/json").await?;
+    if status != 200 {
+        return Err(explain(status, &body, "/api/search"));
+    }
+    parse_search(&body).map_err(|e| e.to_string())
+}
+
+fn explain(status: u16, body: &[u8], path: &str) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    let hint = match status {
+        400 => "Tempo could not run the query",
+        401 | 403 => "check the Authorization header and tenant",
+        404 => "not found",
+        429 => "Tempo is rate-limiting; try again later",
+        _ => "Tempo answered with an error",
+    };
+    let detail: String = text.chars().take(300).collect();
+    if detail.is_empty() {
+        format!("{path}: {status}: {hint}")
+    } else {
+        format!("{path}: {status}: {hint}: {detail}")
+    }
+}
+
+fn encode(text: &str) -> String {
+    String::from(js_sys::encode_uri_component(text))
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+fn describe(error: JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}

@@ -1,0 +1,158 @@
+//! Grafana Tempo: connection settings, open a trace by id, TraceQL search.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tracelens_core::tempo::{normalize_trace_id, SearchHit};
+use tracelens_core::units::format_duration;
+use tracelens_core::TraceId;
+
+use crate::loader;
+use crate::state::AppState;
+use crate::tempo::{self, Connection};
+
+/// Time range presets, in seconds back from now; 0 means no range.
+const RANGES: [(&str, u64); 5] = [
+    ("last 15 minutes", 15 * 60),
+    ("last hour", 3_600),
+    ("last 24 hours", 86_400),
+    ("last 7 days", 7 * 86_400),
+    ("any time", 0),
+];
+
+const EXAMPLES: &str = "{ status = error }   { span.http.response.status_code >= 500 }   \
+                        { resource.service.name = \"checkout\" && duration > 2s }";
+
+#[component]
+pub fn TempoPanel(state: AppState) -> impl IntoView {
+    let saved = Connection::load();
+    let base = RwSignal::new(saved.base);
+    let authorization = RwSignal::new(saved.authorization);
+    let tenant = RwSignal::new(saved.tenant);
+    let trace_id = RwSignal::new(String::new());
+    let traceql = RwSignal::new("{ }".to_owned());
+    let range = RwSignal::new(1usize);
+    let limit = RwSignal::new(20u32);
+    let status = RwSignal::new(None::<Result<String, String>>);
+    let hits = RwSignal::new(Vec::<SearchHit>::new());
+
+    let connection = move || {
+        let connection = Connection {
+            base: base.get_untracked(),
+            authorization: authorization.get_untracked(),
+            tenant: tenant.get_untracked(),
+        };
+        connection.save();
+        connection
+    };
+    let seconds = move || {
+        let back = RANGES[range.get_untracked()].1;
+        (back > 0).then(|| {
+            let now = (js_sys::Date::now() / 1000.0) as u64;
+            (now - back, now)
+        })
+    };
+    let open = move |id: TraceId| {
+        let connection = connection();
+        spawn_local(async move {
+            state
+                .loading
+                .set(Some(format!("Fetching trace {id} from Tempo…")));
+            match tempo::fetch_trace(&connection, id, None).await {
+                Ok(bytes) => loader::show_bytes(state, &bytes, format!("Tempo trace {id}")),
+                Err(error) => {
+                    state.loading.set(None);
+                    state.errors.set(vec![error]);
+                }
+            }
+        });
+    };
+    let on_test = move |_| {
+        let connection = connection();
+        status.set(Some(Ok("testing…".to_owned())));
+        spawn_local(async move { status.set(Some(tempo::test_connection(&connection).await)) });
+    };
+    let on_open = move |_| match normalize_trace_id(&trace_id.get_untracked()) {
+        Ok(id) => open(id),
+        Err(error) => state.errors.set(vec![error]),
+    };
+    let run_search = move || {
+        let connection = connection();
+        let (query, range, limit) = (traceql.get_untracked(), seconds(), limit.get_untracked());
+        status.set(Some(Ok("searching…".to_owned())));
+        spawn_local(async move {
+            match tempo::search(&connection, &query, range, limit).await {
+                Ok(found) => {
+                    status.set(Some(Ok(format!("{} traces found", found.len()))));
+                    hits.set(found);
+                }
+                Err(error) => status.set(Some(Err(error))),
+            }
+        });
+    };
+
+    view! {
+        <details class="tempo-panel">
+            <summary>"Grafana Tempo"</summary>
+            <div class="tempo-grid">
+                <label>"Tempo URL"
+                    <input type="url" data-testid="tempo-url" placeholder="http://localhost:3200"
+                        prop:value=move || base.get() on:input=move |ev| base.set(event_target_value(&ev)) />
+                </label>
+                <label>"Authorization"
+                    <input type="password" placeholder="Bearer … or Basic … (optional)"
+                        prop:value=move || authorization.get()
+                        on:input=move |ev| authorization.set(event_target_value(&ev)) />
+                </label>
+                <label>"Tenant (X-Scope-OrgID)"
+                    <input type="text" placeholder="optional"
+                        prop:value=move || tenant.get() on:input=move |ev| tenant.set(event_target_value(&ev)) />
+                </label>
+                <button on:click=on_test>"Test connection"</button>
+            </div>
+            <div class="tempo-row">
+                <input type="text" data-testid="tempo-trace-id" placeholder="trace id"
+                    prop:value=move || trace_id.get() on:input=move |ev| trace_id.set(event_target_value(&ev))
+                    on:keydown=move |ev| if ev.key() == "Enter" { on_open(()) } />
+                <button on:click=move |_| on_open(())>"Open trace"</button>
+            </div>
+            <div class="tempo-row">
+                <input type="text" class="traceql" data-testid="tempo-search" title=EXAMPLES
+                    placeholder="TraceQL, e.g. { status = error }"
+                    prop:value=move || traceql.get() on:input=move |ev| traceql.set(event_target_value(&ev))
+                    on:keydown=move |ev| if ev.key() == "Enter" { run_search() } />
+                <select on:change=move |ev| range.set(event_target_value(&ev).parse().unwrap_or(1))>
+                    {RANGES.iter().enumerate().map(|(i, (label, _))| {
+                        view! { <option value=i.to_string() selected=i == 1>{*label}</option> }
+                    }).collect::<Vec<_>>()}
+                </select>
+                <input type="number" min="1" max="1000" class="limit" title="most traces"
+                    prop:value=move || limit.get().to_string()
+                    on:input=move |ev| limit.set(event_target_value(&ev).parse().unwrap_or(20)) />
+                <button on:click=move |_| run_search()>"Search"</button>
+            </div>
+            <p class="tempo-examples">"Examples: " {EXAMPLES}</p>
+            {move || status.get().map(|s| match s {
+                Ok(text) => view! { <p class="tempo-status">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="tempo-status error" role="alert">{text}</p> }.into_any(),
+            })}
+            <ul class="tempo-results" data-testid="tempo-results">
+                {move || hits.get().into_iter().map(|hit| {
+                    let id = hit.trace_id;
+                    let name = if hit.root_name.is_empty() { "—".to_owned() } else { hit.root_name.clone() };
+                    view! {
+                        <li>
+                            <button class="tempo-hit" data-trace-id=id.to_string() on:click=move |_| open(id)>
+                                <span class="root">{hit.root_service.clone()}" · "{name}</span>
+                                <span class="meta">
+                                    {format_duration(hit.duration_ms * 1_000_000)}
+                                    {format!(" · {} matched · ", hit.matched)}
+                                    <code>{hit.trace_id_as_written.clone()}</code>
+                                </span>
+                            </button>
+                        </li>
+                    }
+                }).collect::<Vec<_>>()}
+            </ul>
+        </details>
+    }
+}

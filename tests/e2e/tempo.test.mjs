@@ -1,0 +1,91 @@
+// Querying Tempo from the page, against a stand-in that answers with the
+// corpus's Tempo files over HTTP.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, openPage, startServer, tempoRequests } from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openTempo(page, tenant = '') {
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  await page.locator('.tempo-panel summary').click();
+  await page.getByTestId('tempo-url').fill(`${server.url}/tempo`);
+  if (tenant) await page.getByRole('textbox', { name: 'Tenant (X-Scope-OrgID)' }).fill(tenant);
+}
+
+test('a trace id typed as a person would opens the trace from Tempo', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + '/');
+  await openTempo(page, 'team-a');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByText('connected: Tempo 2.6.1').waitFor();
+  // Leading zeros trimmed, upper case, spaces: still the trace 003f9c5e….
+  await page.getByTestId('tempo-trace-id').fill('  3F9C5E2A71B8D4E6F00C1D2B3A4958 ');
+  await page.getByRole('button', { name: 'Open trace' }).click();
+  const item = page.locator('[data-testid=trace-item][data-trace-id="003f9c5e2a71b8d4e6f00c1d2b3a4958"]');
+  await item.waitFor();
+  assert.equal(await page.locator('[data-testid=trace-item]').count(), 1);
+  assert.match(await item.textContent(), /15 spans/);
+  const request = tempoRequests.findLast((r) => r.path.startsWith('/api/v2/traces/'));
+  assert.equal(request.path, '/api/v2/traces/003f9c5e2a71b8d4e6f00c1d2b3a4958');
+  assert.equal(request.headers['x-scope-orgid'], 'team-a');
+  // Settings stay in the session, never in the URL.
+  assert.ok(!page.url().includes('tempo'));
+  assert.deepEqual(errors.filter((e) => !e.includes('404')), []);
+  await page.close();
+});
+
+test('a trace only the v1 API has is fetched from there; a missing one says so', async () => {
+  const { page } = await openPage(browser.context, server.url + '/');
+  await openTempo(page);
+  await page.getByTestId('tempo-trace-id').fill('4460be7fc4d34a6c40aa704163fd2147');
+  await page.getByRole('button', { name: 'Open trace' }).click();
+  await page.locator('[data-testid=trace-item][data-trace-id="4460be7fc4d34a6c40aa704163fd2147"]').waitFor();
+  await page.getByTestId('tempo-trace-id').fill('0123456789abcdef0123456789abcdef');
+  await page.getByRole('button', { name: 'Open trace' }).click();
+  const error = page.getByTestId('load-error');
+  await error.waitFor();
+  assert.match(await error.textContent(), /0123456789abcdef0123456789abcdef was not found/);
+  await page.close();
+});
+
+test('TraceQL search lists the results and opens one', async () => {
+  const { page } = await openPage(browser.context, server.url + '/');
+  await openTempo(page);
+  await page.getByTestId('tempo-search').fill('{ resource.service.name = "seatmap-svc" }');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const results = page.getByTestId('tempo-results').locator('.tempo-hit');
+  await results.first().waitFor();
+  assert.equal(await results.count(), 3);
+  const ids = await results.evaluateAll((hits) => hits.map((h) => h.dataset.traceId));
+  assert.ok(ids.includes('003f9c5e2a71b8d4e6f00c1d2b3a4958'), ids.join());
+  assert.match(await results.first().textContent(), /box-office-web · POST \/api\/bookings/);
+  await results.nth(1).click();
+  await page.locator(`[data-testid=trace-item][data-trace-id="${ids[1]}"]`).waitFor();
+  await page.close();
+});
+
+test('Tempo errors and an unreachable Tempo give readable messages', async () => {
+  const { page } = await openPage(browser.context, server.url + '/');
+  await openTempo(page);
+  await page.getByTestId('tempo-search').fill('{ syntax error');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByText(/400: Tempo could not run the query: parse error/).waitFor();
+  await page.getByTestId('tempo-url').fill('http://127.0.0.1:9');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByText(/could not reach http:\/\/127\.0\.0\.1:9\/api\/echo/).waitFor();
+  await page.getByTestId('tempo-url').fill('localhost:3200');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByText(/must start with http:\/\//).waitFor();
+  await page.close();
+});
