@@ -57,20 +57,30 @@ pub async fn load_url(state: AppState, url: String) {
     finish(state, builder, read_any, errors, url);
 }
 
-/// Shows the traces in `bytes` fetched from elsewhere (Tempo).
-pub fn show_bytes(state: AppState, bytes: &[u8], source: String) {
-    state.errors.set(Vec::new());
+/// Shows the traces of several fetched answers (Tempo) as one set; those
+/// that cannot be read are reported by name, and a partial answer's
+/// warning is kept.
+pub fn show_fetched(
+    state: AppState,
+    answers: Vec<(String, Result<Vec<u8>, String>)>,
+    source: String,
+) {
     let mut builder = TraceSetBuilder::default();
-    match builder.add(bytes) {
-        Ok(()) => finish(state, builder, true, Vec::new(), source),
-        Err(error) => finish(
-            state,
-            builder,
-            false,
-            vec![format!("{source}: {error}")],
-            source,
-        ),
+    let mut errors = Vec::new();
+    let mut read_any = false;
+    for (name, answer) in answers {
+        let added = answer.and_then(|bytes| {
+            if let Some(warning) = tracelens_core::tempo::partial_status(&bytes) {
+                builder.add_warning(format!("{name}: {warning}"));
+            }
+            builder.add(&bytes).map_err(|e| e.to_string())
+        });
+        match added {
+            Ok(()) => read_any = true,
+            Err(error) => errors.push(format!("{name}: {error}")),
+        }
     }
+    finish(state, builder, read_any, errors, source);
 }
 
 fn finish(

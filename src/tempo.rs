@@ -3,7 +3,9 @@
 //! and go only to the Tempo the user named.
 
 use js_sys::Uint8Array;
-use tracelens_core::tempo::{parse_buildinfo, parse_search, SearchHit};
+use tracelens_core::tempo::{
+    parse_buildinfo, parse_search, parse_tag_values, parse_tags, SearchHit,
+};
 use tracelens_core::TraceId;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -158,6 +160,26 @@ pub async fn search(
         return Err(explain(status, &body, "/api/search"));
     }
     parse_search(&body).map_err(|e| e.to_string())
+}
+
+/// TraceQL snippets for the query box: every tag, and every service.
+pub async fn suggestions(connection: &Connection) -> Result<Vec<String>, String> {
+    let (status, body) = connection
+        .get("/api/v2/search/tags", "application/json")
+        .await?;
+    if status != 200 {
+        return Err(explain(status, &body, "/api/v2/search/tags"));
+    }
+    let tags = parse_tags(&body).map_err(|e| e.to_string())?;
+    let mut snippets = Vec::new();
+    let path = "/api/v2/search/tag/resource.service.name/values";
+    if let Ok((200, body)) = connection.get(path, "application/json").await {
+        for value in parse_tag_values(&body).unwrap_or_default() {
+            snippets.push(format!("{{ resource.service.name = \"{}\" }}", value.value));
+        }
+    }
+    snippets.extend(tags.into_iter().map(|tag| format!("{{ {tag} = }}")));
+    Ok(snippets)
 }
 
 fn explain(status: u16, body: &[u8], path: &str) -> String {

@@ -34,6 +34,8 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
     let limit = RwSignal::new(20u32);
     let status = RwSignal::new(None::<Result<String, String>>);
     let hits = RwSignal::new(Vec::<SearchHit>::new());
+    let suggestions = RwSignal::new(Vec::<String>::new());
+    let lookup_in_range = RwSignal::new(false);
 
     let connection = move || {
         let connection = Connection {
@@ -51,25 +53,55 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
             (now - back, now)
         })
     };
-    let open = move |id: TraceId| {
+    let open_all = move |ids: Vec<TraceId>| {
         let connection = connection();
+        let range = if lookup_in_range.get_untracked() {
+            seconds()
+        } else {
+            None
+        };
         spawn_local(async move {
+            let total = ids.len();
+            let done = std::cell::Cell::new(0usize);
+            state.errors.set(Vec::new());
             state
                 .loading
-                .set(Some(format!("Fetching trace {id} from Tempo…")));
-            match tempo::fetch_trace(&connection, id, None).await {
-                Ok(bytes) => loader::show_bytes(state, &bytes, format!("Tempo trace {id}")),
-                Err(error) => {
-                    state.loading.set(None);
-                    state.errors.set(vec![error]);
+                .set(Some(format!("Fetching {total} trace(s) from Tempo…")));
+            // All at once: the browser spreads them over its connections.
+            let fetches = ids.iter().map(|&id| {
+                let (connection, done) = (&connection, &done);
+                async move {
+                    let answer = tempo::fetch_trace(connection, id, range).await;
+                    done.set(done.get() + 1);
+                    state.loading.set(Some(format!(
+                        "Fetched {} of {total} trace(s) from Tempo…",
+                        done.get()
+                    )));
+                    (format!("trace {id}"), answer)
                 }
-            }
+            });
+            let answers = futures::future::join_all(fetches).await;
+            let source = match ids.as_slice() {
+                [one] => format!("Tempo trace {one}"),
+                _ => format!("{total} traces from Tempo"),
+            };
+            loader::show_fetched(state, answers, source);
         });
     };
+    let open = move |id: TraceId| open_all(vec![id]);
     let on_test = move |_| {
         let connection = connection();
         status.set(Some(Ok("testing…".to_owned())));
-        spawn_local(async move { status.set(Some(tempo::test_connection(&connection).await)) });
+        spawn_local(async move {
+            let result = tempo::test_connection(&connection).await;
+            let connected = result.is_ok();
+            status.set(Some(result));
+            if connected {
+                if let Ok(found) = tempo::suggestions(&connection).await {
+                    suggestions.set(found);
+                }
+            }
+        });
     };
     let on_open = move |_| match normalize_trace_id(&trace_id.get_untracked()) {
         Ok(id) => open(id),
@@ -117,6 +149,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
             </div>
             <div class="tempo-row">
                 <input type="text" class="traceql" data-testid="tempo-search" title=EXAMPLES
+                    list="traceql-suggestions" autocomplete="off"
                     placeholder="TraceQL, e.g. { status = error }"
                     prop:value=move || traceql.get() on:input=move |ev| traceql.set(event_target_value(&ev))
                     on:keydown=move |ev| if ev.key() == "Enter" { run_search() } />
@@ -129,12 +162,25 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                     prop:value=move || limit.get().to_string()
                     on:input=move |ev| limit.set(event_target_value(&ev).parse().unwrap_or(20)) />
                 <button on:click=move |_| run_search()>"Search"</button>
+                <datalist id="traceql-suggestions">
+                    {move || suggestions.get().into_iter().map(|s| view! { <option value=s></option> }).collect::<Vec<_>>()}
+                </datalist>
             </div>
+            <label class="tempo-check">
+                <input type="checkbox" prop:checked=move || lookup_in_range.get()
+                    on:change=move |ev| lookup_in_range.set(event_target_checked(&ev)) />
+                " look traces up by id only within the time range"
+            </label>
             <p class="tempo-examples">"Examples: " {EXAMPLES}</p>
             {move || status.get().map(|s| match s {
                 Ok(text) => view! { <p class="tempo-status">{text}</p> }.into_any(),
                 Err(text) => view! { <p class="tempo-status error" role="alert">{text}</p> }.into_any(),
             })}
+            <Show when=move || { hits.get().len() > 1 }>
+                <button class="tempo-open-all" on:click=move |_| {
+                    open_all(hits.get_untracked().iter().map(|h| h.trace_id).collect())
+                }>{move || format!("Open all {} results", hits.get().len())}</button>
+            </Show>
             <ul class="tempo-results" data-testid="tempo-results">
                 {move || hits.get().into_iter().map(|hit| {
                     let id = hit.trace_id;
@@ -144,6 +190,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                             <button class="tempo-hit" data-trace-id=id.to_string() on:click=move |_| open(id)>
                                 <span class="root">{hit.root_service.clone()}" · "{name}</span>
                                 <span class="meta">
+                                    {start_time(hit.start_ns)}" · "
                                     {format_duration(hit.duration_ms * 1_000_000)}
                                     {format!(" · {} matched · ", hit.matched)}
                                     <code>{hit.trace_id_as_written.clone()}</code>
@@ -155,4 +202,10 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
             </ul>
         </details>
     }
+}
+
+/// A start time as ISO 8601 (UTC), millisecond precision.
+fn start_time(ns: u64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64((ns / 1_000_000) as f64));
+    String::from(date.to_iso_string())
 }

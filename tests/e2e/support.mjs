@@ -42,6 +42,8 @@ async function resolveFile(urlPath) {
  * answers, from the manifest), echo and buildinfo. Requests are recorded.
  */
 export const tempoRequests = [];
+/** The stand-in answers PARTIAL for this trace. */
+export const PARTIAL_TRACE = 'a2879a59d34de364299de071285c67e3';
 let manifest;
 
 async function tempo(req, res) {
@@ -58,8 +60,19 @@ async function tempo(req, res) {
     const name = `api-${match[1] ? 'v2-' : ''}traces-${match[2]}.json`;
     const file = manifest.files.find((f) => f.path.endsWith(`/tempo/${name}`));
     if (!file) return send(404, 'trace not found', 'text/plain');
-    return send(200, await readFile(`${corpusDir}/${file.path}`));
+    const body = await readFile(`${corpusDir}/${file.path}`, 'utf8');
+    if (match[2] === PARTIAL_TRACE) {
+      // As Tempo answers when a trace is larger than it will return whole.
+      const answer = JSON.parse(body);
+      answer.status = 'PARTIAL';
+      answer.message = 'trace exceeds max size (max bytes: 5000000), partial trace returned';
+      return send(200, JSON.stringify(answer));
+    }
+    return send(200, body);
   }
+  const tags = { '/api/v2/search/tags': 'api-v2-search-tags.json',
+    '/api/v2/search/tag/resource.service.name/values': 'api-v2-search-tag-resource.service.name-values.json' };
+  if (tags[path]) return send(200, await readFile(`${corpusDir}/ticket-booking/tempo/${tags[path]}`));
   if (path === '/api/search') {
     const q = url.searchParams.get('q');
     if (q.includes('syntax error')) return send(400, 'parse error at line 1, col 3: syntax error', 'text/plain');

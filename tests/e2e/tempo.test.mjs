@@ -89,3 +89,34 @@ test('Tempo errors and an unreachable Tempo give readable messages', async () =>
   await page.getByText(/must start with http:\/\//).waitFor();
   await page.close();
 });
+
+test('a PARTIAL answer is shown as a warning; all results open at once', async () => {
+  const { page } = await openPage(browser.context, server.url + '/');
+  await openTempo(page);
+  await page.getByTestId('tempo-trace-id').fill('a2879a59d34de364299de071285c67e3');
+  await page.getByRole('button', { name: 'Open trace' }).click();
+  const warnings = page.getByTestId('load-warnings');
+  await warnings.waitFor();
+  assert.match(await warnings.textContent(), /PARTIAL.*trace exceeds max size/);
+
+  await page.getByTestId('tempo-search').fill('{ resource.service.name = "tile-renderer" }');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('button', { name: /Open all 7 results/ }).click();
+  // Tempo has v1 or v2 answers for three of them; the others are reported.
+  await page.getByText(/3 traces|traces from Tempo/).first().waitFor();
+  assert.equal(await page.locator('[data-testid=trace-item]').count(), 3);
+  assert.match(await page.getByTestId('load-error').textContent(), /was not found/);
+  await page.close();
+});
+
+test('the query box suggests tags and services once connected', async () => {
+  const { page } = await openPage(browser.context, server.url + '/');
+  await openTempo(page);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByText('connected: Tempo 2.6.1').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('#traceql-suggestions option').length > 10);
+  const options = await page.locator('#traceql-suggestions option').evaluateAll((o) => o.map((x) => x.value));
+  assert.ok(options.includes('{ resource.service.name = "seatmap-svc" }'), options.slice(0, 5).join());
+  assert.ok(options.includes('{ span.http.route = }'), options.join());
+  await page.close();
+});

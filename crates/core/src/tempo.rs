@@ -87,6 +87,86 @@ pub fn parse_buildinfo(bytes: &[u8]) -> Option<String> {
     info["version"].as_str().map(str::to_owned)
 }
 
+/// Tag names of a `GET /api/v2/search/tags` answer, scoped as TraceQL
+/// writes them (`resource.service.name`, `span.http.route`); intrinsic tags
+/// (`duration`, `status`, …) bare.
+pub fn parse_tags(bytes: &[u8]) -> Result<Vec<String>, IngestError> {
+    #[derive(Deserialize)]
+    struct Tags {
+        #[serde(default)]
+        scopes: Vec<TagScope>,
+    }
+    #[derive(Deserialize)]
+    struct TagScope {
+        name: String,
+        #[serde(default)]
+        tags: Vec<String>,
+    }
+    let tags: Tags = serde_json::from_slice(bytes)
+        .map_err(|e| IngestError::Malformed(format!("invalid Tempo tags answer: {e}")))?;
+    Ok(tags
+        .scopes
+        .into_iter()
+        .flat_map(|scope| {
+            let prefix = if scope.name == "intrinsic" {
+                String::new()
+            } else {
+                format!("{}.", scope.name)
+            };
+            scope
+                .tags
+                .into_iter()
+                .map(move |tag| format!("{prefix}{tag}"))
+        })
+        .collect())
+}
+
+/// One value of a tag, with Tempo's type name (`string`, `int`, …).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct TagValue {
+    /// `string`, `int`, `float`, `bool`, `duration` or `keyword`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The value as text.
+    pub value: String,
+}
+
+/// Values of a `GET /api/v2/search/tag/{tag}/values` answer.
+pub fn parse_tag_values(bytes: &[u8]) -> Result<Vec<TagValue>, IngestError> {
+    #[derive(Deserialize)]
+    struct Values {
+        #[serde(default, rename = "tagValues")]
+        tag_values: Vec<TagValue>,
+    }
+    let values: Values = serde_json::from_slice(bytes)
+        .map_err(|e| IngestError::Malformed(format!("invalid Tempo tag values answer: {e}")))?;
+    Ok(values.tag_values)
+}
+
+/// The warning a v2 trace answer carries when Tempo returned only part of
+/// the trace (`"status": "PARTIAL"`).
+pub fn partial_status(bytes: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Answer {
+        #[serde(default)]
+        status: Option<serde_json::Value>,
+        #[serde(default)]
+        message: Option<String>,
+    }
+    let answer: Answer = serde_json::from_slice(bytes).ok()?;
+    (answer.status?.as_str()? == "PARTIAL").then(|| {
+        let detail = answer.message.unwrap_or_default();
+        format!(
+            "Tempo returned only part of this trace (PARTIAL){}",
+            if detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {detail}")
+            }
+        )
+    })
+}
+
 /// A trace id as a person types it: any case, with or without leading
 /// zeros, surrounding spaces. Errors say what is wrong with it.
 pub fn normalize_trace_id(text: &str) -> Result<TraceId, String> {

@@ -358,3 +358,49 @@ fn tempo_search_answers_give_the_manifest_facts() {
     }
     assert_eq!(checked, 4);
 }
+
+#[test]
+fn tempo_tag_answers_give_the_manifest_facts() {
+    use tracelens_core::tempo::{parse_tag_values, parse_tags};
+    let manifest = manifest();
+    let mut checked = 0;
+    for file in manifest["files"].as_array().unwrap() {
+        let path = file["path"].as_str().unwrap();
+        let bytes = || std::fs::read(corpus().join(path)).unwrap();
+        match file["format"].as_str().unwrap() {
+            "tempo-tags" => {
+                let tags = parse_tags(&bytes()).unwrap();
+                for (scope, count) in file["scopes"].as_object().unwrap() {
+                    let got = if scope == "intrinsic" {
+                        tags.iter()
+                            .filter(|t| {
+                                !t.contains('.')
+                                    || t.starts_with("trace:")
+                                    || t.starts_with("span:")
+                                    || t.starts_with("event:")
+                                    || t.starts_with("link:")
+                                    || t.starts_with("instrumentation:")
+                            })
+                            .count()
+                    } else {
+                        tags.iter()
+                            .filter(|t| t.starts_with(&format!("{scope}.")))
+                            .count()
+                    };
+                    assert_eq!(got as u64, count.as_u64().unwrap(), "{path}: {scope}");
+                }
+            }
+            "tempo-tag-values" => {
+                let values = parse_tag_values(&bytes()).unwrap();
+                let got: Vec<Value> = values
+                    .iter()
+                    .map(|v| serde_json::json!({"type": v.kind, "value": v.value}))
+                    .collect();
+                assert_eq!(&Value::Array(got), &file["tag_values"], "{path}");
+            }
+            _ => continue,
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+}

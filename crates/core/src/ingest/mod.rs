@@ -112,6 +112,12 @@ impl TraceSetBuilder {
         }
     }
 
+    /// Records a warning about the input that the caller found (a Tempo
+    /// answer marked PARTIAL, say), to be listed with ingest's own.
+    pub fn add_warning(&mut self, message: String) {
+        self.warn(message);
+    }
+
     pub(crate) fn warn(&mut self, message: String) {
         self.warnings.push(Warning { message });
     }
