@@ -6,8 +6,8 @@ use leptos::task::spawn_local;
 use web_sys::{DragEvent, File, UrlSearchParams};
 
 use super::{
-    breakdown::Breakdown, open_files::OpenFiles, span_detail::SpanDetail, status::Status,
-    tempo_panel::TempoPanel, timeline::Timeline, trace_list::TraceList,
+    aggregate::AggregateView, breakdown::Breakdown, open_files::OpenFiles, span_detail::SpanDetail,
+    status::Status, tempo_panel::TempoPanel, timeline::Timeline, trace_list::TraceList,
 };
 use crate::loader;
 use crate::state::AppState;
@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                 <TraceList state=state />
                 <section class="trace-view">
                     <div class="trace-main">
+                        <AggregateView state=state />
                         <Breakdown state=state />
                         <Timeline state=state />
                     </div>

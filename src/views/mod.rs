@@ -1,6 +1,7 @@
 //! One file per view. Views render what tracelens-core returns; they hold
 //! no trace logic of their own.
 
+pub mod aggregate;
 pub mod app;
 pub mod breakdown;
 pub mod open_files;

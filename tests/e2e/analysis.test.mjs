@@ -105,3 +105,26 @@ test('the span detail shows attributes as text, never as HTML', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the aggregate over all loaded traces matches the CLI', async () => {
+  const file = 'etl-nightly/etl-nightly.otlp.json';
+  const report = cli(path.join(corpusDir, file));
+  const { page, errors } = await openPage(browser.context, `${server.url}/?trace=/corpus/${file}`);
+  await page.locator('[data-testid=aggregate-row]').first().waitFor();
+  const rows = await page.locator('[data-testid=aggregate-row]').evaluateAll((rows) =>
+    rows.map((r) => ({
+      group: r.dataset.group,
+      critical_pct_p50: parseFloat(r.dataset.criticalPctP50),
+      critical_pct_p95: parseFloat(r.dataset.criticalPctP95),
+    })),
+  );
+  const expected = report.aggregate.map((g) => ({
+    group: g.group,
+    critical_pct_p50: g.critical_pct_p50,
+    critical_pct_p95: g.critical_pct_p95,
+  }));
+  assert.deepEqual(rows, expected);
+  assert.equal(rows[0].group, 'zstd_compress');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
