@@ -12,6 +12,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
 
 const STORAGE_KEY: &str = "tracelens.tempo";
+/// How long one request to Tempo may take.
+const TIMEOUT_MS: u32 = 30_000;
 
 /// Where Tempo is and how to authenticate.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -79,16 +81,28 @@ impl Connection {
         let init = RequestInit::new();
         init.set_method("GET");
         init.set_headers(&headers);
+        init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS)));
         let request = Request::new_with_str_and_init(&url, &init).map_err(describe)?;
         let window = web_sys::window().ok_or("no window")?;
         let response: Response = JsFuture::from(window.fetch_with_request(&request))
             .await
-            .map_err(|_| {
-                format!(
-                    "could not reach {url}: Tempo is not running there, or it does not allow \
-                     this page's origin (Tempo sends no CORS headers: put a proxy in front of it, \
-                     see the README)"
-                )
+            .map_err(|error| {
+                let timed_out = error
+                    .dyn_ref::<js_sys::Error>()
+                    .is_some_and(|e| String::from(e.name()) == "TimeoutError");
+                if timed_out {
+                    format!(
+                        "{url} did not answer within {} s: Tempo is overloaded or the query is \
+                         too broad; narrow the time range or the query",
+                        TIMEOUT_MS / 1000
+                    )
+                } else {
+                    format!(
+                        "could not reach {url}: Tempo is not running there, or it does not allow \
+                         this page's origin (Tempo sends no CORS headers: put a proxy in front of \
+                         it, see the README)"
+                    )
+                }
             })?
             .dyn_into()
             .map_err(describe)?;
@@ -187,9 +201,11 @@ fn explain(status: u16, body: &[u8], path: &str) -> String {
     let text = text.trim();
     let hint = match status {
         400 => "Tempo could not run the query",
-        401 | 403 => "check the Authorization header and tenant",
+        401 => "Tempo wants credentials: check the Authorization header",
+        403 => "Tempo refused these credentials: check the Authorization header and the tenant",
         404 => "not found",
-        429 => "Tempo is rate-limiting; try again later",
+        429 => "Tempo is rate-limiting this tenant: wait a little and try again",
+        500..=599 => "Tempo failed: try again, and check Tempo's logs if it keeps failing",
         _ => "Tempo answered with an error",
     };
     let detail: String = text.chars().take(300).collect();

@@ -20,8 +20,14 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     let dragging = RwSignal::new(false);
 
-    let url = trace_param().unwrap_or_else(|| SAMPLE.to_owned());
-    spawn_local(loader::load_url(state, url));
+    // A Tempo deep link opens its own trace; otherwise `?trace=` or the sample.
+    match query_param("trace") {
+        Some(url) => spawn_local(loader::load_url(state, url)),
+        None if query_param("tempo").is_none() => {
+            spawn_local(loader::load_url(state, SAMPLE.to_owned()))
+        }
+        None => {}
+    }
 
     let on_drop = move |ev: DragEvent| {
         ev.prevent_default();
@@ -71,11 +77,12 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The `trace` query parameter: a URL of a trace file to open on load.
-fn trace_param() -> Option<String> {
+/// A query parameter of the page's URL, if set and not blank (`trace`: a
+/// URL of a trace file to open on load).
+fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
     UrlSearchParams::new_with_str(&search)
         .ok()?
-        .get("trace")
-        .filter(|url| !url.trim().is_empty())
+        .get(name)
+        .filter(|value| !value.trim().is_empty())
 }

@@ -10,14 +10,17 @@ use crate::loader;
 use crate::state::AppState;
 use crate::tempo::{self, Connection};
 
-/// Time range presets, in seconds back from now; 0 means no range.
-const RANGES: [(&str, u64); 5] = [
+/// Time range presets, in seconds back from now; 0 means no range and
+/// `CUSTOM` the two date fields.
+const RANGES: [(&str, u64); 6] = [
     ("last 15 minutes", 15 * 60),
     ("last hour", 3_600),
     ("last 24 hours", 86_400),
     ("last 7 days", 7 * 86_400),
     ("any time", 0),
+    ("custom", CUSTOM),
 ];
+const CUSTOM: u64 = u64::MAX;
 
 const EXAMPLES: &str = "{ status = error }   { span.http.response.status_code >= 500 }   \
                         { resource.service.name = \"checkout\" && duration > 2s }";
@@ -31,6 +34,8 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
     let trace_id = RwSignal::new(String::new());
     let traceql = RwSignal::new("{ }".to_owned());
     let range = RwSignal::new(1usize);
+    let custom_from = RwSignal::new(String::new());
+    let custom_to = RwSignal::new(String::new());
     let limit = RwSignal::new(20u32);
     let status = RwSignal::new(None::<Result<String, String>>);
     let hits = RwSignal::new(Vec::<SearchHit>::new());
@@ -48,6 +53,12 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
     };
     let seconds = move || {
         let back = RANGES[range.get_untracked()].1;
+        if back == CUSTOM {
+            let from = parse_local(&custom_from.get_untracked())?;
+            let to = parse_local(&custom_to.get_untracked())
+                .unwrap_or((js_sys::Date::now() / 1000.0) as u64);
+            return Some((from, to));
+        }
         (back > 0).then(|| {
             let now = (js_sys::Date::now() / 1000.0) as u64;
             (now - back, now)
@@ -88,7 +99,10 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
             loader::show_fetched(state, answers, source);
         });
     };
-    let open = move |id: TraceId| open_all(vec![id]);
+    let open = move |id: TraceId| {
+        set_deep_link(&base.get_untracked(), "traceid", &id.to_string());
+        open_all(vec![id]);
+    };
     let on_test = move |_| {
         let connection = connection();
         status.set(Some(Ok("testing…".to_owned())));
@@ -108,6 +122,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
         Err(error) => state.errors.set(vec![error]),
     };
     let run_search = move || {
+        set_deep_link(&base.get_untracked(), "q", &traceql.get_untracked());
         let connection = connection();
         let (query, range, limit) = (traceql.get_untracked(), seconds(), limit.get_untracked());
         status.set(Some(Ok("searching…".to_owned())));
@@ -122,8 +137,29 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
         });
     };
 
+    // Deep links: ?tempo=BASE&traceid=ID or ?tempo=BASE&q=TRACEQL.
+    let linked = deep_link();
+    let expanded = linked.is_some();
+    if let Some((linked_base, action)) = linked {
+        base.set(linked_base);
+        match action {
+            DeepLink::Trace(id) => match normalize_trace_id(&id) {
+                Ok(id) => {
+                    trace_id.set(id.to_string());
+                    open_all(vec![id]);
+                }
+                Err(error) => state.errors.set(vec![error]),
+            },
+            DeepLink::Search(query) => {
+                traceql.set(query);
+                run_search();
+            }
+            DeepLink::Nothing => {}
+        }
+    }
+
     view! {
-        <details class="tempo-panel">
+        <details class="tempo-panel" open=expanded>
             <summary>"Grafana Tempo"</summary>
             <div class="tempo-grid">
                 <label>"Tempo URL"
@@ -158,6 +194,12 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                         view! { <option value=i.to_string() selected=i == 1>{*label}</option> }
                     }).collect::<Vec<_>>()}
                 </select>
+                <Show when=move || RANGES[range.get()].1 == CUSTOM>
+                    <input type="datetime-local" title="from" aria-label="from"
+                        on:input=move |ev| custom_from.set(event_target_value(&ev)) />
+                    <input type="datetime-local" title="to" aria-label="to"
+                        on:input=move |ev| custom_to.set(event_target_value(&ev)) />
+                </Show>
                 <input type="number" min="1" max="1000" class="limit" title="most traces"
                     prop:value=move || limit.get().to_string()
                     on:input=move |ev| limit.set(event_target_value(&ev).parse().unwrap_or(20)) />
@@ -208,4 +250,49 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
 fn start_time(ns: u64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64((ns / 1_000_000) as f64));
     String::from(date.to_iso_string())
+}
+
+/// Seconds since the epoch of a `datetime-local` value, read as local time.
+fn parse_local(value: &str) -> Option<u64> {
+    if value.is_empty() {
+        return None;
+    }
+    let ms = js_sys::Date::parse(value);
+    (ms.is_finite() && ms > 0.0).then(|| (ms / 1000.0) as u64)
+}
+
+enum DeepLink {
+    Trace(String),
+    Search(String),
+    Nothing,
+}
+
+/// The Tempo base URL and what to do, from the page's query string.
+fn deep_link() -> Option<(String, DeepLink)> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    let base = params.get("tempo").filter(|b| !b.trim().is_empty())?;
+    let action = match (params.get("traceid"), params.get("q")) {
+        (Some(id), _) => DeepLink::Trace(id),
+        (None, Some(query)) => DeepLink::Search(query),
+        (None, None) => DeepLink::Nothing,
+    };
+    Some((base, action))
+}
+
+/// Puts `?tempo=BASE&KEY=VALUE` in the address bar (no credentials: those
+/// stay in sessionStorage), so the link reopens this view.
+fn set_deep_link(base: &str, key: &str, value: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(params) = web_sys::UrlSearchParams::new() else {
+        return;
+    };
+    params.append("tempo", base.trim());
+    params.append(key, value);
+    let url = format!("?{}", String::from(params.to_string()));
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
 }

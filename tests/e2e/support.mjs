@@ -56,6 +56,9 @@ async function tempo(req, res) {
   if (path === '/api/echo') return send(200, 'echo', 'text/plain');
   if (path === '/api/status/buildinfo') return send(200, JSON.stringify({ version: '2.6.1', branch: 'test' }));
   let match = path.match(/^\/api\/(v2\/)?traces\/([0-9a-f]+)$/);
+  // Trace ids 0000…0dead0NNN make the stand-in fail with status NNN.
+  const failure = match && match[2].match(/dead0([0-9]{3})$/);
+  if (failure) return send(Number(failure[1]), `stand-in failure ${failure[1]}`, 'text/plain');
   if (match) {
     const name = `api-${match[1] ? 'v2-' : ''}traces-${match[2]}.json`;
     const file = manifest.files.find((f) => f.path.endsWith(`/tempo/${name}`));

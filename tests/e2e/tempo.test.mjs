@@ -39,8 +39,9 @@ test('a trace id typed as a person would opens the trace from Tempo', async () =
   const request = tempoRequests.findLast((r) => r.path.startsWith('/api/v2/traces/'));
   assert.equal(request.path, '/api/v2/traces/003f9c5e2a71b8d4e6f00c1d2b3a4958');
   assert.equal(request.headers['x-scope-orgid'], 'team-a');
-  // Settings stay in the session, never in the URL.
-  assert.ok(!page.url().includes('tempo'));
+  // The link reopens the trace; the tenant (like any credential) stays out of it.
+  assert.match(page.url(), /traceid=003f9c5e2a71b8d4e6f00c1d2b3a4958/);
+  assert.ok(!page.url().includes('team-a'));
   assert.deepEqual(errors.filter((e) => !e.includes('404')), []);
   await page.close();
 });
@@ -118,5 +119,44 @@ test('the query box suggests tags and services once connected', async () => {
   const options = await page.locator('#traceql-suggestions option').evaluateAll((o) => o.map((x) => x.value));
   assert.ok(options.includes('{ resource.service.name = "seatmap-svc" }'), options.slice(0, 5).join());
   assert.ok(options.includes('{ span.http.route = }'), options.join());
+  await page.close();
+});
+
+for (const [status, advice] of [
+  [401, /401: Tempo wants credentials: check the Authorization header/],
+  [403, /403: Tempo refused these credentials/],
+  [429, /429: Tempo is rate-limiting this tenant: wait a little and try again/],
+  [500, /500: Tempo failed: try again, and check Tempo's logs/],
+  [503, /503: Tempo failed/],
+]) {
+  test(`a ${status} from Tempo says what to do`, async () => {
+    const { page } = await openPage(browser.context, server.url + '/');
+    await openTempo(page);
+    await page.getByTestId('tempo-trace-id').fill(`dead0${status}`);
+    await page.getByRole('button', { name: 'Open trace' }).click();
+    const error = page.getByTestId('load-error');
+    await error.waitFor();
+    assert.match(await error.textContent(), advice);
+    await page.close();
+  });
+}
+
+test('deep links reopen a trace by id and a search', async () => {
+  const base = encodeURIComponent(`${server.url}/tempo`);
+  const { page } = await openPage(browser.context, `${server.url}/?tempo=${base}&traceid=1E250C70DFF6FE52C690A9C144E7CF0F`);
+  await page.locator('[data-testid=trace-item][data-trace-id="1e250c70dff6fe52c690a9c144e7cf0f"]').waitFor();
+  assert.equal(await page.locator('[data-testid=trace-item]').count(), 1, 'the sample is not opened');
+  // Searching writes the link that reopens the search.
+  await page.getByTestId('tempo-search').fill('{ resource.service.name = "seatmap-svc" }');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByTestId('tempo-results').locator('.tempo-hit').first().waitFor();
+  const link = page.url();
+  assert.match(link, /[?&]q=/);
+  assert.ok(!/authorization|orgid/i.test(link));
+  const again = await browser.context.newPage();
+  await again.goto(link);
+  await again.getByTestId('tempo-results').locator('.tempo-hit').nth(2).waitFor();
+  assert.equal(await again.getByTestId('tempo-search').inputValue(), '{ resource.service.name = "seatmap-svc" }');
+  await again.close();
   await page.close();
 });

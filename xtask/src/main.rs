@@ -2,7 +2,8 @@
 //!
 //! - `setup`: installs what is missing (wasm target, Trunk, wasm-bindgen,
 //!   npm packages, Chromium) and fetches crates
-//! - `serve`: set-up, then builds the app and serves it at :8080
+//! - `serve [--tempo URL]`: set-up, then builds the app and serves it at
+//!   :8080, proxying /tempo/ to a Tempo
 //! - `dist DIR`: set-up, then writes the release app into DIR
 //! - `test`: set-up, then the whole suite, ending with a count line
 //! - `bench`: the speed and memory targets, written to docs/BENCHMARKS.md
@@ -17,7 +18,10 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context};
 
-const USAGE: &str = "usage: cargo xtask <setup | serve | dist DIR | test | bench | sample>";
+const USAGE: &str =
+    "usage: cargo xtask <setup | serve [--tempo URL] | dist DIR | test | bench | sample>";
+/// Where `cargo xtask serve` proxies `/tempo/` unless told otherwise.
+const DEFAULT_TEMPO: &str = "http://localhost:3200/";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,7 +48,12 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         }
         ["serve"] => {
             tools::ensure_all(&root, tools::Needs::Build)?;
-            serve(&root)?;
+            serve(&root, DEFAULT_TEMPO)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ["serve", "--tempo", tempo] => {
+            tools::ensure_all(&root, tools::Needs::Build)?;
+            serve(&root, tempo)?;
             Ok(ExitCode::SUCCESS)
         }
         ["dist", dir] => {
@@ -120,8 +129,11 @@ fn sample(root: &Path) -> anyhow::Result<()> {
     )
 }
 
-fn serve(root: &Path) -> anyhow::Result<()> {
+/// Builds and serves the app; `/tempo/` is proxied to `tempo`, because
+/// Tempo sends no CORS headers.
+fn serve(root: &Path, tempo: &str) -> anyhow::Result<()> {
     println!("xtask: serving tracelens at http://127.0.0.1:8080/ (Ctrl-C stops it)");
+    println!("xtask: http://127.0.0.1:8080/tempo/ is proxied to {tempo}");
     tools::run(
         tools::command(root, "trunk").args([
             "serve",
@@ -131,6 +143,10 @@ fn serve(root: &Path) -> anyhow::Result<()> {
             "8080",
             "--dist",
             "target/serve",
+            "--proxy-backend",
+            tempo,
+            "--proxy-rewrite",
+            "/tempo/",
         ]),
         "trunk serve",
     )
