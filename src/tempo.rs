@@ -89,7 +89,7 @@ impl Connection {
             .map_err(|error| {
                 let timed_out = error
                     .dyn_ref::<js_sys::Error>()
-                    .is_some_and(|e| String::from(e.name()) == "TimeoutError");
+                    .is_some_and(|e| e.name() == "TimeoutError");
                 if timed_out {
                     format!(
                         "{url} did not answer within {} s: Tempo is overloaded or the query is \
