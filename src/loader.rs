@@ -62,15 +62,15 @@ pub async fn load_url(state: AppState, url: String) {
 /// warning is kept.
 pub fn show_fetched(
     state: AppState,
-    answers: Vec<(String, Result<Vec<u8>, String>)>,
+    answers: Vec<(String, Result<crate::tempo::Fetched, String>)>,
     source: String,
 ) {
     let mut builder = TraceSetBuilder::default();
     let mut errors = Vec::new();
     let mut read_any = false;
     for (name, answer) in answers {
-        let added = answer.and_then(|bytes| {
-            if let Some(warning) = tracelens_core::tempo::partial_status(&bytes) {
+        let added = answer.and_then(|(bytes, warning)| {
+            if let Some(warning) = warning {
                 builder.add_warning(format!("{name}: {warning}"));
             }
             builder.add(&bytes).map_err(|e| e.to_string())

@@ -4,7 +4,8 @@
 
 use js_sys::Uint8Array;
 use tracelens_core::tempo::{
-    parse_buildinfo, parse_search, parse_tag_values, parse_tags, SearchHit,
+    parse_buildinfo, parse_search, parse_tag_values, parse_tags, partial_status,
+    unwrap_trace_by_id, SearchHit,
 };
 use tracelens_core::TraceId;
 use wasm_bindgen::{JsCast, JsValue};
@@ -65,6 +66,13 @@ impl Connection {
 
     /// GETs `path`; the status and body, or why nothing came back.
     async fn get(&self, path: &str, accept: &str) -> Result<(u16, Vec<u8>), String> {
+        self.get_typed(path, accept)
+            .await
+            .map(|(status, _, body)| (status, body))
+    }
+
+    /// GETs `path`; the status, content type and body.
+    async fn get_typed(&self, path: &str, accept: &str) -> Result<(u16, String, Vec<u8>), String> {
         let url = self.url(path)?;
         let headers = Headers::new().map_err(describe)?;
         headers.append("Accept", accept).map_err(describe)?;
@@ -109,7 +117,17 @@ impl Connection {
         let buffer = JsFuture::from(response.array_buffer().map_err(describe)?)
             .await
             .map_err(describe)?;
-        Ok((response.status(), Uint8Array::new(&buffer).to_vec()))
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        Ok((
+            response.status(),
+            content_type,
+            Uint8Array::new(&buffer).to_vec(),
+        ))
     }
 }
 
@@ -130,27 +148,39 @@ pub async fn test_connection(connection: &Connection) -> Result<String, String> 
     Ok(format!("connected: Tempo {version}"))
 }
 
-/// The trace's bytes: `/api/v2/traces/{id}`, else the v1 path older Tempos
-/// have. `range` limits the search in seconds, as Tempo's start/end do.
+/// A fetched trace: bytes for ingest, and Tempo's PARTIAL warning if any.
+pub type Fetched = (Vec<u8>, Option<String>);
+
+/// The trace: `/api/v2/traces/{id}` as protobuf (Tempo's
+/// `TraceByIDResponse`), as JSON where protobuf is not offered, else the
+/// v1 path older Tempos have. `range` limits the lookup, in seconds.
 pub async fn fetch_trace(
     connection: &Connection,
     trace_id: TraceId,
     range: Option<(u64, u64)>,
-) -> Result<Vec<u8>, String> {
+) -> Result<Fetched, String> {
     let query = range.map_or_else(String::new, |(start, end)| {
         format!("?start={start}&end={end}")
     });
     let v2 = format!("/api/v2/traces/{trace_id}{query}");
-    let (status, body) = connection.get(&v2, "application/json").await?;
+    let accept = "application/protobuf, application/json;q=0.5";
+    let (status, content_type, body) = connection.get_typed(&v2, accept).await?;
     match status {
-        200 => return Ok(body),
+        200 if content_type.contains("protobuf") => {
+            let (trace, warning) = unwrap_trace_by_id(&body).map_err(|e| e.to_string())?;
+            return Ok((trace.to_vec(), warning));
+        }
+        200 => {
+            let warning = partial_status(&body);
+            return Ok((body, warning));
+        }
         404 => {}
         _ => return Err(explain(status, &body, &v2)),
     }
     let v1 = format!("/api/traces/{trace_id}{query}");
     let (status, body) = connection.get(&v1, "application/json").await?;
     match status {
-        200 => Ok(body),
+        200 => Ok((body, None)),
         404 => Err(format!(
             "trace {trace_id} was not found in Tempo in that time range"
         )),

@@ -57,12 +57,27 @@ async function tempo(req, res) {
   if (path === '/api/status/buildinfo') return send(200, JSON.stringify({ version: '2.6.1', branch: 'test' }));
   let match = path.match(/^\/api\/(v2\/)?traces\/([0-9a-f]+)$/);
   // Trace ids 0000…0dead0NNN make the stand-in fail with status NNN.
+  // …0dead0999 answers nothing for 35 s, longer than the app waits.
+  if (match && match[2].endsWith('dead0999')) {
+    setTimeout(() => send(504, 'too late', 'text/plain'), 35_000);
+    return undefined;
+  }
   const failure = match && match[2].match(/dead0([0-9]{3})$/);
   if (failure) return send(Number(failure[1]), `stand-in failure ${failure[1]}`, 'text/plain');
   if (match) {
     const name = `api-${match[1] ? 'v2-' : ''}traces-${match[2]}.json`;
     const file = manifest.files.find((f) => f.path.endsWith(`/tempo/${name}`));
     if (!file) return send(404, 'trace not found', 'text/plain');
+    // Where the scenario is this one trace, answer protobuf when asked, as
+    // Tempo does: TraceByIDResponse { Trace trace = 1 }, Trace ≡ TracesData.
+    const scenario = file.path.split('/')[0];
+    const single = manifest.files.find((f) => f.path === `${scenario}/${scenario}.pb` && f.traces.length === 1);
+    if (match[1] && single && (req.headers.accept ?? '').includes('application/protobuf')) {
+      const trace = await readFile(`${corpusDir}/${single.path}`);
+      const envelope = Buffer.concat([Buffer.from([0x0a]), varint(trace.length), trace]);
+      tempoRequests.at(-1).answered = 'protobuf';
+      return send(200, envelope, 'application/protobuf');
+    }
     const body = await readFile(`${corpusDir}/${file.path}`, 'utf8');
     if (match[2] === PARTIAL_TRACE) {
       // As Tempo answers when a trace is larger than it will return whole.
@@ -84,6 +99,16 @@ async function tempo(req, res) {
     return send(200, await readFile(`${corpusDir}/${file.path}`));
   }
   return send(404, 'not found', 'text/plain');
+}
+
+function varint(value) {
+  const bytes = [];
+  while (value >= 0x80) {
+    bytes.push((value & 0x7f) | 0x80);
+    value = Math.floor(value / 128);
+  }
+  bytes.push(value);
+  return Buffer.from(bytes);
 }
 
 /** Serves the app on a free loopback port; resolves to { url, close }. */

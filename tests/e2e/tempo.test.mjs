@@ -160,3 +160,29 @@ test('deep links reopen a trace by id and a search', async () => {
   await again.close();
   await page.close();
 });
+
+test('Tempo answers protobuf when asked, and the trace is read from it', async () => {
+  const { page, errors } = await openPage(browser.context, server.url + '/');
+  await openTempo(page);
+  await page.getByTestId('tempo-trace-id').fill('3b864080752ee3a3572e9508098c3eb2');
+  await page.getByRole('button', { name: 'Open trace' }).click();
+  const item = page.locator('[data-testid=trace-item][data-trace-id="3b864080752ee3a3572e9508098c3eb2"]');
+  await item.waitFor();
+  assert.match(await item.textContent(), /2000 spans/);
+  const request = tempoRequests.findLast((r) => r.path.startsWith('/api/v2/traces/3b86'));
+  assert.match(request.headers.accept, /^application\/protobuf/);
+  assert.equal(request.answered, 'protobuf');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a Tempo that does not answer times out with advice', async () => {
+  const { page } = await openPage(browser.context, server.url + '/');
+  await openTempo(page);
+  await page.getByTestId('tempo-trace-id').fill('dead0999');
+  await page.getByRole('button', { name: 'Open trace' }).click();
+  const error = page.getByTestId('load-error');
+  await error.waitFor({ timeout: 45_000 });
+  assert.match(await error.textContent(), /did not answer within 30 s: .*narrow the time range/);
+  await page.close();
+});

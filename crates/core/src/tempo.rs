@@ -167,6 +167,55 @@ pub fn partial_status(bytes: &[u8]) -> Option<String> {
     })
 }
 
+/// The trace inside a `/api/v2/traces/{id}` protobuf answer, Tempo's
+/// `TraceByIDResponse { Trace trace = 1; TraceByIDMetrics metrics = 2;
+/// PartialStatus status = 3; string message = 4; }`. `Trace` is
+/// wire-identical to OTLP `TracesData`, so the bytes returned go to ingest
+/// as they are; the second value is the PARTIAL warning, if any.
+pub fn unwrap_trace_by_id(bytes: &[u8]) -> Result<(&[u8], Option<String>), IngestError> {
+    use crate::ingest::otlp_proto::varint;
+    let damaged =
+        |at: usize| IngestError::Malformed(format!("invalid Tempo protobuf answer at byte {at}"));
+    let (mut trace, mut partial, mut message) = (&bytes[..0], false, String::new());
+    let mut at = 0;
+    while at < bytes.len() {
+        let (key, next) = varint(bytes, at).ok_or_else(|| damaged(at))?;
+        at = next;
+        match (key >> 3, key & 7) {
+            (field, 0) => {
+                let (value, next) = varint(bytes, at).ok_or_else(|| damaged(at))?;
+                partial |= field == 3 && value == 1;
+                at = next;
+            }
+            (field, 2) => {
+                let (length, body) = varint(bytes, at).ok_or_else(|| damaged(at))?;
+                let end = body
+                    .checked_add(usize::try_from(length).map_err(|_| damaged(at))?)
+                    .filter(|&end| end <= bytes.len())
+                    .ok_or_else(|| damaged(at))?;
+                match field {
+                    1 => trace = &bytes[body..end],
+                    4 => message = String::from_utf8_lossy(&bytes[body..end]).into_owned(),
+                    _ => {}
+                }
+                at = end;
+            }
+            (_, 1) => at += 8,
+            (_, 5) => at += 4,
+            _ => return Err(damaged(at)),
+        }
+    }
+    let warning = partial.then(|| {
+        let detail = if message.is_empty() {
+            String::new()
+        } else {
+            format!(": {message}")
+        };
+        format!("Tempo returned only part of this trace (PARTIAL){detail}")
+    });
+    Ok((trace, warning))
+}
+
 /// A trace id as a person types it: any case, with or without leading
 /// zeros, surrounding spaces. Errors say what is wrong with it.
 pub fn normalize_trace_id(text: &str) -> Result<TraceId, String> {
@@ -194,6 +243,22 @@ pub fn normalize_trace_id(text: &str) -> Result<TraceId, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_protobuf_trace_by_id_answer_is_unwrapped() {
+        let trace = [0x0a, 0x02, 0x0a, 0x00]; // one empty ResourceSpans
+        let mut answer = vec![0x0a, trace.len() as u8];
+        answer.extend(trace);
+        answer.extend([0x18, 0x01]); // status = PARTIAL
+        answer.extend([0x22, 0x03, b'b', b'i', b'g']); // message
+        let (inner, warning) = unwrap_trace_by_id(&answer).unwrap();
+        assert_eq!(inner, trace);
+        assert_eq!(
+            warning.unwrap(),
+            "Tempo returned only part of this trace (PARTIAL): big"
+        );
+        assert!(unwrap_trace_by_id(&[0x0a, 0x09, 0x00]).is_err());
+    }
 
     #[test]
     fn typed_ids_are_normalised() {

@@ -6,7 +6,7 @@ mod compression;
 mod jaeger;
 mod json_syntax;
 mod otlp_json;
-mod otlp_proto;
+pub(crate) mod otlp_proto;
 mod zipkin;
 
 use thiserror::Error;

@@ -273,7 +273,7 @@ fn damaged(offset: usize, what: &str) -> String {
 }
 
 /// A protobuf varint at `at`: its value and the offset after it.
-fn varint(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
+pub(crate) fn varint(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
     let mut value = 0u64;
     for (i, &byte) in bytes.get(at..)?.iter().enumerate().take(10) {
         value |= u64::from(byte & 0x7f) << (7 * i);
