@@ -124,7 +124,8 @@ async fn fetch(url: &str) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-fn describe(error: JsValue) -> String {
+/// A JavaScript error as one readable line.
+pub fn describe(error: JsValue) -> String {
     error
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))

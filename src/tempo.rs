@@ -8,9 +8,11 @@ use tracelens_core::tempo::{
     unwrap_trace_by_id, SearchHit,
 };
 use tracelens_core::TraceId;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
+
+use crate::loader::describe;
 
 const STORAGE_KEY: &str = "tracelens.tempo";
 /// How long one request to Tempo may take.
@@ -252,12 +254,4 @@ fn encode(text: &str) -> String {
 
 fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
-}
-
-fn describe(error: JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| format!("{error:?}"))
 }

@@ -3,20 +3,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { corpusDir, launchBrowser, openPage, projectRoot, startServer } from './support.mjs';
+import { corpusDir, openPage, projectRoot, withAppAndBrowser } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const running = withAppAndBrowser(before, after);
 
 function cli(file, ...args) {
   const out = execFileSync(
@@ -43,8 +32,8 @@ const expectedRows = (trace) =>
 for (const file of ['etl-nightly/etl-nightly.otlp.json', 'ticket-booking/ticket-booking.pb', 'edge-cases/edge-cases.zipkin.json']) {
   test(`breakdown and critical path of ${file} match the CLI`, async () => {
     const report = cli(path.join(corpusDir, file));
-    const url = `${server.url}/?trace=${encodeURIComponent('/corpus/' + file)}`;
-    const { page, errors } = await openPage(browser.context, url);
+    const url = `${running.server.url}/?trace=${encodeURIComponent('/corpus/' + file)}`;
+    const { page, errors } = await openPage(running.browser.context, url);
     const items = page.locator('[data-testid=trace-item]');
     await items.first().waitFor();
     assert.equal(await items.count(), report.traces.length);
@@ -67,7 +56,7 @@ for (const file of ['etl-nightly/etl-nightly.otlp.json', 'ticket-booking/ticket-
 
 test('grouping by service or an attribute regroups the breakdown like the CLI', async () => {
   const file = 'ticket-booking/ticket-booking.otlp.json';
-  const { page } = await openPage(browser.context, `${server.url}/?trace=/corpus/${file}`);
+  const { page } = await openPage(running.browser.context, `${running.server.url}/?trace=/corpus/${file}`);
   await page.locator('[data-testid=breakdown-row]').first().waitFor();
   for (const groupBy of ['service', 'attr:rpc.system']) {
     const report = cli(path.join(corpusDir, file), '--group-by', groupBy);
@@ -92,7 +81,7 @@ test('the span detail shows attributes as text, never as HTML', async () => {
       }] }],
     }],
   });
-  const { page, errors } = await openPage(browser.context, server.url + '/');
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await page.locator('[data-testid=trace-item]').first().waitFor();
   await page.getByTestId('file-input').setInputFiles({ name: 'xss.json', mimeType: 'application/json', buffer: Buffer.from(spans) });
   await page.getByText('xss.json').waitFor();
@@ -109,7 +98,7 @@ test('the span detail shows attributes as text, never as HTML', async () => {
 test('the aggregate over all loaded traces matches the CLI', async () => {
   const file = 'etl-nightly/etl-nightly.otlp.json';
   const report = cli(path.join(corpusDir, file));
-  const { page, errors } = await openPage(browser.context, `${server.url}/?trace=/corpus/${file}`);
+  const { page, errors } = await openPage(running.browser.context, `${running.server.url}/?trace=/corpus/${file}`);
   await page.locator('[data-testid=aggregate-row]').first().waitFor();
   const rows = await page.locator('[data-testid=aggregate-row]').evaluateAll((rows) =>
     rows.map((r) => ({

@@ -3,20 +3,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { corpusDir, launchBrowser, openPage, projectRoot, startServer } from './support.mjs';
+import { corpusDir, openPage, projectRoot, withAppAndBrowser } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const running = withAppAndBrowser(before, after);
 
 const items = (page) => page.locator('[data-testid=trace-item]');
 
@@ -25,7 +14,7 @@ async function traceIds(page) {
 }
 
 test('the bundled sample opens when no trace is named, and tells the story', async () => {
-  const { page, errors } = await openPage(browser.context, server.url + '/');
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await items(page).first().waitFor();
   // The workload's default run: five batches, one trace each.
   assert.equal(await items(page).count(), 5);
@@ -46,7 +35,7 @@ test('the bundled sample opens when no trace is named, and tells the story', asy
 });
 
 test('a file set on the file input loads and lists its traces', async () => {
-  const { page, errors } = await openPage(browser.context, server.url + '/');
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await items(page).first().waitFor();
   await page
     .getByTestId('file-input')
@@ -66,7 +55,7 @@ test('a file set on the file input loads and lists its traces', async () => {
 });
 
 test('several files at once are joined into one list', async () => {
-  const { page } = await openPage(browser.context, server.url + '/');
+  const { page } = await openPage(running.browser.context, running.server.url + '/');
   await items(page).first().waitFor();
   await page
     .getByTestId('file-input')
@@ -80,7 +69,7 @@ test('several files at once are joined into one list', async () => {
 });
 
 test('a dropped file loads like a picked one', async () => {
-  const { page, errors } = await openPage(browser.context, server.url + '/');
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await items(page).first().waitFor();
   const text = await readFile(path.join(corpusDir, 'edge-cases/edge-cases.otlp.json'), 'utf8');
   await page.getByTestId('drop-zone').evaluate((zone, content) => {
@@ -99,8 +88,8 @@ test('a dropped file loads like a picked one', async () => {
 });
 
 test('?trace=URL opens that file on load', async () => {
-  const url = `${server.url}/?trace=${encodeURIComponent('/corpus/etl-nightly/etl-nightly.otlp.json.zst')}`;
-  const { page, errors } = await openPage(browser.context, url);
+  const url = `${running.server.url}/?trace=${encodeURIComponent('/corpus/etl-nightly/etl-nightly.otlp.json.zst')}`;
+  const { page, errors } = await openPage(running.browser.context, url);
   await items(page).first().waitFor();
   assert.equal(await items(page).count(), 5);
   assert.match(await page.locator('.trace-list-panel h2').textContent(), /etl-nightly\.otlp\.json\.zst/);
@@ -109,7 +98,7 @@ test('?trace=URL opens that file on load', async () => {
 });
 
 test('?trace= naming a missing file says so', async () => {
-  const { page } = await openPage(browser.context, `${server.url}/?trace=/corpus/nope.json`);
+  const { page } = await openPage(running.browser.context, `${running.server.url}/?trace=/corpus/nope.json`);
   const error = page.getByTestId('load-error');
   await error.waitFor();
   assert.match(await error.textContent(), /nope\.json.*404/);
@@ -117,7 +106,7 @@ test('?trace= naming a missing file says so', async () => {
 });
 
 test('a file that is not a trace shows a readable error and the page keeps working', async () => {
-  const { page, errors } = await openPage(browser.context, server.url + '/');
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await items(page).first().waitFor();
   await page.getByTestId('file-input').setInputFiles({
     name: 'notes.txt',
@@ -140,7 +129,7 @@ test('a file that is not a trace shows a readable error and the page keeps worki
 });
 
 test('clicking a span shows its details; a screenshot is kept under target/', async () => {
-  const { page, errors } = await openPage(browser.context, server.url + '/');
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await items(page).nth(4).waitFor();
   await items(page).nth(4).click();
   const row = page.locator('[data-testid=span-row]', { hasText: 'compress_zstd' });
@@ -157,8 +146,8 @@ test('clicking a span shows its details; a screenshot is kept under target/', as
 });
 
 test('a 50,000-span trace keeps only the rows in view in the DOM and scrolls to its end', async () => {
-  const url = `${server.url}/?trace=${encodeURIComponent('/corpus/large/large.otlp.json.gz')}`;
-  const { page, errors } = await openPage(browser.context, url);
+  const url = `${running.server.url}/?trace=${encodeURIComponent('/corpus/large/large.otlp.json.gz')}`;
+  const { page, errors } = await openPage(running.browser.context, url);
   await page.locator('[data-testid=span-row]').first().waitFor({ timeout: 60000 });
   assert.match(await items(page).first().textContent(), /50000 spans/);
   const rows = page.locator('[data-testid=span-row]');

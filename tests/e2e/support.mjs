@@ -169,3 +169,20 @@ export async function openPage(context, url) {
   await page.goto(url);
   return { page, errors };
 }
+
+/**
+ * Starts the server and the browser before the tests of a file and stops
+ * them after; the returned object's `server` and `browser` are set by then.
+ */
+export function withAppAndBrowser(before, after) {
+  const running = {};
+  before(async () => {
+    running.server = await startServer();
+    running.browser = await launchBrowser();
+  });
+  after(async () => {
+    await running.browser?.close();
+    await running.server?.close();
+  });
+  return running;
+}

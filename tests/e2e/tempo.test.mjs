@@ -2,30 +2,19 @@
 // corpus's Tempo files over HTTP.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openPage, startServer, tempoRequests } from './support.mjs';
+import { openPage, tempoRequests, withAppAndBrowser } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const running = withAppAndBrowser(before, after);
 
 async function openTempo(page, tenant = '') {
   await page.locator('[data-testid=trace-item]').first().waitFor();
   await page.locator('.tempo-panel summary').click();
-  await page.getByTestId('tempo-url').fill(`${server.url}/tempo`);
+  await page.getByTestId('tempo-url').fill(`${running.server.url}/tempo`);
   if (tenant) await page.getByRole('textbox', { name: 'Tenant (X-Scope-OrgID)' }).fill(tenant);
 }
 
 test('a trace id typed as a person would opens the trace from Tempo', async () => {
-  const { page, errors } = await openPage(browser.context, server.url + '/');
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await openTempo(page, 'team-a');
   await page.getByRole('button', { name: 'Test connection' }).click();
   await page.getByText('connected: Tempo 2.6.1').waitFor();
@@ -47,7 +36,7 @@ test('a trace id typed as a person would opens the trace from Tempo', async () =
 });
 
 test('a trace only the v1 API has is fetched from there; a missing one says so', async () => {
-  const { page } = await openPage(browser.context, server.url + '/');
+  const { page } = await openPage(running.browser.context, running.server.url + '/');
   await openTempo(page);
   await page.getByTestId('tempo-trace-id').fill('4460be7fc4d34a6c40aa704163fd2147');
   await page.getByRole('button', { name: 'Open trace' }).click();
@@ -61,7 +50,7 @@ test('a trace only the v1 API has is fetched from there; a missing one says so',
 });
 
 test('TraceQL search lists the results and opens one', async () => {
-  const { page } = await openPage(browser.context, server.url + '/');
+  const { page } = await openPage(running.browser.context, running.server.url + '/');
   await openTempo(page);
   await page.getByTestId('tempo-search').fill('{ resource.service.name = "seatmap-svc" }');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -77,7 +66,7 @@ test('TraceQL search lists the results and opens one', async () => {
 });
 
 test('Tempo errors and an unreachable Tempo give readable messages', async () => {
-  const { page } = await openPage(browser.context, server.url + '/');
+  const { page } = await openPage(running.browser.context, running.server.url + '/');
   await openTempo(page);
   await page.getByTestId('tempo-search').fill('{ syntax error');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -92,7 +81,7 @@ test('Tempo errors and an unreachable Tempo give readable messages', async () =>
 });
 
 test('a PARTIAL answer is shown as a warning; all results open at once', async () => {
-  const { page } = await openPage(browser.context, server.url + '/');
+  const { page } = await openPage(running.browser.context, running.server.url + '/');
   await openTempo(page);
   await page.getByTestId('tempo-trace-id').fill('a2879a59d34de364299de071285c67e3');
   await page.getByRole('button', { name: 'Open trace' }).click();
@@ -111,7 +100,7 @@ test('a PARTIAL answer is shown as a warning; all results open at once', async (
 });
 
 test('the query box suggests tags and services once connected', async () => {
-  const { page } = await openPage(browser.context, server.url + '/');
+  const { page } = await openPage(running.browser.context, running.server.url + '/');
   await openTempo(page);
   await page.getByRole('button', { name: 'Test connection' }).click();
   await page.getByText('connected: Tempo 2.6.1').waitFor();
@@ -130,7 +119,7 @@ for (const [status, advice] of [
   [503, /503: Tempo failed/],
 ]) {
   test(`a ${status} from Tempo says what to do`, async () => {
-    const { page } = await openPage(browser.context, server.url + '/');
+    const { page } = await openPage(running.browser.context, running.server.url + '/');
     await openTempo(page);
     await page.getByTestId('tempo-trace-id').fill(`dead0${status}`);
     await page.getByRole('button', { name: 'Open trace' }).click();
@@ -142,8 +131,8 @@ for (const [status, advice] of [
 }
 
 test('deep links reopen a trace by id and a search', async () => {
-  const base = encodeURIComponent(`${server.url}/tempo`);
-  const { page } = await openPage(browser.context, `${server.url}/?tempo=${base}&traceid=1E250C70DFF6FE52C690A9C144E7CF0F`);
+  const base = encodeURIComponent(`${running.server.url}/tempo`);
+  const { page } = await openPage(running.browser.context, `${running.server.url}/?tempo=${base}&traceid=1E250C70DFF6FE52C690A9C144E7CF0F`);
   await page.locator('[data-testid=trace-item][data-trace-id="1e250c70dff6fe52c690a9c144e7cf0f"]').waitFor();
   assert.equal(await page.locator('[data-testid=trace-item]').count(), 1, 'the sample is not opened');
   // Searching writes the link that reopens the search.
@@ -153,7 +142,7 @@ test('deep links reopen a trace by id and a search', async () => {
   const link = page.url();
   assert.match(link, /[?&]q=/);
   assert.ok(!/authorization|orgid/i.test(link));
-  const again = await browser.context.newPage();
+  const again = await running.browser.context.newPage();
   await again.goto(link);
   await again.getByTestId('tempo-results').locator('.tempo-hit').nth(2).waitFor();
   assert.equal(await again.getByTestId('tempo-search').inputValue(), '{ resource.service.name = "seatmap-svc" }');
@@ -162,7 +151,7 @@ test('deep links reopen a trace by id and a search', async () => {
 });
 
 test('Tempo answers protobuf when asked, and the trace is read from it', async () => {
-  const { page, errors } = await openPage(browser.context, server.url + '/');
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await openTempo(page);
   await page.getByTestId('tempo-trace-id').fill('3b864080752ee3a3572e9508098c3eb2');
   await page.getByRole('button', { name: 'Open trace' }).click();
@@ -177,7 +166,7 @@ test('Tempo answers protobuf when asked, and the trace is read from it', async (
 });
 
 test('a Tempo that does not answer times out with advice', async () => {
-  const { page } = await openPage(browser.context, server.url + '/');
+  const { page } = await openPage(running.browser.context, running.server.url + '/');
   await openTempo(page);
   await page.getByTestId('tempo-trace-id').fill('dead0999');
   await page.getByRole('button', { name: 'Open trace' }).click();
