@@ -228,6 +228,24 @@ pub async fn suggestions(connection: &Connection) -> Result<Vec<String>, String>
     Ok(snippets)
 }
 
+/// TraceQL snippets with the values Tempo knows for `tag` (a scoped name
+/// such as `span.http.route`): strings quoted, other types bare.
+pub async fn value_suggestions(connection: &Connection, tag: &str) -> Result<Vec<String>, String> {
+    let path = format!("/api/v2/search/tag/{}/values", encode(tag));
+    let (status, body) = connection.get(&path, "application/json").await?;
+    if status != 200 {
+        return Err(explain(status, &body, &path));
+    }
+    let values = parse_tag_values(&body).map_err(|e| e.to_string())?;
+    Ok(values
+        .into_iter()
+        .map(|v| match v.kind.as_str() {
+            "string" => format!("{{ {tag} = \"{}\" }}", v.value),
+            _ => format!("{{ {tag} = {} }}", v.value),
+        })
+        .collect())
+}
+
 fn explain(status: u16, body: &[u8], path: &str) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();

@@ -137,6 +137,30 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
         });
     };
 
+    // Typing `{ span.http.route = ` fetches that tag's values, once.
+    let fetched_tags = RwSignal::new(Vec::<String>::new());
+    let suggest_values = move |text: &str| {
+        let Some(tag) = tag_being_compared(text) else {
+            return;
+        };
+        if fetched_tags.get_untracked().contains(&tag) || base.get_untracked().trim().is_empty() {
+            return;
+        }
+        fetched_tags.update(|tags| tags.push(tag.clone()));
+        let connection = connection();
+        spawn_local(async move {
+            if let Ok(values) = tempo::value_suggestions(&connection, &tag).await {
+                suggestions.update(|all| {
+                    for value in values {
+                        if !all.contains(&value) {
+                            all.insert(0, value);
+                        }
+                    }
+                });
+            }
+        });
+    };
+
     // Deep links: ?tempo=BASE&traceid=ID or ?tempo=BASE&q=TRACEQL.
     let linked = deep_link();
     let expanded = linked.is_some();
@@ -187,7 +211,12 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                 <input type="text" class="traceql" data-testid="tempo-search" title=EXAMPLES
                     list="traceql-suggestions" autocomplete="off"
                     placeholder="TraceQL, e.g. { status = error }"
-                    prop:value=move || traceql.get() on:input=move |ev| traceql.set(event_target_value(&ev))
+                    prop:value=move || traceql.get()
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        suggest_values(&text);
+                        traceql.set(text);
+                    }
                     on:keydown=move |ev| if ev.key() == "Enter" { run_search() } />
                 <select on:change=move |ev| range.set(event_target_value(&ev).parse().unwrap_or(1))>
                     {RANGES.iter().enumerate().map(|(i, (label, _))| {
@@ -295,4 +324,19 @@ fn set_deep_link(base: &str, key: &str, value: &str) {
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
+}
+
+/// The scoped tag of the last comparison in a TraceQL query, typed or
+/// being typed: `{ span.http.route = "/a` → `span.http.route`.
+fn tag_being_compared(text: &str) -> Option<String> {
+    let before = &text[..text.rfind('=')?];
+    let before = before.strip_suffix('!').unwrap_or(before).trim_end();
+    let tag = before
+        .rsplit(|c: char| c.is_whitespace() || c == '{' || c == '(')
+        .next()?;
+    let scoped = ["resource.", "span.", "event.", "link.", "instrumentation."];
+    scoped
+        .iter()
+        .any(|s| tag.starts_with(s))
+        .then(|| tag.to_owned())
 }

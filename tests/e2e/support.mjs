@@ -49,7 +49,7 @@ let manifest;
 async function tempo(req, res) {
   const url = new URL(req.url, 'http://localhost');
   const path = url.pathname.slice('/tempo'.length);
-  tempoRequests.push({ path, headers: req.headers });
+  tempoRequests.push({ path, headers: req.headers, query: url.searchParams });
   manifest ??= JSON.parse(await readFile(`${corpusDir}/manifest.json`, 'utf8'));
   const send = (status, body, type = 'application/json') =>
     res.writeHead(status, { 'content-type': type }).end(body);

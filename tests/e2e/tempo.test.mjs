@@ -175,3 +175,25 @@ test('a Tempo that does not answer times out with advice', async () => {
   assert.match(await error.textContent(), /did not answer within 30 s: .*narrow the time range/);
   await page.close();
 });
+
+test('typing a comparison suggests that tag\'s values; a custom range is sent', async () => {
+  const { page } = await openPage(running.browser.context, running.server.url + '/');
+  await openTempo(page);
+  await page.getByTestId('tempo-search').fill('');
+  await page.getByTestId('tempo-search').pressSequentially('{ resource.service.name = "pa');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#traceql-suggestions option')].some((o) => o.value === '{ resource.service.name = "payments-gw" }'),
+  );
+  await page.getByTestId('tempo-search').fill('{ resource.service.name = "seatmap-svc" }');
+  await page.locator('.tempo-row select').selectOption({ label: 'custom' });
+  await page.getByLabel('from').fill('2025-03-14T00:00');
+  await page.getByLabel('to').fill('2025-03-15T00:00');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByTestId('tempo-results').locator('.tempo-hit').first().waitFor();
+  const search = tempoRequests.findLast((r) => r.path === '/api/search');
+  const from = Number(search.query.get('start'));
+  const to = Number(search.query.get('end'));
+  assert.equal(to - from, 86_400);
+  assert.ok(Math.abs(from - Date.parse('2025-03-14T00:00') / 1000) < 1);
+  await page.close();
+});
