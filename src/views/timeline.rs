@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use leptos::html;
 use leptos::prelude::*;
+use tracelens_core::analysis::search::{search, SpanQuery};
 use tracelens_core::units::format_duration;
 use tracelens_core::StatusCode;
 use web_sys::Element;
@@ -26,6 +27,8 @@ struct Rows {
     order: Vec<u32>,
     /// Critical sections of each span, `(start, end)` in Unix nanoseconds.
     sections: Vec<Vec<(u64, u64)>>,
+    /// The row of each span, the inverse of `order`.
+    row_of: Vec<u32>,
 }
 
 #[component]
@@ -42,11 +45,54 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         for section in &analysis.0.critical_path {
             sections[section.span as usize].push((section.start_ns, section.end_ns));
         }
+        let order = trace.depth_first();
+        let mut row_of = vec![0u32; order.len()];
+        for (row, &index) in order.iter().enumerate() {
+            row_of[index as usize] = row as u32;
+        }
         Some(RowsHandle(Arc::new(Rows {
-            order: trace.depth_first(),
+            order,
             sections,
+            row_of,
         })))
     });
+
+    // Find: spans whose name, service or an attribute value holds the text.
+    let find = RwSignal::new(String::new());
+    let matches = Memo::new(move |_| {
+        let text = find.get();
+        if text.trim().is_empty() {
+            return Some(Vec::new());
+        }
+        let loaded = state.loaded.get()?;
+        let trace = loaded.set.traces.get(state.selected.get()?)?;
+        let query = SpanQuery {
+            text: Some(text.trim().to_owned()),
+            ..SpanQuery::default()
+        };
+        let rows = rows.get()?;
+        let mut found = search(&loaded.set, trace, &query);
+        found.sort_by_key(|&index| rows.0.row_of[index as usize]);
+        Some(found)
+    });
+    let current_match = RwSignal::new(0usize);
+    let go_to_match = move |step: isize| {
+        let (Some(found), Some(rows)) = (matches.get_untracked(), rows.get_untracked()) else {
+            return;
+        };
+        if found.is_empty() {
+            return;
+        }
+        let count = found.len() as isize;
+        let next = (current_match.get_untracked() as isize + step).rem_euclid(count) as usize;
+        current_match.set(next);
+        let span = found[next];
+        state.selected_span.set(Some(span));
+        if let Some(element) = container.get_untracked() {
+            let row = f64::from(rows.0.row_of[span as usize]);
+            element.set_scroll_top(((row - 3.0) * ROW_PX).max(0.0) as i32);
+        }
+    };
 
     // A new trace starts at the top.
     Effect::new(move |_| {
@@ -104,6 +150,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                     .collect::<Vec<_>>();
                 let critical = !stripes.is_empty();
                 let error = span.status == StatusCode::Error;
+                let matched = move || matches.get().is_some_and(|m| m.contains(&index));
                 view! {
                     <div
                         class="span-row"
@@ -111,6 +158,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                         class:selected=move || state.selected_span.get() == Some(index)
                         class:error=error
                         class:critical=critical
+                        class:match=matched
                         data-testid="span-row"
                         data-span-id=span.span_id.to_string()
                         data-critical=critical.to_string()
@@ -148,6 +196,23 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 <h2>{format!("Trace {}", trace.trace_id)}</h2>
                 <span>{format!("{} spans · {}", trace.spans.len(), format_duration(trace.duration_ns()))}</span>
                 <span class="legend"><span class="legend-critical"></span>"critical path"</span>
+            </div>
+            <div class="find">
+                <input type="search" data-testid="span-search" placeholder="Find spans (name, service, attribute value)"
+                    prop:value=move || find.get()
+                    on:input=move |ev| {
+                        current_match.set(0);
+                        find.set(event_target_value(&ev));
+                    }
+                    on:keydown=move |ev| if ev.key() == "Enter" { go_to_match(if ev.shift_key() { -1 } else { 1 }) } />
+                <span class="find-count" data-testid="span-search-count">
+                    {move || {
+                        let count = matches.get().map_or(0, |m| m.len());
+                        if find.get().trim().is_empty() { String::new() } else { format!("{count} match{}", if count == 1 { "" } else { "es" }) }
+                    }}
+                </span>
+                <button title="previous match (Shift+Enter)" on:click=move |_| go_to_match(-1)>"↑"</button>
+                <button title="next match (Enter)" on:click=move |_| go_to_match(1)>"↓"</button>
             </div>
             <div class="ruler">
                 <div class="ruler-label"></div>

@@ -117,3 +117,26 @@ test('the aggregate over all loaded traces matches the CLI', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('finding spans highlights and counts matches, and Enter walks through them', async () => {
+  const file = 'etl-nightly/etl-nightly.otlp.json';
+  const { page, errors } = await openPage(running.browser.context, `${running.server.url}/?trace=/corpus/${file}`);
+  await page.locator('[data-testid=span-row]').first().waitFor();
+  const find = page.getByTestId('span-search');
+  await find.fill('uploadpart');
+  // The first trace (186537…) has nine S3.UploadPart spans.
+  await page.getByTestId('span-search-count').getByText('9 matches').waitFor();
+  assert.equal(await page.locator('[data-testid=span-row].match').count(), 9);
+  await find.press('Enter');
+  const detail = page.getByTestId('span-detail');
+  await detail.waitFor();
+  assert.match(await detail.locator('h3').textContent(), /S3\.UploadPart/);
+  const first = await page.locator('[data-testid=span-row].selected').getAttribute('data-span-id');
+  await find.press('Enter');
+  const second = await page.locator('[data-testid=span-row].selected').getAttribute('data-span-id');
+  assert.notEqual(first, second);
+  await find.fill('');
+  assert.equal(await page.locator('[data-testid=span-row].match').count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
