@@ -18,13 +18,6 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
         let analysis = state.analysis.get()?;
         let set = &loaded.set;
         let strings = &set.strings;
-        let critical_ns: u64 = analysis
-            .0
-            .critical_path
-            .iter()
-            .filter(|s| s.span == index)
-            .map(|s| s.end_ns - s.start_ns)
-            .sum();
         let status = match strings.get(span.status_message) {
             "" => format!("{:?}", span.status),
             message => format!("{:?}: {message}", span.status),
@@ -42,7 +35,10 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
                 "Self time",
                 format_duration(analysis.0.self_times[index as usize]),
             ),
-            ("Critical time", format_duration(critical_ns)),
+            (
+                "Critical time",
+                format_duration(analysis.0.critical_times[index as usize]),
+            ),
             ("Span id", span.span_id.to_string()),
             (
                 "Parent id",

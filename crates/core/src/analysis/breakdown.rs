@@ -85,19 +85,10 @@ pub struct TraceAnalysis {
     pub critical_path: Vec<Section>,
     /// Self time per span, indexed like `trace.spans`.
     pub self_times: Vec<u64>,
+    /// Time on the critical path per span, indexed like `trace.spans`.
+    pub critical_times: Vec<u64>,
     /// The shares, biggest critical time first.
     pub breakdown: Vec<GroupShare>,
-}
-
-impl TraceAnalysis {
-    /// Time on the critical path per span, indexed like `trace.spans`.
-    pub fn critical_times(&self, span_count: usize) -> Vec<u64> {
-        let mut times = vec![0; span_count];
-        for section in &self.critical_path {
-            times[section.span as usize] += section.end_ns - section.start_ns;
-        }
-        times
-    }
 }
 
 /// Critical path, self times and the breakdown of `trace` by `group_by`.
@@ -158,6 +149,7 @@ pub fn analyze(set: &TraceSet, trace: &Trace, group_by: &GroupBy) -> TraceAnalys
         duration_ns,
         critical_path,
         self_times,
+        critical_times: critical,
         breakdown: rows,
     }
 }
