@@ -16,17 +16,31 @@ pub struct Loaded {
     pub source: String,
 }
 
-/// The analysis of the selected trace. Compared by identity: a new
-/// analysis is a new value, and comparing contents would cost as much as
+/// A computed value shared by signals, compared by identity: a new value
+/// is a new computation, and comparing contents would cost as much as
 /// computing them.
-#[derive(Clone)]
-pub struct Analysis(pub Arc<TraceAnalysis>);
+pub struct Shared<T>(pub Arc<T>);
 
-impl PartialEq for Analysis {
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<T> Shared<T> {
+    pub fn new(value: T) -> Self {
+        Self(Arc::new(value))
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
 }
+
+/// The analysis of the selected trace.
+pub type Analysis = Shared<TraceAnalysis>;
 
 /// The app's signals, provided as context at the top of the tree.
 #[derive(Clone, Copy)]
@@ -55,11 +69,7 @@ impl AppState {
         let analysis = Memo::new(move |_| {
             let loaded = loaded.get()?;
             let trace = loaded.set.traces.get(selected.get()?)?;
-            Some(Analysis(Arc::new(analyze(
-                &loaded.set,
-                trace,
-                &group_by.get(),
-            ))))
+            Some(Shared::new(analyze(&loaded.set, trace, &group_by.get())))
         });
         Self {
             loaded,

@@ -1,26 +1,12 @@
 //! Where the time goes across every loaded trace: per group the median and
 //! 95th-percentile share of the critical path, and the spread of durations.
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
-use tracelens_core::analysis::aggregate::{
-    aggregate, duration_stats, DurationStats, GroupAggregate,
-};
+use tracelens_core::analysis::aggregate::{aggregate, duration_stats};
 use tracelens_core::analysis::breakdown::analyze;
 use tracelens_core::units::format_duration;
 
-use crate::state::AppState;
-
-/// The aggregate of one loaded set, compared by identity.
-#[derive(Clone)]
-struct Aggregate(Arc<(Vec<GroupAggregate>, DurationStats)>);
-
-impl PartialEq for Aggregate {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
+use crate::state::{AppState, Shared};
 
 #[component]
 pub fn AggregateView(state: AppState) -> impl IntoView {
@@ -36,10 +22,10 @@ pub fn AggregateView(state: AppState) -> impl IntoView {
             .iter()
             .map(|trace| analyze(&loaded.set, trace, &group_by))
             .collect();
-        Some(Aggregate(Arc::new((
+        Some(Shared::new((
             aggregate(&analyses),
             duration_stats(&analyses),
-        ))))
+        )))
     });
     let summary = move || {
         let computed = computed.get()?;

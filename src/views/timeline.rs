@@ -3,8 +3,6 @@
 //! those in view (and a few around them) exist in the DOM, so a trace of
 //! any size costs what the screen shows.
 
-use std::sync::Arc;
-
 use leptos::html;
 use leptos::prelude::*;
 use tracelens_core::analysis::search::{search, SpanQuery};
@@ -12,7 +10,7 @@ use tracelens_core::units::format_duration;
 use tracelens_core::StatusCode;
 use web_sys::Element;
 
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 
 /// Height of a row in pixels; must match `.span-row` in the style sheet.
 const ROW_PX: f64 = 24.0;
@@ -29,6 +27,10 @@ struct Rows {
     sections: Vec<Vec<(u64, u64)>>,
     /// The row of each span, the inverse of `order`.
     row_of: Vec<u32>,
+    /// The trace's first start and its duration (at least 1 ns): scanning
+    /// every span for them on each scroll would cost what the rows save.
+    start_ns: u64,
+    duration_ns: u64,
 }
 
 #[component]
@@ -50,11 +52,13 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         for (row, &index) in order.iter().enumerate() {
             row_of[index as usize] = row as u32;
         }
-        Some(RowsHandle(Arc::new(Rows {
+        Some(Shared::new(Rows {
             order,
             sections,
             row_of,
-        })))
+            start_ns: trace.start_ns(),
+            duration_ns: trace.duration_ns().max(1),
+        }))
     });
 
     // Find: spans whose name, service or an attribute value holds the text.
@@ -114,8 +118,8 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let trace = loaded.set.traces.get(state.selected.get()?)?;
         let rows = rows.get()?;
         let strings = &loaded.set.strings;
-        let start = trace.start_ns();
-        let duration = trace.duration_ns().max(1) as f64;
+        let start = rows.0.start_ns;
+        let duration = rows.0.duration_ns as f64;
         let position = |ns: u64| (ns - start) as f64 / duration * 100.0;
         let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
         let count = (view_height.get() / ROW_PX).ceil() as usize + 2 * OVERSCAN;
@@ -238,16 +242,6 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 <div class="rows-canvas" style=total_height>{visible_rows}</div>
             </div>
         </section>
-    }
-}
-
-/// The rows of one trace, compared by identity (see `state::Analysis`).
-#[derive(Clone)]
-struct RowsHandle(Arc<Rows>);
-
-impl PartialEq for RowsHandle {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
