@@ -4,8 +4,7 @@
 
 use js_sys::Uint8Array;
 use tracelens_core::tempo::{
-    parse_buildinfo, parse_search, parse_tag_values, parse_tags, partial_status,
-    unwrap_trace_by_id, SearchHit,
+    parse_buildinfo, parse_search, parse_tag_values, parse_tags, unwrap_trace_by_id, SearchHit,
 };
 use tracelens_core::TraceId;
 use wasm_bindgen::JsCast;
@@ -172,10 +171,8 @@ pub async fn fetch_trace(
             let (trace, warning) = unwrap_trace_by_id(&body).map_err(|e| e.to_string())?;
             return Ok((trace.to_vec(), warning));
         }
-        200 => {
-            let warning = partial_status(&body);
-            return Ok((body, warning));
-        }
+        // Ingest reads a JSON answer's PARTIAL status itself.
+        200 => return Ok((body, None)),
         404 => {}
         _ => return Err(explain(status, &body, &v2)),
     }

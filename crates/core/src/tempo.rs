@@ -143,28 +143,14 @@ pub fn parse_tag_values(bytes: &[u8]) -> Result<Vec<TagValue>, IngestError> {
     Ok(values.tag_values)
 }
 
-/// The warning a v2 trace answer carries when Tempo returned only part of
-/// the trace (`"status": "PARTIAL"`).
-pub fn partial_status(bytes: &[u8]) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Answer {
-        #[serde(default)]
-        status: Option<serde_json::Value>,
-        #[serde(default)]
-        message: Option<String>,
+/// The warning for a trace Tempo returned only in part (`PARTIAL`), with
+/// Tempo's message; used for its JSON and its protobuf answers alike.
+pub fn partial_warning(message: &str) -> String {
+    if message.is_empty() {
+        "Tempo returned only part of this trace (PARTIAL)".to_owned()
+    } else {
+        format!("Tempo returned only part of this trace (PARTIAL): {message}")
     }
-    let answer: Answer = serde_json::from_slice(bytes).ok()?;
-    (answer.status?.as_str()? == "PARTIAL").then(|| {
-        let detail = answer.message.unwrap_or_default();
-        format!(
-            "Tempo returned only part of this trace (PARTIAL){}",
-            if detail.is_empty() {
-                String::new()
-            } else {
-                format!(": {detail}")
-            }
-        )
-    })
 }
 
 /// The trace inside a `/api/v2/traces/{id}` protobuf answer, Tempo's
@@ -205,14 +191,7 @@ pub fn unwrap_trace_by_id(bytes: &[u8]) -> Result<(&[u8], Option<String>), Inges
             _ => return Err(damaged(at)),
         }
     }
-    let warning = partial.then(|| {
-        let detail = if message.is_empty() {
-            String::new()
-        } else {
-            format!(": {message}")
-        };
-        format!("Tempo returned only part of this trace (PARTIAL){detail}")
-    });
+    let warning = partial.then(|| partial_warning(&message));
     Ok((trace, warning))
 }
 

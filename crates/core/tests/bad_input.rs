@@ -227,3 +227,17 @@ fn a_truncated_otlp_json_request_keeps_every_span_before_the_cut() {
         "{damage}"
     );
 }
+
+#[test]
+fn a_partial_tempo_answer_loads_with_a_warning() {
+    let trace = request(&[span(T1, "00000000000000a1", "", 1, 5)]);
+    let answer = format!(r#"{{"trace":{trace},"status":"PARTIAL","message":"trace too large"}}"#);
+    let set = ingest(answer.as_bytes()).unwrap();
+    assert_eq!(set.span_count(), 1);
+    assert_eq!(
+        set.warnings[0].message,
+        "Tempo returned only part of this trace (PARTIAL): trace too large"
+    );
+    let complete = format!(r#"{{"trace":{trace},"status":"COMPLETE"}}"#);
+    assert!(ingest(complete.as_bytes()).unwrap().warnings.is_empty());
+}

@@ -300,6 +300,11 @@ enum DocumentKey {
     ResourceSpans,
     #[serde(rename = "trace")]
     Trace,
+    /// Tempo v2: `"PARTIAL"` when only part of the trace came back.
+    #[serde(rename = "status")]
+    Status,
+    #[serde(rename = "message")]
+    Message,
     #[serde(other)]
     Other,
 }
@@ -346,6 +351,7 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         let mut recognised = false;
+        let (mut partial, mut message) = (false, String::new());
         while let Some(key) = map.next_key::<DocumentKey>()? {
             match key {
                 DocumentKey::ResourceSpans => {
@@ -362,10 +368,21 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
                         line: self.line,
                     })?;
                 }
+                DocumentKey::Status => {
+                    partial = map.next_value::<serde_json::Value>()? == "PARTIAL";
+                }
+                DocumentKey::Message => {
+                    if let serde_json::Value::String(text) = map.next_value()? {
+                        message = text;
+                    }
+                }
                 DocumentKey::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
+        }
+        if partial {
+            self.builder.warn(crate::tempo::partial_warning(&message));
         }
         Ok(recognised)
     }
