@@ -35,8 +35,19 @@ fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
 /// zeros, as Zipkin's 64-bit trace ids are) or as standard base64 (protobuf's
 /// JSON mapping, Tempo). Returns `None` when the text is neither.
 pub fn decode_id<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let text = text.trim();
-    if text.len() <= 2 * N && !text.is_empty() && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    decode_id_bytes(text.as_bytes())
+}
+
+/// [`decode_id`] on text not yet checked to be UTF-8 (ids are ASCII).
+pub fn decode_id_bytes<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
+    // The common case first: exactly 2N hex digits.
+    if text.len() == 2 * N {
+        if let Some(id) = decode_full_hex(text) {
+            return Some(id);
+        }
+    }
+    let text = text.trim_ascii();
+    if text.len() <= 2 * N && !text.is_empty() && text.iter().all(u8::is_ascii_hexdigit) {
         // Base64 of N bytes is never exactly 2N hex-looking characters long
         // for N = 8 or 16, but a short all-hex string could be either:
         // lengths of base64 for N bytes are fixed, so test that first.
@@ -62,13 +73,44 @@ fn base64_len(n: usize) -> usize {
     n.div_ceil(3) * 4
 }
 
-fn decode_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+/// The value of a hex digit, or 0xff.
+const HEX: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Exactly `2N` hex digits.
+fn decode_full_hex<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
     let mut out = [0u8; N];
-    let digits = text.as_bytes();
+    let mut invalid = 0u8;
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let (high, low) = (HEX[pair[0] as usize], HEX[pair[1] as usize]);
+        invalid |= (high | low) & 0xf0;
+        *byte = (high << 4) | (low & 0x0f);
+    }
+    (invalid == 0).then_some(out)
+}
+
+fn decode_hex<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
+    let mut out = [0u8; N];
     // Right-align: missing leading digits are zeros.
     let pad = 2 * N - digits.len();
     for (i, &d) in digits.iter().enumerate() {
-        let nibble = (d as char).to_digit(16)? as u8;
+        let nibble = HEX[d as usize];
+        if nibble > 0x0f {
+            return None;
+        }
         let pos = pad + i;
         out[pos / 2] |= if pos.is_multiple_of(2) {
             nibble << 4
@@ -107,5 +149,10 @@ mod tests {
         assert_eq!(decode_id::<8>("not an id"), None);
         assert_eq!(decode_id::<8>(""), None);
         assert_eq!(decode_id::<8>("0123456789abcdef0"), None);
+        assert_eq!(decode_id::<8>("0123456789abcdeg"), None);
+        assert_eq!(
+            decode_id::<8>(" 0123456789abcdef "),
+            Some([1, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef])
+        );
     }
 }

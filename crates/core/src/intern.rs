@@ -11,7 +11,9 @@ pub struct Sym(pub u32);
 #[derive(Debug, Clone)]
 pub struct Interner {
     strings: Vec<Box<str>>,
-    index: FxHashMap<Box<str>, Sym>,
+    /// Keyed by bytes, so text read from input is looked up before it is
+    /// checked to be UTF-8 (only new text is checked).
+    index: FxHashMap<Box<[u8]>, Sym>,
 }
 
 impl Default for Interner {
@@ -28,18 +30,36 @@ impl Default for Interner {
 impl Interner {
     /// Returns the handle of `text`, storing it if it is new.
     pub fn intern(&mut self, text: &str) -> Sym {
-        if let Some(&sym) = self.index.get(text) {
+        self.intern_bytes(text.as_bytes())
+    }
+
+    /// Returns the handle of `bytes` as text; bytes that are not UTF-8 are
+    /// stored with U+FFFD in place of each invalid sequence.
+    pub fn intern_bytes(&mut self, bytes: &[u8]) -> Sym {
+        if let Some(&sym) = self.index.get(bytes) {
             return sym;
         }
+        let sym = match String::from_utf8_lossy(bytes) {
+            std::borrow::Cow::Borrowed(text) => self.insert(text),
+            std::borrow::Cow::Owned(text) => match self.index.get(text.as_bytes()) {
+                Some(&sym) => sym,
+                None => self.insert(&text),
+            },
+        };
+        self.index.insert(bytes.into(), sym);
+        sym
+    }
+
+    fn insert(&mut self, text: &str) -> Sym {
         let sym = Sym(self.strings.len() as u32);
         self.strings.push(text.into());
-        self.index.insert(text.into(), sym);
+        self.index.insert(text.as_bytes().into(), sym);
         sym
     }
 
     /// The handle of `text`, if it was ever interned.
     pub fn lookup(&self, text: &str) -> Option<Sym> {
-        self.index.get(text).copied()
+        self.index.get(text.as_bytes()).copied()
     }
 
     /// An estimate of the heap it holds: each text is stored twice (by
@@ -71,5 +91,14 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(interner.get(b), "upload");
         assert_eq!(interner.get(Sym(0)), "");
+    }
+
+    #[test]
+    fn invalid_utf8_is_stored_with_replacement_characters() {
+        let mut interner = Interner::default();
+        let bad = interner.intern_bytes(b"caf\xe9");
+        assert_eq!(interner.get(bad), "caf\u{fffd}");
+        assert_eq!(interner.intern("caf\u{fffd}"), bad);
+        assert_eq!(interner.intern_bytes(b"caf\xe9"), bad);
     }
 }

@@ -241,3 +241,58 @@ fn a_partial_tempo_answer_loads_with_a_warning() {
     let complete = format!(r#"{{"trace":{trace},"status":"COMPLETE"}}"#);
     assert!(ingest(complete.as_bytes()).unwrap().warnings.is_empty());
 }
+
+#[test]
+fn resource_and_scope_after_their_spans_still_apply() {
+    // Keys in any order: spans listed before their scope and resource.
+    let text = format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}],"scope":{{"name":"late-scope"}}}}],"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"late"}}}}]}}}}]}}"#,
+        span(T1, "00000000000000a1", "", 1, 2)
+    );
+    let set = ingest(text.as_bytes()).unwrap();
+    let span = &set.traces[0].spans[0];
+    assert_eq!(set.strings.get(span.service), "late");
+    assert_eq!(
+        set.strings.get(set.scopes[span.scope as usize].name),
+        "late-scope"
+    );
+}
+
+#[test]
+fn escapes_nulls_and_invalid_text_are_read_without_loss_of_the_span() {
+    let text = format!(
+        concat!(
+            r#"{{"resourceSpans":[{{"resource":null,"scopeSpans":[{{"scope":null,"spans":[{{"#,
+            r#""traceId":"{}","spanId":"00000000000000A1","parentSpanId":null,"#,
+            r#""name":"say \"hi\" \u00e9","status":null,"#,
+            r#""attributes":[{{"key":"k\u0031","value":{{"stringValue":"caf"#,
+            "\u{0}",
+            r#""}}}},{{"key":"empty","value":null}},{{"key":"n","value":{{"stringValue":null,"intValue":7}}}}],"#,
+            r#""links":[{{"traceId":"nope","spanId":"00000000000000a2"}}]}}]}}]}}]}}"#
+        ),
+        T1
+    )
+    .replace('\u{0}', "\\ud800"); // a lone surrogate: not valid UTF-8 once unescaped
+    let set = ingest(text.as_bytes()).unwrap();
+    let trace = &set.traces[0];
+    let span = &trace.spans[0];
+    assert_eq!(set.strings.get(span.name), "say \"hi\" é");
+    assert_eq!(span.span_id.to_string(), "00000000000000a1");
+    assert!(span.parent_span_id.is_none());
+    let rendered: Vec<String> = trace
+        .span_attributes(0)
+        .iter()
+        .map(|a| format!("{}={}", set.strings.get(a.key), a.value.display(&set.strings)))
+        .collect();
+    assert_eq!(rendered.len(), 3, "{rendered:?}");
+    assert_eq!(rendered[0].split('=').next(), Some("k1"));
+    assert_eq!(rendered[2], "n=7");
+    assert_eq!(trace.span_links(0).len(), 0);
+    assert!(
+        set.warnings
+            .iter()
+            .any(|w| w.message.contains("1 link(s) with an invalid id")),
+        "{:?}",
+        set.warnings
+    );
+}

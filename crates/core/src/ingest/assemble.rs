@@ -45,6 +45,9 @@ pub struct TraceSetBuilder {
     resource_index: HashMap<String, u32>,
     scopes: Vec<Scope>,
     scope_index: HashMap<String, u32>,
+    /// Attributes being read: decoders that stream push them here and hand
+    /// over a range, instead of building a vector per span.
+    pub(super) attribute_stack: Vec<Attribute>,
 }
 
 impl Default for TraceSetBuilder {
@@ -58,6 +61,7 @@ impl Default for TraceSetBuilder {
             resource_index: HashMap::default(),
             scopes: vec![Scope::default()],
             scope_index: HashMap::default(),
+            attribute_stack: Vec::new(),
         }
     }
 }
@@ -65,6 +69,15 @@ impl Default for TraceSetBuilder {
 impl TraceSetBuilder {
     pub(super) fn intern(&mut self, text: &str) -> Sym {
         self.strings.intern(text)
+    }
+
+    pub(super) fn intern_bytes(&mut self, bytes: &[u8]) -> Sym {
+        self.strings.intern_bytes(bytes)
+    }
+
+    /// The attributes stacked from `from` on, taken off the stack.
+    pub(super) fn take_attributes(&mut self, from: usize) -> Vec<Attribute> {
+        self.attribute_stack.split_off(from)
     }
 
     pub(super) fn string(&self, sym: Sym) -> &str {
@@ -103,6 +116,16 @@ impl TraceSetBuilder {
 
     /// Adds a decoded span; `parent` and `depth` are filled in by `finish`.
     pub(super) fn push_span(&mut self, decoded: DecodedSpan) {
+        self.push(decoded, None);
+    }
+
+    /// Adds a decoded span whose attributes are those stacked from `from`
+    /// on (its own `attributes` are ignored).
+    pub(super) fn push_span_with_stacked(&mut self, decoded: DecodedSpan, from: usize) {
+        self.push(decoded, Some(from));
+    }
+
+    fn push(&mut self, decoded: DecodedSpan, stacked_from: Option<usize>) {
         let DecodedSpan {
             trace_id,
             mut span,
@@ -121,7 +144,17 @@ impl TraceSetBuilder {
             span.end_ns = span.start_ns;
         }
         let parts = self.traces.entry(trace_id).or_default();
-        span.attributes = append(&mut parts.attributes, attributes);
+        span.attributes = match stacked_from {
+            Some(from) => {
+                let start = parts.attributes.len() as u32;
+                parts.attributes.extend(self.attribute_stack.drain(from..));
+                Range32 {
+                    start,
+                    len: parts.attributes.len() as u32 - start,
+                }
+            }
+            None => append(&mut parts.attributes, attributes),
+        };
         let first_event = parts.events.len() as u32;
         for event in events {
             let attributes = append(&mut parts.attributes, event.attributes);
@@ -187,7 +220,7 @@ fn assemble(
     warnings: &mut Vec<Warning>,
 ) -> Trace {
     let spans = &mut parts.spans;
-    spans.sort_by_key(|s| (s.start_ns, Reverse(s.end_ns), s.span_id));
+    sort_spans(spans);
 
     let mut by_id = HashMap::with_capacity_and_hasher(spans.len(), Default::default());
     for (index, span) in spans.iter().enumerate() {
@@ -292,6 +325,41 @@ fn assemble(
         trace.spans[index as usize].depth = depth;
     }
     trace
+}
+
+/// Sorts spans by start, longest first, then id (input order among equals).
+/// Spans are large, so a small key is sorted and each span is then moved
+/// once, in place, following the cycles of the permutation.
+fn sort_spans(spans: &mut [Span]) {
+    let key = |s: &Span| (s.start_ns, Reverse(s.end_ns), s.span_id);
+    if spans.is_sorted_by_key(key) {
+        return;
+    }
+    let mut order: Vec<_> = spans
+        .iter()
+        .enumerate()
+        .map(|(index, span)| (key(span), index as u32))
+        .collect();
+    order.sort_unstable();
+    // `source[i]`: the index whose span belongs at `i`.
+    let mut source: Vec<u32> = order.into_iter().map(|(_, index)| index).collect();
+    for start in 0..spans.len() {
+        if source[start] as usize == start {
+            continue;
+        }
+        let held = spans[start].clone();
+        let mut at = start;
+        loop {
+            let from = source[at] as usize;
+            source[at] = at as u32;
+            if from == start {
+                spans[at] = held;
+                break;
+            }
+            spans[at] = spans[from].clone();
+            at = from;
+        }
+    }
 }
 
 /// Cuts parent links that form a cycle, so every span hangs below a root.

@@ -28,14 +28,26 @@ impl<'de> Deserialize<'de> for U64Value {
                     .map_err(|_| E::custom(format!("negative time {v}")))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<U64Value, E> {
-                v.trim()
-                    .parse()
+                parse_u64(v.trim().as_bytes())
                     .map(U64Value)
-                    .map_err(|_| E::custom(format!("{v:?} is not an integer")))
+                    .ok_or_else(|| E::custom(format!("{v:?} is not an integer")))
             }
         }
         deserializer.deserialize_any(U64Visitor)
     }
+}
+
+/// Decimal digits as a u64 (`None` on anything else or overflow); times
+/// are read by the million, so this skips `str::parse`'s generality.
+fn parse_u64(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |value, &d| {
+        let digit = d.wrapping_sub(b'0');
+        (digit < 10).then_some(())?;
+        value.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 /// An int64 attribute value, as a JSON string or number.
@@ -138,4 +150,77 @@ pub(super) fn locate(bytes: &[u8], error: &serde_json::Error) -> String {
         error_offset(bytes, 0, error),
         strip_position(error)
     )
+}
+
+/// Declares the keys of a JSON object that a reader acts on; any other key
+/// is `Other`. Keys are matched as raw bytes: serde_json hands them over
+/// without checking them for UTF-8 first.
+macro_rules! json_keys {
+    ($(#[$meta:meta])* enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $($key:literal)|+,)* }) => {
+        $(#[$meta])*
+        enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A key the reader skips.
+            Other,
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct KeyVisitor;
+                impl serde::de::Visitor<'_> for KeyVisitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("an object key")
+                    }
+                    fn visit_bytes<E: serde::de::Error>(self, key: &[u8]) -> Result<$name, E> {
+                        Ok(match key {
+                            $($($key)|+ => $name::$variant,)*
+                            _ => $name::Other,
+                        })
+                    }
+                    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<$name, E> {
+                        self.visit_bytes(key.as_bytes())
+                    }
+                }
+                deserializer.deserialize_bytes(KeyVisitor)
+            }
+        }
+    };
+}
+pub(super) use json_keys;
+
+/// A JSON string as raw bytes (escapes resolved, UTF-8 not yet checked),
+/// borrowed from the input when it holds no escapes; `null` reads as empty.
+#[derive(Default)]
+pub(super) struct RawText<'de>(pub(super) std::borrow::Cow<'de, [u8]>);
+
+impl<'de> Deserialize<'de> for RawText<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RawVisitor;
+        impl<'de> Visitor<'de> for RawVisitor {
+            type Value = RawText<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+                Ok(RawText(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+                Ok(RawText(std::borrow::Cow::Owned(v.to_vec())))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                self.visit_borrowed_bytes(v.as_bytes())
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                self.visit_bytes(v.as_bytes())
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(RawText::default())
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_bytes(RawVisitor)
+            }
+        }
+        deserializer.deserialize_option(RawVisitor)
+    }
 }

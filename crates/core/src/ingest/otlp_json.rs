@@ -4,157 +4,29 @@
 //!
 //! Ids may be hex (the OTLP/JSON spec) or base64 (protobuf's JSON mapping,
 //! Tempo); int64 may be a JSON string or number; enums an integer or a name.
+//!
+//! Everything is read by seeds that write straight into the builder: no
+//! intermediate span structs, attributes pushed onto the builder's stack,
+//! text interned from raw bytes (only new text is checked for UTF-8).
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use base64::Engine as _;
 
 use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
-use super::json_syntax::{error_offset, strip_position, F64Value, I64Value, U64Value};
+use super::json_syntax::{
+    error_offset, json_keys, strip_position, F64Value, I64Value, RawText, U64Value,
+};
 use super::{IngestError, TraceSetBuilder};
 use crate::attributes::{Attribute, Resource, Scope, Value};
-use crate::ids::{decode_id, SpanId, TraceId};
+use crate::ids::{decode_id_bytes, SpanId, TraceId};
 use crate::intern::Sym;
 use crate::model::{Span, SpanKind, StatusCode};
-
-#[derive(Deserialize)]
-struct JsonResource<'a> {
-    #[serde(borrow, default)]
-    attributes: Vec<KeyValue<'a>>,
-    #[serde(default, rename = "droppedAttributesCount")]
-    dropped_attributes_count: U64Value,
-}
-
-#[derive(Deserialize)]
-struct KeyValue<'a> {
-    #[serde(borrow)]
-    key: Cow<'a, str>,
-    #[serde(borrow, default)]
-    value: Option<AnyValue<'a>>,
-}
-
-/// OTLP's `AnyValue`: exactly one of these is set (none for an empty value).
-#[derive(Deserialize)]
-struct AnyValue<'a> {
-    #[serde(borrow, default, rename = "stringValue")]
-    string_value: Option<Cow<'a, str>>,
-    #[serde(default, rename = "boolValue")]
-    bool_value: Option<bool>,
-    #[serde(default, rename = "intValue")]
-    int_value: Option<I64Value>,
-    #[serde(default, rename = "doubleValue")]
-    double_value: Option<F64Value>,
-    #[serde(borrow, default, rename = "bytesValue")]
-    bytes_value: Option<Cow<'a, str>>,
-    #[serde(borrow, default, rename = "arrayValue")]
-    array_value: Option<ArrayValue<'a>>,
-    #[serde(borrow, default, rename = "kvlistValue")]
-    kvlist_value: Option<KvList<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ArrayValue<'a> {
-    #[serde(borrow, default)]
-    values: Vec<AnyValue<'a>>,
-}
-
-#[derive(Deserialize)]
-struct KvList<'a> {
-    #[serde(borrow, default)]
-    values: Vec<KeyValue<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ScopeSpans<'a> {
-    #[serde(borrow, default, alias = "instrumentationLibrary")]
-    scope: Option<JsonScope<'a>>,
-    #[serde(borrow, default)]
-    spans: Vec<JsonSpan<'a>>,
-}
-
-#[derive(Deserialize)]
-struct JsonScope<'a> {
-    #[serde(borrow, default)]
-    name: Cow<'a, str>,
-    #[serde(borrow, default)]
-    version: Cow<'a, str>,
-    #[serde(borrow, default)]
-    attributes: Vec<KeyValue<'a>>,
-}
-
-#[derive(Deserialize)]
-struct JsonSpan<'a> {
-    #[serde(borrow, default, rename = "traceId")]
-    trace_id: Cow<'a, str>,
-    #[serde(borrow, default, rename = "spanId")]
-    span_id: Cow<'a, str>,
-    #[serde(borrow, default, rename = "traceState")]
-    trace_state: Cow<'a, str>,
-    #[serde(borrow, default, rename = "parentSpanId")]
-    parent_span_id: Option<Cow<'a, str>>,
-    #[serde(default)]
-    flags: U64Value,
-    #[serde(borrow, default)]
-    name: Cow<'a, str>,
-    #[serde(default)]
-    kind: Option<EnumValue<'a>>,
-    #[serde(default, rename = "startTimeUnixNano")]
-    start_time_unix_nano: U64Value,
-    #[serde(default, rename = "endTimeUnixNano")]
-    end_time_unix_nano: U64Value,
-    #[serde(borrow, default)]
-    attributes: Vec<KeyValue<'a>>,
-    #[serde(default, rename = "droppedAttributesCount")]
-    dropped_attributes_count: U64Value,
-    #[serde(borrow, default)]
-    events: Vec<JsonEvent<'a>>,
-    #[serde(default, rename = "droppedEventsCount")]
-    dropped_events_count: U64Value,
-    #[serde(borrow, default)]
-    links: Vec<JsonLink<'a>>,
-    #[serde(default, rename = "droppedLinksCount")]
-    dropped_links_count: U64Value,
-    #[serde(borrow, default)]
-    status: Option<Status<'a>>,
-}
-
-#[derive(Deserialize)]
-struct JsonEvent<'a> {
-    #[serde(default, rename = "timeUnixNano")]
-    time_unix_nano: U64Value,
-    #[serde(borrow, default)]
-    name: Cow<'a, str>,
-    #[serde(borrow, default)]
-    attributes: Vec<KeyValue<'a>>,
-    #[serde(default, rename = "droppedAttributesCount")]
-    dropped_attributes_count: U64Value,
-}
-
-#[derive(Deserialize)]
-struct JsonLink<'a> {
-    #[serde(borrow, default, rename = "traceId")]
-    trace_id: Cow<'a, str>,
-    #[serde(borrow, default, rename = "spanId")]
-    span_id: Cow<'a, str>,
-    #[serde(borrow, default, rename = "traceState")]
-    trace_state: Cow<'a, str>,
-    #[serde(borrow, default)]
-    attributes: Vec<KeyValue<'a>>,
-    #[serde(default, rename = "droppedAttributesCount")]
-    dropped_attributes_count: U64Value,
-}
-
-#[derive(Deserialize)]
-struct Status<'a> {
-    #[serde(borrow, default)]
-    message: Cow<'a, str>,
-    #[serde(borrow, default)]
-    code: Option<EnumValue<'a>>,
-}
 
 /// An enum written as its integer or as its protobuf name.
 enum EnumValue<'a> {
@@ -292,43 +164,84 @@ fn position(slice: &[u8], error: &serde_json::Error) -> usize {
     error_offset(slice, 0, error)
 }
 
-/// The keys of a document that matter; the rest is skipped unparsed.
-#[derive(Deserialize)]
-#[serde(field_identifier)]
-enum DocumentKey {
-    #[serde(rename = "resourceSpans", alias = "batches")]
-    ResourceSpans,
-    #[serde(rename = "trace")]
-    Trace,
-    /// Tempo v2: `"PARTIAL"` when only part of the trace came back.
-    #[serde(rename = "status")]
-    Status,
-    #[serde(rename = "message")]
-    Message,
-    #[serde(other)]
-    Other,
+json_keys! {
+    /// The keys of a document that matter; the rest is skipped unparsed.
+    enum DocumentKey {
+        ResourceSpans = b"resourceSpans" | b"batches",
+        /// Tempo v2: `{"trace": {"resourceSpans": …}}`.
+        Trace = b"trace",
+        /// Tempo v2: `"PARTIAL"` when only part of the trace came back.
+        Status = b"status",
+        Message = b"message",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(field_identifier)]
-enum ResourceSpansKey {
-    #[serde(rename = "resource")]
-    Resource,
-    #[serde(rename = "scopeSpans", alias = "instrumentationLibrarySpans")]
-    ScopeSpans,
-    #[serde(other)]
-    Other,
+json_keys! {
+    enum ResourceSpansKey {
+        Resource = b"resource",
+        ScopeSpans = b"scopeSpans" | b"instrumentationLibrarySpans",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(field_identifier)]
-enum ScopeSpansKey {
-    #[serde(rename = "scope", alias = "instrumentationLibrary")]
-    Scope,
-    #[serde(rename = "spans")]
-    Spans,
-    #[serde(other)]
-    Other,
+json_keys! {
+    enum ScopeSpansKey {
+        Scope = b"scope" | b"instrumentationLibrary",
+        Spans = b"spans",
+    }
+}
+
+json_keys! {
+    enum SpanKey {
+        TraceId = b"traceId",
+        SpanId = b"spanId",
+        TraceState = b"traceState",
+        ParentSpanId = b"parentSpanId",
+        Flags = b"flags",
+        Name = b"name",
+        Kind = b"kind",
+        StartTime = b"startTimeUnixNano",
+        EndTime = b"endTimeUnixNano",
+        Attributes = b"attributes",
+        DroppedAttributes = b"droppedAttributesCount",
+        Events = b"events",
+        DroppedEvents = b"droppedEventsCount",
+        Links = b"links",
+        DroppedLinks = b"droppedLinksCount",
+        Status = b"status",
+    }
+}
+
+json_keys! {
+    /// The keys of resources, scopes, events, links and statuses.
+    enum PartKey {
+        Name = b"name",
+        Version = b"version",
+        Time = b"timeUnixNano",
+        TraceId = b"traceId",
+        SpanId = b"spanId",
+        TraceState = b"traceState",
+        Attributes = b"attributes",
+        DroppedAttributes = b"droppedAttributesCount",
+        Message = b"message",
+        Code = b"code",
+    }
+}
+
+json_keys! {
+    enum AnyValueKey {
+        String = b"stringValue",
+        Bool = b"boolValue",
+        Int = b"intValue",
+        Double = b"doubleValue",
+        Bytes = b"bytesValue",
+        Array = b"arrayValue",
+        KvList = b"kvlistValue",
+        /// `{"values": […]}` of an array or key-value list.
+        Values = b"values",
+        /// Of a key-value pair.
+        Key = b"key",
+        Value = b"value",
+    }
 }
 
 /// A whole document: true when it held OTLP resource spans.
@@ -355,13 +268,12 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
         while let Some(key) = map.next_key::<DocumentKey>()? {
             match key {
                 DocumentKey::ResourceSpans => {
-                    map.next_value_seed(ResourceSpansList {
+                    map.next_value_seed(Each(&mut ResourceSpansSeed {
                         builder: &mut *self.builder,
                         line: self.line,
-                    })?;
+                    }))?;
                     recognised = true;
                 }
-                // Tempo v2: {"trace": {"resourceSpans": …}}
                 DocumentKey::Trace => {
                     recognised |= map.next_value_seed(DocumentSeed {
                         builder: &mut *self.builder,
@@ -388,72 +300,70 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
     }
 }
 
-/// `resourceSpans`: each element streamed to the builder.
-struct ResourceSpansList<'b> {
-    builder: &'b mut TraceSetBuilder,
-    line: usize,
-}
+/// A JSON array, each element read by the same reusable seed.
+struct Each<'r, R>(&'r mut R);
 
-impl<'de> DeserializeSeed<'de> for ResourceSpansList<'_> {
+impl<'de, R> DeserializeSeed<'de> for Each<'_, R>
+where
+    for<'x> &'x mut R: DeserializeSeed<'de, Value = ()>,
+{
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for ResourceSpansList<'_> {
+impl<'de, R> Visitor<'de> for Each<'_, R>
+where
+    for<'x> &'x mut R: DeserializeSeed<'de, Value = ()>,
+{
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of resource spans")
+        f.write_str("a list")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(ResourceSpansSeed {
-                builder: &mut *self.builder,
-                line: self.line,
-            })?
-            .is_some()
-        {}
+        while seq.next_element_seed(&mut *self.0)?.is_some() {}
         Ok(())
     }
 }
 
 /// One `ResourceSpans`. Its spans stream through when the resource came
-/// first (as every exporter writes it); otherwise they wait for it.
+/// first (as every exporter writes it); otherwise they are kept as raw JSON
+/// and read once the resource is known.
 struct ResourceSpansSeed<'b> {
     builder: &'b mut TraceSetBuilder,
     line: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for ResourceSpansSeed<'_> {
+impl<'de> DeserializeSeed<'de> for &mut ResourceSpansSeed<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for ResourceSpansSeed<'_> {
+impl<'de> Visitor<'de> for &mut ResourceSpansSeed<'_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("resource spans")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let builder = self.builder;
+        let builder = &mut *self.builder;
         let mut owner: Option<(Sym, u32)> = None;
-        let mut waiting: Vec<ScopeSpans<'de>> = Vec::new();
+        let mut waiting: Vec<&'de RawValue> = Vec::new();
         while let Some(key) = map.next_key::<ResourceSpansKey>()? {
             match key {
                 ResourceSpansKey::Resource => {
-                    let resource: Option<JsonResource<'de>> = map.next_value()?;
+                    let resource = map.next_value_seed(ResourceSeed(&mut *builder))?;
                     owner = Some(resource_of(resource, builder));
                 }
                 ResourceSpansKey::ScopeSpans => match owner {
-                    Some(owner) => map.next_value_seed(ScopeSpansList {
+                    Some(owner) => map.next_value_seed(Each(&mut ScopeSpansSeed {
                         builder: &mut *builder,
                         owner,
                         line: self.line,
-                    })?,
-                    None => waiting.extend(map.next_value::<Vec<ScopeSpans<'de>>>()?),
+                    }))?,
+                    None => waiting.push(map.next_value()?),
                 },
                 ResourceSpansKey::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -461,46 +371,27 @@ impl<'de> Visitor<'de> for ResourceSpansSeed<'_> {
             }
         }
         let owner = owner.unwrap_or_else(|| resource_of(None, builder));
-        for scope_spans in waiting {
-            let scope = scope_of(scope_spans.scope, builder);
-            for span in scope_spans.spans {
-                add_span(span, (owner.0, owner.1, scope), self.line, builder);
-            }
+        for raw in waiting {
+            let mut seed = ScopeSpansSeed {
+                builder: &mut *builder,
+                owner,
+                line: self.line,
+            };
+            read_later(raw, Each(&mut seed))?;
         }
         Ok(())
     }
 }
 
-/// `scopeSpans` of one resource.
-struct ScopeSpansList<'b> {
-    builder: &'b mut TraceSetBuilder,
-    owner: (Sym, u32),
-    line: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for ScopeSpansList<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ScopeSpansList<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of scope spans")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(ScopeSpansSeed {
-                builder: &mut *self.builder,
-                owner: self.owner,
-                line: self.line,
-            })?
-            .is_some()
-        {}
-        Ok(())
-    }
+/// Reads JSON that was set aside until what it needs was known.
+fn read_later<'de, S, E>(raw: &'de RawValue, seed: S) -> Result<(), E>
+where
+    S: DeserializeSeed<'de, Value = ()>,
+    E: de::Error,
+{
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    seed.deserialize(&mut deserializer)
+        .map_err(|e| E::custom(strip_position(&e)))
 }
 
 /// One `ScopeSpans`: spans stream through once the scope is known; spans
@@ -511,35 +402,35 @@ struct ScopeSpansSeed<'b> {
     line: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for ScopeSpansSeed<'_> {
+impl<'de> DeserializeSeed<'de> for &mut ScopeSpansSeed<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for ScopeSpansSeed<'_> {
+impl<'de> Visitor<'de> for &mut ScopeSpansSeed<'_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("scope spans")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let builder = self.builder;
+        let builder = &mut *self.builder;
         let mut scope: Option<u32> = None;
-        let mut waiting: Vec<JsonSpan<'de>> = Vec::new();
+        let mut waiting: Vec<&'de RawValue> = Vec::new();
         while let Some(key) = map.next_key::<ScopeSpansKey>()? {
             match key {
                 ScopeSpansKey::Scope => {
-                    let json: Option<JsonScope<'de>> = map.next_value()?;
-                    scope = Some(scope_of(json, builder));
+                    let json = map.next_value_seed(ScopeSeed(&mut *builder))?;
+                    scope = Some(json.map_or(0, |s| builder.scope(s)));
                 }
                 ScopeSpansKey::Spans => match scope {
-                    Some(scope) => map.next_value_seed(SpanList {
+                    Some(scope) => map.next_value_seed(Each(&mut SpanSeed {
                         builder: &mut *builder,
                         owner: (self.owner.0, self.owner.1, scope),
                         line: self.line,
-                    })?,
-                    None => waiting.extend(map.next_value::<Vec<JsonSpan<'de>>>()?),
+                    }))?,
+                    None => waiting.push(map.next_value()?),
                 },
                 ScopeSpansKey::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -547,67 +438,577 @@ impl<'de> Visitor<'de> for ScopeSpansSeed<'_> {
             }
         }
         let scope = scope.unwrap_or(0);
-        for span in waiting {
-            add_span(
-                span,
-                (self.owner.0, self.owner.1, scope),
-                self.line,
-                builder,
-            );
+        for raw in waiting {
+            let mut seed = SpanSeed {
+                builder: &mut *builder,
+                owner: (self.owner.0, self.owner.1, scope),
+                line: self.line,
+            };
+            read_later(raw, Each(&mut seed))?;
         }
         Ok(())
     }
 }
 
-/// `spans`: each span added as soon as it is parsed.
-struct SpanList<'b> {
+/// A `Resource` object (or `null`).
+struct ResourceSeed<'b>(&'b mut TraceSetBuilder);
+
+impl<'de> DeserializeSeed<'de> for ResourceSeed<'_> {
+    type Value = Option<Resource>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ResourceSeed<'_> {
+    type Value = Option<Resource>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a resource")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let builder = self.0;
+        let from = builder.attribute_stack.len();
+        let mut dropped_attributes = 0;
+        while let Some(key) = map.next_key::<PartKey>()? {
+            match key {
+                PartKey::Attributes => {
+                    map.next_value_seed(Each(&mut KeyValueSeed(&mut *builder)))?
+                }
+                PartKey::DroppedAttributes => dropped_attributes = count(&mut map)?,
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(Some(Resource {
+            attributes: builder.take_attributes(from),
+            dropped_attributes,
+        }))
+    }
+}
+
+/// An `InstrumentationScope` object (or `null`).
+struct ScopeSeed<'b>(&'b mut TraceSetBuilder);
+
+impl<'de> DeserializeSeed<'de> for ScopeSeed<'_> {
+    type Value = Option<Scope>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScopeSeed<'_> {
+    type Value = Option<Scope>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an instrumentation scope")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let builder = self.0;
+        let from = builder.attribute_stack.len();
+        let mut scope = Scope::default();
+        while let Some(key) = map.next_key::<PartKey>()? {
+            match key {
+                PartKey::Name => scope.name = text(&mut map, builder)?,
+                PartKey::Version => scope.version = text(&mut map, builder)?,
+                PartKey::Attributes => {
+                    map.next_value_seed(Each(&mut KeyValueSeed(&mut *builder)))?
+                }
+                _ => skip(&mut map)?,
+            }
+        }
+        scope.attributes = builder.take_attributes(from);
+        Ok(Some(scope))
+    }
+}
+
+/// Interned text of the next value.
+fn text<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    builder: &mut TraceSetBuilder,
+) -> Result<Sym, A::Error> {
+    Ok(builder.intern_bytes(&map.next_value::<RawText<'de>>()?.0))
+}
+
+/// A count (`dropped…Count`), saturated to u32.
+fn count<'de, A: MapAccess<'de>>(map: &mut A) -> Result<u32, A::Error> {
+    Ok(u32::try_from(map.next_value::<U64Value>()?.0).unwrap_or(u32::MAX))
+}
+
+fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<IgnoredAny>().map(|_| ())
+}
+
+/// One `KeyValue`, pushed onto the builder's attribute stack.
+struct KeyValueSeed<'b>(&'b mut TraceSetBuilder);
+
+impl<'de> DeserializeSeed<'de> for &mut KeyValueSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for &mut KeyValueSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key-value pair")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let builder = &mut *self.0;
+        let mut attribute = Attribute {
+            key: Sym(0),
+            value: Value::Empty,
+        };
+        while let Some(key) = map.next_key::<AnyValueKey>()? {
+            match key {
+                AnyValueKey::Key => attribute.key = text(&mut map, builder)?,
+                AnyValueKey::Value => {
+                    attribute.value = map.next_value_seed(AnyValueSeed(&mut *builder))?
+                }
+                _ => skip(&mut map)?,
+            }
+        }
+        builder.attribute_stack.push(attribute);
+        Ok(())
+    }
+}
+
+/// An `AnyValue` (or `null`, read as empty). Nesting is bounded by
+/// serde_json's recursion limit (128 levels).
+struct AnyValueSeed<'b>(&'b mut TraceSetBuilder);
+
+impl<'de> DeserializeSeed<'de> for AnyValueSeed<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for &mut AnyValueSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        // An element of an `arrayValue`: stacked as an attribute without key.
+        let value = AnyValueSeed(&mut *self.0).deserialize(d)?;
+        self.0
+            .attribute_stack
+            .push(Attribute { key: Sym(0), value });
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for AnyValueSeed<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an AnyValue object")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Empty)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let builder = self.0;
+        let mut value = Value::Empty;
+        while let Some(key) = map.next_key::<AnyValueKey>()? {
+            let next = match key {
+                AnyValueKey::String => match map.next_value::<Option<RawText<'de>>>()? {
+                    Some(raw) => Value::Str(builder.intern_bytes(&raw.0)),
+                    None => Value::Empty,
+                },
+                AnyValueKey::Bool => map
+                    .next_value::<Option<bool>>()?
+                    .map_or(Value::Empty, Value::Bool),
+                AnyValueKey::Int => map
+                    .next_value::<Option<I64Value>>()?
+                    .map_or(Value::Empty, |i| Value::Int(i.0)),
+                AnyValueKey::Double => map
+                    .next_value::<Option<F64Value>>()?
+                    .map_or(Value::Empty, |d| Value::Double(d.0)),
+                AnyValueKey::Bytes => {
+                    let raw = map.next_value::<RawText<'de>>()?.0;
+                    base64::engine::general_purpose::STANDARD
+                        .decode(&raw)
+                        .map(|b| Value::Bytes(b.into()))
+                        .unwrap_or_else(|_| Value::Str(builder.intern_bytes(&raw)))
+                }
+                AnyValueKey::Array => {
+                    let from = builder.attribute_stack.len();
+                    map.next_value_seed(ValuesSeed(&mut *builder, ValuesOf::Array))?;
+                    let values = builder.take_attributes(from).into_iter().map(|a| a.value);
+                    Value::Array(values.collect())
+                }
+                AnyValueKey::KvList => {
+                    let from = builder.attribute_stack.len();
+                    map.next_value_seed(ValuesSeed(&mut *builder, ValuesOf::KeyValues))?;
+                    Value::Map(builder.take_attributes(from).into())
+                }
+                _ => {
+                    skip(&mut map)?;
+                    continue;
+                }
+            };
+            // Exactly one is set; an empty one does not hide another.
+            if !matches!(next, Value::Empty) {
+                value = next;
+            }
+        }
+        Ok(value)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum ValuesOf {
+    Array,
+    KeyValues,
+}
+
+/// `{"values": […]}` of an `arrayValue` or `kvlistValue` (or `null`),
+/// stacked onto the attribute stack.
+struct ValuesSeed<'b>(&'b mut TraceSetBuilder, ValuesOf);
+
+impl<'de> DeserializeSeed<'de> for ValuesSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValuesSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with \"values\"")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let builder = self.0;
+        while let Some(key) = map.next_key::<AnyValueKey>()? {
+            match (key, self.1) {
+                (AnyValueKey::Values, ValuesOf::Array) => {
+                    map.next_value_seed(Each(&mut AnyValueSeed(&mut *builder)))?
+                }
+                (AnyValueKey::Values, ValuesOf::KeyValues) => {
+                    map.next_value_seed(Each(&mut KeyValueSeed(&mut *builder)))?
+                }
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One span, added to the builder as soon as its object ends.
+struct SpanSeed<'b> {
     builder: &'b mut TraceSetBuilder,
     owner: (Sym, u32, u32),
     line: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for SpanList<'_> {
+impl<'de> DeserializeSeed<'de> for &mut SpanSeed<'_> {
     type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for SpanList<'_> {
+impl<'de> Visitor<'de> for &mut SpanSeed<'_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of spans")
+        f.write_str("a span")
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(span) = seq.next_element::<JsonSpan<'de>>()? {
-            add_span(span, self.owner, self.line, self.builder);
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let builder = &mut *self.builder;
+        let (service, resource, scope) = self.owner;
+        let attributes_from = builder.attribute_stack.len();
+        let mut span = Span {
+            service,
+            resource,
+            scope,
+            ..Span::default()
+        };
+        let (mut trace_id, mut span_id, mut parent_id) =
+            (RawText::default(), RawText::default(), RawText::default());
+        let mut events = Vec::new();
+        let mut links = LinksSeed {
+            builder: &mut *builder,
+            links: Vec::new(),
+            invalid: 0,
+        };
+        while let Some(key) = map.next_key::<SpanKey>()? {
+            let builder = &mut *links.builder;
+            match key {
+                SpanKey::TraceId => trace_id = map.next_value()?,
+                SpanKey::SpanId => span_id = map.next_value()?,
+                SpanKey::ParentSpanId => parent_id = map.next_value()?,
+                SpanKey::TraceState => span.trace_state = text(&mut map, builder)?,
+                SpanKey::Flags => span.flags = count(&mut map)?,
+                SpanKey::Name => span.name = text(&mut map, builder)?,
+                SpanKey::Kind => {
+                    span.kind = span_kind(map.next_value::<Option<EnumValue<'de>>>()?.as_ref())
+                }
+                SpanKey::StartTime => span.start_ns = map.next_value::<U64Value>()?.0,
+                SpanKey::EndTime => span.end_ns = map.next_value::<U64Value>()?.0,
+                SpanKey::Attributes => map.next_value_seed(Each(&mut KeyValueSeed(builder)))?,
+                SpanKey::DroppedAttributes => span.dropped_attributes = count(&mut map)?,
+                SpanKey::Events => map.next_value_seed(Each(&mut EventSeed {
+                    builder,
+                    events: &mut events,
+                }))?,
+                SpanKey::DroppedEvents => span.dropped_events = count(&mut map)?,
+                SpanKey::Links => map.next_value_seed(Each(&mut links))?,
+                SpanKey::DroppedLinks => span.dropped_links = count(&mut map)?,
+                SpanKey::Status => {
+                    (span.status, span.status_message) = map.next_value_seed(StatusSeed(builder))?
+                }
+                SpanKey::Other => skip(&mut map)?,
+            }
+        }
+        let LinksSeed { links, invalid, .. } = links;
+        add_span(
+            self.line,
+            builder,
+            SpanIds {
+                trace: &trace_id.0,
+                span: &span_id.0,
+                parent: &parent_id.0,
+            },
+            span,
+            (attributes_from, events, links, invalid),
+        );
+        Ok(())
+    }
+}
+
+/// The ids of a span as the input wrote them.
+struct SpanIds<'a> {
+    trace: &'a [u8],
+    span: &'a [u8],
+    parent: &'a [u8],
+}
+
+/// Decodes a span's ids and hands it to the builder, or warns and drops
+/// it (and its stacked attributes) when its own ids are invalid.
+fn add_span(
+    line: usize,
+    builder: &mut TraceSetBuilder,
+    ids: SpanIds<'_>,
+    mut span: Span,
+    (attributes_from, events, links, invalid_links): (
+        usize,
+        Vec<DecodedEvent>,
+        Vec<DecodedLink>,
+        usize,
+    ),
+) {
+    let lossy = String::from_utf8_lossy;
+    let Some(trace_id) = decode_id_bytes::<16>(ids.trace) else {
+        builder.warn(format!(
+            "line {line}: span {:?} ({}) has an invalid trace id {:?}; it was skipped",
+            lossy(ids.span),
+            builder.string(span.name),
+            lossy(ids.trace)
+        ));
+        builder.attribute_stack.truncate(attributes_from);
+        return;
+    };
+    let Some(span_id) = decode_id_bytes::<8>(ids.span) else {
+        builder.warn(format!(
+            "line {line}: a span ({}) of trace {} has an invalid span id {:?}; it was skipped",
+            builder.string(span.name),
+            TraceId(trace_id),
+            lossy(ids.span)
+        ));
+        builder.attribute_stack.truncate(attributes_from);
+        return;
+    };
+    span.span_id = SpanId(span_id);
+    let parent = ids.parent.trim_ascii();
+    if !parent.is_empty() {
+        match decode_id_bytes::<8>(parent) {
+            Some(id) => span.parent_span_id = Some(SpanId(id)),
+            None => builder.warn(format!(
+                "line {line}: span {} ({}) has an invalid parent span id {:?}; \
+                 it is shown as a root",
+                span.span_id,
+                builder.string(span.name),
+                lossy(parent)
+            )),
+        }
+    }
+    if invalid_links > 0 {
+        builder.warn(format!(
+            "line {line}: span {} ({}) has {invalid_links} link(s) with an invalid id; \
+             they were skipped",
+            span.span_id,
+            builder.string(span.name)
+        ));
+    }
+    builder.push_span_with_stacked(
+        DecodedSpan {
+            trace_id: TraceId(trace_id),
+            span,
+            attributes: Vec::new(),
+            events,
+            links,
+        },
+        attributes_from,
+    );
+}
+
+/// A span's `status` (or `null`): its code and interned message.
+struct StatusSeed<'b>(&'b mut TraceSetBuilder);
+
+impl<'de> DeserializeSeed<'de> for StatusSeed<'_> {
+    type Value = (StatusCode, Sym);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StatusSeed<'_> {
+    type Value = (StatusCode, Sym);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a status")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((StatusCode::Unset, Sym(0)))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut code, mut message) = (StatusCode::Unset, Sym(0));
+        while let Some(key) = map.next_key::<PartKey>()? {
+            match key {
+                PartKey::Message => message = text(&mut map, self.0)?,
+                PartKey::Code => {
+                    code = status_code(map.next_value::<Option<EnumValue<'de>>>()?.as_ref())
+                }
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok((code, message))
+    }
+}
+
+/// One span event, collected into `events`.
+struct EventSeed<'b> {
+    builder: &'b mut TraceSetBuilder,
+    events: &'b mut Vec<DecodedEvent>,
+}
+
+impl<'de> DeserializeSeed<'de> for &mut EventSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for &mut EventSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a span event")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let builder = &mut *self.builder;
+        let from = builder.attribute_stack.len();
+        let mut event = DecodedEvent {
+            time_ns: 0,
+            name: Sym(0),
+            attributes: Vec::new(),
+            dropped_attributes: 0,
+        };
+        while let Some(key) = map.next_key::<PartKey>()? {
+            match key {
+                PartKey::Time => event.time_ns = map.next_value::<U64Value>()?.0,
+                PartKey::Name => event.name = text(&mut map, builder)?,
+                PartKey::Attributes => {
+                    map.next_value_seed(Each(&mut KeyValueSeed(&mut *builder)))?
+                }
+                PartKey::DroppedAttributes => event.dropped_attributes = count(&mut map)?,
+                _ => skip(&mut map)?,
+            }
+        }
+        event.attributes = builder.take_attributes(from);
+        self.events.push(event);
+        Ok(())
+    }
+}
+
+/// The links of a span; a link whose ids do not decode is counted, not kept.
+struct LinksSeed<'b> {
+    builder: &'b mut TraceSetBuilder,
+    links: Vec<DecodedLink>,
+    invalid: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for &mut LinksSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for &mut LinksSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a span link")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let builder = &mut *self.builder;
+        let from = builder.attribute_stack.len();
+        let (mut trace_id, mut span_id) = (RawText::default(), RawText::default());
+        let (mut trace_state, mut dropped_attributes) = (Sym(0), 0);
+        while let Some(key) = map.next_key::<PartKey>()? {
+            match key {
+                PartKey::TraceId => trace_id = map.next_value()?,
+                PartKey::SpanId => span_id = map.next_value()?,
+                PartKey::TraceState => trace_state = text(&mut map, builder)?,
+                PartKey::Attributes => {
+                    map.next_value_seed(Each(&mut KeyValueSeed(&mut *builder)))?
+                }
+                PartKey::DroppedAttributes => dropped_attributes = count(&mut map)?,
+                _ => skip(&mut map)?,
+            }
+        }
+        let attributes = builder.take_attributes(from);
+        match (
+            decode_id_bytes::<16>(&trace_id.0),
+            decode_id_bytes::<8>(&span_id.0),
+        ) {
+            (Some(trace), Some(span)) => self.links.push(DecodedLink {
+                trace_id: TraceId(trace),
+                span_id: SpanId(span),
+                trace_state,
+                attributes,
+                dropped_attributes,
+            }),
+            _ => self.invalid += 1,
         }
         Ok(())
     }
 }
 
 /// The service and resource index of a batch's resource.
-fn resource_of(json: Option<JsonResource<'_>>, builder: &mut TraceSetBuilder) -> (Sym, u32) {
-    let resource = json.map_or_else(Resource::default, |r| Resource {
-        attributes: attributes(r.attributes, builder),
-        dropped_attributes: saturate(r.dropped_attributes_count),
-    });
+fn resource_of(resource: Option<Resource>, builder: &mut TraceSetBuilder) -> (Sym, u32) {
+    let resource = resource.unwrap_or_default();
     let service = service_name(&resource, builder);
     (service, builder.resource(resource))
-}
-
-fn scope_of(json: Option<JsonScope<'_>>, builder: &mut TraceSetBuilder) -> u32 {
-    match json {
-        Some(scope) => {
-            let scope = Scope {
-                name: builder.intern(&scope.name),
-                version: builder.intern(&scope.version),
-                attributes: attributes(scope.attributes, builder),
-            };
-            builder.scope(scope)
-        }
-        None => 0,
-    }
 }
 
 /// `service.name` of a resource, or OpenTelemetry's fallback.
@@ -617,146 +1018,6 @@ pub(super) fn service_name(resource: &Resource, builder: &mut TraceSetBuilder) -
         _ => None,
     });
     named.unwrap_or_else(|| builder.intern("unknown_service"))
-}
-
-fn saturate(value: U64Value) -> u32 {
-    u32::try_from(value.0).unwrap_or(u32::MAX)
-}
-
-fn attributes(list: Vec<KeyValue<'_>>, builder: &mut TraceSetBuilder) -> Vec<Attribute> {
-    list.into_iter()
-        .map(|kv| Attribute {
-            key: builder.intern(&kv.key),
-            value: kv.value.map_or(Value::Empty, |v| value(v, builder)),
-        })
-        .collect()
-}
-
-/// Nesting is bounded by serde_json's recursion limit (128 levels).
-fn value(any: AnyValue<'_>, builder: &mut TraceSetBuilder) -> Value {
-    if let Some(s) = any.string_value {
-        Value::Str(builder.intern(&s))
-    } else if let Some(b) = any.bool_value {
-        Value::Bool(b)
-    } else if let Some(i) = any.int_value {
-        Value::Int(i.0)
-    } else if let Some(d) = any.double_value {
-        Value::Double(d.0)
-    } else if let Some(bytes) = any.bytes_value {
-        base64::engine::general_purpose::STANDARD
-            .decode(bytes.as_bytes())
-            .map(|b| Value::Bytes(b.into()))
-            .unwrap_or_else(|_| Value::Str(builder.intern(&bytes)))
-    } else if let Some(array) = any.array_value {
-        Value::Array(
-            array
-                .values
-                .into_iter()
-                .map(|v| value(v, builder))
-                .collect(),
-        )
-    } else if let Some(list) = any.kvlist_value {
-        Value::Map(attributes(list.values, builder).into())
-    } else {
-        Value::Empty
-    }
-}
-
-fn add_span(
-    span: JsonSpan<'_>,
-    (service, resource, scope): (Sym, u32, u32),
-    line: usize,
-    builder: &mut TraceSetBuilder,
-) {
-    let Some(trace_id) = decode_id::<16>(&span.trace_id) else {
-        builder.warn(format!(
-            "line {line}: span {:?} ({}) has an invalid trace id {:?}; it was skipped",
-            span.span_id, span.name, span.trace_id
-        ));
-        return;
-    };
-    let Some(span_id) = decode_id::<8>(&span.span_id) else {
-        builder.warn(format!(
-            "line {line}: a span ({}) of trace {} has an invalid span id {:?}; it was skipped",
-            span.name,
-            TraceId(trace_id),
-            span.span_id
-        ));
-        return;
-    };
-    let parent_span_id = match span.parent_span_id.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => match decode_id::<8>(text) {
-            Some(id) => Some(SpanId(id)),
-            None => {
-                builder.warn(format!(
-                    "line {line}: span {} ({}) has an invalid parent span id {text:?}; \
-                     it is shown as a root",
-                    SpanId(span_id),
-                    span.name
-                ));
-                None
-            }
-        },
-    };
-    let events = span
-        .events
-        .into_iter()
-        .map(|event| DecodedEvent {
-            time_ns: event.time_unix_nano.0,
-            name: builder.intern(&event.name),
-            attributes: attributes(event.attributes, builder),
-            dropped_attributes: saturate(event.dropped_attributes_count),
-        })
-        .collect();
-    let mut links = Vec::with_capacity(span.links.len());
-    for link in span.links {
-        let (Some(link_trace), Some(link_span)) = (
-            decode_id::<16>(&link.trace_id),
-            decode_id::<8>(&link.span_id),
-        ) else {
-            builder.warn(format!(
-                "line {line}: span {} ({}) has a link with an invalid id; the link was skipped",
-                SpanId(span_id),
-                span.name
-            ));
-            continue;
-        };
-        links.push(DecodedLink {
-            trace_id: TraceId(link_trace),
-            span_id: SpanId(link_span),
-            trace_state: builder.intern(&link.trace_state),
-            attributes: attributes(link.attributes, builder),
-            dropped_attributes: saturate(link.dropped_attributes_count),
-        });
-    }
-    let status = span.status.as_ref();
-    let decoded = DecodedSpan {
-        trace_id: TraceId(trace_id),
-        span: Span {
-            span_id: SpanId(span_id),
-            parent_span_id,
-            name: builder.intern(&span.name),
-            service,
-            resource,
-            scope,
-            kind: span_kind(span.kind.as_ref()),
-            status: status_code(status.and_then(|s| s.code.as_ref())),
-            status_message: builder.intern(status.map_or("", |s| &s.message)),
-            trace_state: builder.intern(&span.trace_state),
-            flags: saturate(span.flags),
-            start_ns: span.start_time_unix_nano.0,
-            end_ns: span.end_time_unix_nano.0,
-            dropped_attributes: saturate(span.dropped_attributes_count),
-            dropped_events: saturate(span.dropped_events_count),
-            dropped_links: saturate(span.dropped_links_count),
-            ..Span::default()
-        },
-        attributes: attributes(span.attributes, builder),
-        events,
-        links,
-    };
-    builder.push_span(decoded);
 }
 
 /// Counts lines incrementally, so positions cost O(n) over a whole file.
