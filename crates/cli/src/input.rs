@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use tracelens_core::logs::{LogFields, LogSet};
 use tracelens_core::{TraceSet, TraceSetBuilder};
 
 /// Files at least this big get a progress bar even when alone.
@@ -43,4 +44,17 @@ pub fn read_all(files: &[PathBuf]) -> anyhow::Result<TraceSet> {
     let set = builder.finish();
     progress.finish_and_clear();
     Ok(set)
+}
+
+/// Reads every log file into one set; a file with no readable line is the
+/// error, naming the file.
+pub fn read_logs(files: &[PathBuf], fields: &LogFields) -> anyhow::Result<LogSet> {
+    let mut logs = LogSet::default();
+    for file in files {
+        let bytes =
+            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        logs.add(&bytes, fields)
+            .with_context(|| file.display().to_string())?;
+    }
+    Ok(logs)
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tracelens_core::analysis::breakdown::GroupBy;
+use tracelens_core::logs::LogFields;
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +40,15 @@ enum Command {
         /// exceeds PCT percent (repeatable), for CI gates.
         #[arg(long, value_name = "GROUP=PCT", value_parser = parse_limit)]
         fail_over: Vec<(String, f64)>,
+        /// Log files to join to the spans by trace and span id (OTLP/JSON
+        /// logs, JSON Lines with the ids as fields, a Loki answer; gzip or
+        /// zstd or not; repeatable): adds log lines and errors per group.
+        #[arg(long, value_name = "FILE")]
+        logs: Vec<PathBuf>,
+        /// Field names of JSON Lines logs that the defaults miss, as
+        /// ROLE=FIELD pairs: `trace_id=tid,span_id=sid,level=sev,time=ts,message=text`.
+        #[arg(long, value_name = "ROLE=FIELD,…", value_parser = parse_log_fields)]
+        log_fields: Option<LogFields>,
     },
     /// How each group's critical time changed from one set of traces to
     /// another, biggest change first.
@@ -58,6 +68,10 @@ enum Command {
 
 fn parse_group_by(text: &str) -> Result<GroupBy, String> {
     text.parse()
+}
+
+fn parse_log_fields(text: &str) -> Result<LogFields, String> {
+    LogFields::default().with_overrides(text)
 }
 
 fn parse_limit(text: &str) -> Result<(String, f64), String> {
@@ -99,9 +113,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             group_by,
             json,
             fail_over,
+            logs,
+            log_fields,
         } => {
             let set = input::read_all(&files)?;
-            let report = report::Report::of(&set, &group_by);
+            let logs = match logs.is_empty() {
+                true => None,
+                false => Some(input::read_logs(&logs, &log_fields.unwrap_or_default())?),
+            };
+            let report = report::Report::of(&set, &group_by, logs.as_ref());
             if json {
                 report.write_json(&mut out)?;
             } else {

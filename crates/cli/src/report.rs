@@ -9,6 +9,7 @@ use tracelens_core::analysis::aggregate::{
 };
 use tracelens_core::analysis::breakdown::{analyze, GroupBy, TraceAnalysis};
 use tracelens_core::analysis::compare::{compare, GroupChange};
+use tracelens_core::logs::{counts_by_group, LogSet, TraceLogs};
 use tracelens_core::units::format_duration;
 use tracelens_core::{TraceSet, TraceSummary};
 
@@ -53,6 +54,12 @@ struct ShareRow {
     self_pct: f64,
     critical_ns: u64,
     critical_pct: f64,
+    /// With `--logs`: lines logged in the group's spans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_lines: Option<u64>,
+    /// With `--logs`: of those, error or worse.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_errors: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -66,7 +73,7 @@ struct AggregateRow {
 }
 
 impl Report {
-    pub fn of(set: &TraceSet, group_by: &GroupBy) -> Self {
+    pub fn of(set: &TraceSet, group_by: &GroupBy, logs: Option<&LogSet>) -> Self {
         let analyses: Vec<TraceAnalysis> = set
             .traces
             .iter()
@@ -78,6 +85,7 @@ impl Report {
             .zip(&analyses)
             .map(|(trace, analysis)| {
                 let summary = TraceSummary::of(set, trace);
+                let log_counts = logs.map(|logs| counts_by_group(set, trace, logs, group_by));
                 TraceReport {
                     trace_id: summary.trace_id.to_string(),
                     span_count: summary.span_count,
@@ -100,13 +108,20 @@ impl Report {
                     breakdown: analysis
                         .breakdown
                         .iter()
-                        .map(|g| ShareRow {
-                            group: g.group.clone(),
-                            count: g.count,
-                            self_ns: g.self_ns,
-                            self_pct: g.self_pct,
-                            critical_ns: g.critical_ns,
-                            critical_pct: g.critical_pct,
+                        .map(|g| {
+                            let logged = log_counts
+                                .as_ref()
+                                .map(|c| c.get(&g.group).copied().unwrap_or_default());
+                            ShareRow {
+                                group: g.group.clone(),
+                                count: g.count,
+                                self_ns: g.self_ns,
+                                self_pct: g.self_pct,
+                                critical_ns: g.critical_ns,
+                                critical_pct: g.critical_pct,
+                                log_lines: logged.map(|c| c.lines),
+                                log_errors: logged.map(|c| c.errors),
+                            }
                         })
                         .collect(),
                 }
@@ -118,7 +133,21 @@ impl Report {
                 .into_iter()
                 .map(AggregateRow::from)
                 .collect(),
-            warnings: set.warnings.iter().map(ToString::to_string).collect(),
+            warnings: set
+                .warnings
+                .iter()
+                .map(ToString::to_string)
+                .chain(logs.into_iter().flat_map(|logs| {
+                    let joins = set.traces.iter().filter_map(|trace| {
+                        TraceLogs::join(trace, logs).unknown_span_warning(trace)
+                    });
+                    logs.warnings
+                        .iter()
+                        .map(ToString::to_string)
+                        .chain(joins)
+                        .collect::<Vec<_>>()
+                }))
+                .collect(),
             durations: duration_stats(&analyses),
         }
     }
@@ -139,17 +168,16 @@ impl Report {
                 trace.span_count,
                 format_duration(trace.duration_ns)
             )?;
-            let rows: Vec<(&str, u64, f64, u64, f64)> = trace
+            let rows: Vec<ShareLine> = trace
                 .breakdown
                 .iter()
-                .map(|g| {
-                    (
-                        g.group.as_str(),
-                        g.count,
-                        g.critical_pct,
-                        g.critical_ns,
-                        g.self_pct,
-                    )
+                .map(|g| ShareLine {
+                    group: g.group.as_str(),
+                    count: g.count,
+                    critical_pct: g.critical_pct,
+                    critical_ns: g.critical_ns,
+                    self_pct: g.self_pct,
+                    logs: g.log_lines.zip(g.log_errors),
                 })
                 .collect();
             write_shares(out, group_by, &rows)?;
@@ -240,14 +268,21 @@ fn group_width<'a>(groups: impl Iterator<Item = &'a str>, group_by: &GroupBy) ->
         .min(48)
 }
 
-/// Rows of (group, spans, critical %, critical ns, self %).
-fn write_shares(
-    out: &mut impl Write,
-    group_by: &GroupBy,
-    rows: &[(&str, u64, f64, u64, f64)],
-) -> io::Result<()> {
-    let width = group_width(rows.iter().map(|r| r.0), group_by);
-    writeln!(
+/// One row of a trace's share table.
+struct ShareLine<'a> {
+    group: &'a str,
+    count: u64,
+    critical_pct: f64,
+    critical_ns: u64,
+    self_pct: f64,
+    /// Log lines and errors, with `--logs`.
+    logs: Option<(u64, u64)>,
+}
+
+fn write_shares(out: &mut impl Write, group_by: &GroupBy, rows: &[ShareLine]) -> io::Result<()> {
+    let width = group_width(rows.iter().map(|r| r.group), group_by);
+    let with_logs = rows.iter().any(|r| r.logs.is_some());
+    write!(
         out,
         "  {:<width$}  {:>7}  {:>9}  {:<BAR_WIDTH$}  {:>12}  {:>7}",
         group_by.to_string().to_uppercase(),
@@ -257,19 +292,36 @@ fn write_shares(
         "TIME",
         "SELF"
     )?;
-    for (i, (group, count, critical_pct, critical_ns, self_pct)) in rows.iter().enumerate() {
-        let share = format!("{critical_pct:>8.1}%");
-        let share = if i == 0 && *critical_pct > 0.0 {
+    if with_logs {
+        write!(out, "  {:>6}  {:>6}", "LOGS", "ERRORS")?;
+    }
+    writeln!(out)?;
+    for (i, row) in rows.iter().enumerate() {
+        let share = format!("{:>8.1}%", row.critical_pct);
+        let share = if i == 0 && row.critical_pct > 0.0 {
             share.red().bold().to_string()
         } else {
             share
         };
-        writeln!(
+        write!(
             out,
-            "  {group:<width$}  {count:>7}  {share}  {}  {:>12}  {self_pct:>6.1}%",
-            bar(*critical_pct),
-            format_duration(*critical_ns)
+            "  {:<width$}  {:>7}  {share}  {}  {:>12}  {:>6.1}%",
+            row.group,
+            row.count,
+            bar(row.critical_pct),
+            format_duration(row.critical_ns),
+            row.self_pct
         )?;
+        if let Some((lines, errors)) = row.logs {
+            let errors = format!("{errors:>6}");
+            let errors = if errors.trim() != "0" {
+                errors.red().bold().to_string()
+            } else {
+                errors
+            };
+            write!(out, "  {lines:>6}  {errors}")?;
+        }
+        writeln!(out)?;
     }
     Ok(())
 }

@@ -204,3 +204,78 @@ fn compare_ranks_groups_by_change() {
         "the same traces do not change"
     );
 }
+
+#[test]
+fn logs_add_lines_and_errors_per_group() {
+    let totals = |report: &Value| -> (u64, u64) {
+        let mut totals = (0, 0);
+        for trace in report["traces"].as_array().unwrap() {
+            for group in trace["breakdown"].as_array().unwrap() {
+                totals.0 += group["log_lines"].as_u64().unwrap();
+                totals.1 += group["log_errors"].as_u64().unwrap();
+            }
+        }
+        totals
+    };
+    // 104 lines: 5 name no trace, 2 name a span that was never exported.
+    for logs in [
+        "etl-nightly/logs/etl-nightly.zerolog.jsonl",
+        "etl-nightly/logs/etl-nightly.otlp-logs.json",
+        "etl-nightly/logs/etl-nightly.tracing.jsonl",
+    ] {
+        let path = corpus(logs).display().to_string();
+        let report = analyze_json(&["etl-nightly/etl-nightly.otlp.json"], &["--logs", &path]);
+        assert_eq!(totals(&report), (97, 1), "{logs}");
+        let warnings = report["warnings"].as_array().unwrap();
+        assert!(
+            warnings
+                .iter()
+                .filter(|w| w.as_str().unwrap().contains("not in the trace"))
+                .count()
+                == 2,
+            "{warnings:?}"
+        );
+    }
+    // The error was logged in the upload of the night whose part timed out.
+    let path = corpus("etl-nightly/logs/loki-query_range.json")
+        .display()
+        .to_string();
+    let report = analyze_json(&["etl-nightly/etl-nightly.otlp.json"], &["--logs", &path]);
+    let night = report["traces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["trace_id"] == "772649cd9c3c0e1b546e4dd54815baad")
+        .unwrap();
+    let erring: Vec<&str> = night["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["log_errors"].as_u64().unwrap() > 0)
+        .map(|g| g["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(erring.len(), 1, "{erring:?}");
+    // Without --logs the contract's keys only.
+    let plain = analyze_json(&["etl-nightly/etl-nightly.otlp.json"], &[]);
+    assert!(plain["traces"][0]["breakdown"][0]
+        .get("log_lines")
+        .is_none());
+}
+
+#[test]
+fn an_unreadable_log_file_exits_1_naming_it() {
+    let out = tracelens(&[
+        "analyze",
+        &corpus("etl-nightly/etl-nightly.otlp.json")
+            .display()
+            .to_string(),
+        "--logs",
+        &corpus("etl-nightly/etl-nightly.pb").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("etl-nightly.pb") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}

@@ -9,6 +9,7 @@ pub mod attributes;
 pub mod ids;
 pub mod ingest;
 pub mod intern;
+pub mod logs;
 pub mod model;
 pub mod summary;
 pub mod tempo;

@@ -282,7 +282,13 @@ fn escapes_nulls_and_invalid_text_are_read_without_loss_of_the_span() {
     let rendered: Vec<String> = trace
         .span_attributes(0)
         .iter()
-        .map(|a| format!("{}={}", set.strings.get(a.key), a.value.display(&set.strings)))
+        .map(|a| {
+            format!(
+                "{}={}",
+                set.strings.get(a.key),
+                a.value.display(&set.strings)
+            )
+        })
         .collect();
     assert_eq!(rendered.len(), 3, "{rendered:?}");
     assert_eq!(rendered[0].split('=').next(), Some("k1"));

@@ -111,11 +111,7 @@ pub fn analyze(set: &TraceSet, trace: &Trace, group_by: &GroupBy) -> TraceAnalys
         _ => None,
     };
     for (i, span) in trace.spans.iter().enumerate() {
-        let key = match group_by {
-            GroupBy::Name => GroupKey::Sym(span.name),
-            GroupBy::Service => GroupKey::Sym(span.service),
-            GroupBy::Attribute(_) => attribute_key(set, trace, i as u32, key_sym),
-        };
+        let key = group_key(set, trace, i as u32, group_by, key_sym);
         let row = *index.entry(key).or_insert_with_key(|key| {
             rows.push(GroupShare {
                 group: key.label(set),
@@ -160,6 +156,31 @@ pub fn percent(part: u64, whole: u64) -> f64 {
         0.0
     } else {
         part as f64 / whole as f64 * 100.0
+    }
+}
+
+/// The label of the group span `span` of `trace` is counted under, as in
+/// [`analyze`]'s breakdown.
+pub fn group_of(set: &TraceSet, trace: &Trace, span: u32, group_by: &GroupBy) -> String {
+    let key_sym = match group_by {
+        GroupBy::Attribute(key) => set.strings.lookup(key),
+        _ => None,
+    };
+    group_key(set, trace, span, group_by, key_sym).label(set)
+}
+
+fn group_key(
+    set: &TraceSet,
+    trace: &Trace,
+    span: u32,
+    group_by: &GroupBy,
+    key_sym: Option<Sym>,
+) -> GroupKey {
+    let s = &trace.spans[span as usize];
+    match group_by {
+        GroupBy::Name => GroupKey::Sym(s.name),
+        GroupBy::Service => GroupKey::Sym(s.service),
+        GroupBy::Attribute(_) => attribute_key(set, trace, span, key_sym),
     }
 }
 

@@ -133,7 +133,7 @@ pub(super) fn error_offset(bytes: &[u8], start: usize, error: &serde_json::Error
 
 /// serde_json's message without its own " at line X column Y" suffix, which
 /// is relative to the document rather than the file.
-pub(super) fn strip_position(error: &serde_json::Error) -> String {
+pub(crate) fn strip_position(error: &serde_json::Error) -> String {
     let text = error.to_string();
     match text.rfind(" at line ") {
         Some(cut) => text[..cut].to_owned(),

@@ -4,7 +4,7 @@
 mod assemble;
 mod compression;
 mod jaeger;
-mod json_syntax;
+pub(crate) mod json_syntax;
 mod otlp_json;
 pub(crate) mod otlp_proto;
 mod zipkin;
@@ -50,6 +50,14 @@ pub enum Format {
     Jaeger,
     /// Zipkin v2 JSON.
     Zipkin,
+}
+
+/// The bytes with gzip or zstd undone (borrowed when not compressed).
+pub fn decompressed(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IngestError> {
+    Ok(match compression::decompress(bytes)? {
+        Some(owned) => std::borrow::Cow::Owned(owned),
+        None => std::borrow::Cow::Borrowed(bytes),
+    })
 }
 
 /// Reads one input into a fresh [`TraceSet`]. Errors only when nothing in
