@@ -657,15 +657,17 @@ fn scale_unix(value: u64) -> u64 {
 }
 
 fn seconds_fraction(value: f64) -> Option<u64> {
-    (value.is_finite() && value >= 0.0).then(|| {
-        if value < 1e11 {
-            (value * 1e9) as u64
-        } else if value < 1e14 {
-            (value * 1e6) as u64
-        } else {
-            (value * 1e3) as u64
-        }
-    })
+    if !value.is_finite() || value < 0.0 {
+        return None;
+    }
+    let per_unit = if value < 1e11 {
+        1e9
+    } else if value < 1e14 {
+        1e6
+    } else {
+        1e3
+    };
+    Some((value * per_unit) as u64)
 }
 
 fn severity_name(name: &str) -> Level {
