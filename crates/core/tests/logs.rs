@@ -149,7 +149,9 @@ fn the_three_encodings_agree_line_for_line() {
         etl("zerolog.jsonl"),
         etl("tracing.jsonl"),
     );
-    let key = |set: &LogSet| -> Vec<(Option<String>, Option<SpanId>, &'static str, String, u64)> {
+    // (trace, span, level, message, whole seconds) of every line.
+    type Line = (Option<String>, Option<SpanId>, &'static str, String, u64);
+    let key = |set: &LogSet| -> Vec<Line> {
         let mut rows: Vec<_> = set
             .records
             .iter()
