@@ -27,7 +27,7 @@ const EXAMPLES: &str = "{ status = error }   { span.http.response.status_code >=
 
 #[component]
 pub fn TempoPanel(state: AppState) -> impl IntoView {
-    let saved = Connection::load();
+    let saved = tempo::saved_connection();
     let base = RwSignal::new(saved.base);
     let authorization = RwSignal::new(saved.authorization);
     let tenant = RwSignal::new(saved.tenant);
@@ -44,6 +44,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
 
     let connection = move || {
         let connection = Connection {
+            product: crate::http::Product::Tempo,
             base: base.get_untracked(),
             authorization: authorization.get_untracked(),
             tenant: tenant.get_untracked(),

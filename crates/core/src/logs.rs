@@ -213,19 +213,87 @@ impl LogSet {
         bytes: &[u8],
         fields: &LogFields,
     ) -> Result<(LogFormat, usize), IngestError> {
+        let mut load = self.start(bytes, fields)?;
+        loop {
+            if let Some(done) = self.advance(&mut load, usize::MAX) {
+                return done;
+            }
+        }
+    }
+
+    /// Starts reading one file in steps, so a caller (the browser) can show
+    /// progress and stay responsive between them: call [`LogSet::advance`]
+    /// until it returns the result. Single-document formats (OTLP, Loki)
+    /// are read here at once; JSON Lines a budget of bytes per step.
+    pub fn start(&mut self, bytes: &[u8], fields: &LogFields) -> Result<LogLoad, IngestError> {
         let bytes = decompressed(bytes)?;
+        let text = skip_bom(&bytes);
+        if text.trim_ascii().is_empty() {
+            return Err(IngestError::Empty);
+        }
         let file = self.files;
         self.files += 1;
-        let before = self.records.len();
-        let mut reader = Reader {
-            set: self,
-            fields,
+        let mut load = LogLoad {
+            bytes: text.to_vec(),
+            fields: fields.clone(),
             file,
+            offset: 0,
+            line: 0,
+            first_record: self.records.len(),
+            format: LogFormat::JsonLines,
+            read: 0,
+            bad: 0,
+            first_bad: None,
+            finished: None,
         };
-        let format = reader.read(&bytes)?;
-        let added = self.records.len() - before;
+        // One document (OTLP logs, pretty or not; Loki)?
+        let whole = serde_json::from_slice::<Json>(&load.bytes).ok();
+        if let Some(Json::Object(object)) = whole {
+            let mut reader = Reader {
+                set: self,
+                fields,
+                file,
+            };
+            if object.contains_key("resourceLogs") {
+                reader.otlp(&object, 1);
+                load.format = LogFormat::OtlpJson;
+                load.finished = Some(Ok(()));
+            } else if is_loki(&object) {
+                load.format = LogFormat::Loki;
+                load.finished = Some(reader.loki(&object));
+            }
+        }
+        if load.finished.is_some() {
+            load.offset = load.bytes.len();
+        }
+        Ok(load)
+    }
+
+    /// Reads about `budget` more bytes of `load`; the result once the file
+    /// is done (`None` while there is more).
+    pub fn advance(
+        &mut self,
+        load: &mut LogLoad,
+        budget: usize,
+    ) -> Option<Result<(LogFormat, usize), IngestError>> {
+        if load.finished.is_none() {
+            let fields = load.fields.clone();
+            let mut reader = Reader {
+                set: self,
+                fields: &fields,
+                file: load.file,
+            };
+            reader.lines(load, budget);
+            if load.offset < load.bytes.len() {
+                return None;
+            }
+            load.finished = Some(reader.finish_lines(load));
+        }
+        let result = load.finished.take()?;
+        load.bytes = Vec::new();
+        let added = self.records.len() - load.first_record;
         self.index();
-        Ok((format, added))
+        Some(result.map(|()| (load.format, added)))
     }
 
     /// The lines of `trace_id`, in time order.
@@ -246,6 +314,32 @@ impl LogSet {
             if let Some(trace_id) = record.trace_id {
                 self.by_trace.entry(trace_id).or_default().push(i as u32);
             }
+        }
+    }
+}
+
+/// A file being read in steps (see [`LogSet::start`]).
+pub struct LogLoad {
+    bytes: Vec<u8>,
+    fields: LogFields,
+    file: u32,
+    offset: usize,
+    line: u32,
+    first_record: usize,
+    format: LogFormat,
+    read: usize,
+    bad: usize,
+    first_bad: Option<String>,
+    finished: Option<Result<(), IngestError>>,
+}
+
+impl LogLoad {
+    /// How much of the file has been read, from 0 to 1.
+    pub fn progress(&self) -> f64 {
+        if self.bytes.is_empty() {
+            1.0
+        } else {
+            self.offset as f64 / self.bytes.len() as f64
         }
     }
 }
@@ -309,56 +403,44 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn read(&mut self, bytes: &[u8]) -> Result<LogFormat, IngestError> {
-        let text = skip_bom(bytes);
-        if text.trim_ascii().is_empty() {
-            return Err(IngestError::Empty);
-        }
-        // One document (OTLP logs, pretty or not; Loki)?
-        if let Ok(Json::Object(object)) = serde_json::from_slice::<Json>(text) {
-            if object.contains_key("resourceLogs") {
-                self.otlp(&object, 1);
-                return Ok(LogFormat::OtlpJson);
-            }
-            if is_loki(&object) {
-                self.loki(&object)?;
-                return Ok(LogFormat::Loki);
-            }
-        }
-        self.lines(text)
-    }
-
     fn warn(&mut self, message: String) {
         self.set.warnings.push(Warning { message });
     }
 
-    /// JSON Lines: logger lines, or OTLP logs requests one per line.
-    fn lines(&mut self, text: &[u8]) -> Result<LogFormat, IngestError> {
-        let mut format = LogFormat::JsonLines;
-        let (mut read, mut bad, mut first_bad) = (0usize, 0usize, None);
-        for (index, line) in text.split(|&b| b == b'\n').enumerate() {
-            let number = index as u32 + 1;
+    /// JSON Lines (logger lines, or OTLP logs requests one per line), from
+    /// `load.offset` on, about `budget` bytes (whole lines).
+    fn lines(&mut self, load: &mut LogLoad, budget: usize) {
+        let end = load.offset.saturating_add(budget).min(load.bytes.len());
+        let end = match load.bytes[end..].iter().position(|&b| b == b'\n') {
+            Some(p) => end + p + 1,
+            None => load.bytes.len(),
+        };
+        let chunk = &load.bytes[load.offset..end];
+        for line in chunk.split_inclusive(|&b| b == b'\n') {
+            load.line += 1;
+            let number = load.line;
             let line = line.trim_ascii();
             if line.is_empty() {
                 continue;
             }
             match serde_json::from_slice::<Json>(line) {
                 Ok(Json::Object(object)) if object.contains_key("resourceLogs") => {
-                    format = LogFormat::OtlpJson;
+                    load.format = LogFormat::OtlpJson;
                     self.otlp(&object, number);
-                    read += 1;
+                    load.read += 1;
                 }
                 Ok(Json::Object(object)) => {
                     self.line(object, number, None, None);
-                    read += 1;
+                    load.read += 1;
                 }
                 Ok(_) => {
-                    bad += 1;
-                    first_bad.get_or_insert_with(|| format!("line {number}: not a JSON object"));
+                    load.bad += 1;
+                    load.first_bad
+                        .get_or_insert_with(|| format!("line {number}: not a JSON object"));
                 }
                 Err(error) => {
-                    bad += 1;
-                    first_bad.get_or_insert_with(|| {
+                    load.bad += 1;
+                    load.first_bad.get_or_insert_with(|| {
                         format!(
                             "line {number}, column {}: {}",
                             error.column(),
@@ -368,20 +450,25 @@ impl Reader<'_> {
                 }
             }
         }
-        match (read, first_bad) {
+        load.offset = end;
+    }
+
+    fn finish_lines(&mut self, load: &mut LogLoad) -> Result<(), IngestError> {
+        match (load.read, load.first_bad.take()) {
             (0, Some(first)) => Err(IngestError::Malformed(format!(
                 "not a log file: no line is a JSON log record (first: {first})"
             ))),
             (0, None) => Err(IngestError::Empty),
             (_, Some(first)) => {
                 self.warn(format!(
-                    "{bad} line(s) of log file {} are not JSON objects and were skipped \
+                    "{} line(s) of log file {} are not JSON objects and were skipped \
                      (first: {first})",
+                    load.bad,
                     self.file + 1
                 ));
-                Ok(format)
+                Ok(())
             }
-            _ => Ok(format),
+            _ => Ok(()),
         }
     }
 

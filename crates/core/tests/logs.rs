@@ -267,3 +267,24 @@ fn the_workload_logs_join_line_for_line_to_its_traces() {
         "every workload line names a span of its trace"
     );
 }
+
+#[test]
+fn reading_in_steps_gives_what_reading_at_once_gives() {
+    let bytes = read("etl-nightly/logs/etl-nightly.tracing.jsonl");
+    let (at_once, _) = load_logs("etl-nightly/logs/etl-nightly.tracing.jsonl");
+    let mut stepped = LogSet::default();
+    let mut load = stepped.start(&bytes, &LogFields::default()).unwrap();
+    let mut steps = 0;
+    let mut last = 0.0;
+    let result = loop {
+        if let Some(result) = stepped.advance(&mut load, 4096) {
+            break result;
+        }
+        assert!(load.progress() > last && load.progress() < 1.0);
+        last = load.progress();
+        steps += 1;
+    };
+    assert_eq!(result.unwrap(), (LogFormat::JsonLines, 104));
+    assert!(steps > 10, "{steps} steps");
+    assert_eq!(stepped.records, at_once.records);
+}

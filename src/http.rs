@@ -1,0 +1,204 @@
+//! HTTP from the browser to the services a user names (Tempo, Loki):
+//! connection settings kept in sessionStorage (never in the URL), sent only
+//! to the URL the user gave, with a timeout and a readable reason for every
+//! failure.
+
+use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, Response};
+
+use crate::loader::describe;
+
+/// How long one request may take.
+const TIMEOUT_MS: u32 = 30_000;
+
+/// Which service a connection is for: its name in messages and where its
+/// settings are kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Product {
+    /// Grafana Tempo.
+    #[default]
+    Tempo,
+    /// Grafana Loki.
+    Loki,
+}
+
+impl Product {
+    pub fn name(self) -> &'static str {
+        match self {
+            Product::Tempo => "Tempo",
+            Product::Loki => "Loki",
+        }
+    }
+
+    fn storage_key(self) -> &'static str {
+        match self {
+            Product::Tempo => "tracelens.tempo",
+            Product::Loki => "tracelens.loki",
+        }
+    }
+
+    fn example(self) -> &'static str {
+        match self {
+            Product::Tempo => "http://localhost:3200",
+            Product::Loki => "http://localhost:3100",
+        }
+    }
+}
+
+/// Where a service is and how to authenticate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Connection {
+    /// The service the settings are for.
+    pub product: Product,
+    /// Base URL, e.g. http://localhost:3200 (or a CORS proxy in front of it).
+    pub base: String,
+    /// A whole `Authorization` header value ("Bearer …", "Basic …"), if any.
+    pub authorization: String,
+    /// The `X-Scope-OrgID` tenant, if any.
+    pub tenant: String,
+}
+
+impl Connection {
+    /// The settings of this browser session for `product`, if any were saved.
+    pub fn load(product: Product) -> Self {
+        let text = session_storage()
+            .and_then(|s| s.get_item(product.storage_key()).ok().flatten())
+            .unwrap_or_default();
+        let mut parts = text.splitn(3, '\n').map(str::to_owned);
+        Self {
+            product,
+            base: parts.next().unwrap_or_default(),
+            authorization: parts.next().unwrap_or_default(),
+            tenant: parts.next().unwrap_or_default(),
+        }
+    }
+
+    /// Keeps the settings for this browser session only.
+    pub fn save(&self) {
+        if let Some(storage) = session_storage() {
+            let text = format!("{}\n{}\n{}", self.base, self.authorization, self.tenant);
+            let _ = storage.set_item(self.product.storage_key(), &text);
+        }
+    }
+
+    fn url(&self, path: &str) -> Result<String, String> {
+        let base = self.base.trim().trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(format!(
+                "the {} URL {base:?} must start with http:// or https:// (e.g. {})",
+                self.product.name(),
+                self.product.example()
+            ));
+        }
+        Ok(format!("{base}{path}"))
+    }
+
+    /// GETs `path`; the status and body, or why nothing came back.
+    pub async fn get(&self, path: &str, accept: &str) -> Result<(u16, Vec<u8>), String> {
+        self.get_typed(path, accept)
+            .await
+            .map(|(status, _, body)| (status, body))
+    }
+
+    /// GETs `path`; the status, content type and body.
+    pub async fn get_typed(
+        &self,
+        path: &str,
+        accept: &str,
+    ) -> Result<(u16, String, Vec<u8>), String> {
+        let name = self.product.name();
+        let url = self.url(path)?;
+        let headers = Headers::new().map_err(describe)?;
+        headers.append("Accept", accept).map_err(describe)?;
+        if !self.authorization.trim().is_empty() {
+            headers
+                .append("Authorization", self.authorization.trim())
+                .map_err(describe)?;
+        }
+        if !self.tenant.trim().is_empty() {
+            headers
+                .append("X-Scope-OrgID", self.tenant.trim())
+                .map_err(describe)?;
+        }
+        let init = RequestInit::new();
+        init.set_method("GET");
+        init.set_headers(&headers);
+        init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS)));
+        let request = Request::new_with_str_and_init(&url, &init).map_err(describe)?;
+        let window = web_sys::window().ok_or("no window")?;
+        let response: Response = JsFuture::from(window.fetch_with_request(&request))
+            .await
+            .map_err(|error| {
+                let timed_out = error
+                    .dyn_ref::<js_sys::Error>()
+                    .is_some_and(|e| e.name() == "TimeoutError");
+                if timed_out {
+                    format!(
+                        "{url} did not answer within {} s: {name} is overloaded or the query is \
+                         too broad; narrow the time range or the query",
+                        TIMEOUT_MS / 1000
+                    )
+                } else {
+                    format!(
+                        "could not reach {url}: {name} is not running there, or it does not allow \
+                         this page's origin ({name} sends no CORS headers: put a proxy in front of \
+                         it, see the README)"
+                    )
+                }
+            })?
+            .dyn_into()
+            .map_err(describe)?;
+        let buffer = JsFuture::from(response.array_buffer().map_err(describe)?)
+            .await
+            .map_err(describe)?;
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        Ok((
+            response.status(),
+            content_type,
+            Uint8Array::new(&buffer).to_vec(),
+        ))
+    }
+
+    /// A failed answer as one readable line: what the status means here,
+    /// and what the service said.
+    pub fn explain(&self, status: u16, body: &[u8], path: &str) -> String {
+        let name = self.product.name();
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        let hint = match status {
+            400 => format!("{name} could not run the query"),
+            401 => format!("{name} wants credentials: check the Authorization header"),
+            403 => format!(
+                "{name} refused these credentials: check the Authorization header and the tenant"
+            ),
+            404 => "not found".to_owned(),
+            429 => format!("{name} is rate-limiting this tenant: wait a little and try again"),
+            500..=599 => {
+                format!("{name} failed: try again, and check {name}'s logs if it keeps failing")
+            }
+            _ => format!("{name} answered with an error"),
+        };
+        let detail: String = text.chars().take(300).collect();
+        if detail.is_empty() {
+            format!("{path}: {status}: {hint}")
+        } else {
+            format!("{path}: {status}: {hint}: {detail}")
+        }
+    }
+}
+
+/// `text` as a URL query component.
+pub fn encode(text: &str) -> String {
+    String::from(js_sys::encode_uri_component(text))
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
