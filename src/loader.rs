@@ -1,13 +1,18 @@
 //! Getting bytes into tracelens-core: picked or dropped files, and `?trace=URL`.
 
 use js_sys::Uint8Array;
-use leptos::prelude::Set;
+use leptos::prelude::{GetUntracked, Set};
+use tracelens_core::logs::{looks_like_logs, LogFields, LogSet};
 use tracelens_core::TraceSetBuilder;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, Response};
 
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
+
+/// Bytes of JSON Lines logs read between two frames: small enough that the
+/// page keeps painting, big enough that yielding costs little.
+const LOG_STEP_BYTES: usize = 2 << 20;
 
 /// Reads every file, shows the traces of those that could be read, and
 /// reports the others by name.
@@ -23,6 +28,7 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
     let mut builder = TraceSetBuilder::default();
     let mut errors = Vec::new();
     let mut read_any = false;
+    let mut logs = Vec::new();
     for file in &files {
         state.loading.set(Some(format!(
             "Reading {} ({})…",
@@ -30,6 +36,8 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
             size(file.size())
         )));
         match read_file(file).await {
+            // Logs are told from traces by their bytes, like every format.
+            Ok(bytes) if looks_like_logs(&bytes) => logs.push((file.name(), bytes)),
             Ok(bytes) => match builder.add(&bytes) {
                 Ok(()) => read_any = true,
                 Err(error) => errors.push(format!("{}: {error}", file.name())),
@@ -37,7 +45,84 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
             Err(error) => errors.push(format!("{}: cannot be read: {error}", file.name())),
         }
     }
-    finish(state, builder, read_any, errors, source);
+    if read_any {
+        state.show(builder.finish(), source);
+    }
+    if !logs.is_empty() {
+        // Logs dropped with traces replace the old ones; logs dropped alone
+        // join the traces already open.
+        let base = match read_any {
+            true => LogSet::default(),
+            false => current_logs(state),
+        };
+        let set = read_logs(state, base, logs, &mut errors).await;
+        state.logs.set(Some(Shared::new(set)));
+    }
+    state.errors.set(errors);
+    state.loading.set(None);
+}
+
+/// A copy of the loaded logs to add to.
+pub fn current_logs(state: AppState) -> LogSet {
+    state
+        .logs
+        .get_untracked()
+        .map(|logs| (*logs.0).clone())
+        .unwrap_or_default()
+}
+
+/// Reads log files into `logs` in steps, showing progress and yielding to
+/// the browser between them, so a million lines never freeze the tab.
+pub async fn read_logs(
+    state: AppState,
+    mut logs: LogSet,
+    inputs: Vec<(String, Vec<u8>)>,
+    errors: &mut Vec<String>,
+) -> LogSet {
+    let fields = match LogFields::default().with_overrides(&state.log_fields.get_untracked()) {
+        Ok(fields) => fields,
+        Err(error) => {
+            errors.push(format!("log field names: {error}"));
+            LogFields::default()
+        }
+    };
+    for (name, bytes) in inputs {
+        state.loading.set(Some(format!("Reading logs {name}…")));
+        let mut load = match logs.start(&bytes, &fields) {
+            Ok(load) => load,
+            Err(error) => {
+                errors.push(format!("{name}: {error}"));
+                continue;
+            }
+        };
+        drop(bytes);
+        loop {
+            if let Some(result) = logs.advance(&mut load, LOG_STEP_BYTES) {
+                if let Err(error) = result {
+                    errors.push(format!("{name}: {error}"));
+                }
+                break;
+            }
+            let done = load.progress();
+            state.progress.set(Some(done));
+            state
+                .loading
+                .set(Some(format!("Reading logs {name}: {:.0} %", done * 100.0)));
+            next_frame().await;
+        }
+    }
+    state.progress.set(None);
+    logs
+}
+
+/// Lets the browser paint and handle input before the next step.
+pub async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// Fetches `url` and shows its traces (the `?trace=URL` deep link).
@@ -55,6 +140,20 @@ pub async fn load_url(state: AppState, url: String) {
         Err(error) => errors.push(format!("{url}: {error}")),
     }
     finish(state, builder, read_any, errors, url);
+}
+
+/// Fetches `url` and opens its log lines beside the traces.
+pub async fn load_logs_url(state: AppState, url: String) {
+    let mut errors = state.errors.get_untracked();
+    match fetch(&url).await {
+        Ok(bytes) => {
+            let logs = read_logs(state, current_logs(state), vec![(url, bytes)], &mut errors).await;
+            state.logs.set(Some(Shared::new(logs)));
+        }
+        Err(error) => errors.push(format!("{url}: {error}")),
+    }
+    state.errors.set(errors);
+    state.loading.set(None);
 }
 
 /// Shows the traces of several fetched answers (Tempo) as one set; those

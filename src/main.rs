@@ -3,6 +3,7 @@
 
 mod http;
 mod loader;
+mod loki;
 mod state;
 mod tempo;
 mod views;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use tracelens_core::analysis::breakdown::{analyze, GroupBy, TraceAnalysis};
+use tracelens_core::logs::{LogSet, TraceLogs};
 use tracelens_core::{TraceSet, TraceSummary};
 
 /// A loaded set of traces, with the summaries the list shows.
@@ -57,8 +58,16 @@ pub struct AppState {
     pub analysis: Memo<Option<Analysis>>,
     /// What is being read right now, for the progress indicator.
     pub loading: RwSignal<Option<String>>,
+    /// How far the current read is, from 0 to 1, when that is known.
+    pub progress: RwSignal<Option<f64>>,
     /// Inputs that could not be read, one readable line each.
     pub errors: RwSignal<Vec<String>>,
+    /// Log lines loaded beside the traces, if any.
+    pub logs: RwSignal<Option<Shared<LogSet>>>,
+    /// The selected trace's log lines, joined to its spans.
+    pub trace_logs: Memo<Option<Shared<TraceLogs>>>,
+    /// Field names of JSON Lines logs beyond the defaults (`ROLE=FIELD,…`).
+    pub log_fields: RwSignal<String>,
 }
 
 impl AppState {
@@ -71,6 +80,13 @@ impl AppState {
             let trace = loaded.set.traces.get(selected.get()?)?;
             Some(Shared::new(analyze(&loaded.set, trace, &group_by.get())))
         });
+        let logs: RwSignal<Option<Shared<LogSet>>> = RwSignal::new(None);
+        let trace_logs = Memo::new(move |_| {
+            let logs = logs.get()?;
+            let loaded = loaded.get()?;
+            let trace = loaded.set.traces.get(selected.get()?)?;
+            Some(Shared::new(TraceLogs::join(trace, &logs.0)))
+        });
         Self {
             loaded,
             selected,
@@ -78,7 +94,11 @@ impl AppState {
             group_by,
             analysis,
             loading: RwSignal::new(None),
+            progress: RwSignal::new(None),
             errors: RwSignal::new(Vec::new()),
+            logs,
+            trace_logs,
+            log_fields: RwSignal::new(String::new()),
         }
     }
 

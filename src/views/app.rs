@@ -6,14 +6,17 @@ use leptos::task::spawn_local;
 use web_sys::{DragEvent, File, UrlSearchParams};
 
 use super::{
-    aggregate::AggregateView, breakdown::Breakdown, open_files::OpenFiles, span_detail::SpanDetail,
-    status::Status, tempo_panel::TempoPanel, timeline::Timeline, trace_list::TraceList,
+    aggregate::AggregateView, breakdown::Breakdown, logs::LogsPanel, open_files::OpenFiles,
+    span_detail::SpanDetail, status::Status, tempo_panel::TempoPanel, timeline::Timeline,
+    trace_list::TraceList,
 };
 use crate::loader;
 use crate::state::AppState;
 
 /// The bundled sample, shown when the page is opened without `?trace=`.
 const SAMPLE: &str = "sample.otlp.json";
+/// The sample run's log lines, opened beside it.
+const SAMPLE_LOGS: &str = "sample.logs.jsonl";
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -21,11 +24,19 @@ pub fn App() -> impl IntoView {
     let dragging = RwSignal::new(false);
 
     // A Tempo deep link opens its own trace; otherwise `?trace=` or the sample.
+    // `?logs=URL` opens log lines beside them (the sample's own by default).
     match query_param("trace") {
-        Some(url) => spawn_local(loader::load_url(state, url)),
-        None if query_param("tempo").is_none() => {
-            spawn_local(loader::load_url(state, SAMPLE.to_owned()))
-        }
+        Some(url) => spawn_local(async move {
+            loader::load_url(state, url).await;
+            if let Some(logs) = query_param("logs") {
+                loader::load_logs_url(state, logs).await;
+            }
+        }),
+        None if query_param("tempo").is_none() => spawn_local(async move {
+            loader::load_url(state, SAMPLE.to_owned()).await;
+            let logs = query_param("logs").unwrap_or_else(|| SAMPLE_LOGS.to_owned());
+            loader::load_logs_url(state, logs).await;
+        }),
         None => {}
     }
 
@@ -69,6 +80,7 @@ pub fn App() -> impl IntoView {
                         <AggregateView state=state />
                         <Breakdown state=state />
                         <Timeline state=state />
+                        <LogsPanel state=state />
                     </div>
                     <SpanDetail state=state />
                 </section>

@@ -1,11 +1,13 @@
 //! The selected span's facts: timing, self and critical time, status,
-//! attributes (span, scope, resource), events and links. Values are shown
+//! attributes (span, scope, resource), events, links and the span's log
+//! lines. Values are shown
 //! as text, never as HTML.
 
 use leptos::prelude::*;
 use tracelens_core::units::format_duration;
 use tracelens_core::{Attribute, TraceSet};
 
+use super::logs::log_line;
 use crate::state::AppState;
 
 #[component]
@@ -76,11 +78,30 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
             .get(span.resource as usize)
             .map(|r| &r.attributes[..])
             .unwrap_or(&[]);
+        let logs = state
+            .logs
+            .get()
+            .zip(state.trace_logs.get())
+            .map(|(logs, joined)| {
+                let lines = joined
+                    .0
+                    .of_span(index)
+                    .map(|line| {
+                        log_line(&logs.0, trace, &logs.0.records[line as usize], None, None)
+                    })
+                    .collect::<Vec<_>>();
+                let count = lines.len();
+                view! {
+                    <h4>{format!("Logs ({count})")}</h4>
+                    {(count > 0).then(|| view! { <ul class="log-lines span-logs">{lines}</ul> })}
+                }
+            });
         Some(view! {
             <h3>{strings.get(span.name).to_owned()}</h3>
             <dl>
                 {facts.into_iter().map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect::<Vec<_>>()}
             </dl>
+            {logs}
             <h4>"Attributes"</h4>
             {attribute_list(set, trace.span_attributes(index))}
             {(!events.is_empty()).then(|| view! { <h4>"Events"</h4><ul class="events">{events}</ul> })}

@@ -10,7 +10,7 @@ const WARNINGS_SHOWN: usize = 50;
 #[component]
 pub fn Status(state: AppState) -> impl IntoView {
     let warnings = move || {
-        state
+        let mut all = state
             .loaded
             .get()
             .map(|l| {
@@ -20,12 +20,26 @@ pub fn Status(state: AppState) -> impl IntoView {
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some(logs) = state.logs.get() {
+            all.extend(logs.0.warnings.iter().map(ToString::to_string));
+        }
+        // Lines of the selected trace whose span is not in it.
+        let unknown = state.trace_logs.get().and_then(|joined| {
+            let loaded = state.loaded.get()?;
+            let trace = loaded.set.traces.get(state.selected.get()?)?;
+            joined.0.unknown_span_warning(trace)
+        });
+        all.extend(unknown);
+        all
     };
     view! {
         <Show when=move || state.loading.get().is_some()>
             <div class="load-progress" data-testid="load-progress" role="status">
-                <progress></progress>
+                {move || match state.progress.get() {
+                    Some(done) => view! { <progress max="1" value=done></progress> }.into_any(),
+                    None => view! { <progress></progress> }.into_any(),
+                }}
                 <span>{move || state.loading.get().unwrap_or_default()}</span>
             </div>
         </Show>

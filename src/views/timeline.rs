@@ -121,6 +121,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let start = rows.0.start_ns;
         let duration = rows.0.duration_ns as f64;
         let position = |ns: u64| (ns - start) as f64 / duration * 100.0;
+        let logs = state.logs.get().zip(state.trace_logs.get());
         let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
         let count = (view_height.get() / ROW_PX).ceil() as usize + 2 * OVERSCAN;
         let views = rows
@@ -155,6 +156,22 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 let critical = !stripes.is_empty();
                 let error = span.status == StatusCode::Error;
                 let matched = move || matches.get().is_some_and(|m| m.contains(&index));
+                let logged = logs.as_ref().and_then(|(set, joined)| {
+                    let lines: Vec<u32> = joined.0.of_span(index).collect();
+                    let errors = lines
+                        .iter()
+                        .filter(|&&l| set.0.records[l as usize].level.is_error())
+                        .count();
+                    (!lines.is_empty()).then(|| {
+                        let title = format!("{} log line(s), {errors} error(s)", lines.len());
+                        let has_errors = errors > 0;
+                        view! {
+                            <span class="log-marker" class:error=has_errors title=title data-logs=lines.len()>
+                                {format!("≡{}", lines.len())}
+                            </span>
+                        }
+                    })
+                });
                 view! {
                     <div
                         class="span-row"
@@ -171,6 +188,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                         <div class="span-label" style=label_style>
                             <span class="span-name">{strings.get(span.name).to_owned()}</span>
                             <span class="span-service">{service.to_owned()}</span>
+                            {logged}
                         </div>
                         <div class="span-track">
                             <div class="span-bar" style=bar_style></div>

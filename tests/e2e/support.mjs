@@ -101,6 +101,33 @@ async function tempo(req, res) {
   return send(404, 'not found', 'text/plain');
 }
 
+/**
+ * A stand-in for Grafana Loki under /loki/: `query_range` answers with the
+ * corpus's Loki file when asked exactly what that file answers (its
+ * manifest entry's `answers`), with no lines for any other query. A query
+ * holding `syntax error` gets Loki's 400, one holding `too many` its 429.
+ */
+export const lokiRequests = [];
+
+async function loki(req, res) {
+  const url = new URL(req.url, 'http://localhost');
+  lokiRequests.push({ path: url.pathname, headers: req.headers, query: url.searchParams });
+  manifest ??= JSON.parse(await readFile(`${corpusDir}/manifest.json`, 'utf8'));
+  const send = (status, body, type = 'application/json') =>
+    res.writeHead(status, { 'content-type': type }).end(body);
+  if (url.pathname !== '/loki/api/v1/query_range') return send(404, '404 page not found', 'text/plain');
+  const query = url.searchParams.get('query') ?? '';
+  if (query.includes('syntax error')) {
+    return send(400, 'parse error at line 1, col 1: syntax error: unexpected IDENTIFIER', 'text/plain');
+  }
+  if (query.includes('too many')) return send(429, 'too many outstanding requests', 'text/plain');
+  const file = manifest.files.find((f) => f.format === 'loki-query-range');
+  const asked = new URL(file.answers.replace(/^GET /, ''), 'http://localhost').searchParams;
+  const same = ['query', 'start', 'end', 'direction'].every((k) => asked.get(k) === url.searchParams.get(k));
+  if (same) return send(200, await readFile(`${corpusDir}/${file.path}`));
+  return send(200, JSON.stringify({ status: 'success', data: { resultType: 'streams', result: [] } }));
+}
+
 function varint(value) {
   const bytes = [];
   while (value >= 0x80) {
@@ -115,6 +142,7 @@ function varint(value) {
 export async function startServer() {
   const server = createServer(async (req, res) => {
     if (req.url.startsWith('/tempo/')) return tempo(req, res);
+    if (req.url.startsWith('/loki/')) return loki(req, res);
     const file = await resolveFile(req.url);
     if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

@@ -486,13 +486,15 @@ impl Reader<'_> {
         let level = take_first(&mut object, &fields.level);
         let time = take_first(&mut object, &fields.time);
         let message = take_first(&mut object, &fields.message);
-        let service = object
-            .get("service")
-            .or_else(|| object.get("service.name"))
-            .or_else(|| labels.and_then(|l| l.get("service_name")))
-            .and_then(Json::as_str)
-            .unwrap_or_default();
-        let service = self.set.strings.intern(service);
+        let service = match take_first(&mut object, &["service".into(), "service.name".into()]) {
+            Some(Json::String(name)) => name,
+            _ => labels
+                .and_then(|l| l.get("service_name"))
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        };
+        let service = self.set.strings.intern(&service);
         let level = match &level {
             Some(Json::String(text)) => Level::from_text(text),
             Some(Json::Number(n)) => n
