@@ -2,8 +2,8 @@
 //!
 //! - `setup`: installs what is missing (wasm target, Trunk, wasm-bindgen,
 //!   npm packages, Chromium) and fetches crates
-//! - `serve [--tempo URL]`: set-up, then builds the app and serves it at
-//!   :8080, proxying /tempo/ to a Tempo
+//! - `serve [--tempo URL] [--loki URL]`: set-up, then builds the app and
+//!   serves it at :8080, proxying /tempo/ to a Tempo and /loki/ to a Loki
 //! - `dist DIR`: set-up, then writes the release app into DIR
 //! - `test`: set-up, then the whole suite, ending with a count line
 //! - `bench`: the speed and memory targets, written to docs/BENCHMARKS.md
@@ -19,9 +19,11 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context};
 
 const USAGE: &str =
-    "usage: cargo xtask <setup | serve [--tempo URL] | dist DIR | test | bench | sample>";
+    "usage: cargo xtask <setup | serve [--tempo URL] [--loki URL] | dist DIR | test | bench | sample>";
 /// Where `cargo xtask serve` proxies `/tempo/` unless told otherwise.
 const DEFAULT_TEMPO: &str = "http://localhost:3200/";
+/// Where `cargo xtask serve` proxies `/loki/` unless told otherwise.
+const DEFAULT_LOKI: &str = "http://localhost:3100/";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,14 +48,17 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             tools::ensure_all(&root, tools::Needs::Everything)?;
             Ok(ExitCode::SUCCESS)
         }
-        ["serve"] => {
+        ["serve", options @ ..] => {
+            let (mut tempo, mut loki) = (DEFAULT_TEMPO, DEFAULT_LOKI);
+            for pair in options.chunks(2) {
+                match pair {
+                    ["--tempo", url] => tempo = url,
+                    ["--loki", url] => loki = url,
+                    _ => bail!("{USAGE}"),
+                }
+            }
             tools::ensure_all(&root, tools::Needs::Build)?;
-            serve(&root, DEFAULT_TEMPO)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        ["serve", "--tempo", tempo] => {
-            tools::ensure_all(&root, tools::Needs::Build)?;
-            serve(&root, tempo)?;
+            serve(&root, tempo, loki)?;
             Ok(ExitCode::SUCCESS)
         }
         ["dist", dir] => {
@@ -129,13 +134,25 @@ fn sample(root: &Path) -> anyhow::Result<()> {
     )
 }
 
-/// Builds and serves the app; `/tempo/` is proxied to `tempo`, because
-/// Tempo sends no CORS headers.
-fn serve(root: &Path, tempo: &str) -> anyhow::Result<()> {
+/// Builds and serves the app; `/tempo/` is proxied to `tempo` and
+/// `/loki/` to `loki`, because neither sends CORS headers. Trunk's command
+/// line takes one proxy, so the two go into a copy of Trunk.toml beside it
+/// (paths in it are relative to where it lies).
+fn serve(root: &Path, tempo: &str, loki: &str) -> anyhow::Result<()> {
+    let loki_api = format!("{}/loki/", loki.trim_end_matches('/'));
+    let config = format!(
+        "{}\n# Written by `cargo xtask serve`.\n[[proxy]]\nrewrite = \"/tempo/\"\nbackend = {tempo:?}\n\n[[proxy]]\nbackend = {loki_api:?}\n",
+        std::fs::read_to_string(root.join("Trunk.toml")).context("reading Trunk.toml")?
+    );
+    let config_path = root.join(".trunk-serve.toml");
+    std::fs::write(&config_path, config).context("writing .trunk-serve.toml")?;
     println!("xtask: serving tracelens at http://127.0.0.1:8080/ (Ctrl-C stops it)");
     println!("xtask: http://127.0.0.1:8080/tempo/ is proxied to {tempo}");
+    println!("xtask: http://127.0.0.1:8080/loki/ is proxied to {loki_api}");
     tools::run(
         tools::command(root, "trunk").args([
+            "--config",
+            ".trunk-serve.toml",
             "serve",
             "--address",
             "127.0.0.1",
@@ -143,10 +160,6 @@ fn serve(root: &Path, tempo: &str) -> anyhow::Result<()> {
             "8080",
             "--dist",
             "target/serve",
-            "--proxy-backend",
-            tempo,
-            "--proxy-rewrite",
-            "/tempo/",
         ]),
         "trunk serve",
     )
