@@ -288,3 +288,18 @@ fn reading_in_steps_gives_what_reading_at_once_gives() {
     assert!(steps > 10, "{steps} steps");
     assert_eq!(stepped.records, at_once.records);
 }
+
+#[test]
+fn compressed_logs_read_like_plain_ones() {
+    use std::io::Write;
+    let plain = read("ticket-booking/logs/ticket-booking.zerolog.jsonl");
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gzip.write_all(&plain).unwrap();
+    let gzip = gzip.finish().unwrap();
+    assert!(looks_like_logs(&gzip));
+    let mut from_gzip = LogSet::default();
+    from_gzip.add(&gzip, &LogFields::default()).unwrap();
+    let (from_plain, _) = load_logs("ticket-booking/logs/ticket-booking.zerolog.jsonl");
+    assert_eq!(from_gzip.records, from_plain.records);
+    assert_eq!(from_plain.records.len(), 38);
+}
