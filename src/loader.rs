@@ -12,7 +12,7 @@ use crate::state::{AppState, Shared};
 
 /// Bytes of JSON Lines logs read between two frames: small enough that the
 /// page keeps painting, big enough that yielding costs little.
-const LOG_STEP_BYTES: usize = 2 << 20;
+const LOG_STEP_BYTES: usize = 1 << 20;
 
 /// Reads every file, shows the traces of those that could be read, and
 /// reports the others by name.
@@ -88,14 +88,13 @@ pub async fn read_logs(
     };
     for (name, bytes) in inputs {
         state.loading.set(Some(format!("Reading logs {name}…")));
-        let mut load = match logs.start(&bytes, &fields) {
+        let mut load = match logs.start(bytes, &fields) {
             Ok(load) => load,
             Err(error) => {
                 errors.push(format!("{name}: {error}"));
                 continue;
             }
         };
-        drop(bytes);
         loop {
             if let Some(result) = logs.advance(&mut load, LOG_STEP_BYTES) {
                 if let Err(error) = result {
@@ -196,11 +195,28 @@ fn finish(
     state.loading.set(None);
 }
 
+/// Bytes of a file copied into memory between two frames.
+const READ_STEP_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
+
+/// The whole file, read in slices so that copying a big one into wasm
+/// memory never holds up the page for long.
 async fn read_file(file: &File) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(describe)?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+    let total = file.size();
+    let mut bytes = Vec::with_capacity(total as usize);
+    let mut start = 0.0;
+    while start < total {
+        let end = (start + READ_STEP_BYTES).min(total);
+        let slice = file.slice_with_f64_and_f64(start, end).map_err(describe)?;
+        let buffer = JsFuture::from(slice.array_buffer())
+            .await
+            .map_err(describe)?;
+        let chunk = Uint8Array::new(&buffer);
+        let from = bytes.len();
+        bytes.resize(from + chunk.length() as usize, 0);
+        chunk.copy_to(&mut bytes[from..]);
+        start = end;
+    }
+    Ok(bytes)
 }
 
 async fn fetch(url: &str) -> Result<Vec<u8>, String> {

@@ -7,6 +7,8 @@
 //! undone first, and whatever in a file is valid loads: a line that is not
 //! JSON becomes a warning naming its line, never an error for the file.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value as Json};
 
@@ -213,7 +215,7 @@ impl LogSet {
         bytes: &[u8],
         fields: &LogFields,
     ) -> Result<(LogFormat, usize), IngestError> {
-        let mut load = self.start(bytes, fields)?;
+        let mut load = self.start(bytes.to_vec(), fields)?;
         loop {
             if let Some(done) = self.advance(&mut load, usize::MAX) {
                 return done;
@@ -225,19 +227,24 @@ impl LogSet {
     /// progress and stay responsive between them: call [`LogSet::advance`]
     /// until it returns the result. Single-document formats (OTLP, Loki)
     /// are read here at once; JSON Lines a budget of bytes per step.
-    pub fn start(&mut self, bytes: &[u8], fields: &LogFields) -> Result<LogLoad, IngestError> {
-        let bytes = decompressed(bytes)?;
-        let text = skip_bom(&bytes);
-        if text.trim_ascii().is_empty() {
+    pub fn start(&mut self, bytes: Vec<u8>, fields: &LogFields) -> Result<LogLoad, IngestError> {
+        // Taken by value: a big file is not copied again.
+        let bytes = match decompressed(&bytes)? {
+            Cow::Owned(plain) => Some(plain),
+            Cow::Borrowed(_) => None,
+        }
+        .unwrap_or(bytes);
+        let bom = bytes.len() - skip_bom(&bytes).len();
+        if bytes[bom..].trim_ascii().is_empty() {
             return Err(IngestError::Empty);
         }
         let file = self.files;
         self.files += 1;
         let mut load = LogLoad {
-            bytes: text.to_vec(),
+            bytes,
             fields: fields.clone(),
             file,
-            offset: 0,
+            offset: bom,
             line: 0,
             first_record: self.records.len(),
             format: LogFormat::JsonLines,
@@ -247,7 +254,7 @@ impl LogSet {
             finished: None,
         };
         // One document (OTLP logs, pretty or not; Loki)?
-        let whole = serde_json::from_slice::<Json>(&load.bytes).ok();
+        let whole = serde_json::from_slice::<Json>(&load.bytes[bom..]).ok();
         if let Some(Json::Object(object)) = whole {
             let mut reader = Reader {
                 set: self,
@@ -308,7 +315,10 @@ impl LogSet {
 
     fn index(&mut self) {
         // Stable: lines logged in the same nanosecond keep their file order.
-        self.records.sort_by_key(|r| r.time_ns);
+        // Loggers write in time order, so a file alone is usually sorted.
+        if !self.records.is_sorted_by_key(|r| r.time_ns) {
+            self.records.sort_by_key(|r| r.time_ns);
+        }
         self.by_trace.clear();
         for (i, record) in self.records.iter().enumerate() {
             if let Some(trace_id) = record.trace_id {

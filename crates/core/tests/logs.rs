@@ -273,7 +273,7 @@ fn reading_in_steps_gives_what_reading_at_once_gives() {
     let bytes = read("etl-nightly/logs/etl-nightly.tracing.jsonl");
     let (at_once, _) = load_logs("etl-nightly/logs/etl-nightly.tracing.jsonl");
     let mut stepped = LogSet::default();
-    let mut load = stepped.start(&bytes, &LogFields::default()).unwrap();
+    let mut load = stepped.start(bytes, &LogFields::default()).unwrap();
     let mut steps = 0;
     let mut last = 0.0;
     let result = loop {

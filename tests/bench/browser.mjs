@@ -1,0 +1,90 @@
+// Browser measurements for `cargo xtask bench`: headless Chromium (as the
+// tests run it) opens generated files through the file input and reports,
+// per file, the time from handing over the file to the first painted
+// timeline row (traces) or to the end of loading (logs), the longest gap
+// between animation frames meanwhile (how long the tab froze), whether a
+// determinate progress bar showed, and the JS heap after loading.
+//
+// usage: node tests/bench/browser.mjs traces FILE… -- logs FILE…
+// Prints one JSON object per file.
+import { launchBrowser, openPage, startServer } from '../e2e/support.mjs';
+
+const args = process.argv.slice(2);
+const split = args.indexOf('--');
+const traces = args.slice(1, split < 0 ? args.length : split);
+const logs = split < 0 ? [] : args.slice(split + 2);
+
+const server = await startServer();
+const browser = await launchBrowser();
+// Trunk's loader hands the wasm exports (its memory among them) to this event.
+await browser.context.addInitScript(() => {
+  addEventListener('TrunkApplicationStarted', (event) => { window.tracelensWasm = event.detail.wasm; });
+});
+
+async function measure(file, kind) {
+  const { page, errors } = await openPage(browser.context, server.url + '/');
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  await page.evaluate(() => {
+    window.frameGaps = [];
+    let last = performance.now();
+    const tick = (now) => {
+      window.frameGaps.push(now - last);
+      last = now;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  // The sample's rows are on screen; a new file's first row replaces them.
+  const before = await page.locator('[data-testid=span-row]').first().getAttribute('data-span-id');
+  const started = Date.now();
+  await page.getByTestId('file-input').setInputFiles(file);
+  let progress = false;
+  let painted = null;
+  for (;;) {
+    if (await page.locator('[data-testid=load-progress] progress[value]').count()) progress = true;
+    if (kind === 'traces' && painted === null) {
+      const first = await page.locator('[data-testid=span-row]').first().getAttribute('data-span-id').catch(() => null);
+      if (first && first !== before) painted = (Date.now() - started) / 1000;
+    }
+    const busy = await page.getByTestId('load-progress').count();
+    if (!busy && (kind === 'logs' || painted !== null) && Date.now() - started > 500) break;
+    if (Date.now() - started > 300_000) throw new Error(`${file}: not loaded after 300 s`);
+    await page.waitForTimeout(20);
+  }
+  const loaded = (Date.now() - started) / 1000;
+  const worstGap = await page.evaluate(() => Math.max(...window.frameGaps));
+  const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
+  const wasm = await page.evaluate(() => window.tracelensWasm?.memory?.buffer.byteLength ?? 0);
+  // Scrolling the timeline: frame gaps while it scrolls to the end.
+  let scrollGap = null;
+  if (kind === 'traces') {
+    scrollGap = await page.evaluate(async () => {
+      const rows = document.querySelector('.rows');
+      const gaps = [];
+      let last = performance.now();
+      for (let i = 0; i < 60; i++) {
+        rows.scrollTop = (rows.scrollHeight * i) / 60;
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        gaps.push(now - last);
+        last = now;
+      }
+      return Math.max(...gaps.slice(1));
+    });
+  }
+  await page.close();
+  return {
+    file, kind, painted_s: painted, loaded_s: loaded, worst_frame_gap_ms: Math.round(worstGap),
+    scroll_worst_frame_ms: scrollGap === null ? null : Math.round(scrollGap),
+    progress, js_heap_mb: Math.round(heap / 1e6), wasm_memory_mb: Math.round(wasm / 1e6),
+    errors: errors.slice(0, 3),
+  };
+}
+
+try {
+  for (const file of traces) console.log(JSON.stringify(await measure(file, 'traces')));
+  for (const file of logs) console.log(JSON.stringify(await measure(file, 'logs')));
+} finally {
+  await browser.close();
+  await server.close();
+}
