@@ -1,6 +1,8 @@
 //! The tracelens web app: UI only. Every number it shows comes from
 //! tracelens-core; this crate decides only how it looks.
 
+mod charts;
+mod download;
 mod http;
 mod loader;
 mod loki;

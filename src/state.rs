@@ -68,6 +68,8 @@ pub struct AppState {
     pub trace_logs: Memo<Option<Shared<TraceLogs>>>,
     /// Field names of JSON Lines logs beyond the defaults (`ROLE=FIELD,…`).
     pub log_fields: RwSignal<String>,
+    /// The breakdown group whose spans alone the timeline shows, if any.
+    pub focus_group: RwSignal<Option<String>>,
 }
 
 impl AppState {
@@ -99,6 +101,7 @@ impl AppState {
             logs,
             trace_logs,
             log_fields: RwSignal::new(String::new()),
+            focus_group: RwSignal::new(None),
         }
     }
 
@@ -111,6 +114,7 @@ impl AppState {
             .collect();
         let has_traces = !set.traces.is_empty();
         self.selected_span.set(None);
+        self.focus_group.set(None);
         self.loaded.set(Some(Arc::new(Loaded {
             set,
             summaries,
@@ -122,6 +126,7 @@ impl AppState {
     /// Opens trace `index` of the loaded set.
     pub fn select_trace(&self, index: usize) {
         self.selected_span.set(None);
+        self.focus_group.set(None);
         self.selected.set(Some(index));
     }
 }

@@ -1,12 +1,20 @@
 //! Where the time goes across every loaded trace: per group the median and
-//! 95th-percentile share of the critical path, and the spread of durations.
+//! 95th-percentile share of the critical path, the spread of durations as a
+//! histogram, and each trace's start against its duration (a click on a
+//! point opens that trace).
 
+use leptos::html;
 use leptos::prelude::*;
 use tracelens_core::analysis::aggregate::{aggregate, duration_stats};
 use tracelens_core::analysis::breakdown::analyze;
 use tracelens_core::units::format_duration;
 
+use crate::charts::{self, ScatterFrame};
+use crate::download;
 use crate::state::{AppState, Shared};
+
+const CHART_WIDTH: u32 = 420;
+const CHART_HEIGHT: u32 = 220;
 
 #[component]
 pub fn AggregateView(state: AppState) -> impl IntoView {
@@ -71,6 +79,110 @@ pub fn AggregateView(state: AppState) -> impl IntoView {
                 .collect::<Vec<_>>(),
         )
     };
+    // Durations and starts of the loaded traces, in list order.
+    let timing = move || {
+        let loaded = state.loaded.get()?;
+        (loaded.set.traces.len() >= 2).then(|| {
+            let starts: Vec<u64> = loaded.set.traces.iter().map(|t| t.start_ns()).collect();
+            let durations: Vec<u64> = loaded.set.traces.iter().map(|t| t.duration_ns()).collect();
+            (starts, durations)
+        })
+    };
+    let histogram = NodeRef::<html::Canvas>::new();
+    let scatter = NodeRef::<html::Canvas>::new();
+    let frame: RwSignal<Option<ScatterFrame>> = RwSignal::new(None);
+    let chart_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let (Some((starts, durations)), Some(histogram), Some(scatter)) =
+            (timing(), histogram.get(), scatter.get())
+        else {
+            return;
+        };
+        let palette = charts::current_palette();
+        let drawn = charts::on_canvas(&histogram, CHART_WIDTH, CHART_HEIGHT, |area| {
+            charts::histogram(area, "Trace durations", &durations, palette)
+        })
+        .and_then(|()| {
+            charts::on_canvas(&scatter, CHART_WIDTH, CHART_HEIGHT, |area| {
+                charts::scatter(
+                    area,
+                    "Start against duration (click a trace)",
+                    &starts,
+                    &durations,
+                    state.selected.get(),
+                    palette,
+                )
+            })
+        });
+        match drawn {
+            Ok(drawn) => {
+                // Where each trace's point is, for tests and tools.
+                let pixels: Vec<String> = drawn
+                    .points
+                    .iter()
+                    .map(|&p| {
+                        let (x, y) = drawn.to_pixels(p);
+                        format!("{x:.0},{y:.0}")
+                    })
+                    .collect();
+                let _ = scatter.set_attribute("data-points", &pixels.join(" "));
+                frame.set(Some(drawn));
+                chart_error.set(None);
+            }
+            Err(error) => chart_error.set(Some(error)),
+        }
+    });
+    let on_scatter_click = move |ev: web_sys::MouseEvent| {
+        let Some(frame) = frame.get_untracked() else {
+            return;
+        };
+        if let Some(index) = frame.hit(f64::from(ev.offset_x()), f64::from(ev.offset_y()), 8.0) {
+            state.select_trace(index);
+        }
+    };
+    let save_svg = move |which: &'static str| {
+        let Some((starts, durations)) = timing() else {
+            return;
+        };
+        let palette = charts::Palette::LIGHT;
+        let svg = match which {
+            "histogram" => charts::to_svg(CHART_WIDTH, CHART_HEIGHT, |area| {
+                charts::histogram(area, "Trace durations", &durations, palette)
+            }),
+            _ => charts::to_svg(CHART_WIDTH, CHART_HEIGHT, |area| {
+                charts::scatter(
+                    area,
+                    "Start against duration",
+                    &starts,
+                    &durations,
+                    None,
+                    palette,
+                )
+                .map(|_| ())
+            }),
+        };
+        let saved = svg.and_then(|svg| {
+            download::text(&format!("tracelens-{which}.svg"), "image/svg+xml", &svg)
+        });
+        if let Err(error) = saved {
+            chart_error.set(Some(error));
+        }
+    };
+    let save_png = move |which: &'static str| {
+        let canvas = match which {
+            "histogram" => histogram.get_untracked(),
+            _ => scatter.get_untracked(),
+        };
+        let Some(canvas) = canvas else { return };
+        let saved = canvas
+            .to_data_url_with_type("image/png")
+            .map_err(crate::loader::describe)
+            .and_then(|url| download::url_as(&format!("tracelens-{which}.png"), &url));
+        if let Err(error) = saved {
+            chart_error.set(Some(error));
+        }
+    };
+
     view! {
         <Show when=move || computed.get().is_some()>
             <details class="aggregate-panel" open>
@@ -89,6 +201,26 @@ pub fn AggregateView(state: AppState) -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
+                <div class="charts">
+                    <figure>
+                        <canvas class="chart" data-testid="duration-histogram" node_ref=histogram
+                            aria-label="Histogram of trace durations"></canvas>
+                        <figcaption>
+                            <button on:click=move |_| save_svg("histogram")>"SVG"</button>
+                            <button on:click=move |_| save_png("histogram")>"PNG"</button>
+                        </figcaption>
+                    </figure>
+                    <figure>
+                        <canvas class="chart clickable" data-testid="trace-scatter" node_ref=scatter
+                            aria-label="Each trace's start against its duration; click a point to open the trace"
+                            on:click=on_scatter_click></canvas>
+                        <figcaption>
+                            <button on:click=move |_| save_svg("scatter")>"SVG"</button>
+                            <button on:click=move |_| save_png("scatter")>"PNG"</button>
+                        </figcaption>
+                    </figure>
+                </div>
+                {move || chart_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </details>
         </Show>
     }

@@ -1,14 +1,77 @@
 //! Where the selected trace's time goes, per group: the shares of the
-//! critical path and of self time, biggest first.
+//! critical path and of self time, biggest first (or sorted by any column),
+//! as a table and as a chart; both can be saved. Clicking a group shows
+//! only its spans in the timeline.
 
 use std::collections::BTreeSet;
 
+use leptos::html;
 use leptos::prelude::*;
-use tracelens_core::analysis::breakdown::GroupBy;
+use tracelens_core::analysis::breakdown::{GroupBy, GroupShare};
 use tracelens_core::units::format_duration;
 use web_sys::HtmlSelectElement;
 
+use crate::charts::{self, Share};
+use crate::download;
 use crate::state::AppState;
+
+/// The columns the table sorts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Column {
+    Group,
+    Count,
+    Critical,
+    SelfPct,
+    SelfNs,
+    Total,
+}
+
+impl Column {
+    fn name(self) -> &'static str {
+        match self {
+            Column::Group => "group",
+            Column::Count => "count",
+            Column::Critical => "critical",
+            Column::SelfPct => "self-pct",
+            Column::SelfNs => "self",
+            Column::Total => "total",
+        }
+    }
+
+    /// `rows` ordered by this column, largest (or A first) when `descending`.
+    fn sort(self, rows: &mut [GroupShare], descending: bool) {
+        rows.sort_by(|a, b| {
+            let order = match self {
+                Column::Group => b.group.cmp(&a.group),
+                Column::Count => a.count.cmp(&b.count),
+                Column::Critical => a.critical_ns.cmp(&b.critical_ns),
+                Column::SelfPct => a.self_pct.total_cmp(&b.self_pct),
+                Column::SelfNs => a.self_ns.cmp(&b.self_ns),
+                Column::Total => a.total_ns.cmp(&b.total_ns),
+            };
+            let order = if descending { order.reverse() } else { order };
+            order.then_with(|| a.group.cmp(&b.group))
+        });
+    }
+}
+
+/// The chart's size in CSS pixels for `bars` groups.
+fn chart_size(bars: usize) -> (u32, u32) {
+    (420, 76 + 24 * bars.clamp(1, 30) as u32)
+}
+
+fn chart_bars(rows: &[GroupShare]) -> Vec<Share> {
+    rows.iter()
+        .take(30)
+        .map(|r| Share {
+            label: r.group.clone(),
+            pct: r.critical_pct,
+        })
+        .collect()
+}
+
+const CHART_TITLE: &str = "Share of the critical path";
+const CHART_AXIS: &str = "% of the root span's duration";
 
 #[component]
 pub fn Breakdown(state: AppState) -> impl IntoView {
@@ -35,16 +98,39 @@ pub fn Breakdown(state: AppState) -> impl IntoView {
             state.group_by.set(group_by);
         }
     };
+    let sort = RwSignal::new((Column::Critical, true));
+    let sorted = move || {
+        let analysis = state.analysis.get()?;
+        let mut rows = analysis.0.breakdown.clone();
+        let (column, descending) = sort.get();
+        column.sort(&mut rows, descending);
+        Some(rows)
+    };
     let rows = move || {
         let analysis = state.analysis.get()?;
-        let rows = analysis
+        let biggest_group = analysis
             .0
             .breakdown
-            .iter()
-            .enumerate()
-            .map(|(rank, share)| {
+            .first()
+            .filter(|g| g.critical_pct > 0.0)
+            .map(|g| g.group.clone());
+        let rows = sorted()?
+            .into_iter()
+            .map(|share| {
                 let width = format!("width:{:.3}%", share.critical_pct.clamp(0.0, 100.0));
-                let biggest = rank == 0 && share.critical_pct > 0.0;
+                let biggest = biggest_group.as_ref() == Some(&share.group);
+                let group = share.group.clone();
+                let focused = {
+                    let group = group.clone();
+                    move || state.focus_group.get().as_ref() == Some(&group)
+                };
+                let toggle = move |_| {
+                    let current = state.focus_group.get_untracked();
+                    state.focus_group.set(match current {
+                        Some(g) if g == group => None,
+                        _ => Some(group.clone()),
+                    });
+                };
                 view! {
                     <tr
                         data-testid="breakdown-row"
@@ -52,6 +138,9 @@ pub fn Breakdown(state: AppState) -> impl IntoView {
                         data-critical-pct=share.critical_pct.to_string()
                         data-self-pct=share.self_pct.to_string()
                         class:top=biggest
+                        class:focused=focused
+                        title="Show only this group's spans in the timeline"
+                        on:click=toggle
                     >
                         <td class="group">{share.group.clone()}</td>
                         <td class="num">{share.count}</td>
@@ -68,6 +157,100 @@ pub fn Breakdown(state: AppState) -> impl IntoView {
             })
             .collect::<Vec<_>>();
         Some(rows)
+    };
+    let header = move |column: Column, label: &'static str, numeric: bool| {
+        let arrow = move || match sort.get() {
+            (c, true) if c == column => " ▾",
+            (c, false) if c == column => " ▴",
+            _ => "",
+        };
+        view! {
+            <th class:num=numeric class="sortable" data-sort=column.name()
+                aria-sort=move || match sort.get() { (c, true) if c == column => "descending", (c, false) if c == column => "ascending", _ => "none" }
+                on:click=move |_| sort.update(|(c, descending)| {
+                    if *c == column { *descending = !*descending } else { *c = column; *descending = column != Column::Group }
+                })>
+                {label}{arrow}
+            </th>
+        }
+    };
+
+    // The chart, redrawn whenever the analysis changes.
+    let canvas = NodeRef::<html::Canvas>::new();
+    let chart_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let (Some(analysis), Some(canvas)) = (state.analysis.get(), canvas.get()) else {
+            return;
+        };
+        let bars = chart_bars(&analysis.0.breakdown);
+        let (width, height) = chart_size(bars.len());
+        let drawn = charts::on_canvas(&canvas, width, height, |area| {
+            charts::shares(
+                area,
+                CHART_TITLE,
+                CHART_AXIS,
+                &bars,
+                charts::current_palette(),
+            )
+        });
+        chart_error.set(drawn.err());
+    });
+    let name = move || {
+        let loaded = state.loaded.get_untracked()?;
+        let trace = loaded.set.traces.get(state.selected.get_untracked()?)?;
+        Some(format!(
+            "tracelens-{}-by-{}",
+            trace.trace_id,
+            download::file_name(&state.group_by.get_untracked().to_string())
+        ))
+    };
+    let save_csv = move |_| {
+        let (Some(rows), Some(name)) = (sorted(), name()) else {
+            return;
+        };
+        let mut csv = "group,spans,critical_ns,critical_pct,self_ns,self_pct,total_ns\n".to_owned();
+        for r in rows {
+            csv.push_str(&format!(
+                "{},{},{},{},{},{},{}\n",
+                download::csv_field(&r.group),
+                r.count,
+                r.critical_ns,
+                r.critical_pct,
+                r.self_ns,
+                r.self_pct,
+                r.total_ns
+            ));
+        }
+        if let Err(error) = download::text(&format!("{name}.csv"), "text/csv", &csv) {
+            chart_error.set(Some(error));
+        }
+    };
+    let save_svg = move |_| {
+        let (Some(analysis), Some(name)) = (state.analysis.get_untracked(), name()) else {
+            return;
+        };
+        let bars = chart_bars(&analysis.0.breakdown);
+        let (width, height) = chart_size(bars.len());
+        let svg = charts::to_svg(width, height, |area| {
+            charts::shares(area, CHART_TITLE, CHART_AXIS, &bars, charts::Palette::LIGHT)
+        });
+        let saved =
+            svg.and_then(|svg| download::text(&format!("{name}.svg"), "image/svg+xml", &svg));
+        if let Err(error) = saved {
+            chart_error.set(Some(error));
+        }
+    };
+    let save_png = move |_| {
+        let (Some(canvas), Some(name)) = (canvas.get_untracked(), name()) else {
+            return;
+        };
+        let saved = canvas
+            .to_data_url_with_type("image/png")
+            .map_err(crate::loader::describe)
+            .and_then(|url| download::url_as(&format!("{name}.png"), &url));
+        if let Err(error) = saved {
+            chart_error.set(Some(error));
+        }
     };
     view! {
         <Show when=move || state.analysis.get().is_some()>
@@ -94,20 +277,33 @@ pub fn Breakdown(state: AppState) -> impl IntoView {
                         </select>
                     </label>
                 </header>
+                <div class="breakdown-body">
+                <div class="breakdown-table">
                 <table class="breakdown" data-testid="breakdown">
                     <thead>
                         <tr>
-                            <th>"Group"</th>
-                            <th class="num">"Spans"</th>
-                            <th>"Critical path share"</th>
-                            <th class="num">"Critical"</th>
-                            <th class="num">"Self %"</th>
-                            <th class="num">"Self"</th>
-                            <th class="num">"Total"</th>
+                            {header(Column::Group, "Group", false)}
+                            {header(Column::Count, "Spans", true)}
+                            {header(Column::Critical, "Critical path share", false)}
+                            {header(Column::Critical, "Critical", true)}
+                            {header(Column::SelfPct, "Self %", true)}
+                            {header(Column::SelfNs, "Self", true)}
+                            {header(Column::Total, "Total", true)}
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
+                <div class="exports">
+                    <span class="muted">"Save: "</span>
+                    <button data-testid="export-csv" on:click=save_csv>"table (CSV)"</button>
+                    <button data-testid="export-svg" on:click=save_svg>"chart (SVG)"</button>
+                    <button data-testid="export-png" on:click=save_png>"chart (PNG)"</button>
+                    {move || chart_error.get().map(|e| view! { <span class="error" role="alert">{e}</span> })}
+                </div>
+                </div>
+                <canvas class="chart" data-testid="breakdown-chart" node_ref=canvas
+                    aria-label="Share of the critical path per group, as horizontal bars"></canvas>
+                </div>
             </section>
         </Show>
     }

@@ -5,6 +5,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use tracelens_core::analysis::breakdown::spans_in_group;
 use tracelens_core::analysis::search::{search, SpanQuery};
 use tracelens_core::units::format_duration;
 use tracelens_core::StatusCode;
@@ -47,8 +48,17 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         for section in &analysis.0.critical_path {
             sections[section.span as usize].push((section.start_ns, section.end_ns));
         }
-        let order = trace.depth_first();
-        let mut row_of = vec![0u32; order.len()];
+        let mut order = trace.depth_first();
+        // A breakdown group in focus: its spans alone, in tree order.
+        if let Some(group) = state.focus_group.get() {
+            let mut member = vec![false; trace.spans.len()];
+            for span in spans_in_group(&loaded.set, trace, &state.group_by.get(), &group) {
+                member[span as usize] = true;
+            }
+            order.retain(|&span| member[span as usize]);
+        }
+        // Spans filtered out have no row.
+        let mut row_of = vec![u32::MAX; trace.spans.len()];
         for (row, &index) in order.iter().enumerate() {
             row_of[index as usize] = row as u32;
         }
@@ -76,6 +86,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         };
         let rows = rows.get()?;
         let mut found = search(&loaded.set, trace, &query);
+        found.retain(|&index| rows.0.row_of[index as usize] != u32::MAX);
         found.sort_by_key(|&index| rows.0.row_of[index as usize]);
         Some(found)
     });
@@ -236,6 +247,16 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 <button title="previous match (Shift+Enter)" on:click=move |_| go_to_match(-1)>"↑"</button>
                 <button title="next match (Enter)" on:click=move |_| go_to_match(1)>"↓"</button>
             </div>
+            {move || state.focus_group.get().map(|group| {
+                let count = rows.get().map_or(0, |r| r.0.order.len());
+                view! {
+                    <div class="focus-group" data-testid="focus-group">
+                        {format!("Only the {count} span(s) of {group}")}
+                        " "
+                        <button on:click=move |_| state.focus_group.set(None)>"show all spans"</button>
+                    </div>
+                }
+            })}
             <div class="ruler">
                 <div class="ruler-label"></div>
                 <div class="ruler-track">{ticks}</div>

@@ -169,6 +169,22 @@ pub fn group_of(set: &TraceSet, trace: &Trace, span: u32, group_by: &GroupBy) ->
     group_key(set, trace, span, group_by, key_sym).label(set)
 }
 
+/// The spans of `trace` counted under the group labelled `group`, in
+/// index order: what the breakdown row of that label sums.
+pub fn spans_in_group(set: &TraceSet, trace: &Trace, group_by: &GroupBy, group: &str) -> Vec<u32> {
+    let key_sym = match group_by {
+        GroupBy::Attribute(key) => set.strings.lookup(key),
+        _ => None,
+    };
+    (0..trace.spans.len() as u32)
+        .filter(|&i| match group_key(set, trace, i, group_by, key_sym) {
+            GroupKey::Sym(sym) => set.strings.get(sym) == group,
+            GroupKey::Text(text) => text == group,
+            GroupKey::Missing => group == NO_GROUP,
+        })
+        .collect()
+}
+
 fn group_key(
     set: &TraceSet,
     trace: &Trace,
@@ -264,6 +280,27 @@ mod tests {
         assert_eq!(analysis.breakdown.len(), 1);
         assert_eq!(analysis.breakdown[0].group, NO_GROUP);
         assert_eq!(analysis.breakdown[0].count, 2);
+    }
+
+    #[test]
+    fn the_spans_of_a_group_are_those_its_row_counts() {
+        let (set, owned) = trace_from_ascii(&[
+            "root          [----------]",
+            "  compress     [----]",
+            "  compress           [--]",
+            "  upload               [-]",
+        ]);
+        let trace = &owned;
+        let analysis = analyze(&set, trace, &GroupBy::Name);
+        for row in &analysis.breakdown {
+            let spans = spans_in_group(&set, trace, &GroupBy::Name, &row.group);
+            assert_eq!(spans.len() as u64, row.count, "{}", row.group);
+            assert!(spans
+                .iter()
+                .all(|&s| set.strings.get(trace.spans[s as usize].name) == row.group));
+        }
+        let missing = spans_in_group(&set, trace, &GroupBy::Attribute("nope".into()), NO_GROUP);
+        assert_eq!(missing.len(), 4);
     }
 
     #[test]

@@ -1,0 +1,339 @@
+//! Charts drawn with plotters, on any backend: a canvas on screen, SVG for
+//! export. Each has a title and axis labels with units, and takes its
+//! colours from the page's theme.
+
+use std::ops::Range;
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Colours of the current theme.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Palette {
+    pub background: RGBColor,
+    pub text: RGBColor,
+    pub grid: RGBColor,
+    pub bar: RGBColor,
+    pub highlight: RGBColor,
+}
+
+impl Palette {
+    pub const LIGHT: Palette = Palette {
+        background: RGBColor(255, 255, 255),
+        text: RGBColor(29, 29, 34),
+        grid: RGBColor(222, 222, 227),
+        bar: RGBColor(59, 111, 216),
+        highlight: RGBColor(214, 69, 69),
+    };
+    pub const DARK: Palette = Palette {
+        background: RGBColor(31, 31, 36),
+        text: RGBColor(231, 231, 234),
+        grid: RGBColor(51, 51, 59),
+        bar: RGBColor(122, 162, 247),
+        highlight: RGBColor(255, 122, 122),
+    };
+}
+
+/// One bar of a share chart.
+pub struct Share {
+    pub label: String,
+    pub pct: f64,
+}
+
+type Failure = String;
+
+fn fail<E: std::fmt::Debug>(error: E) -> Failure {
+    format!("the chart could not be drawn: {error:?}")
+}
+
+/// Horizontal bars of percentages, biggest first (at the top) and drawn in
+/// the highlight colour so it stands out.
+pub fn shares<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    axis: &str,
+    bars: &[Share],
+    palette: Palette,
+) -> Result<(), Failure> {
+    area.fill(&palette.background).map_err(fail)?;
+    let n = bars.len().max(1);
+    let widest = bars
+        .iter()
+        .map(|b| b.label.chars().count())
+        .max()
+        .unwrap_or(4);
+    let label_px = (widest.min(28) as u32) * 7 + 10;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16).into_font().color(&palette.text))
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(label_px)
+        .build_cartesian_2d(0f64..100f64, (0usize..n).into_segmented())
+        .map_err(fail)?;
+    // Row i from the top holds bars[i].
+    let label_of = |value: &SegmentValue<usize>| match value {
+        SegmentValue::CenterOf(row) if *row < bars.len() => {
+            let label = &bars[bars.len() - 1 - row].label;
+            if label.chars().count() > 28 {
+                format!("{}…", label.chars().take(27).collect::<String>())
+            } else {
+                label.clone()
+            }
+        }
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(palette.background)
+        .bold_line_style(palette.grid)
+        .axis_style(palette.text)
+        .x_desc(axis)
+        .x_labels(6)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&label_of)
+        .y_labels(n)
+        .label_style(("sans-serif", 12).into_font().color(&palette.text))
+        .axis_desc_style(("sans-serif", 12).into_font().color(&palette.text))
+        .draw()
+        .map_err(fail)?;
+    let biggest = bars.iter().map(|b| b.pct).fold(f64::NEG_INFINITY, f64::max);
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, bar)| {
+            let row = bars.len() - 1 - i;
+            let colour = if bar.pct == biggest && bar.pct > 0.0 {
+                palette.highlight
+            } else {
+                palette.bar
+            };
+            let mut rect = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(row)),
+                    (bar.pct.clamp(0.0, 100.0), SegmentValue::Exact(row + 1)),
+                ],
+                colour.filled(),
+            );
+            rect.set_margin(3, 3, 0, 0);
+            rect
+        }))
+        .map_err(fail)?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, bar)| {
+            let row = bars.len() - 1 - i;
+            Text::new(
+                format!("{:.1} %", bar.pct),
+                ((bar.pct + 1.5).min(84.0), SegmentValue::CenterOf(row)),
+                ("sans-serif", 12).into_font().color(&palette.text),
+            )
+        }))
+        .map_err(fail)?;
+    area.present().map_err(fail)
+}
+
+/// A histogram of durations: about 20 bins over the range, in the unit
+/// that suits the longest.
+pub fn histogram<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    durations_ns: &[u64],
+    palette: Palette,
+) -> Result<(), Failure> {
+    area.fill(&palette.background).map_err(fail)?;
+    let max = durations_ns.iter().copied().max().unwrap_or(1).max(1);
+    let (unit, scale) = unit_of(max);
+    let top = max as f64 / scale;
+    let bins = 20usize;
+    let width = top / bins as f64;
+    let mut counts = vec![0u32; bins];
+    for &d in durations_ns {
+        let bin = ((d as f64 / scale) / width) as usize;
+        counts[bin.min(bins - 1)] += 1;
+    }
+    let highest = counts.iter().copied().max().unwrap_or(1).max(1);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16).into_font().color(&palette.text))
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(44)
+        .build_cartesian_2d(0f64..top, 0u32..highest + 1)
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(palette.background)
+        .bold_line_style(palette.grid)
+        .axis_style(palette.text)
+        .x_labels(6)
+        .y_labels(5)
+        .x_desc(format!("trace duration ({unit})"))
+        .y_desc("traces")
+        .label_style(("sans-serif", 12).into_font().color(&palette.text))
+        .axis_desc_style(("sans-serif", 12).into_font().color(&palette.text))
+        .draw()
+        .map_err(fail)?;
+    chart
+        .draw_series(counts.iter().enumerate().map(|(i, &count)| {
+            let x0 = i as f64 * width;
+            let mut rect = Rectangle::new([(x0, 0), (x0 + width, count)], palette.bar.filled());
+            rect.set_margin(0, 0, 1, 1);
+            rect
+        }))
+        .map_err(fail)?;
+    area.present().map_err(fail)
+}
+
+/// Where a scatter's points landed, to map a click back to a point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScatterFrame {
+    pub x_px: Range<i32>,
+    pub y_px: Range<i32>,
+    pub x: Range<f64>,
+    pub y: Range<f64>,
+    /// Each point in chart units, in input order.
+    pub points: Vec<(f64, f64)>,
+}
+
+impl ScatterFrame {
+    /// Where point `(x, y)` (chart units) is drawn, in canvas pixels.
+    pub fn to_pixels(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        let fx = (x - self.x.start) / (self.x.end - self.x.start).max(f64::MIN_POSITIVE);
+        let fy = (y - self.y.start) / (self.y.end - self.y.start).max(f64::MIN_POSITIVE);
+        (
+            f64::from(self.x_px.start) + fx * f64::from(self.x_px.end - self.x_px.start),
+            f64::from(self.y_px.end) - fy * f64::from(self.y_px.end - self.y_px.start),
+        )
+    }
+
+    /// The point within `radius` pixels of (`px`, `py`), if any.
+    pub fn hit(&self, px: f64, py: f64, radius: f64) -> Option<usize> {
+        self.points
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| {
+                let (x, y) = self.to_pixels(p);
+                (i, (x - px).hypot(y - py))
+            })
+            .filter(|&(_, distance)| distance <= radius)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
+    }
+}
+
+/// Each trace as a point: start (seconds after the first) against duration.
+pub fn scatter<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    starts_ns: &[u64],
+    durations_ns: &[u64],
+    selected: Option<usize>,
+    palette: Palette,
+) -> Result<ScatterFrame, Failure> {
+    area.fill(&palette.background).map_err(fail)?;
+    let first = starts_ns.iter().copied().min().unwrap_or(0);
+    let span = starts_ns
+        .iter()
+        .map(|s| s - first)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (x_unit, x_scale) = unit_of(span);
+    let longest = durations_ns.iter().copied().max().unwrap_or(1).max(1);
+    let (y_unit, y_scale) = unit_of(longest);
+    let points: Vec<(f64, f64)> = starts_ns
+        .iter()
+        .zip(durations_ns)
+        .map(|(&s, &d)| ((s - first) as f64 / x_scale, d as f64 / y_scale))
+        .collect();
+    let x = 0.0..(span as f64 / x_scale) * 1.05;
+    let y = 0.0..(longest as f64 / y_scale) * 1.1;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16).into_font().color(&palette.text))
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(52)
+        .build_cartesian_2d::<RangedCoordf64, RangedCoordf64>(x.clone().into(), y.clone().into())
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .light_line_style(palette.background)
+        .bold_line_style(palette.grid)
+        .axis_style(palette.text)
+        .x_labels(6)
+        .y_labels(5)
+        .x_desc(format!("start, after the first trace ({x_unit})"))
+        .y_desc(format!("duration ({y_unit})"))
+        .label_style(("sans-serif", 12).into_font().color(&palette.text))
+        .axis_desc_style(("sans-serif", 12).into_font().color(&palette.text))
+        .draw()
+        .map_err(fail)?;
+    chart
+        .draw_series(points.iter().enumerate().map(|(i, &p)| {
+            let (size, colour) = if Some(i) == selected {
+                (6, palette.highlight)
+            } else {
+                (4, palette.bar)
+            };
+            Circle::new(p, size, colour.filled())
+        }))
+        .map_err(fail)?;
+    let (x_px, y_px) = chart.plotting_area().get_pixel_range();
+    area.present().map_err(fail)?;
+    Ok(ScatterFrame {
+        x_px,
+        y_px,
+        x,
+        y,
+        points,
+    })
+}
+
+/// A unit for durations up to `max_ns`, and nanoseconds per unit.
+fn unit_of(max_ns: u64) -> (&'static str, f64) {
+    match max_ns {
+        0..10_000 => ("ns", 1.0),
+        10_000..10_000_000 => ("µs", 1e3),
+        10_000_000..10_000_000_000 => ("ms", 1e6),
+        _ => ("s", 1e9),
+    }
+}
+
+/// The palette of the theme the page shows: the system's setting.
+pub fn current_palette() -> Palette {
+    let dark = web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches());
+    if dark {
+        Palette::DARK
+    } else {
+        Palette::LIGHT
+    }
+}
+
+/// Draws `draw` on `canvas`, sized to `width` × `height` CSS pixels.
+pub fn on_canvas<T>(
+    canvas: &web_sys::HtmlCanvasElement,
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<plotters_canvas::CanvasBackend, Shift>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
+        .ok_or("no 2D context for the chart")?;
+    draw(&backend.into_drawing_area())
+}
+
+/// The same chart as an SVG document.
+pub fn to_svg<T>(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<T, Failure>,
+) -> Result<String, Failure> {
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        draw(&area)?;
+    }
+    Ok(svg)
+}
