@@ -29,6 +29,8 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
     let mut errors = Vec::new();
     let mut read_any = false;
     let mut logs = Vec::new();
+    let mut trace_files = Vec::new();
+    let mut first_seen = std::collections::HashMap::new();
     for file in &files {
         state.loading.set(Some(format!(
             "Reading {} ({})…",
@@ -39,14 +41,27 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
             // Logs are told from traces by their bytes, like every format.
             Ok(bytes) if looks_like_logs(&bytes) => logs.push((file.name(), bytes)),
             Ok(bytes) => match builder.add(&bytes) {
-                Ok(()) => read_any = true,
+                Ok(()) => {
+                    read_any = true;
+                    // Traces first seen in this file belong to it.
+                    let index = trace_files.len() as u32;
+                    for id in builder.trace_ids() {
+                        first_seen.entry(id).or_insert(index);
+                    }
+                    trace_files.push(file.name());
+                }
                 Err(error) => errors.push(format!("{}: {error}", file.name())),
             },
             Err(error) => errors.push(format!("{}: cannot be read: {error}", file.name())),
         }
     }
     if read_any {
-        state.show(builder.finish(), source);
+        state.show_files(
+            builder.finish(),
+            source,
+            trace_files,
+            first_seen.into_iter().collect(),
+        );
     }
     if !logs.is_empty() {
         // Logs dropped with traces replace the old ones; logs dropped alone

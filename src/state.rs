@@ -15,6 +15,10 @@ pub struct Loaded {
     pub summaries: Vec<TraceSummary>,
     /// Where the traces came from, for the header ("2 files", a URL).
     pub source: String,
+    /// The files read, when there were several.
+    pub files: Vec<String>,
+    /// Per trace, the index in `files` of the file its first spans came from.
+    pub file_of: Vec<Option<u32>>,
 }
 
 /// A computed value shared by signals, compared by identity: a new value
@@ -107,6 +111,24 @@ impl AppState {
 
     /// Shows a freshly read set, selecting its first trace.
     pub fn show(&self, set: TraceSet, source: String) {
+        self.show_files(set, source, Vec::new(), Vec::new());
+    }
+
+    /// Shows a set read from several `files`; `file_of` holds for each
+    /// trace (by id) the file it was first seen in.
+    pub fn show_files(
+        &self,
+        set: TraceSet,
+        source: String,
+        files: Vec<String>,
+        first_seen: Vec<(tracelens_core::TraceId, u32)>,
+    ) {
+        let seen: std::collections::HashMap<_, _> = first_seen.into_iter().collect();
+        let file_of = set
+            .traces
+            .iter()
+            .map(|t| seen.get(&t.trace_id).copied())
+            .collect();
         let summaries = set
             .traces
             .iter()
@@ -119,6 +141,8 @@ impl AppState {
             set,
             summaries,
             source,
+            files,
+            file_of,
         })));
         self.selected.set(has_traces.then_some(0));
     }

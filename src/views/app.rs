@@ -6,9 +6,9 @@ use leptos::task::spawn_local;
 use web_sys::{DragEvent, File, UrlSearchParams};
 
 use super::{
-    aggregate::AggregateView, breakdown::Breakdown, logs::LogsPanel, open_files::OpenFiles,
-    span_detail::SpanDetail, status::Status, tempo_panel::TempoPanel, timeline::Timeline,
-    trace_list::TraceList,
+    aggregate::AggregateView, breakdown::Breakdown, compare::CompareView, logs::LogsPanel,
+    open_files::OpenFiles, span_detail::SpanDetail, status::Status, tempo_panel::TempoPanel,
+    timeline::Timeline, trace_list::TraceList,
 };
 use crate::loader;
 use crate::state::AppState;
@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                 <section class="trace-view">
                     <div class="trace-main">
                         <AggregateView state=state />
+                        <CompareView state=state />
                         <Breakdown state=state />
                         <Timeline state=state />
                         <LogsPanel state=state />

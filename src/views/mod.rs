@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod app;
 pub mod breakdown;
+pub mod compare;
 pub mod logs;
 pub mod open_files;
 pub mod span_detail;

@@ -146,3 +146,57 @@ test('the durations histogram and the start/duration scatter; a point opens its 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+const compareRows = (page) =>
+  page
+    .locator('[data-testid=compare-row]')
+    .evaluateAll((rows) => rows.map((r) => [r.dataset.group, Number(r.dataset.deltaNs)]));
+
+test('compare: two traces, by an attribute value, by file — biggest change first', async () => {
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+  await openEtl(page);
+  const panel = page.getByTestId('compare-panel');
+  await panel.locator('summary').click();
+  // Two traces: the first and the second of the list.
+  const report = cli(ETL).traces;
+  const critical = (t) => Object.fromEntries(t.breakdown.map((g) => [g.group, g.critical_ns]));
+  const [first, second] = [critical(report[0]), critical(report[1])];
+  const groups = [...new Set([...Object.keys(first), ...Object.keys(second)])];
+  const expected = groups
+    .map((g) => [g, (second[g] ?? 0) - (first[g] ?? 0)])
+    .sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]) || (x[0] < y[0] ? -1 : 1));
+  await page.locator('[data-testid=compare-row]').first().waitFor();
+  assert.deepEqual(await compareRows(page), expected);
+
+  // By attribute: compression level 3 against 19.
+  await panel.getByTestId('compare-mode').selectOption('attribute');
+  await panel.getByTestId('compare-key').selectOption('compression.level');
+  await panel.getByTestId('compare-a').selectOption('3');
+  await panel.getByTestId('compare-b').selectOption('19');
+  const rows = await compareRows(page);
+  assert.equal(rows[0][0], 'zstd_compress');
+  assert.ok(rows[0][1] > 0, 'level 19 compresses slower than level 3');
+  assert.match(await panel.textContent(), /A \(1 trace\(s\)\) against B \(1\)/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('compare by file gives what `tracelens compare` gives', async () => {
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  const before = path.join(corpusDir, 'ticket-booking/ticket-booking.otlp.json');
+  await page.getByTestId('file-input').setInputFiles([before, ETL]);
+  await page.getByText('2 files').waitFor();
+  const panel = page.getByTestId('compare-panel');
+  await panel.locator('summary').click();
+  await panel.getByTestId('compare-mode').selectOption('files');
+  await panel.getByTestId('compare-a').selectOption({ label: 'ticket-booking.otlp.json' });
+  await panel.getByTestId('compare-b').selectOption({ label: 'etl-nightly.otlp.json' });
+  const out = execFileSync('cargo', ['run', '--quiet', '-p', 'tracelens-cli', '--', 'compare', '--json', before, ETL], {
+    cwd: projectRoot,
+  });
+  const expected = JSON.parse(out).changes.map((c) => [c.group, c.delta_ns]);
+  assert.deepEqual(await compareRows(page), expected);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,7 +1,8 @@
 //! Before and after: per group, how the critical time and share changed.
 
 use crate::analysis::aggregate::{aggregate, GroupAggregate};
-use crate::analysis::breakdown::TraceAnalysis;
+use crate::analysis::breakdown::{group_of, GroupBy, TraceAnalysis, NO_GROUP};
+use crate::model::{Trace, TraceSet};
 
 /// How one group changed between two sets of traces.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,4 +57,50 @@ pub fn compare(before: &[TraceAnalysis], after: &[TraceAnalysis]) -> Vec<GroupCh
             .then_with(|| x.group.cmp(&y.group))
     });
     changes
+}
+
+/// The value attribute `key` has in `trace`, as the breakdown labels it:
+/// from the first span (in start order) that has it on itself, its scope or
+/// its resource. `None` when no span has it.
+pub fn trace_value(set: &TraceSet, trace: &Trace, key: &str) -> Option<String> {
+    let by = GroupBy::Attribute(key.to_owned());
+    (0..trace.spans.len() as u32)
+        .map(|span| group_of(set, trace, span, &by))
+        .find(|label| label != NO_GROUP)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::breakdown::analyze;
+
+    fn corpus(path: &str) -> TraceSet {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/corpus")
+            .join(path);
+        crate::ingest(&std::fs::read(file).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn traces_split_by_an_attribute_compare_biggest_change_first() {
+        let set = corpus("etl-nightly/etl-nightly.otlp.json");
+        let values: Vec<Option<String>> = set
+            .traces
+            .iter()
+            .map(|t| trace_value(&set, t, "compression.level"))
+            .collect();
+        assert!(values.iter().all(Option::is_some), "{values:?}");
+        assert_eq!(trace_value(&set, &set.traces[0], "no.such.key"), None);
+        let analyses: Vec<_> = set
+            .traces
+            .iter()
+            .map(|t| analyze(&set, t, &GroupBy::Name))
+            .collect();
+        let (a, b) = analyses.split_at(2);
+        let changes = compare(a, b);
+        assert!(changes
+            .windows(2)
+            .all(|w| w[0].delta_ns().abs() >= w[1].delta_ns().abs()));
+        assert!(changes.iter().any(|c| c.group == "zstd_compress"));
+    }
 }

@@ -109,6 +109,11 @@ impl TraceSetBuilder {
         index
     }
 
+    /// The traces that have spans so far (in no particular order).
+    pub fn trace_ids(&self) -> impl Iterator<Item = TraceId> + '_ {
+        self.traces.keys().copied()
+    }
+
     /// Spans added so far.
     pub(super) fn span_total(&self) -> usize {
         self.traces.values().map(|t| t.spans.len()).sum()
