@@ -166,6 +166,7 @@ pub fn histogram<DB: DrawingBackend>(
         .axis_style(palette.text)
         .x_labels(6)
         .y_labels(5)
+        .x_label_formatter(&tick)
         .x_desc(format!("trace duration ({unit})"))
         .y_desc("traces")
         .label_style(("sans-serif", 12).into_font().color(&palette.text))
@@ -261,6 +262,8 @@ pub fn scatter<DB: DrawingBackend>(
         .axis_style(palette.text)
         .x_labels(6)
         .y_labels(5)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .x_desc(format!("start, after the first trace ({x_unit})"))
         .y_desc(format!("duration ({y_unit})"))
         .label_style(("sans-serif", 12).into_font().color(&palette.text))
@@ -290,11 +293,24 @@ pub fn scatter<DB: DrawingBackend>(
 
 /// A unit for durations up to `max_ns`, and nanoseconds per unit.
 fn unit_of(max_ns: u64) -> (&'static str, f64) {
+    const SECOND: u64 = 1_000_000_000;
     match max_ns {
         0..10_000 => ("ns", 1.0),
         10_000..10_000_000 => ("µs", 1e3),
         10_000_000..10_000_000_000 => ("ms", 1e6),
-        _ => ("s", 1e9),
+        n if n < 20 * 60 * SECOND => ("s", 1e9),
+        n if n < 3 * 3600 * SECOND => ("min", 60e9),
+        n if n < 3 * 86_400 * SECOND => ("h", 3600e9),
+        _ => ("d", 86_400e9),
+    }
+}
+
+/// An axis number without a needless fraction.
+fn tick(value: &f64) -> String {
+    if value.abs() >= 10.0 || value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
     }
 }
 

@@ -1,0 +1,53 @@
+// Writes the README's screenshots into docs/: node tests/docs/screenshots.mjs
+// (after `cargo xtask dist target/e2e-dist`). Each view as a user reaches it.
+import path from 'node:path';
+import { corpusDir, launchBrowser, openPage, projectRoot, startServer } from '../e2e/support.mjs';
+
+const docs = path.join(projectRoot, 'docs');
+const ETL = path.join(corpusDir, 'etl-nightly');
+const server = await startServer();
+const browser = await launchBrowser();
+try {
+  const { page } = await openPage(browser.context, server.url + '/');
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  await page.getByTestId('file-input').setInputFiles([
+    path.join(ETL, 'etl-nightly.otlp.json'),
+    path.join(ETL, 'logs/etl-nightly.zerolog.jsonl'),
+  ]);
+  await page.getByText('2 files').waitFor();
+  await page.locator('[data-testid=trace-item][data-trace-id="772649cd9c3c0e1b546e4dd54815baad"]').click();
+  await page.locator('[data-testid=span-row][data-critical=true]').nth(3).click();
+  await page.locator('.aggregate-panel > summary').click();
+  await page.evaluate(() => {
+    window.scrollTo(0, 0);
+    document.querySelector('.trace-main').scrollTop = 0;
+  });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(docs, 'screenshot.png') });
+
+  // Tall enough that no panel scrolls inside itself.
+  await page.setViewportSize({ width: 1400, height: 2600 });
+  await page.waitForTimeout(300);
+  await page.locator('.aggregate-panel > summary').click();
+  await page.locator('.breakdown-panel').screenshot({ path: path.join(docs, 'breakdown.png') });
+  await page.getByTestId('breakdown-chart').screenshot({ path: path.join(docs, 'breakdown-chart.png') });
+  await page.locator('.aggregate-panel .charts').screenshot({ path: path.join(docs, 'all-traces.png') });
+
+  await page.getByTestId('compare-panel').locator('summary').click();
+  await page.getByTestId('compare-mode').selectOption('attribute');
+  await page.getByTestId('compare-key').selectOption('compression.level');
+  await page.getByTestId('compare-a').selectOption('3');
+  await page.getByTestId('compare-b').selectOption('19');
+  await page.getByTestId('compare-panel').screenshot({ path: path.join(docs, 'compare.png') });
+  await page.getByTestId('compare-panel').locator('summary').click();
+
+  await page.locator('[data-testid=span-row] .log-marker.error').first().click();
+  await page.getByTestId('logs-panel').scrollIntoViewIfNeeded();
+  await page.getByTestId('logs-panel').screenshot({ path: path.join(docs, 'logs.png') });
+  await page.getByTestId('span-detail').screenshot({ path: path.join(docs, 'span-logs.png') });
+  console.log('screenshots written to docs/');
+} finally {
+  await browser.close();
+  await server.close();
+}
