@@ -314,11 +314,22 @@ fn tick(value: &f64) -> String {
     }
 }
 
-/// The palette of the theme the page shows: the system's setting.
+/// The palette of the theme the page shows: the switch's, else the
+/// system's setting.
 pub fn current_palette() -> Palette {
-    let dark = web_sys::window()
-        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-        .is_some_and(|m| m.matches());
+    let window = web_sys::window();
+    let chosen = window
+        .as_ref()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|root| root.get_attribute("data-theme"));
+    let dark = match chosen.as_deref() {
+        Some("dark") => true,
+        Some("light") => false,
+        _ => window
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches()),
+    };
     if dark {
         Palette::DARK
     } else {

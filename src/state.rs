@@ -74,6 +74,65 @@ pub struct AppState {
     pub log_fields: RwSignal<String>,
     /// The breakdown group whose spans alone the timeline shows, if any.
     pub focus_group: RwSignal<Option<String>>,
+    /// Light, dark, or as the system says.
+    pub theme: RwSignal<Theme>,
+}
+
+/// The colour theme the user chose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    const KEY: &'static str = "tracelens.theme";
+
+    /// The choice saved in this browser, if any.
+    pub fn saved() -> Theme {
+        let text = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(Self::KEY).ok().flatten());
+        match text.as_deref() {
+            Some("light") => Theme::Light,
+            Some("dark") => Theme::Dark,
+            _ => Theme::System,
+        }
+    }
+
+    /// The next choice of the switch.
+    pub fn next(self) -> Theme {
+        match self {
+            Theme::System => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::System,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    /// Applies it to the page (`data-theme` on the root) and remembers it.
+    pub fn apply(self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(root) = window.document().and_then(|d| d.document_element()) {
+            let _ = match self {
+                Theme::System => root.remove_attribute("data-theme"),
+                other => root.set_attribute("data-theme", other.name()),
+            };
+        }
+        if let Some(storage) = window.local_storage().ok().flatten() {
+            let _ = storage.set_item(Self::KEY, self.name());
+        }
+    }
 }
 
 impl AppState {
@@ -106,6 +165,7 @@ impl AppState {
             trace_logs,
             log_fields: RwSignal::new(String::new()),
             focus_group: RwSignal::new(None),
+            theme: RwSignal::new(Theme::saved()),
         }
     }
 

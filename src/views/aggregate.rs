@@ -93,6 +93,7 @@ pub fn AggregateView(state: AppState) -> impl IntoView {
     let frame: RwSignal<Option<ScatterFrame>> = RwSignal::new(None);
     let chart_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
+        state.theme.track();
         let (Some((starts, durations)), Some(histogram), Some(scatter)) =
             (timing(), histogram.get(), scatter.get())
         else {

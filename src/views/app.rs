@@ -22,6 +22,9 @@ const SAMPLE_LOGS: &str = "sample.logs.jsonl";
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     let dragging = RwSignal::new(false);
+    // Before any chart is drawn, the page takes the chosen theme.
+    state.theme.get_untracked().apply();
+    Effect::new(move |_| state.theme.get().apply());
 
     // A Tempo deep link opens its own trace; otherwise `?trace=` or the sample.
     // `?logs=URL` opens log lines beside them (the sample's own by default).
@@ -70,6 +73,11 @@ pub fn App() -> impl IntoView {
                 <h1>"tracelens"</h1>
                 <p class="tagline">"Where does the time go?"</p>
                 <OpenFiles state=state />
+                <button class="theme-switch" data-testid="theme"
+                    title="Colour theme: system, light or dark"
+                    on:click=move |_| state.theme.update(|t| *t = t.next())>
+                    {move || format!("Theme: {}", state.theme.get().name())}
+                </button>
             </header>
             <TempoPanel state=state />
             <Status state=state />

@@ -179,6 +179,7 @@ pub fn Breakdown(state: AppState) -> impl IntoView {
     let canvas = NodeRef::<html::Canvas>::new();
     let chart_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
+        state.theme.track();
         let (Some(analysis), Some(canvas)) = (state.analysis.get(), canvas.get()) else {
             return;
         };

@@ -1,7 +1,11 @@
 //! The timeline: one row per span in tree order, bars on a shared time
 //! axis, the critical path drawn on the bars. Rows are virtualised: only
 //! those in view (and a few around them) exist in the DOM, so a trace of
-//! any size costs what the screen shows.
+//! any size costs what the screen shows. Subtrees collapse and expand;
+//! spans are found by text, service, attribute, errors and duration; the
+//! keyboard moves through the rows (`?` lists the keys).
+
+use std::collections::HashSet;
 
 use leptos::html;
 use leptos::prelude::*;
@@ -9,6 +13,7 @@ use tracelens_core::analysis::breakdown::spans_in_group;
 use tracelens_core::analysis::search::{search, SpanQuery};
 use tracelens_core::units::format_duration;
 use tracelens_core::StatusCode;
+use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use crate::state::{AppState, Shared};
@@ -26,8 +31,10 @@ struct Rows {
     order: Vec<u32>,
     /// Critical sections of each span, `(start, end)` in Unix nanoseconds.
     sections: Vec<Vec<(u64, u64)>>,
-    /// The row of each span, the inverse of `order`.
+    /// The row of each span, the inverse of `order` (`u32::MAX`: no row).
     row_of: Vec<u32>,
+    /// Spans below each span (its subtree without itself).
+    below: Vec<u32>,
     /// The trace's first start and its duration (at least 1 ns): scanning
     /// every span for them on each scroll would cost what the rows save.
     start_ns: u64,
@@ -40,6 +47,8 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     let view_height = RwSignal::new(600.0f64);
     let container = NodeRef::<html::Div>::new();
 
+    // Spans whose subtree is folded away.
+    let collapsed: RwSignal<HashSet<u32>> = RwSignal::new(HashSet::default());
     let rows = Memo::new(move |_| {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
@@ -48,7 +57,31 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         for section in &analysis.0.critical_path {
             sections[section.span as usize].push((section.start_ns, section.end_ns));
         }
-        let mut order = trace.depth_first();
+        let full = trace.depth_first();
+        // Subtree sizes from the depth-first order, children after parents.
+        let mut below = vec![0u32; trace.spans.len()];
+        for &index in full.iter().rev() {
+            if let Some(parent) = trace.spans[index as usize].parent {
+                below[parent as usize] += below[index as usize] + 1;
+            }
+        }
+        // Collapsed spans hide their subtree (contiguous in this order).
+        let collapsed = collapsed.get();
+        let mut order = Vec::with_capacity(full.len());
+        let mut skip_deeper_than: Option<u32> = None;
+        for &index in &full {
+            let depth = trace.spans[index as usize].depth;
+            if let Some(limit) = skip_deeper_than {
+                if depth > limit {
+                    continue;
+                }
+                skip_deeper_than = None;
+            }
+            order.push(index);
+            if collapsed.contains(&index) {
+                skip_deeper_than = Some(depth);
+            }
+        }
         // A breakdown group in focus: its spans alone, in tree order.
         if let Some(group) = state.focus_group.get() {
             let mut member = vec![false; trace.spans.len()];
@@ -66,30 +99,82 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             order,
             sections,
             row_of,
+            below,
             start_ns: trace.start_ns(),
             duration_ns: trace.duration_ns().max(1),
         }))
     });
 
-    // Find: spans whose name, service or an attribute value holds the text.
-    let find = RwSignal::new(String::new());
+    // Find: spans whose name, service or an attribute value holds the text,
+    // narrowed by service, attribute, errors and duration.
+    let find = RwSignal::new(url_param("find").unwrap_or_default());
+    let service_filter = RwSignal::new(String::new());
+    let attribute_filter = RwSignal::new(String::new());
+    let errors_only = RwSignal::new(false);
+    let min_ms = RwSignal::new(String::new());
+    let query = move || {
+        let text = find.get().trim().to_owned();
+        let service = service_filter.get();
+        let attribute = attribute_filter.get().trim().to_owned();
+        let min_duration_ns = min_ms
+            .get()
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|ms| *ms > 0.0)
+            .map(|ms| (ms * 1e6) as u64);
+        let query = SpanQuery {
+            text: (!text.is_empty()).then_some(text),
+            service: (!service.is_empty()).then_some(service),
+            attribute: (!attribute.is_empty()).then(|| match attribute.split_once('=') {
+                Some((key, value)) => (key.trim().to_owned(), Some(value.trim().to_owned())),
+                None => (attribute.clone(), None),
+            }),
+            errors_only: errors_only.get(),
+            min_duration_ns,
+        };
+        (query != SpanQuery::default()).then_some(query)
+    };
     let matches = Memo::new(move |_| {
-        let text = find.get();
-        if text.trim().is_empty() {
+        let Some(query) = query() else {
             return Some(Vec::new());
-        }
+        };
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let query = SpanQuery {
-            text: Some(text.trim().to_owned()),
-            ..SpanQuery::default()
-        };
         let rows = rows.get()?;
         let mut found = search(&loaded.set, trace, &query);
         found.retain(|&index| rows.0.row_of[index as usize] != u32::MAX);
         found.sort_by_key(|&index| rows.0.row_of[index as usize]);
         Some(found)
     });
+    let services = move || {
+        let loaded = state.loaded.get()?;
+        let trace = loaded.set.traces.get(state.selected.get()?)?;
+        let names: std::collections::BTreeSet<&str> = trace
+            .spans
+            .iter()
+            .map(|s| loaded.set.strings.get(s.service))
+            .collect();
+        Some(names.into_iter().map(str::to_owned).collect::<Vec<_>>())
+    };
+    // Brings span's row into view, unless it is already on screen.
+    let reveal = move |span: u32| {
+        let (Some(rows), Some(element)) = (rows.get_untracked(), container.get_untracked()) else {
+            return;
+        };
+        let row = rows.0.row_of[span as usize];
+        if row == u32::MAX {
+            return;
+        }
+        let top = f64::from(row) * ROW_PX;
+        let (view_top, height) = (
+            f64::from(element.scroll_top()),
+            f64::from(element.client_height()),
+        );
+        if top < view_top || top + ROW_PX > view_top + height {
+            element.set_scroll_top((top - 3.0 * ROW_PX).max(0.0) as i32);
+        }
+    };
     let current_match = RwSignal::new(0usize);
     let go_to_match = move |step: isize| {
         let (Some(found), Some(rows)) = (matches.get_untracked(), rows.get_untracked()) else {
@@ -102,20 +187,159 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let next = (current_match.get_untracked() as isize + step).rem_euclid(count) as usize;
         current_match.set(next);
         let span = found[next];
+        let _ = rows;
         state.selected_span.set(Some(span));
-        if let Some(element) = container.get_untracked() {
-            let row = f64::from(rows.0.row_of[span as usize]);
-            element.set_scroll_top(((row - 3.0) * ROW_PX).max(0.0) as i32);
-        }
+        reveal(span);
     };
 
-    // A new trace starts at the top.
+    // A new trace starts at the top, everything expanded.
     Effect::new(move |_| {
         state.selected.track();
+        collapsed.set(HashSet::default());
         if let Some(element) = container.get() {
             element.set_scroll_top(0);
         }
         scroll_top.set(0.0);
+    });
+
+    let toggle = move |span: u32, fold: Option<bool>| {
+        collapsed.update(|set| {
+            let fold = fold.unwrap_or(!set.contains(&span));
+            if fold {
+                set.insert(span);
+            } else {
+                set.remove(&span);
+            }
+        });
+    };
+    let collapse_to_depth = move |depth: u32| {
+        let Some(loaded) = state.loaded.get_untracked() else {
+            return;
+        };
+        let Some(trace) = state
+            .selected
+            .get_untracked()
+            .and_then(|i| loaded.set.traces.get(i))
+        else {
+            return;
+        };
+        let folded = (0..trace.spans.len() as u32)
+            .filter(|&i| {
+                trace.spans[i as usize].depth + 1 == depth && !trace.children(i).is_empty()
+            })
+            .collect();
+        collapsed.set(folded);
+    };
+    let collapse_all = move || collapse_to_depth(1);
+
+    // The keyboard: rows, folding, search, help.
+    let help = RwSignal::new(false);
+    let search_box = NodeRef::<html::Input>::new();
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        let typing = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        let Some(rows) = rows.get_untracked() else {
+            return;
+        };
+        let order = &rows.0.order;
+        let current = state
+            .selected_span
+            .get_untracked()
+            .map(|s| rows.0.row_of[s as usize])
+            .filter(|&r| r != u32::MAX);
+        let select_row = |row: usize| {
+            if let Some(&span) = order.get(row) {
+                state.selected_span.set(Some(span));
+                reveal(span);
+            }
+        };
+        match ev.key().as_str() {
+            "j" | "ArrowDown" => select_row(
+                current.map_or(0, |r| (r as usize + 1).min(order.len().saturating_sub(1))),
+            ),
+            "k" | "ArrowUp" => select_row(current.map_or(0, |r| (r as usize).saturating_sub(1))),
+            "Home" => select_row(0),
+            "End" => select_row(order.len().saturating_sub(1)),
+            "[" | "ArrowLeft" => {
+                if let Some(span) = state.selected_span.get_untracked() {
+                    toggle(span, Some(true));
+                }
+            }
+            "]" | "ArrowRight" => {
+                if let Some(span) = state.selected_span.get_untracked() {
+                    toggle(span, Some(false));
+                }
+            }
+            "Enter" => {
+                if let Some(span) = state.selected_span.get_untracked() {
+                    reveal(span);
+                    if let Some(detail) = web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.query_selector("[data-testid=span-detail]").ok().flatten())
+                    {
+                        detail.scroll_into_view();
+                    }
+                }
+            }
+            "/" => {
+                if let Some(input) = search_box.get_untracked() {
+                    let _ = input.focus();
+                }
+            }
+            "?" => help.update(|open| *open = !*open),
+            "Escape" => {
+                if help.get_untracked() {
+                    help.set(false);
+                } else {
+                    state.selected_span.set(None);
+                }
+            }
+            _ => return,
+        }
+        ev.prevent_default();
+    });
+    on_cleanup(move || handle.remove());
+
+    // The view lives in the URL: span, find text and group in focus.
+    Effect::new(move |_| {
+        let span = state.selected_span.get().and_then(|index| {
+            let loaded = state.loaded.get()?;
+            let trace = loaded.set.traces.get(state.selected.get()?)?;
+            Some(trace.spans.get(index as usize)?.span_id.to_string())
+        });
+        set_url_params(&[
+            ("span", span),
+            ("find", Some(find.get()).filter(|f| !f.trim().is_empty())),
+            ("group", state.focus_group.get()),
+        ]);
+    });
+    // …and a link with `span=` opens that span once its trace is loaded.
+    let wanted = StoredValue::new(url_param("span"));
+    Effect::new(move |_| {
+        let Some(loaded) = state.loaded.get() else {
+            return;
+        };
+        let Some(id) = wanted.get_value() else { return };
+        let found = loaded.set.traces.iter().enumerate().find_map(|(t, trace)| {
+            trace
+                .spans
+                .iter()
+                .position(|s| s.span_id.to_string() == id)
+                .map(|s| (t, s as u32))
+        });
+        if let Some((trace, span)) = found {
+            wanted.set_value(None);
+            if state.selected.get_untracked() != Some(trace) {
+                state.select_trace(trace);
+            }
+            state.selected_span.set(Some(span));
+            request_animation_frame(move || reveal(span));
+        }
     });
 
     let on_scroll = move |ev: web_sys::Event| {
@@ -194,9 +418,20 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                         data-testid="span-row"
                         data-span-id=span.span_id.to_string()
                         data-critical=critical.to_string()
+                        data-collapsed=move || collapsed.get().contains(&index).to_string()
                         on:click=move |_| state.selected_span.set(Some(index))
                     >
                         <div class="span-label" style=label_style>
+                            {(rows.0.below[index as usize] > 0).then(|| {
+                                let hidden = rows.0.below[index as usize];
+                                view! {
+                                    <button class="caret" data-testid="span-toggle"
+                                        title=move || if collapsed.get().contains(&index) { format!("expand ({hidden} spans below)") } else { "collapse".to_owned() }
+                                        on:click=move |ev| { ev.stop_propagation(); toggle(index, None); }>
+                                        {move || if collapsed.get().contains(&index) { format!("▸ {hidden}") } else { "▾".to_owned() }}
+                                    </button>
+                                }
+                            })}
                             <span class="span-name">{strings.get(span.name).to_owned()}</span>
                             <span class="span-service">{service.to_owned()}</span>
                             {logged}
@@ -231,21 +466,56 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 <span class="legend"><span class="legend-critical"></span>"critical path"</span>
             </div>
             <div class="find">
-                <input type="search" data-testid="span-search" placeholder="Find spans (name, service, attribute value)"
+                <input type="search" data-testid="span-search" placeholder="Find spans (name, service, attribute value)  /"
+                    node_ref=search_box
                     prop:value=move || find.get()
                     on:input=move |ev| {
                         current_match.set(0);
                         find.set(event_target_value(&ev));
                     }
-                    on:keydown=move |ev| if ev.key() == "Enter" { go_to_match(if ev.shift_key() { -1 } else { 1 }) } />
+                    on:keydown=move |ev| match ev.key().as_str() {
+                        "Enter" => go_to_match(if ev.shift_key() { -1 } else { 1 }),
+                        "Escape" => { find.set(String::new()); }
+                        _ => {}
+                    } />
+                <select data-testid="filter-service" aria-label="Only spans of service"
+                    on:change=move |ev| { current_match.set(0); service_filter.set(event_target_value(&ev)); }>
+                    <option value="">"any service"</option>
+                    {move || services().unwrap_or_default().into_iter().map(|name| {
+                        let label = name.clone();
+                        view! { <option value=name>{label}</option> }
+                    }).collect::<Vec<_>>()}
+                </select>
+                <input type="text" class="attribute-filter" data-testid="filter-attribute" placeholder="attribute[=value]"
+                    aria-label="Only spans with attribute"
+                    on:change=move |ev| { current_match.set(0); attribute_filter.set(event_target_value(&ev)); } />
+                <label class="check"><input type="checkbox" data-testid="filter-errors"
+                    on:change=move |ev| { current_match.set(0); errors_only.set(event_target_checked(&ev)); } />" errors"</label>
+                <input type="number" min="0" step="any" class="min-duration" data-testid="filter-min-ms" placeholder="≥ ms"
+                    aria-label="Only spans at least this many milliseconds long"
+                    on:change=move |ev| { current_match.set(0); min_ms.set(event_target_value(&ev)); } />
                 <span class="find-count" data-testid="span-search-count">
                     {move || {
                         let count = matches.get().map_or(0, |m| m.len());
-                        if find.get().trim().is_empty() { String::new() } else { format!("{count} match{}", if count == 1 { "" } else { "es" }) }
+                        if query().is_none() { String::new() } else { format!("{count} match{}", if count == 1 { "" } else { "es" }) }
                     }}
                 </span>
                 <button title="previous match (Shift+Enter)" on:click=move |_| go_to_match(-1)>"↑"</button>
                 <button title="next match (Enter)" on:click=move |_| go_to_match(1)>"↓"</button>
+            </div>
+            <div class="fold">
+                <button data-testid="expand-all" on:click=move |_| collapsed.set(HashSet::default())>"Expand all"</button>
+                <button data-testid="collapse-all" on:click=move |_| collapse_all()>"Collapse all"</button>
+                <label>
+                    "Show depth "
+                    <select data-testid="collapse-depth" on:change=move |ev| {
+                        if let Ok(depth) = event_target_value(&ev).parse::<u32>() { collapse_to_depth(depth) }
+                    }>
+                        <option value="">"all"</option>
+                        {(1..=8).map(|d| view! { <option value=d.to_string()>{d.to_string()}</option> }).collect::<Vec<_>>()}
+                    </select>
+                </label>
+                <button class="help-button" title="Keyboard shortcuts (?)" on:click=move |_| help.update(|o| *o = !*o)>"?"</button>
             </div>
             {move || state.focus_group.get().map(|group| {
                 let count = rows.get().map_or(0, |r| r.0.order.len());
@@ -277,6 +547,21 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             >
                 {header}
             </Show>
+            <Show when=move || help.get()>
+                <div class="shortcuts" data-testid="shortcuts" role="dialog" aria-label="Keyboard shortcuts">
+                    <h3>"Keyboard"</h3>
+                    <dl>
+                        <dt>"j / ↓, k / ↑"</dt><dd>"next, previous span"</dd>
+                        <dt>"Home, End"</dt><dd>"first, last span"</dd>
+                        <dt>"[ / ←, ] / →"</dt><dd>"collapse, expand the span's subtree"</dd>
+                        <dt>"Enter"</dt><dd>"show the span's details"</dd>
+                        <dt>"/"</dt><dd>"find spans; Enter, Shift+Enter walk the matches"</dd>
+                        <dt>"Esc"</dt><dd>"close this, or deselect"</dd>
+                        <dt>"?"</dt><dd>"this list"</dd>
+                    </dl>
+                    <button on:click=move |_| help.set(false)>"Close"</button>
+                </div>
+            </Show>
             <div class="rows" node_ref=container on:scroll=on_scroll>
                 <div class="rows-canvas" style=total_height>{visible_rows}</div>
             </div>
@@ -291,4 +576,45 @@ pub fn service_colour(service: &str) -> String {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
     format!("hsl({}, 55%, 55%)", hash % 360)
+}
+
+/// A query parameter of the page's URL, if set and not blank.
+fn url_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
+        .filter(|value| !value.trim().is_empty())
+}
+
+/// Sets (or, for `None`, removes) query parameters, keeping the others
+/// (`trace=`, `tempo=`…), without a new history entry.
+fn set_url_params(pairs: &[(&str, Option<String>)]) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(search) = window.location().search() else {
+        return;
+    };
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+        return;
+    };
+    for (key, value) in pairs {
+        match value {
+            Some(value) => params.set(key, value),
+            None => params.delete(key),
+        }
+    }
+    let query = String::from(params.to_string());
+    if query == search.trim_start_matches('?') {
+        return;
+    }
+    let url = if query.is_empty() {
+        window.location().pathname().unwrap_or_default()
+    } else {
+        format!("?{query}")
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
 }

@@ -1,0 +1,177 @@
+// The timeline as a person drives it: folding subtrees, the keyboard,
+// filters, links that reopen a view, and the theme switch.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { corpusDir, openPage, withAppAndBrowser } from './support.mjs';
+
+const running = withAppAndBrowser(before, after);
+const ETL = 'etl-nightly/etl-nightly.otlp.json';
+const TICKETS = 'ticket-booking/ticket-booking.otlp.json';
+
+async function open(page, file) {
+  await page.goto(`${running.server.url}/?trace=/corpus/${file}`);
+  await page.locator('[data-testid=span-row]').first().waitFor();
+}
+
+const rows = (page) => page.locator('[data-testid=span-row]');
+const names = (page) => rows(page).locator('.span-name').allTextContents();
+
+/** Spans of one trace of an OTLP/JSON corpus file: name, service, duration, status. */
+async function spansOf(file, traceId) {
+  const data = JSON.parse(await readFile(path.join(corpusDir, file), 'utf8'));
+  const spans = [];
+  for (const rs of data.resourceSpans) {
+    const service = rs.resource.attributes.find((a) => a.key === 'service.name').value.stringValue;
+    for (const ss of rs.scopeSpans) {
+      for (const s of ss.spans) {
+        if (s.traceId !== traceId) continue;
+        spans.push({
+          service,
+          ns: Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)),
+          error: s.status?.code === 2 || s.status?.code === 'STATUS_CODE_ERROR',
+        });
+      }
+    }
+  }
+  return spans;
+}
+
+test('subtrees collapse and expand, one by one, all at once, or to a depth', async () => {
+  const { page, errors } = await openPage(running.browser.context, 'about:blank');
+  await open(page, ETL);
+  assert.equal(await rows(page).count(), 16);
+  const putObject = rows(page).filter({ has: page.locator('.span-name', { hasText: /^put_object$/ }) });
+  await putObject.getByTestId('span-toggle').click();
+  assert.equal(await rows(page).count(), 5);
+  assert.equal(await putObject.getAttribute('data-collapsed'), 'true');
+  assert.equal((await putObject.getByTestId('span-toggle').textContent()).trim(), '▸ 11');
+  await putObject.getByTestId('span-toggle').click();
+  assert.equal(await rows(page).count(), 16);
+  await page.getByTestId('collapse-all').click();
+  assert.deepEqual(await names(page), ['export_partition']);
+  await page.getByTestId('expand-all').click();
+  assert.equal(await rows(page).count(), 16);
+  await page.getByTestId('collapse-depth').selectOption('2');
+  assert.deepEqual(await names(page), ['export_partition', 'read_parquet', 'to_ndjson', 'zstd_compress', 'put_object']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the keyboard moves through rows, folds them, finds, and lists itself behind ?', async () => {
+  const { page } = await openPage(running.browser.context, 'about:blank');
+  await open(page, ETL);
+  const ids = await rows(page).evaluateAll((all) => all.map((r) => r.dataset.spanId));
+  const selected = () => page.locator('[data-testid=span-row].selected').getAttribute('data-span-id');
+  await page.locator('body').press('j');
+  assert.equal(await selected(), ids[0]);
+  await page.keyboard.press('j');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await selected(), ids[2]);
+  await page.keyboard.press('k');
+  assert.equal(await selected(), ids[1]);
+  await page.keyboard.press('End');
+  assert.equal(await selected(), ids.at(-1));
+  // put_object (row 5) folds with [ and unfolds with ].
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 4; i++) await page.keyboard.press('j');
+  assert.equal(await page.locator('[data-testid=span-row].selected .span-name').textContent(), 'put_object');
+  await page.keyboard.press('[');
+  assert.equal(await rows(page).count(), 5);
+  await page.keyboard.press(']');
+  assert.equal(await rows(page).count(), 16);
+  await page.keyboard.press('?');
+  await page.getByTestId('shortcuts').waitFor();
+  assert.match(await page.getByTestId('shortcuts').textContent(), /collapse, expand/);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.getByTestId('shortcuts').count(), 0);
+  await page.keyboard.press('/');
+  await page.keyboard.type('Upload');
+  // 9 UploadPart, CreateMultipartUpload, CompleteMultipartUpload.
+  assert.equal(await page.getByTestId('span-search-count').textContent(), '11 matches');
+  await page.close();
+});
+
+test('filters by service, errors, attribute and duration count their matches', async () => {
+  const { page, errors } = await openPage(running.browser.context, 'about:blank');
+  await open(page, TICKETS);
+  const traceId = await page.locator('[data-testid=trace-item].selected').getAttribute('data-trace-id');
+  const spans = await spansOf(TICKETS, traceId);
+  const count = () => page.getByTestId('span-search-count').textContent();
+  const plural = (n) => `${n} match${n === 1 ? '' : 'es'}`;
+  await page.getByTestId('filter-service').selectOption('seatmap-svc');
+  assert.equal(await count(), plural(spans.filter((s) => s.service === 'seatmap-svc').length));
+  assert.equal(await page.locator('[data-testid=span-row].match').count(), spans.filter((s) => s.service === 'seatmap-svc').length);
+  await page.getByTestId('filter-service').selectOption('');
+  await page.getByTestId('filter-errors').check();
+  assert.equal(await count(), plural(spans.filter((s) => s.error).length));
+  await page.getByTestId('filter-errors').uncheck();
+  await page.getByTestId('filter-min-ms').fill('100');
+  await page.getByTestId('filter-min-ms').press('Tab');
+  assert.equal(await count(), plural(spans.filter((s) => s.ns >= 100e6).length));
+  await page.getByTestId('filter-min-ms').fill('');
+  await page.getByTestId('filter-min-ms').press('Tab');
+  await page.getByTestId('filter-attribute').fill('no.such.attribute');
+  await page.getByTestId('filter-attribute').press('Tab');
+  assert.equal(await count(), '0 matches');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the URL keeps the span, the find text and the group; the link reopens them', async () => {
+  const { page, errors } = await openPage(running.browser.context, 'about:blank');
+  await open(page, ETL);
+  // Pick a span of the third trace, find text and a group.
+  await page.locator('[data-testid=trace-item]').nth(2).click();
+  const row = rows(page).nth(3);
+  const spanId = await row.getAttribute('data-span-id');
+  const name = await row.locator('.span-name').textContent();
+  await row.click();
+  await page.getByTestId('span-search').fill('Upload');
+  await page.waitForFunction((id) => location.search.includes(`span=${id}`), spanId);
+  const link = page.url();
+  assert.match(link, /trace=%2Fcorpus%2Fetl-nightly|trace=\/corpus\/etl-nightly/);
+  assert.match(link, /find=Upload/);
+
+  const { page: again } = await openPage(running.browser.context, link);
+  await again.locator('[data-testid=span-detail] h3').waitFor();
+  assert.equal(await again.locator('[data-testid=span-detail] h3').textContent(), name);
+  assert.equal(
+    await again.locator('[data-testid=trace-item].selected').getAttribute('data-trace-id'),
+    await page.locator('[data-testid=trace-item].selected').getAttribute('data-trace-id'),
+  );
+  assert.equal(await again.getByTestId('span-search').inputValue(), 'Upload');
+  assert.match(await again.getByTestId('span-search-count').textContent(), /matches/);
+  assert.equal(await again.locator(`[data-testid=span-row].selected`).getAttribute('data-span-id'), spanId);
+  assert.deepEqual(errors, []);
+  await again.close();
+  await page.close();
+});
+
+test('the theme switch goes light, dark, system; charts follow; the choice is kept', async () => {
+  const { page } = await openPage(running.browser.context, 'about:blank');
+  await open(page, ETL);
+  const theme = () => page.evaluate(() => document.documentElement.dataset.theme ?? 'system');
+  const corner = () =>
+    page.getByTestId('breakdown-chart').evaluate((c) => [...c.getContext('2d').getImageData(2, 2, 1, 1).data.slice(0, 3)]);
+  assert.equal(await theme(), 'system');
+  await page.getByTestId('theme').click();
+  assert.equal(await theme(), 'light');
+  assert.deepEqual(await corner(), [255, 255, 255]);
+  await page.getByTestId('theme').click();
+  assert.equal(await theme(), 'dark');
+  await page.waitForFunction(() => {
+    const c = document.querySelector('[data-testid=breakdown-chart]');
+    return c.getContext('2d').getImageData(2, 2, 1, 1).data[0] === 31;
+  });
+  assert.deepEqual(await corner(), [31, 31, 36]);
+  const background = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim());
+  assert.equal(background, '#16161a');
+  await page.reload();
+  await page.locator('[data-testid=span-row]').first().waitFor();
+  assert.equal(await theme(), 'dark');
+  await page.getByTestId('theme').click();
+  assert.equal(await theme(), 'system');
+  await page.close();
+});
