@@ -1,7 +1,7 @@
 //! The selected span's facts: timing, self and critical time, status,
-//! attributes (span, scope, resource), events, links and the span's log
-//! lines. Values are shown
-//! as text, never as HTML.
+//! attributes (span, scope, resource) with copy buttons, events, links
+//! (which open the linked span when it is loaded) and the span's log
+//! lines. Values are shown as text, never as HTML.
 
 use leptos::prelude::*;
 use tracelens_core::units::format_duration;
@@ -66,7 +66,25 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
         let links = trace
             .span_links(index)
             .iter()
-            .map(|link| view! { <li><code>{format!("{} / {}", link.trace_id, link.span_id)}</code></li> })
+            .map(|link| {
+                let text = format!("{} / {}", link.trace_id, link.span_id);
+                let target = set.traces.iter().position(|t| t.trace_id == link.trace_id).and_then(|t| {
+                    let span = set.traces[t].spans.iter().position(|s| s.span_id == link.span_id)?;
+                    Some((t, span as u32))
+                });
+                let jump = target.map(|(t, span)| {
+                    view! {
+                        <button data-testid="link-jump" on:click=move |_| {
+                            if state.selected.get_untracked() != Some(t) {
+                                state.select_trace(t);
+                            }
+                            state.selected_span.set(Some(span));
+                        }>"go to span"</button>
+                    }
+                });
+                let missing = target.is_none().then(|| view! { <span class="muted">" (not loaded)"</span> });
+                view! { <li><code>{text}</code>" "{jump}{missing}{attribute_list(set, trace.attributes_in(link.attributes))}</li> }
+            })
             .collect::<Vec<_>>();
         let scope = set
             .scopes
@@ -120,15 +138,28 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
     }
 }
 
-fn attribute_list(set: &TraceSet, attributes: &[Attribute]) -> impl IntoView {
+fn attribute_list(set: &TraceSet, attributes: &[Attribute]) -> impl IntoView + use<> {
     let items = attributes
         .iter()
         .map(|a| {
+            let value = a.value.display(&set.strings).to_string();
+            let copied = value.clone();
             view! {
                 <dt>{set.strings.get(a.key).to_owned()}</dt>
-                <dd>{a.value.display(&set.strings).to_string()}</dd>
+                <dd>
+                    <span class="value">{value}</span>
+                    <button class="copy" data-testid="copy-value" title="Copy the value"
+                        on:click=move |_| copy(&copied)>"⧉"</button>
+                </dd>
             }
         })
         .collect::<Vec<_>>();
     view! { <dl class="attributes">{items}</dl> }
+}
+
+/// Puts `text` on the clipboard.
+fn copy(text: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
 }

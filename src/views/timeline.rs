@@ -389,6 +389,20 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                     })
                     .collect::<Vec<_>>();
                 let critical = !stripes.is_empty();
+                // Events as marks on the bar, named on hover.
+                let events = trace
+                    .span_events(index)
+                    .iter()
+                    .map(|event| {
+                        let style = format!("left:{:.4}%", position(event.time_ns.clamp(span.start_ns, span.end_ns)));
+                        let title = format!(
+                            "{} at +{}",
+                            strings.get(event.name),
+                            format_duration(event.time_ns.saturating_sub(span.start_ns))
+                        );
+                        view! { <div class="event-mark" data-testid="event-mark" style=style title=title></div> }
+                    })
+                    .collect::<Vec<_>>();
                 let error = span.status == StatusCode::Error;
                 let matched = move || matches.get().is_some_and(|m| m.contains(&index));
                 let logged = logs.as_ref().and_then(|(set, joined)| {
@@ -439,6 +453,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                         <div class="span-track">
                             <div class="span-bar" style=bar_style></div>
                             {stripes}
+                            {events}
                         </div>
                         <div class="span-duration">{format_duration(span.duration_ns())}</div>
                     </div>

@@ -175,3 +175,32 @@ test('the theme switch goes light, dark, system; charts follow; the choice is ke
   assert.equal(await theme(), 'system');
   await page.close();
 });
+
+test('span detail: values copy, events mark the bars, a link opens the linked span', async () => {
+  await running.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: running.server.url });
+  const { page, errors } = await openPage(running.browser.context, 'about:blank');
+  await open(page, TICKETS);
+  // The digest trace: flush_digest_batch links to spans of two other traces.
+  await page.locator('[data-testid=trace-item][data-trace-id="65984e656b3a11dfce24d109577afdc5"]').click();
+  const flush = rows(page).filter({ has: page.locator('.span-name', { hasText: /^flush_digest_batch$/ }) });
+  await flush.click();
+  const detail = page.getByTestId('span-detail');
+  const jumps = detail.getByTestId('link-jump');
+  assert.equal(await jumps.count(), 2);
+  await detail.getByTestId('copy-value').first().click();
+  const firstValue = await detail.locator('dl.attributes dd .value').first().textContent();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), firstValue);
+  await jumps.first().click();
+  await page.locator('[data-testid=trace-item].selected[data-trace-id="1e250c70dff6fe52c690a9c144e7cf0f"]').waitFor();
+  assert.equal(await page.locator('[data-testid=span-row].selected').getAttribute('data-span-id'), '4d955eaf07cedcf1');
+  // Every event of the trace's spans is a mark on its bar.
+  const data = JSON.parse(await readFile(path.join(corpusDir, TICKETS), 'utf8'));
+  let events = 0;
+  for (const rs of data.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) {
+    if (s.traceId === '1e250c70dff6fe52c690a9c144e7cf0f') events += (s.events ?? []).length;
+  }
+  assert.ok(events > 0);
+  assert.equal(await page.getByTestId('event-mark').count(), events);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
