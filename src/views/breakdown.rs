@@ -44,7 +44,11 @@ impl Column {
             let order = match self {
                 Column::Group => b.group.cmp(&a.group),
                 Column::Count => a.count.cmp(&b.count),
-                Column::Critical => a.critical_ns.cmp(&b.critical_ns),
+                // As core orders the breakdown: critical time, then self.
+                Column::Critical => a
+                    .critical_ns
+                    .cmp(&b.critical_ns)
+                    .then(a.self_ns.cmp(&b.self_ns)),
                 Column::SelfPct => a.self_pct.total_cmp(&b.self_pct),
                 Column::SelfNs => a.self_ns.cmp(&b.self_ns),
                 Column::Total => a.total_ns.cmp(&b.total_ns),

@@ -186,8 +186,8 @@ test('typing a comparison suggests that tag\'s values; a custom range is sent', 
   );
   await page.getByTestId('tempo-search').fill('{ resource.service.name = "seatmap-svc" }');
   await page.locator('.tempo-row select').selectOption({ label: 'custom' });
-  await page.getByLabel('from').fill('2025-03-14T00:00');
-  await page.getByLabel('to').fill('2025-03-15T00:00');
+  await page.getByLabel('from', { exact: true }).fill('2025-03-14T00:00');
+  await page.getByLabel('to', { exact: true }).fill('2025-03-15T00:00');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.getByTestId('tempo-results').locator('.tempo-hit').first().waitFor();
   const search = tempoRequests.findLast((r) => r.path === '/api/search');
