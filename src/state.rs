@@ -76,6 +76,8 @@ pub struct AppState {
     pub focus_group: RwSignal<Option<String>>,
     /// Light, dark, or as the system says.
     pub theme: RwSignal<Theme>,
+    /// The timeline's time window, Unix ns; `None`: the whole trace.
+    pub zoom: RwSignal<Option<(u64, u64)>>,
 }
 
 /// The colour theme the user chose.
@@ -166,6 +168,7 @@ impl AppState {
             log_fields: RwSignal::new(String::new()),
             focus_group: RwSignal::new(None),
             theme: RwSignal::new(Theme::saved()),
+            zoom: RwSignal::new(None),
         }
     }
 
@@ -197,6 +200,7 @@ impl AppState {
         let has_traces = !set.traces.is_empty();
         self.selected_span.set(None);
         self.focus_group.set(None);
+        self.zoom.set(None);
         self.loaded.set(Some(Arc::new(Loaded {
             set,
             summaries,
@@ -211,6 +215,7 @@ impl AppState {
     pub fn select_trace(&self, index: usize) {
         self.selected_span.set(None);
         self.focus_group.set(None);
+        self.zoom.set(None);
         self.selected.set(Some(index));
     }
 }

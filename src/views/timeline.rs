@@ -49,6 +49,9 @@ pub fn Timeline(state: AppState) -> impl IntoView {
 
     // Spans whose subtree is folded away.
     let collapsed: RwSignal<HashSet<u32>> = RwSignal::new(HashSet::default());
+    // The time window on screen (reset when another trace opens).
+    let zoom = state.zoom;
+    let wanted_zoom = StoredValue::new(url_param("zoom"));
     let rows = Memo::new(move |_| {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
@@ -232,6 +235,49 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     };
     let collapse_all = move || collapse_to_depth(1);
 
+    // Zooming: by a factor around a point of the window, or to a dragged range.
+    let window_now = move || {
+        let rows = rows.get_untracked()?;
+        Some(
+            zoom.get_untracked()
+                .unwrap_or((rows.0.start_ns, rows.0.start_ns + rows.0.duration_ns)),
+        )
+    };
+    let set_window = move |from: f64, to: f64| {
+        let Some(rows) = rows.get_untracked() else {
+            return;
+        };
+        let (first, last) = (
+            rows.0.start_ns as f64,
+            (rows.0.start_ns + rows.0.duration_ns) as f64,
+        );
+        let width = (to - from).clamp(1000.0, last - first);
+        // Keep the window inside the trace, its width as asked.
+        let from = from.clamp(first, last - width);
+        if width >= last - first {
+            zoom.set(None);
+        } else {
+            zoom.set(Some((from as u64, (from + width) as u64)));
+        }
+    };
+    let zoom_by = move |factor: f64, at: f64| {
+        let Some((from, to)) = window_now() else {
+            return;
+        };
+        let (from, to) = (from as f64, to as f64);
+        let pivot = from + (to - from) * at;
+        set_window(
+            pivot - (pivot - from) * factor,
+            pivot + (to - pivot) * factor,
+        );
+    };
+    let pan_by = move |fraction: f64| {
+        let Some((from, to)) = window_now() else {
+            return;
+        };
+        let shift = (to - from) as f64 * fraction;
+        set_window(from as f64 + shift, to as f64 + shift);
+    };
     // The keyboard: rows, folding, search, help.
     let help = RwSignal::new(false);
     let search_box = NodeRef::<html::Input>::new();
@@ -292,6 +338,9 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 }
             }
             "?" => help.update(|open| *open = !*open),
+            "+" | "=" => zoom_by(0.5, 0.5),
+            "-" => zoom_by(2.0, 0.5),
+            "0" => zoom.set(None),
             "Escape" => {
                 if help.get_untracked() {
                     help.set(false);
@@ -316,6 +365,13 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             ("span", span),
             ("find", Some(find.get()).filter(|f| !f.trim().is_empty())),
             ("group", state.focus_group.get()),
+            (
+                "zoom",
+                zoom.get().and_then(|(a, b)| {
+                    let start = rows.get_untracked()?.0.start_ns;
+                    Some(format!("{}-{}", a - start, b - start))
+                }),
+            ),
         ]);
     });
     // …and a link with `span=` opens that span once its trace is loaded.
@@ -341,6 +397,23 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             request_animation_frame(move || reveal(span));
         }
     });
+    // A link's `zoom=FROM-TO` (ns after the trace's start), once the
+    // link's span (if any) has been opened.
+    Effect::new(move |_| {
+        let Some(rows) = rows.get() else { return };
+        if wanted.get_value().is_some() {
+            return;
+        }
+        if let Some(text) = wanted_zoom.get_value() {
+            wanted_zoom.set_value(None);
+            let parsed = text
+                .split_once('-')
+                .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)));
+            if let Some((a, b)) = parsed {
+                set_window((rows.0.start_ns + a) as f64, (rows.0.start_ns + b) as f64);
+            }
+        }
+    });
 
     let on_scroll = move |ev: web_sys::Event| {
         let element: Element = event_target(&ev);
@@ -353,9 +426,11 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let trace = loaded.set.traces.get(state.selected.get()?)?;
         let rows = rows.get()?;
         let strings = &loaded.set.strings;
-        let start = rows.0.start_ns;
-        let duration = rows.0.duration_ns as f64;
-        let position = |ns: u64| (ns - start) as f64 / duration * 100.0;
+        let (start, end) = zoom
+            .get()
+            .unwrap_or((rows.0.start_ns, rows.0.start_ns + rows.0.duration_ns));
+        let duration = (end - start).max(1) as f64;
+        let position = |ns: u64| (ns as f64 - start as f64) / duration * 100.0;
         let logs = state.logs.get().zip(state.trace_logs.get());
         let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
         let count = (view_height.get() / ROW_PX).ceil() as usize + 2 * OVERSCAN;
@@ -463,17 +538,117 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         Some(views)
     };
 
+    let ruler = NodeRef::<html::Div>::new();
+    let minimap_box = NodeRef::<html::Div>::new();
+    let minimap = NodeRef::<html::Canvas>::new();
+    // A drag: where, and from/to as fractions of that element's width.
+    let drag: RwSignal<Option<(DragOn, f64, f64)>> = RwSignal::new(None);
+    let fraction_in = move |on: DragOn, ev: &web_sys::MouseEvent| -> Option<f64> {
+        let element: web_sys::HtmlElement = match on {
+            DragOn::Ruler => ruler.get_untracked()?.into(),
+            DragOn::Minimap => minimap_box.get_untracked()?.into(),
+        };
+        let rect = element.get_bounding_client_rect();
+        Some(((f64::from(ev.client_x()) - rect.left()) / rect.width().max(1.0)).clamp(0.0, 1.0))
+    };
+    let drag_start = move |ev: web_sys::MouseEvent, on: DragOn| {
+        if ev.button() != 0 {
+            return;
+        }
+        ev.prevent_default();
+        if let Some(at) = fraction_in(on, &ev) {
+            drag.set(Some((on, at, at)));
+        }
+    };
+    let drag_move = move |ev: web_sys::MouseEvent| {
+        if let Some((on, from, _)) = drag.get_untracked() {
+            if let Some(at) = fraction_in(on, &ev) {
+                drag.set(Some((on, from, at)));
+            }
+        }
+    };
+    let drag_end = move |ev: web_sys::MouseEvent| {
+        let Some((on, from, _)) = drag.get_untracked() else {
+            return;
+        };
+        drag.set(None);
+        let (Some(to), Some(rows)) = (fraction_in(on, &ev), rows.get_untracked()) else {
+            return;
+        };
+        let (a, b) = (from.min(to), from.max(to));
+        if b - a < 0.005 {
+            return;
+        }
+        // The ruler spans the window on screen; the overview the whole trace.
+        let (base, width) = match on {
+            DragOn::Ruler => {
+                let Some((lo, hi)) = window_now() else { return };
+                (lo as f64, (hi - lo) as f64)
+            }
+            DragOn::Minimap => (rows.0.start_ns as f64, rows.0.duration_ns as f64),
+        };
+        set_window(base + a * width, base + b * width);
+    };
+    let drag_box = move |on: DragOn| {
+        drag.get().filter(|d| d.0 == on).map(|(_, a, b)| {
+            let style = format!(
+                "left:{:.3}%;width:{:.3}%",
+                a.min(b) * 100.0,
+                (a - b).abs() * 100.0
+            );
+            view! { <div class="drag-box" style=style></div> }
+        })
+    };
+    // Ctrl/⌘ + wheel zooms around the pointer; Shift + wheel pans.
+    let on_wheel = move |ev: web_sys::WheelEvent| {
+        let delta = if ev.delta_y() != 0.0 {
+            ev.delta_y()
+        } else {
+            ev.delta_x()
+        };
+        if ev.ctrl_key() || ev.meta_key() {
+            ev.prevent_default();
+            let at = fraction_in(DragOn::Ruler, &ev).unwrap_or(0.5);
+            zoom_by(if delta > 0.0 { 1.25 } else { 0.8 }, at);
+        } else if ev.shift_key() {
+            ev.prevent_default();
+            pan_by(delta.signum() * 0.1);
+        }
+    };
+    // The overview: every span as a line, the critical path in red, drawn
+    // once per trace (the window is a box laid over it).
+    Effect::new(move |_| {
+        state.theme.track();
+        let (Some(rows), Some(canvas), Some(loaded)) =
+            (rows.get(), minimap.get(), state.loaded.get())
+        else {
+            return;
+        };
+        let Some(trace) = state.selected.get().and_then(|i| loaded.set.traces.get(i)) else {
+            return;
+        };
+        let width = canvas
+            .parent_element()
+            .map_or(600, |p| p.client_width().max(100)) as u32;
+        draw_minimap(&canvas, width, trace, &rows.0);
+    });
     let header = move || {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let duration = trace.duration_ns().max(1) as f64;
-        let ticks = (0..=4)
-            .map(|i| {
-                let style = format!("left:{}%", i * 25);
-                let label = format_duration((duration * f64::from(i) / 4.0) as u64);
-                view! { <span class="tick" style=style>{label}</span> }
-            })
-            .collect::<Vec<_>>();
+        let trace_start = trace.start_ns();
+        let trace_end = trace_start + trace.duration_ns().max(1);
+        // Offsets from the trace's start of the window's edges and quarters.
+        let ticks = move || {
+            let (from, to) = zoom.get().unwrap_or((trace_start, trace_end));
+            (0..=4)
+                .map(|i| {
+                    let style = format!("left:{}%", i * 25);
+                    let at = from as f64 + (to - from) as f64 * f64::from(i) / 4.0;
+                    let label = format_duration((at - trace_start as f64).max(0.0) as u64);
+                    view! { <span class="tick" style=style>{label}</span> }
+                })
+                .collect::<Vec<_>>()
+        };
         Some(view! {
             <div class="timeline-header">
                 <h2>{format!("Trace {}", trace.trace_id)}</h2>
@@ -542,9 +717,44 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                     </div>
                 }
             })}
+            <div class="zoom">
+                <button data-testid="zoom-out" title="Zoom out (-)" on:click=move |_| zoom_by(2.0, 0.5)>"−"</button>
+                <button data-testid="zoom-in" title="Zoom in (+)" on:click=move |_| zoom_by(0.5, 0.5)>"+"</button>
+                <button data-testid="zoom-reset" title="The whole trace (0)" on:click=move |_| zoom.set(None)>"whole trace"</button>
+                <span class="muted" data-testid="zoom-range">{move || zoom.get().map(|(a, b)| format!(
+                    "showing +{} to +{}", format_duration(a.saturating_sub(trace_start)), format_duration(b.saturating_sub(trace_start))
+                ))}</span>
+                <span class="muted hint">"drag on the ruler or the overview to zoom; Ctrl+wheel zooms, Shift+wheel pans"</span>
+            </div>
+            <div class="minimap-row">
+                <div class="ruler-label muted">"overview"</div>
+                <div class="minimap" node_ref=minimap_box
+                    on:mousedown=move |ev| drag_start(ev, DragOn::Minimap)
+                    on:mousemove=move |ev| drag_move(ev)
+                    on:mouseup=move |ev| drag_end(ev)
+                    on:mouseleave=move |_| drag.set(None)>
+                    <canvas data-testid="minimap" node_ref=minimap></canvas>
+                    <div class="minimap-view" style=move || {
+                        let (from, to) = zoom.get().unwrap_or((trace_start, trace_end));
+                        let whole = (trace_end - trace_start).max(1) as f64;
+                        format!("left:{:.3}%;width:{:.3}%",
+                            (from - trace_start) as f64 / whole * 100.0,
+                            ((to - from) as f64 / whole * 100.0).max(0.3))
+                    }></div>
+                    {move || drag_box(DragOn::Minimap)}
+                </div>
+                <div class="ruler-end"></div>
+            </div>
             <div class="ruler">
                 <div class="ruler-label"></div>
-                <div class="ruler-track">{ticks}</div>
+                <div class="ruler-track" data-testid="ruler" node_ref=ruler
+                    on:mousedown=move |ev| drag_start(ev, DragOn::Ruler)
+                    on:mousemove=move |ev| drag_move(ev)
+                    on:mouseup=move |ev| drag_end(ev)
+                    on:mouseleave=move |_| drag.set(None)>
+                    {ticks}
+                    {move || drag_box(DragOn::Ruler)}
+                </div>
                 <div class="ruler-end"></div>
             </div>
         })
@@ -571,13 +781,16 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                         <dt>"[ / ←, ] / →"</dt><dd>"collapse, expand the span's subtree"</dd>
                         <dt>"Enter"</dt><dd>"show the span's details"</dd>
                         <dt>"/"</dt><dd>"find spans; Enter, Shift+Enter walk the matches"</dd>
+                        <dt>"+, −, 0"</dt><dd>"zoom in, out, whole trace (or drag on the ruler; Ctrl+wheel; Shift+wheel pans)"</dd>
                         <dt>"Esc"</dt><dd>"close this, or deselect"</dd>
                         <dt>"?"</dt><dd>"this list"</dd>
                     </dl>
                     <button on:click=move |_| help.set(false)>"Close"</button>
                 </div>
             </Show>
-            <div class="rows" node_ref=container on:scroll=on_scroll>
+            <div class="rows" node_ref=container on:scroll=on_scroll on:wheel=on_wheel
+                data-view-start-ns=move || zoom.get().map(|z| z.0.to_string()).unwrap_or_default()
+                data-view-end-ns=move || zoom.get().map(|z| z.1.to_string()).unwrap_or_default()>
                 <div class="rows-canvas" style=total_height>{visible_rows}</div>
             </div>
         </section>
@@ -631,5 +844,63 @@ fn set_url_params(pairs: &[(&str, Option<String>)]) {
     };
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// Where a zoom drag happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DragOn {
+    Ruler,
+    Minimap,
+}
+
+/// Height of the overview in CSS pixels.
+const MINIMAP_PX: u32 = 40;
+
+/// Draws every span of `trace` as a line (row by row, compressed to the
+/// overview's height) and the critical sections in red.
+fn draw_minimap(
+    canvas: &web_sys::HtmlCanvasElement,
+    width: u32,
+    trace: &tracelens_core::Trace,
+    rows: &Rows,
+) {
+    canvas.set_width(width);
+    canvas.set_height(MINIMAP_PX);
+    let Some(context) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let palette = crate::charts::current_palette();
+    let (w, h) = (f64::from(width), f64::from(MINIMAP_PX));
+    context.clear_rect(0.0, 0.0, w, h);
+    let full = trace.depth_first();
+    let n = full.len().max(1) as f64;
+    let line = (h / n).max(1.0);
+    let start = rows.start_ns as f64;
+    let duration = rows.duration_ns as f64;
+    let x = |ns: u64| (ns as f64 - start) / duration * w;
+    let colour = |c: plotters::style::RGBColor| format!("rgb({},{},{})", c.0, c.1, c.2);
+    context.set_fill_style_str(&colour(palette.bar));
+    for (row, &index) in full.iter().enumerate() {
+        let span = &trace.spans[index as usize];
+        let y = row as f64 / n * h;
+        context.fill_rect(
+            x(span.start_ns),
+            y,
+            (x(span.end_ns) - x(span.start_ns)).max(0.5),
+            line,
+        );
+    }
+    context.set_fill_style_str(&colour(palette.highlight));
+    for (row, &index) in full.iter().enumerate() {
+        let y = row as f64 / n * h;
+        for &(from, to) in &rows.sections[index as usize] {
+            context.fill_rect(x(from), y, (x(to) - x(from)).max(0.5), line);
+        }
     }
 }

@@ -204,3 +204,74 @@ test('span detail: values copy, events mark the bars, a link opens the linked sp
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('zoom: drag on the ruler or the overview, buttons, Ctrl+wheel; the link keeps it', async () => {
+  const { page, errors } = await openPage(running.browser.context, 'about:blank');
+  await open(page, ETL);
+  const view = () =>
+    page.locator('.rows').evaluate((r) => [r.dataset.viewStartNs, r.dataset.viewEndNs].map((v) => (v ? Number(v) : null)));
+  // The whole trace first.
+  assert.deepEqual(await view(), [null, null]);
+  const minimapPixels = await page.getByTestId('minimap').evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let drawn = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) drawn++;
+    return drawn;
+  });
+  assert.ok(minimapPixels > 100, `overview drawn (${minimapPixels} pixels)`);
+
+  const drag = async (locator, from, to) => {
+    await locator.scrollIntoViewIfNeeded();
+    const box = await locator.boundingBox();
+    await page.mouse.move(box.x + box.width * from, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * ((from + to) / 2), box.y + box.height / 2, { steps: 3 });
+    await page.mouse.move(box.x + box.width * to, box.y + box.height / 2, { steps: 3 });
+    await page.mouse.up();
+  };
+  // The ruler spans the trace: dragging over its middle half shows that half.
+  await drag(page.getByTestId('ruler'), 0.25, 0.75);
+  const [from, to] = await view();
+  assert.ok(from && to, 'zoomed');
+  const root = await page.locator('[data-testid=span-row]').first().locator('.span-bar').getAttribute('style');
+  const left = parseFloat(root.match(/left:(-?[\d.]+)%/)[1]);
+  const width = parseFloat(root.match(/width:max\(([\d.]+)%/)[1]);
+  // The root spans the trace: now from about -50 % to +150 % of the view.
+  assert.ok(Math.abs(left + 50) < 3, `root starts at ${left}%`);
+  assert.ok(Math.abs(width - 200) < 6, `root is ${width}% wide`);
+  assert.match(await page.getByTestId('zoom-range').textContent(), /showing \+/);
+  await page.waitForFunction(() => location.search.includes('zoom='));
+  const link = page.url();
+
+  await page.getByTestId('zoom-in').click();
+  const [inFrom, inTo] = await view();
+  assert.ok(Math.abs((inTo - inFrom) * 2 - (to - from)) < (to - from) * 0.01, 'zoom in halves the window');
+  await page.keyboard.press('0');
+  assert.deepEqual(await view(), [null, null]);
+  // Ctrl+wheel over the rows zooms in around the pointer.
+  await page.locator('.rows').scrollIntoViewIfNeeded();
+  const rowsBox = await page.locator('.rows').boundingBox();
+  await page.mouse.move(rowsBox.x + rowsBox.width * 0.7, rowsBox.y + 40);
+  await page.keyboard.down('Control');
+  await page.mouse.wheel(0, -100);
+  await page.keyboard.up('Control');
+  const [wheelFrom, wheelTo] = await view();
+  assert.ok(wheelFrom && wheelTo, 'Ctrl+wheel zoomed in');
+  // The overview: dragging over its first tenth shows the trace's first tenth.
+  await page.getByTestId('zoom-reset').click();
+  await drag(page.getByTestId('minimap'), 0.0, 0.1);
+  const [mFrom, mTo] = await view();
+  const [wholeFrom, wholeTo] = [from - (to - from) / 2, to + (to - from) / 2];
+  assert.ok(Math.abs(mFrom - wholeFrom) < (wholeTo - wholeFrom) * 0.02, 'starts at the trace start');
+  assert.ok(Math.abs((mTo - mFrom) - (wholeTo - wholeFrom) * 0.1) < (wholeTo - wholeFrom) * 0.02, 'a tenth wide');
+
+  // The link reopens the zoomed view.
+  const { page: again } = await openPage(running.browser.context, link);
+  await again.locator('[data-testid=span-row]').first().waitFor();
+  await again.waitForFunction(() => document.querySelector('.rows').dataset.viewStartNs);
+  const reopened = await again.locator('.rows').evaluate((r) => [Number(r.dataset.viewStartNs), Number(r.dataset.viewEndNs)]);
+  assert.deepEqual(reopened, [from, to]);
+  assert.deepEqual(errors, []);
+  await again.close();
+  await page.close();
+});
