@@ -730,8 +730,8 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 <div class="ruler-label muted">"overview"</div>
                 <div class="minimap" node_ref=minimap_box
                     on:mousedown=move |ev| drag_start(ev, DragOn::Minimap)
-                    on:mousemove=move |ev| drag_move(ev)
-                    on:mouseup=move |ev| drag_end(ev)
+                    on:mousemove=drag_move
+                    on:mouseup=drag_end
                     on:mouseleave=move |_| drag.set(None)>
                     <canvas data-testid="minimap" node_ref=minimap></canvas>
                     <div class="minimap-view" style=move || {
@@ -749,8 +749,8 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 <div class="ruler-label"></div>
                 <div class="ruler-track" data-testid="ruler" node_ref=ruler
                     on:mousedown=move |ev| drag_start(ev, DragOn::Ruler)
-                    on:mousemove=move |ev| drag_move(ev)
-                    on:mouseup=move |ev| drag_end(ev)
+                    on:mousemove=drag_move
+                    on:mouseup=drag_end
                     on:mouseleave=move |_| drag.set(None)>
                     {ticks}
                     {move || drag_box(DragOn::Ruler)}
