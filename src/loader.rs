@@ -40,7 +40,7 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
         match read_file(file).await {
             // Logs are told from traces by their bytes, like every format.
             Ok(bytes) if looks_like_logs(&bytes) => logs.push((file.name(), bytes)),
-            Ok(bytes) => match builder.add(&bytes) {
+            Ok(bytes) => match add_in_steps(state, &mut builder, bytes, &file.name()).await {
                 Ok(()) => {
                     read_any = true;
                     // Traces first seen in this file belong to it.
@@ -56,6 +56,10 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
         }
     }
     if read_any {
+        state
+            .loading
+            .set(Some("Joining spans into traces…".to_owned()));
+        next_frame().await;
         state.show_files(
             builder.finish(),
             source,
@@ -75,6 +79,38 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
     }
     state.errors.set(errors);
     state.loading.set(None);
+}
+
+/// Bytes of a trace input read in one step (a few milliseconds).
+const TRACE_STEP_BYTES: usize = 256 << 10;
+/// Reading goes on for this long before the browser gets a turn.
+const FRAME_BUDGET_MS: f64 = 40.0;
+
+/// Adds one input to `builder` in steps, showing progress and yielding to
+/// the browser between them.
+async fn add_in_steps(
+    state: AppState,
+    builder: &mut TraceSetBuilder,
+    bytes: Vec<u8>,
+    name: &str,
+) -> Result<(), tracelens_core::IngestError> {
+    let mut load = builder.start(bytes)?;
+    loop {
+        // Steps until a frame's worth of time has passed, then a yield.
+        let began = js_sys::Date::now();
+        while js_sys::Date::now() - began < FRAME_BUDGET_MS {
+            if let Some(outcome) = builder.advance(&mut load, TRACE_STEP_BYTES) {
+                state.progress.set(None);
+                return outcome;
+            }
+        }
+        let done = load.progress();
+        state.progress.set(Some(done));
+        state
+            .loading
+            .set(Some(format!("Reading {name}: {:.0} %", done * 100.0)));
+        next_frame().await;
+    }
 }
 
 /// A copy of the loaded logs to add to.

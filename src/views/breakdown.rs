@@ -83,18 +83,23 @@ pub fn Breakdown(state: AppState) -> impl IntoView {
     let attribute_keys = Memo::new(move |_| {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let mut keys = BTreeSet::new();
-        for (index, span) in trace.spans.iter().enumerate() {
-            for attribute in trace.span_attributes(index as u32) {
-                keys.insert(loaded.set.strings.get(attribute.key).to_owned());
-            }
-            if let Some(resource) = loaded.set.resources.get(span.resource as usize) {
-                for attribute in &resource.attributes {
-                    keys.insert(loaded.set.strings.get(attribute.key).to_owned());
-                }
+        // Distinct keys as handles first: a million spans repeat a few keys.
+        let mut syms = std::collections::HashSet::new();
+        let mut resources = std::collections::HashSet::new();
+        syms.extend(trace.attributes.iter().map(|a| a.key));
+        for span in &trace.spans {
+            resources.insert(span.resource);
+        }
+        for resource in resources {
+            if let Some(resource) = loaded.set.resources.get(resource as usize) {
+                syms.extend(resource.attributes.iter().map(|a| a.key));
             }
         }
-        Some(keys.into_iter().collect::<Vec<_>>())
+        let keys: BTreeSet<&str> = syms
+            .into_iter()
+            .map(|k| loaded.set.strings.get(k))
+            .collect();
+        Some(keys.into_iter().map(str::to_owned).collect::<Vec<_>>())
     });
     let on_group_by = move |ev| {
         let select: HtmlSelectElement = event_target(&ev);

@@ -880,27 +880,45 @@ fn draw_minimap(
     context.clear_rect(0.0, 0.0, w, h);
     let full = trace.depth_first();
     let n = full.len().max(1) as f64;
-    let line = (h / n).max(1.0);
     let start = rows.start_ns as f64;
     let duration = rows.duration_ns as f64;
     let x = |ns: u64| (ns as f64 - start) / duration * w;
     let colour = |c: plotters::style::RGBColor| format!("rgb({},{},{})", c.0, c.1, c.2);
-    context.set_fill_style_str(&colour(palette.bar));
+    // Pixels covered per row of the overview, then one rectangle per run:
+    // a million spans cost a few thousand drawing calls.
+    let (columns, pixel_rows) = (width as usize, MINIMAP_PX as usize);
+    let mut bars = vec![false; columns * pixel_rows];
+    let mut critical = vec![false; columns * pixel_rows];
+    let mark = |cover: &mut Vec<bool>, row: usize, from: u64, to: u64| {
+        let top = (row as f64 / n * h) as usize;
+        let bottom = (((row as f64 + 1.0) / n * h).ceil() as usize).clamp(top + 1, pixel_rows);
+        let left = (x(from).floor().max(0.0) as usize).min(columns - 1);
+        let right = (x(to).ceil() as usize).clamp(left + 1, columns);
+        for y in top.min(pixel_rows - 1)..bottom {
+            cover[y * columns + left..y * columns + right].fill(true);
+        }
+    };
     for (row, &index) in full.iter().enumerate() {
         let span = &trace.spans[index as usize];
-        let y = row as f64 / n * h;
-        context.fill_rect(
-            x(span.start_ns),
-            y,
-            (x(span.end_ns) - x(span.start_ns)).max(0.5),
-            line,
-        );
-    }
-    context.set_fill_style_str(&colour(palette.highlight));
-    for (row, &index) in full.iter().enumerate() {
-        let y = row as f64 / n * h;
+        mark(&mut bars, row, span.start_ns, span.end_ns);
         for &(from, to) in &rows.sections[index as usize] {
-            context.fill_rect(x(from), y, (x(to) - x(from)).max(0.5), line);
+            mark(&mut critical, row, from, to);
+        }
+    }
+    for (cover, fill) in [(&bars, palette.bar), (&critical, palette.highlight)] {
+        context.set_fill_style_str(&colour(fill));
+        for y in 0..pixel_rows {
+            let row = &cover[y * columns..(y + 1) * columns];
+            let mut x0 = 0;
+            while x0 < columns {
+                if !row[x0] {
+                    x0 += 1;
+                    continue;
+                }
+                let run = row[x0..].iter().take_while(|&&c| c).count();
+                context.fill_rect(x0 as f64, y as f64, run as f64, 1.0);
+                x0 += run;
+            }
         }
     }
 }

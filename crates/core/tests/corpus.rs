@@ -404,3 +404,81 @@ fn tempo_tag_answers_give_the_manifest_facts() {
     }
     assert_eq!(checked, 10);
 }
+
+/// Reads `bytes` in steps of `budget` bytes, as the browser does.
+fn load_in_steps(bytes: &[u8], budget: usize) -> Result<TraceSet, tracelens_core::IngestError> {
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let mut load = builder.start(bytes.to_vec())?;
+    let mut last = -1.0;
+    loop {
+        if let Some(outcome) = builder.advance(&mut load, budget) {
+            outcome?;
+            break;
+        }
+        assert!(load.progress() >= last, "progress never goes back");
+        last = load.progress();
+    }
+    Ok(builder.finish())
+}
+
+/// What must not depend on how the bytes were read.
+fn shape(set: &TraceSet) -> Vec<(String, Vec<String>)> {
+    set.traces
+        .iter()
+        .map(|t| {
+            let spans = t
+                .spans
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    format!(
+                        "{} {} {} {} {:?} {}",
+                        s.span_id,
+                        set.strings.get(s.name),
+                        set.strings.get(s.service),
+                        s.duration_ns(),
+                        s.parent,
+                        t.span_attributes(i as u32).len()
+                    )
+                })
+                .collect();
+            (t.trace_id.to_string(), spans)
+        })
+        .collect()
+}
+
+#[test]
+fn reading_in_steps_gives_what_reading_at_once_gives() {
+    let manifest = manifest();
+    for file in manifest["files"].as_array().unwrap() {
+        let path = file["path"].as_str().unwrap();
+        if !READ_FORMATS.contains(&file["format"].as_str().unwrap()) {
+            continue;
+        }
+        let bytes = std::fs::read(corpus().join(path)).unwrap();
+        let whole = ingest(&bytes).unwrap();
+        for budget in [1, 700, usize::MAX] {
+            let stepped = load_in_steps(&bytes, budget).unwrap();
+            assert_eq!(
+                shape(&stepped),
+                shape(&whole),
+                "{path}, steps of {budget} bytes"
+            );
+            assert_eq!(stepped.warnings.len(), whole.warnings.len(), "{path}");
+        }
+    }
+    // Damage: a truncated request and a corrupt line keep the same spans.
+    let text =
+        std::fs::read_to_string(corpus().join("ticket-booking/ticket-booking.jsonl")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1] = r#"{"resourceSpans": [{"scopeSpans": [ broken"#;
+    let damaged = lines.join("\n");
+    let truncated =
+        &std::fs::read(corpus().join("etl-nightly/etl-nightly.otlp.json")).unwrap()[..60_000];
+    for bytes in [damaged.as_bytes(), truncated] {
+        let whole = ingest(bytes).unwrap();
+        let stepped = load_in_steps(bytes, 500).unwrap();
+        assert_eq!(shape(&stepped), shape(&whole));
+        assert!(!stepped.warnings.is_empty());
+    }
+}

@@ -60,6 +60,33 @@ pub fn decompressed(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IngestEr
     })
 }
 
+/// An input being read in steps (see [`TraceSetBuilder::start`]).
+pub struct TraceLoad {
+    bytes: Vec<u8>,
+    kind: LoadKind,
+}
+
+enum LoadKind {
+    /// OTLP/JSON, a few resource spans a step.
+    Json(otlp_json::Stepper),
+    /// Any other format: read whole in the first step.
+    Whole,
+    Done,
+}
+
+impl TraceLoad {
+    /// How much of the input has been read, from 0 to 1.
+    pub fn progress(&self) -> f64 {
+        match &self.kind {
+            LoadKind::Json(stepper) if !self.bytes.is_empty() => {
+                stepper.offset() as f64 / self.bytes.len() as f64
+            }
+            LoadKind::Whole => 0.0,
+            _ => 1.0,
+        }
+    }
+}
+
 /// Reads one input into a fresh [`TraceSet`]. Errors only when nothing in
 /// it could be read; partial damage becomes warnings.
 pub fn ingest(bytes: &[u8]) -> Result<TraceSet, IngestError> {
@@ -69,6 +96,45 @@ pub fn ingest(bytes: &[u8]) -> Result<TraceSet, IngestError> {
 }
 
 impl TraceSetBuilder {
+    /// Starts reading one input in steps, for callers that must stay
+    /// responsive (the browser): call [`TraceSetBuilder::advance`] until it
+    /// returns the outcome. The spans are the same as [`TraceSetBuilder::add`]
+    /// gives.
+    pub fn start(&mut self, bytes: Vec<u8>) -> Result<TraceLoad, IngestError> {
+        let bytes = match compression::decompress(&bytes)? {
+            Some(plain) => plain,
+            None => bytes,
+        };
+        let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+        let json = !looks_binary(&bytes)
+            && text_start.is_some_and(|at| {
+                bytes[at] == b'{' && !first_key(&bytes[at..]).is_some_and(jaeger::is_jaeger_key)
+            });
+        let kind = if json {
+            LoadKind::Json(otlp_json::Stepper::new(self))
+        } else {
+            LoadKind::Whole
+        };
+        Ok(TraceLoad { bytes, kind })
+    }
+
+    /// Reads about `budget` more bytes of `load`; the outcome once the
+    /// input is done (`None` while there is more).
+    pub fn advance(
+        &mut self,
+        load: &mut TraceLoad,
+        budget: usize,
+    ) -> Option<Result<(), IngestError>> {
+        let outcome = match &mut load.kind {
+            LoadKind::Json(stepper) => stepper.step(&load.bytes, self, budget)?,
+            LoadKind::Whole => self.add(&load.bytes),
+            LoadKind::Done => return None,
+        };
+        load.kind = LoadKind::Done;
+        load.bytes = Vec::new();
+        Some(outcome)
+    }
+
     /// Decodes one input and adds its spans. Spans of one trace may be
     /// spread over several inputs: [`TraceSetBuilder::finish`] joins them.
     pub fn add(&mut self, bytes: &[u8]) -> Result<(), IngestError> {

@@ -1063,3 +1063,237 @@ fn next_object_line(bytes: &[u8], from: usize) -> usize {
     }
     bytes.len()
 }
+
+/// Reads one OTLP/JSON input a few resource spans at a time, so a caller
+/// (the browser) can show progress and stay responsive between steps.
+/// Documents shaped as exporters write them — `{"resourceSpans": [ … ]}`,
+/// one or one per line — are read element by element; anything else (Tempo
+/// wrappers, keys in another order) is read whole in one step by [`read`].
+pub(super) struct Stepper {
+    offset: usize,
+    inside_array: bool,
+    lines: LineCounter,
+    spans_before: usize,
+    first_error: Option<String>,
+}
+
+impl Stepper {
+    pub(super) fn new(builder: &TraceSetBuilder) -> Self {
+        Self {
+            offset: 0,
+            inside_array: false,
+            lines: LineCounter::default(),
+            spans_before: builder.span_total(),
+            first_error: None,
+        }
+    }
+
+    /// Bytes read so far.
+    pub(super) fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Reads about `budget` more bytes; the outcome once the input is done.
+    pub(super) fn step(
+        &mut self,
+        bytes: &[u8],
+        builder: &mut TraceSetBuilder,
+        budget: usize,
+    ) -> Option<Result<(), IngestError>> {
+        let stop = self.offset.saturating_add(budget);
+        while self.offset < stop {
+            self.offset = skip_whitespace(bytes, self.offset);
+            if self.offset >= bytes.len() {
+                return Some(self.finish(builder));
+            }
+            if !self.inside_array {
+                match array_start(bytes, self.offset) {
+                    Some(first_element) => {
+                        self.offset = first_element;
+                        self.inside_array = true;
+                        continue;
+                    }
+                    // Not the exporters' shape: the general reader, at once.
+                    None => {
+                        let rest = &bytes[self.offset..];
+                        let line = self.lines.line_of(bytes, self.offset);
+                        let result = read(rest, builder).map_err(|e| relocate(e, line));
+                        self.offset = bytes.len();
+                        return Some(result.and_then(|()| self.finish(builder)));
+                    }
+                }
+            }
+            if bytes[self.offset] == b']' {
+                // The end of the array, then of its document.
+                self.inside_array = false;
+                self.offset = match end_of_object(bytes, self.offset + 1) {
+                    Some(end) => end,
+                    None => {
+                        let line = self.lines.line_of(bytes, self.offset);
+                        let message = format!(
+                            "line {line} (byte {}): the document does not end after \"resourceSpans\"",
+                            self.offset
+                        );
+                        self.fail(bytes, builder, message, self.offset)
+                    }
+                };
+                continue;
+            }
+            let start = self.offset;
+            let end = value_end(bytes, start).unwrap_or(bytes.len());
+            let line = self.lines.line_of(bytes, start);
+            let mut deserializer = serde_json::Deserializer::from_slice(&bytes[start..end]);
+            let read = (&mut ResourceSpansSeed {
+                builder: &mut *builder,
+                line,
+            })
+                .deserialize(&mut deserializer)
+                .and_then(|()| deserializer.end());
+            if let Err(error) = read {
+                let message = format!(
+                    "line {}, column {} (byte {}): {}",
+                    line + error.line() - 1,
+                    error.column(),
+                    error_offset(bytes, start, &error),
+                    strip_position(&error)
+                );
+                // As the whole reader does: on at the next line that
+                // starts a JSON object, if any.
+                self.offset = self.fail(bytes, builder, message, start);
+                self.inside_array = false;
+                continue;
+            }
+            self.offset = skip_whitespace(bytes, end);
+            if bytes.get(self.offset) == Some(&b',') {
+                self.offset += 1;
+            }
+        }
+        None
+    }
+
+    /// Records a damaged part (the first one becomes the error if nothing
+    /// loads); returns where reading resumes.
+    fn fail(
+        &mut self,
+        bytes: &[u8],
+        builder: &mut TraceSetBuilder,
+        message: String,
+        at: usize,
+    ) -> usize {
+        self.first_error.get_or_insert_with(|| message.clone());
+        let resume = next_object_line(bytes, at + 1);
+        let resumes = if resume < bytes.len() {
+            format!(
+                "reading resumed at line {}",
+                self.lines.line_of(bytes, resume)
+            )
+        } else {
+            "the rest of the file was skipped".to_owned()
+        };
+        builder.warn(format!("{message}; {resumes}"));
+        resume
+    }
+
+    fn finish(&mut self, builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
+        if builder.span_total() == self.spans_before {
+            if let Some(error) = self.first_error.take() {
+                builder.warnings.pop();
+                return Err(IngestError::Malformed(format!(
+                    "invalid OTLP/JSON at {error}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A message of the general reader about a slice starting at `line`, made
+/// to count from the start of the file (its byte offsets stay relative).
+fn relocate(error: IngestError, line: usize) -> IngestError {
+    match (error, line) {
+        (error, 1) => error,
+        (IngestError::Malformed(text), line) => {
+            IngestError::Malformed(format!("{text} (in the part from line {line} on)"))
+        }
+        (other, _) => other,
+    }
+}
+
+/// After `{"resourceSpans": [` at `at` (whitespace allowed between the
+/// tokens), the offset of the array's first element (or its `]`).
+fn array_start(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut i = at;
+    let expect = |i: &mut usize, token: &[u8]| -> Option<()> {
+        *i = skip_whitespace(bytes, *i);
+        bytes.get(*i..*i + token.len()).filter(|t| *t == token)?;
+        *i += token.len();
+        Some(())
+    };
+    expect(&mut i, b"{")?;
+    expect(&mut i, b"\"resourceSpans\"")?;
+    expect(&mut i, b":")?;
+    expect(&mut i, b"[")?;
+    Some(skip_whitespace(bytes, i))
+}
+
+/// After an array that was a member of a document's top-level object, the
+/// offset just past that object's `}` (skipping any other members).
+fn end_of_object(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut i = skip_whitespace(bytes, at);
+    loop {
+        match bytes.get(i)? {
+            b'}' => return Some(i + 1),
+            b',' => {
+                // Another member: "key": value.
+                i = skip_whitespace(bytes, value_end(bytes, skip_whitespace(bytes, i + 1))?);
+                if bytes.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = skip_whitespace(bytes, value_end(bytes, skip_whitespace(bytes, i + 1))?);
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// The offset just past the JSON value starting at `at` (its structure
+/// only: strings, nesting, scalars), or `None` when the input ends first.
+fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = at;
+    loop {
+        match *bytes.get(i)? {
+            b'"' => {
+                i += 1;
+                loop {
+                    match *bytes.get(i)? {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                i += 1;
+            }
+            _ if depth == 0 => {
+                // A scalar: up to the next delimiter.
+                let end = bytes[i..]
+                    .iter()
+                    .position(|&b| matches!(b, b',' | b']' | b'}') || b.is_ascii_whitespace())
+                    .map_or(bytes.len(), |p| i + p);
+                return Some(end);
+            }
+            _ => i += 1,
+        }
+        if depth == 0 {
+            return Some(i);
+        }
+    }
+}
