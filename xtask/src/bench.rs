@@ -237,7 +237,10 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
         traces.push((format!("{label} spans (OTLP/JSON)"), file));
     }
     // Written earlier in the run for the memory measurement.
-    traces.push(("1M spans (OTLP/JSON, 485 MB)".to_owned(), BIG_FILE.to_owned()));
+    traces.push((
+        "1M spans (OTLP/JSON, 485 MB)".to_owned(),
+        BIG_FILE.to_owned(),
+    ));
     let logs = "target/bench/1m-lines.jsonl";
     crate::tools::run(
         Command::new("node")
@@ -284,7 +287,11 @@ fn bundle_size(root: &Path) -> Option<(u64, u64)> {
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|e| e == "wasm"))?;
     let raw = std::fs::metadata(&wasm).ok()?.len();
-    let out = Command::new("gzip").args(["-9", "-c"]).arg(&wasm).output().ok()?;
+    let out = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(&wasm)
+        .output()
+        .ok()?;
     Some((raw, out.stdout.len() as u64))
 }
 
