@@ -421,27 +421,48 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         view_height.set(f64::from(element.client_height()));
     };
 
-    let visible_rows = move || {
-        let loaded = state.loaded.get()?;
-        let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let rows = rows.get()?;
-        let strings = &loaded.set.strings;
-        let (start, end) = zoom
-            .get()
-            .unwrap_or((rows.0.start_ns, rows.0.start_ns + rows.0.duration_ns));
-        let duration = (end - start).max(1) as f64;
-        let position = |ns: u64| (ns as f64 - start as f64) / duration * 100.0;
-        let logs = state.logs.get().zip(state.trace_logs.get());
+    // Rows are keyed by (generation, row, span): scrolling keeps the rows
+    // still in view and only builds the ones coming in; anything else the
+    // rows show (rows, zoom, logs) starts a new generation.
+    let generation = Memo::new(move |previous: Option<&u64>| {
+        rows.track();
+        zoom.track();
+        state.logs.track();
+        state.trace_logs.track();
+        previous.map_or(0, |g| g + 1)
+    });
+    let visible = move || {
+        let Some(rows) = rows.get() else {
+            return Vec::new();
+        };
+        let generation = generation.get();
         let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
         let count = (view_height.get() / ROW_PX).ceil() as usize + 2 * OVERSCAN;
-        let views = rows
-            .0
+        rows.0
             .order
             .iter()
             .enumerate()
             .skip(first)
             .take(count)
-            .map(|(row, &index)| {
+            .map(|(row, &index)| (generation, row, index))
+            .collect::<Vec<_>>()
+    };
+    let row_view = move |row: usize, index: u32| {
+        let loaded = state.loaded.get_untracked()?;
+        let trace = loaded.set.traces.get(state.selected.get_untracked()?)?;
+        let rows = rows.get_untracked()?;
+        let strings = &loaded.set.strings;
+        let (start, end) = zoom
+            .get_untracked()
+            .unwrap_or((rows.0.start_ns, rows.0.start_ns + rows.0.duration_ns));
+        let duration = (end - start).max(1) as f64;
+        let position = |ns: u64| (ns as f64 - start as f64) / duration * 100.0;
+        let logs = state
+            .logs
+            .get_untracked()
+            .zip(state.trace_logs.get_untracked());
+        let view = {
+            {
                 let span = &trace.spans[index as usize];
                 let left = position(span.start_ns);
                 let width = span.duration_ns() as f64 / duration * 100.0;
@@ -533,9 +554,9 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                         <div class="span-duration">{format_duration(span.duration_ns())}</div>
                     </div>
                 }
-            })
-            .collect::<Vec<_>>();
-        Some(views)
+            }
+        };
+        Some(view)
     };
 
     let ruler = NodeRef::<html::Div>::new();
@@ -791,7 +812,9 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             <div class="rows" node_ref=container on:scroll=on_scroll on:wheel=on_wheel
                 data-view-start-ns=move || zoom.get().map(|z| z.0.to_string()).unwrap_or_default()
                 data-view-end-ns=move || zoom.get().map(|z| z.1.to_string()).unwrap_or_default()>
-                <div class="rows-canvas" style=total_height>{visible_rows}</div>
+                <div class="rows-canvas" style=total_height>
+                    <For each=visible key=|k| *k children=move |(_, row, index)| row_view(row, index) />
+                </div>
             </div>
         </section>
     }
