@@ -198,7 +198,10 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     // A new trace starts at the top, everything expanded.
     Effect::new(move |_| {
         state.selected.track();
-        collapsed.set(HashSet::default());
+        // Only when something is folded: a new set would rebuild the rows.
+        if collapsed.with_untracked(|set| !set.is_empty()) {
+            collapsed.set(HashSet::default());
+        }
         if let Some(element) = container.get() {
             element.set_scroll_top(0);
         }
