@@ -354,6 +354,11 @@ impl LogLoad {
     }
 }
 
+/// Bytes of the first line searched for the keys that settle the format.
+const SNIFF_HEAD: usize = 64 << 10;
+/// A first line longer than this is no logger's line and is not parsed.
+const SNIFF_LINE: usize = 1 << 20;
+
 /// True when `bytes` (after decompression) look like logs rather than
 /// traces: an OTLP logs request, a Loki answer, or JSON Lines whose first
 /// line has a message or level field but no spans.
@@ -368,13 +373,19 @@ pub fn looks_like_logs(bytes: &[u8]) -> bool {
     let Some(first_line) = first_line else {
         return false;
     };
-    if contains(first_line, b"\"resourceLogs\"") {
+    // Only the start of the input is looked at: a compact trace file is one
+    // line of hundreds of megabytes, and its keys come first.
+    let start = &first_line[..first_line.len().min(SNIFF_HEAD)];
+    if contains(start, b"\"resourceLogs\"") {
         return true;
     }
-    if contains(first_line, b"\"resourceSpans\"") || contains(first_line, b"\"batches\"") {
+    if contains(start, b"\"resourceSpans\"") || contains(start, b"\"batches\"") {
         return false;
     }
-    if let Ok(Json::Object(object)) = serde_json::from_slice::<Json>(first_line) {
+    let parsed = (first_line.len() <= SNIFF_LINE)
+        .then(|| serde_json::from_slice::<Json>(first_line).ok())
+        .flatten();
+    if let Some(Json::Object(object)) = parsed {
         if is_loki(&object) {
             return true;
         }
@@ -386,7 +397,7 @@ pub fn looks_like_logs(bytes: &[u8]) -> bool {
             && !object.contains_key("spans")
             && !object.contains_key("startTimeUnixNano");
     }
-    // A pretty-printed document: look at its first keys.
+    // A pretty-printed document or a huge line: look at its first keys.
     let head = &text[..text.len().min(4096)];
     contains(head, b"\"resourceLogs\"") || contains(head, b"\"resultType\"")
 }
