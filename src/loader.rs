@@ -37,10 +37,20 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
             file.name(),
             size(file.size())
         )));
-        match read_file(file).await {
+        // gzip/zstd undone once here: sniffing and reading then see plain bytes.
+        let read =
+            read_file(file)
+                .await
+                .map(|bytes| match tracelens_core::ingest::decompressed(&bytes) {
+                    Ok(std::borrow::Cow::Owned(plain)) => Ok(plain),
+                    Ok(std::borrow::Cow::Borrowed(_)) => Ok(bytes),
+                    Err(error) => Err(error),
+                });
+        match read {
             // Logs are told from traces by their bytes, like every format.
-            Ok(bytes) if looks_like_logs(&bytes) => logs.push((file.name(), bytes)),
-            Ok(bytes) => match add_in_steps(state, &mut builder, bytes, &file.name()).await {
+            Ok(Err(error)) => errors.push(format!("{}: {error}", file.name())),
+            Ok(Ok(bytes)) if looks_like_logs(&bytes) => logs.push((file.name(), bytes)),
+            Ok(Ok(bytes)) => match add_in_steps(state, &mut builder, bytes, &file.name()).await {
                 Ok(()) => {
                     read_any = true;
                     // Traces first seen in this file belong to it.
