@@ -39,11 +39,7 @@ pub fn log_line(
         .fields
         .iter()
         .map(|field| {
-            let text = format!(
-                "{}={}",
-                logs.strings.get(field.key),
-                field.value.display(&logs.strings)
-            );
+            let text = field.display(&logs.strings).to_string();
             view! { <span class="log-field">{text}</span> }
         })
         .collect::<Vec<_>>();

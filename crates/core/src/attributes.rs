@@ -36,6 +36,24 @@ pub struct Attribute {
     pub value: Value,
 }
 
+impl Attribute {
+    /// `key=value`, the value as [`Value::display`] writes it.
+    pub fn display<'a>(&'a self, strings: &'a Interner) -> impl fmt::Display + 'a {
+        struct KeyValue<'a>(&'a Attribute, &'a Interner);
+        impl fmt::Display for KeyValue<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    "{}={}",
+                    self.1.get(self.0.key),
+                    self.0.value.display(self.1)
+                )
+            }
+        }
+        KeyValue(self, strings)
+    }
+}
+
 impl Value {
     /// The value as text, the way a person reads it: strings as they are,
     /// arrays and maps as JSON-like lists, bytes as hex.

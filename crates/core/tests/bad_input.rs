@@ -282,13 +282,7 @@ fn escapes_nulls_and_invalid_text_are_read_without_loss_of_the_span() {
     let rendered: Vec<String> = trace
         .span_attributes(0)
         .iter()
-        .map(|a| {
-            format!(
-                "{}={}",
-                set.strings.get(a.key),
-                a.value.display(&set.strings)
-            )
-        })
+        .map(|a| a.display(&set.strings).to_string())
         .collect();
     assert_eq!(rendered.len(), 3, "{rendered:?}");
     assert_eq!(rendered[0].split('=').next(), Some("k1"));

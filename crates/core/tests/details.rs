@@ -38,13 +38,7 @@ fn span_named(set: &TraceSet, trace: &Trace, name: &str) -> u32 {
 fn rendered(set: &TraceSet, attributes: &[tracelens_core::Attribute]) -> Vec<String> {
     attributes
         .iter()
-        .map(|a| {
-            format!(
-                "{}={}",
-                set.strings.get(a.key),
-                a.value.display(&set.strings)
-            )
-        })
+        .map(|a| a.display(&set.strings).to_string())
         .collect()
 }
 

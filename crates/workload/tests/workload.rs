@@ -96,13 +96,7 @@ fn a_run_writes_one_trace_per_batch_that_tracelens_reads() {
     let attributes: Vec<String> = set.traces[0]
         .span_attributes(compress)
         .iter()
-        .map(|a| {
-            format!(
-                "{}={}",
-                set.strings.get(a.key),
-                a.value.display(&set.strings)
-            )
-        })
+        .map(|a| a.display(&set.strings).to_string())
         .collect();
     assert!(
         attributes.contains(&"compression.level=3".to_owned()),
