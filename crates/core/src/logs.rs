@@ -14,6 +14,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::attributes::{Attribute, Value};
 use crate::ids::{decode_id, SpanId, TraceId};
+use serde::Deserialize;
+
+use crate::ingest::json_syntax::{F64Value, I64Value};
 use crate::ingest::{decompressed, IngestError};
 use crate::intern::{Interner, Sym};
 use crate::model::{Trace, Warning};
@@ -846,25 +849,12 @@ fn any_value(value: &Json, strings: &mut Interner) -> Value {
     if let Some(b) = object.get("boolValue").and_then(Json::as_bool) {
         return Value::Bool(b);
     }
-    if let Some(i) = object.get("intValue") {
-        let parsed = match i {
-            Json::Number(n) => n.as_i64(),
-            Json::String(text) => text.trim().parse().ok(),
-            _ => None,
-        };
-        if let Some(i) = parsed {
-            return Value::Int(i);
-        }
+    // int64 and doubles as a JSON number or string, as the trace reader reads them.
+    if let Some(Ok(I64Value(i))) = object.get("intValue").map(I64Value::deserialize) {
+        return Value::Int(i);
     }
-    if let Some(d) = object.get("doubleValue") {
-        let parsed = match d {
-            Json::Number(n) => n.as_f64(),
-            Json::String(text) => text.trim().parse().ok(),
-            _ => None,
-        };
-        if let Some(d) = parsed {
-            return Value::Double(d);
-        }
+    if let Some(Ok(F64Value(d))) = object.get("doubleValue").map(F64Value::deserialize) {
+        return Value::Double(d);
     }
     if let Some(text) = object.get("bytesValue").and_then(Json::as_str) {
         use base64::Engine as _;

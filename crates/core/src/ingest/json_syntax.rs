@@ -52,7 +52,7 @@ fn parse_u64(digits: &[u8]) -> Option<u64> {
 
 /// An int64 attribute value, as a JSON string or number.
 #[derive(Clone, Copy)]
-pub(super) struct I64Value(pub(super) i64);
+pub(crate) struct I64Value(pub(crate) i64);
 
 impl<'de> Deserialize<'de> for I64Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -84,7 +84,7 @@ impl<'de> Deserialize<'de> for I64Value {
 /// A double attribute value: a JSON number, or the strings protobuf's JSON
 /// mapping uses for what JSON numbers cannot hold ("NaN", "Infinity").
 #[derive(Clone, Copy)]
-pub(super) struct F64Value(pub(super) f64);
+pub(crate) struct F64Value(pub(crate) f64);
 
 impl<'de> Deserialize<'de> for F64Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
