@@ -43,6 +43,11 @@ pub struct Share {
 
 type Failure = String;
 
+/// Text of a chart in the theme's colour: 16 px for titles, 12 for the rest.
+fn text(palette: Palette, size: u32) -> TextStyle<'static> {
+    ("sans-serif", size).into_font().color(&palette.text)
+}
+
 fn fail<E: std::fmt::Debug>(error: E) -> Failure {
     format!("the chart could not be drawn: {error:?}")
 }
@@ -65,7 +70,7 @@ pub fn shares<DB: DrawingBackend>(
         .unwrap_or(4);
     let label_px = (widest.min(28) as u32) * 7 + 10;
     let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 16).into_font().color(&palette.text))
+        .caption(title, text(palette, 16))
         .margin(10)
         .x_label_area_size(36)
         .y_label_area_size(label_px)
@@ -94,8 +99,8 @@ pub fn shares<DB: DrawingBackend>(
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&label_of)
         .y_labels(n)
-        .label_style(("sans-serif", 12).into_font().color(&palette.text))
-        .axis_desc_style(("sans-serif", 12).into_font().color(&palette.text))
+        .label_style(text(palette, 12))
+        .axis_desc_style(text(palette, 12))
         .draw()
         .map_err(fail)?;
     let biggest = bars.iter().map(|b| b.pct).fold(f64::NEG_INFINITY, f64::max);
@@ -124,7 +129,7 @@ pub fn shares<DB: DrawingBackend>(
             Text::new(
                 format!("{:.1} %", bar.pct),
                 ((bar.pct + 1.5).min(84.0), SegmentValue::CenterOf(row)),
-                ("sans-serif", 12).into_font().color(&palette.text),
+                text(palette, 12),
             )
         }))
         .map_err(fail)?;
@@ -152,7 +157,7 @@ pub fn histogram<DB: DrawingBackend>(
     }
     let highest = counts.iter().copied().max().unwrap_or(1).max(1);
     let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 16).into_font().color(&palette.text))
+        .caption(title, text(palette, 16))
         .margin(10)
         .x_label_area_size(36)
         .y_label_area_size(44)
@@ -169,8 +174,8 @@ pub fn histogram<DB: DrawingBackend>(
         .x_label_formatter(&tick)
         .x_desc(format!("trace duration ({unit})"))
         .y_desc("traces")
-        .label_style(("sans-serif", 12).into_font().color(&palette.text))
-        .axis_desc_style(("sans-serif", 12).into_font().color(&palette.text))
+        .label_style(text(palette, 12))
+        .axis_desc_style(text(palette, 12))
         .draw()
         .map_err(fail)?;
     chart
@@ -249,7 +254,7 @@ pub fn scatter<DB: DrawingBackend>(
     let x = 0.0..(span as f64 / x_scale) * 1.05;
     let y = 0.0..(longest as f64 / y_scale) * 1.1;
     let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 16).into_font().color(&palette.text))
+        .caption(title, text(palette, 16))
         .margin(10)
         .x_label_area_size(36)
         .y_label_area_size(52)
@@ -266,8 +271,8 @@ pub fn scatter<DB: DrawingBackend>(
         .y_label_formatter(&tick)
         .x_desc(format!("start, after the first trace ({x_unit})"))
         .y_desc(format!("duration ({y_unit})"))
-        .label_style(("sans-serif", 12).into_font().color(&palette.text))
-        .axis_desc_style(("sans-serif", 12).into_font().color(&palette.text))
+        .label_style(text(palette, 12))
+        .axis_desc_style(text(palette, 12))
         .draw()
         .map_err(fail)?;
     chart
