@@ -180,7 +180,8 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     };
     let current_match = RwSignal::new(0usize);
     let go_to_match = move |step: isize| {
-        let (Some(found), Some(rows)) = (matches.get_untracked(), rows.get_untracked()) else {
+        // Matches exist only while the rows do (`reveal` needs them).
+        let Some(found) = matches.get_untracked() else {
             return;
         };
         if found.is_empty() {
@@ -190,7 +191,6 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let next = (current_match.get_untracked() as isize + step).rem_euclid(count) as usize;
         current_match.set(next);
         let span = found[next];
-        let _ = rows;
         state.selected_span.set(Some(span));
         reveal(span);
     };
