@@ -48,6 +48,16 @@ pub struct TraceSetBuilder {
     /// Attributes being read: decoders that stream push them here and hand
     /// over a range, instead of building a vector per span.
     pub(super) attribute_stack: Vec<Attribute>,
+    /// While a reader may still take back what it added: the trace of
+    /// each span pushed since [`TraceSetBuilder::begin_undoable`].
+    journal: Vec<TraceId>,
+    journaling: bool,
+}
+
+/// Where [`TraceSetBuilder::undo`] takes the builder back to.
+pub(super) struct UndoMark {
+    warnings: usize,
+    attribute_stack: usize,
 }
 
 impl Default for TraceSetBuilder {
@@ -62,6 +72,8 @@ impl Default for TraceSetBuilder {
             scopes: vec![Scope::default()],
             scope_index: HashMap::default(),
             attribute_stack: Vec::new(),
+            journal: Vec::new(),
+            journaling: false,
         }
     }
 }
@@ -119,6 +131,47 @@ impl TraceSetBuilder {
         self.traces.values().map(|t| t.spans.len()).sum()
     }
 
+    /// Starts recording what is added, so that [`TraceSetBuilder::undo`]
+    /// can take it back (a reader that reads optimistically calls this).
+    pub(super) fn begin_undoable(&mut self) -> UndoMark {
+        self.journal.clear();
+        self.journaling = true;
+        UndoMark {
+            warnings: self.warnings.len(),
+            attribute_stack: self.attribute_stack.len(),
+        }
+    }
+
+    /// Keeps what was added since [`TraceSetBuilder::begin_undoable`].
+    pub(super) fn commit(&mut self) {
+        self.journal.clear();
+        self.journaling = false;
+    }
+
+    /// Takes back the spans and warnings added since `mark` (interned text
+    /// and registered resources stay: they are shared and harmless).
+    pub(super) fn undo(&mut self, mark: UndoMark) {
+        let journal = std::mem::take(&mut self.journal);
+        for trace_id in journal.iter().rev() {
+            let Some(parts) = self.traces.get_mut(trace_id) else {
+                continue;
+            };
+            if let Some(span) = parts.spans.pop() {
+                parts.attributes.truncate(span.attributes.start as usize);
+                parts.events.truncate(span.events.start as usize);
+                parts.links.truncate(span.links.start as usize);
+            }
+            if parts.spans.is_empty() {
+                self.traces.remove(trace_id);
+            }
+        }
+        self.journal = journal;
+        self.journal.clear();
+        self.journaling = false;
+        self.warnings.truncate(mark.warnings);
+        self.attribute_stack.truncate(mark.attribute_stack);
+    }
+
     /// Adds a decoded span; `parent` and `depth` are filled in by `finish`.
     pub(super) fn push_span(&mut self, decoded: DecodedSpan) {
         self.push(decoded, None);
@@ -147,6 +200,9 @@ impl TraceSetBuilder {
                 span.start_ns - span.end_ns
             ));
             span.end_ns = span.start_ns;
+        }
+        if self.journaling {
+            self.journal.push(trace_id);
         }
         let parts = self.traces.entry(trace_id).or_default();
         span.attributes = match stacked_from {
@@ -229,7 +285,10 @@ fn assemble(
 
     let mut by_id = HashMap::with_capacity_and_hasher(spans.len(), Default::default());
     for (index, span) in spans.iter().enumerate() {
-        if by_id.insert(span.span_id, index as u32).is_some() {
+        // Children attach to the first span with an id.
+        if let std::collections::hash_map::Entry::Vacant(slot) = by_id.entry(span.span_id) {
+            slot.insert(index as u32);
+        } else {
             warnings.push(Warning {
                 message: format!(
                     "trace {trace_id}: span id {} ({}) is used by more than one span; \
@@ -239,10 +298,6 @@ fn assemble(
                 ),
             });
         }
-    }
-    // `insert` kept the last duplicate; children attach to the first.
-    for (index, span) in spans.iter().enumerate().rev() {
-        by_id.insert(span.span_id, index as u32);
     }
 
     let mut orphans = 0usize;

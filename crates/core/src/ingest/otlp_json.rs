@@ -18,6 +18,8 @@ use serde_json::value::RawValue;
 
 use base64::Engine as _;
 
+mod direct;
+
 use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
 use super::json_syntax::{
     error_offset, json_keys, strip_position, F64Value, I64Value, RawText, U64Value,
@@ -89,12 +91,24 @@ fn status_code(value: Option<&EnumValue<'_>>) -> StatusCode {
     }
 }
 
+/// Reads every OTLP/JSON document in `bytes` (one, or one per line): the
+/// exporters' shape element by element (see [`Stepper`]), anything else
+/// by [`read_documents`].
+pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
+    let mut stepper = Stepper::new(builder);
+    loop {
+        if let Some(outcome) = stepper.step(bytes, builder, usize::MAX) {
+            return outcome;
+        }
+    }
+}
+
 /// Reads every OTLP/JSON document in `bytes` (one, or one per line),
 /// streaming: each span goes to the builder as soon as it is parsed, so a
 /// document cut short keeps every span before the cut. A document that
 /// fails to parse is reported with its line and byte offset; reading
 /// resumes at the next line that starts a JSON object.
-pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
+fn read_documents(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
     let spans_before = builder.span_total();
     let mut lines = LineCounter::default();
     let mut offset = skip_whitespace(bytes, 0);
@@ -1032,14 +1046,20 @@ impl LineCounter {
     fn line_of(&mut self, bytes: &[u8], offset: usize) -> usize {
         let offset = offset.min(bytes.len());
         if offset >= self.offset {
-            self.line += bytes[self.offset..offset]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
+            self.line += count_newlines(&bytes[self.offset..offset]);
             self.offset = offset;
         }
         self.line + 1
     }
+}
+
+/// Counts in chunks small enough for byte-wide counters, which the
+/// compiler vectorises (a plain `filter().count()` runs several times slower).
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|chunk| usize::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
+        .sum()
 }
 
 fn skip_whitespace(bytes: &[u8], from: usize) -> usize {
@@ -1068,7 +1088,8 @@ fn next_object_line(bytes: &[u8], from: usize) -> usize {
 /// (the browser) can show progress and stay responsive between steps.
 /// Documents shaped as exporters write them — `{"resourceSpans": [ … ]}`,
 /// one or one per line — are read element by element; anything else (Tempo
-/// wrappers, keys in another order) is read whole in one step by [`read`].
+/// wrappers, keys in another order) is read whole in one step by
+/// [`read_documents`].
 pub(super) struct Stepper {
     offset: usize,
     inside_array: bool,
@@ -1117,7 +1138,7 @@ impl Stepper {
                     None => {
                         let rest = &bytes[self.offset..];
                         let line = self.lines.line_of(bytes, self.offset);
-                        let result = read(rest, builder).map_err(|e| relocate(e, line));
+                        let result = read_documents(rest, builder).map_err(|e| relocate(e, line));
                         self.offset = bytes.len();
                         return Some(result.and_then(|()| self.finish(builder)));
                     }
@@ -1140,8 +1161,15 @@ impl Stepper {
                 continue;
             }
             let start = self.offset;
-            let end = value_end(bytes, start).unwrap_or(bytes.len());
             let line = self.lines.line_of(bytes, start);
+            if let Some(end) = direct::resource_spans(bytes, start, builder, line) {
+                self.offset = skip_whitespace(bytes, end);
+                if bytes.get(self.offset) == Some(&b',') {
+                    self.offset += 1;
+                }
+                continue;
+            }
+            let end = value_end(bytes, start).unwrap_or(bytes.len());
             let mut deserializer = serde_json::Deserializer::from_slice(&bytes[start..end]);
             let read = (&mut ResourceSpansSeed {
                 builder: &mut *builder,

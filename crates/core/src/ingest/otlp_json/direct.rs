@@ -1,0 +1,515 @@
+//! OTLP/JSON as exporters write it, read straight from the bytes.
+//!
+//! serde_json's machinery costs more per value than the work done with
+//! it, and exporters write a narrow subset of JSON: known keys, strings
+//! without escapes, integers. This reader takes exactly that subset and
+//! nothing else. Whatever falls outside it is handed to the serde seeds of
+//! the parent module, which stay the definition of the format: a span in
+//! an unusual shape (escapes, doubles, links, unknown keys) is read by
+//! [`SpanSeed`](super::SpanSeed) on its own, and anything wrong with the
+//! structure makes the whole `ResourceSpans` element be taken back and
+//! read again by the seeds, which report where the damage is. So this
+//! reader never has to produce an error, and for every input it gives
+//! exactly the spans and warnings that the seeds give (tested on every
+//! corpus file, and by a fuzz target that compares the two).
+
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeSeed, IgnoredAny};
+
+use super::{
+    add_span, resource_of, span_kind, status_code, value_end, EnumValue, ResourceSeed, ScopeSeed,
+    SpanIds, SpanSeed,
+};
+use crate::attributes::{Attribute, Value};
+use crate::ingest::assemble::DecodedEvent;
+use crate::ingest::TraceSetBuilder;
+use crate::intern::Sym;
+use crate::model::{Span, StatusCode};
+
+/// Reads the `ResourceSpans` object at `at`: the offset just past it, or
+/// `None` (with the builder as it was) when the seeds must read it.
+pub(super) fn resource_spans(
+    bytes: &[u8],
+    at: usize,
+    builder: &mut TraceSetBuilder,
+    line: usize,
+) -> Option<usize> {
+    let mark = builder.begin_undoable();
+    let mut cursor = Cursor { bytes, at };
+    match read_resource_spans(&mut cursor, builder, line) {
+        Some(()) => {
+            builder.commit();
+            Some(cursor.at)
+        }
+        None => {
+            builder.undo(mark);
+            None
+        }
+    }
+}
+
+/// A position in the input, and the JSON tokens this reader takes.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// The next byte that is not JSON whitespace (not consumed).
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(&b) = self.bytes.get(self.at) {
+            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(b);
+            }
+            self.at += 1;
+        }
+        None
+    }
+
+    fn eat(&mut self, token: u8) -> Option<()> {
+        (self.peek()? == token).then(|| self.at += 1)
+    }
+
+    /// The next non-whitespace byte, consumed.
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.at += 1;
+        Some(b)
+    }
+
+    /// A string without escapes or control characters: its bytes.
+    fn string(&mut self) -> Option<&'a [u8]> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let rest = self.bytes.get(start..)?;
+        let length = string_length(rest)?;
+        self.at = start + length + 1;
+        Some(&rest[..length])
+    }
+
+    /// A string, or `null` (read as empty, as [`RawText`](super::RawText) does).
+    fn text(&mut self) -> Option<&'a [u8]> {
+        match self.null()? {
+            true => Some(&[]),
+            false => self.string(),
+        }
+    }
+
+    /// Whether the next value is `null` (consumed if so).
+    fn null(&mut self) -> Option<bool> {
+        match self.peek()? {
+            b'n' => self.literal(b"null").map(|()| true),
+            _ => Some(false),
+        }
+    }
+
+    /// An object key and its colon.
+    fn key(&mut self) -> Option<&'a [u8]> {
+        let key = self.string()?;
+        self.eat(b':')?;
+        Some(key)
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.peek()?;
+        let found = self.bytes.get(self.at..self.at + word.len())? == word;
+        found.then(|| self.at += word.len())?;
+        self.delimited()
+    }
+
+    /// A scalar must end at a delimiter (`1x` is not a number).
+    fn delimited(&self) -> Option<()> {
+        match self.bytes.get(self.at) {
+            None => Some(()),
+            Some(b) => matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t').then_some(()),
+        }
+    }
+
+    /// JSON integer digits (no sign, no leading zeros, no fraction).
+    fn digits(&mut self) -> Option<u64> {
+        let start = self.at;
+        let rest = self.bytes.get(start..)?;
+        let length = rest.iter().position(|b| !b.is_ascii_digit()).unwrap_or(rest.len());
+        if length == 0 || (length > 1 && rest[0] == b'0') {
+            return None;
+        }
+        let value = rest[..length].iter().try_fold(0u64, |value, &d| {
+            value.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })?;
+        self.at = start + length;
+        Some(value)
+    }
+
+    /// An unsigned integer as a JSON number or a string of digits, as
+    /// [`U64Value`](super::U64Value) reads it.
+    fn unsigned(&mut self) -> Option<u64> {
+        match self.peek()? {
+            b'"' => {
+                self.at += 1;
+                let value = self.digits_in_string()?;
+                (self.bytes.get(self.at) == Some(&b'"')).then(|| self.at += 1)?;
+                Some(value)
+            }
+            _ => {
+                let value = self.digits()?;
+                self.delimited()?;
+                Some(value)
+            }
+        }
+    }
+
+    /// Digits inside a string, where leading zeros are allowed.
+    fn digits_in_string(&mut self) -> Option<u64> {
+        let rest = &self.bytes[self.at..];
+        let length = rest.iter().position(|b| !b.is_ascii_digit()).unwrap_or(rest.len());
+        (length > 0).then_some(())?;
+        let value = rest[..length].iter().try_fold(0u64, |value, &d| {
+            value.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })?;
+        self.at += length;
+        Some(value)
+    }
+
+    /// A signed integer as a JSON number or a string, as
+    /// [`I64Value`](super::I64Value) reads it.
+    fn signed(&mut self) -> Option<i64> {
+        let quoted = self.peek()? == b'"';
+        let text = match quoted {
+            true => self.string()?,
+            // Negative numbers are rare here: the seeds read them.
+            false => {
+                let start = self.at;
+                self.digits()?;
+                self.delimited()?;
+                &self.bytes[start..self.at]
+            }
+        };
+        let (negative, digits) = match text.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, text),
+        };
+        let mut inner = Cursor {
+            bytes: digits,
+            at: 0,
+        };
+        let magnitude = inner.digits_in_string()?;
+        (inner.at == digits.len()).then_some(())?;
+        match negative {
+            true => 0i64.checked_sub_unsigned(magnitude),
+            false => i64::try_from(magnitude).ok(),
+        }
+    }
+
+    /// Calls `each` for every member of an object (after its `{`).
+    fn members(
+        &mut self,
+        mut each: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            let key = self.key()?;
+            each(self, key)?;
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Calls `each` at every element of an array (after its `[`).
+    fn elements(&mut self, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            each(self)?;
+            match self.next()? {
+                b',' => continue,
+                b']' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The bytes of the next value, whatever it holds, for the seeds.
+    fn raw_value(&mut self) -> Option<&'a [u8]> {
+        let start = self.at;
+        self.peek()?;
+        let begin = self.at;
+        let end = value_end(self.bytes, begin)?;
+        self.at = end;
+        Some(&self.bytes[start.max(begin)..end])
+    }
+}
+
+/// The length of a string's text up to its closing quote, or `None` when
+/// a backslash or a control character comes first (or the input ends).
+/// Eight bytes at a time: long values (statements, URLs) are common.
+fn string_length(text: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let mut at = 0;
+    while let Some(chunk) = text.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        let special = has_zero(word ^ (ONES * u64::from(b'"')))
+            | has_zero(word ^ (ONES * u64::from(b'\\')))
+            | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
+        if special != 0 {
+            break;
+        }
+        at += 8;
+    }
+    let length = at + text[at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    (text[length] == b'"').then_some(length)
+}
+
+/// Runs a seed of the parent module over `raw`, which must hold exactly
+/// one value.
+fn with_seed<'a, S: DeserializeSeed<'a>>(raw: &'a [u8], seed: S) -> Option<S::Value> {
+    let mut deserializer = serde_json::Deserializer::from_slice(raw);
+    let value = seed.deserialize(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    Some(value)
+}
+
+/// A value this reader does not use, checked by serde_json.
+fn skip(cursor: &mut Cursor<'_>) -> Option<()> {
+    with_seed(cursor.raw_value()?, PhantomData::<IgnoredAny>).map(|_| ())
+}
+
+fn read_resource_spans(
+    cursor: &mut Cursor<'_>,
+    builder: &mut TraceSetBuilder,
+    line: usize,
+) -> Option<()> {
+    let mut owner = None;
+    cursor.members(|cursor, key| match key {
+        b"resource" => {
+            let resource = with_seed(cursor.raw_value()?, ResourceSeed(&mut *builder))?;
+            owner = Some(resource_of(resource, builder));
+            Some(())
+        }
+        // Spans before their resource: the seeds keep them waiting.
+        b"scopeSpans" | b"instrumentationLibrarySpans" => {
+            let owner = owner?;
+            cursor.elements(|cursor| read_scope_spans(cursor, builder, owner, line))
+        }
+        _ => skip(cursor),
+    })?;
+    if owner.is_none() {
+        resource_of(None, builder);
+    }
+    Some(())
+}
+
+fn read_scope_spans(
+    cursor: &mut Cursor<'_>,
+    builder: &mut TraceSetBuilder,
+    (service, resource): (Sym, u32),
+    line: usize,
+) -> Option<()> {
+    let mut scope = None;
+    cursor.members(|cursor, key| match key {
+        b"scope" | b"instrumentationLibrary" => {
+            let json = with_seed(cursor.raw_value()?, ScopeSeed(&mut *builder))?;
+            scope = Some(json.map_or(0, |s| builder.scope(s)));
+            Some(())
+        }
+        b"spans" => {
+            let owner = (service, resource, scope?);
+            cursor.elements(|cursor| {
+                let start = cursor.at;
+                let from = builder.attribute_stack.len();
+                if read_span(cursor, builder, owner, line).is_some() {
+                    return Some(());
+                }
+                // Not in the narrow shape: the seeds read this span.
+                builder.attribute_stack.truncate(from);
+                cursor.at = start;
+                let raw = cursor.raw_value()?;
+                with_seed(
+                    raw,
+                    &mut SpanSeed {
+                        builder: &mut *builder,
+                        owner,
+                        line,
+                    },
+                )
+            })
+        }
+        _ => skip(cursor),
+    })
+}
+
+/// One span in the narrow shape, handed to the builder as the seeds do.
+fn read_span(
+    cursor: &mut Cursor<'_>,
+    builder: &mut TraceSetBuilder,
+    (service, resource, scope): (Sym, u32, u32),
+    line: usize,
+) -> Option<()> {
+    let attributes_from = builder.attribute_stack.len();
+    let mut span = Span {
+        service,
+        resource,
+        scope,
+        ..Span::default()
+    };
+    let (mut trace_id, mut span_id, mut parent_id): (&[u8], &[u8], &[u8]) = (&[], &[], &[]);
+    let mut events = Vec::new();
+    cursor.members(|cursor, key| {
+        match key {
+            b"traceId" => trace_id = cursor.text()?,
+            b"spanId" => span_id = cursor.text()?,
+            b"parentSpanId" => parent_id = cursor.text()?,
+            b"name" => span.name = builder.intern_bytes(cursor.text()?),
+            b"kind" => span.kind = span_kind(enum_value(cursor)?.as_ref()),
+            b"startTimeUnixNano" => span.start_ns = cursor.unsigned()?,
+            b"endTimeUnixNano" => span.end_ns = cursor.unsigned()?,
+            b"attributes" => cursor.elements(|cursor| key_value(cursor, builder))?,
+            b"events" => cursor.elements(|cursor| event(cursor, builder, &mut events))?,
+            // Links are rare: the seeds read spans that have any.
+            b"links" => cursor.elements(|_| None)?,
+            b"status" => (span.status, span.status_message) = status(cursor, builder)?,
+            b"traceState" => span.trace_state = builder.intern_bytes(cursor.text()?),
+            b"flags" => span.flags = count(cursor)?,
+            b"droppedAttributesCount" => span.dropped_attributes = count(cursor)?,
+            b"droppedEventsCount" => span.dropped_events = count(cursor)?,
+            b"droppedLinksCount" => span.dropped_links = count(cursor)?,
+            _ => return None,
+        }
+        Some(())
+    })?;
+    add_span(
+        line,
+        builder,
+        SpanIds {
+            trace: trace_id,
+            span: span_id,
+            parent: parent_id,
+        },
+        span,
+        (attributes_from, events, Vec::new(), 0),
+    );
+    Some(())
+}
+
+/// A count, saturated to u32 as the seeds do.
+fn count(cursor: &mut Cursor<'_>) -> Option<u32> {
+    Some(u32::try_from(cursor.unsigned()?).unwrap_or(u32::MAX))
+}
+
+/// An enum as its integer or its name, or `null`.
+fn enum_value<'a>(cursor: &mut Cursor<'a>) -> Option<Option<EnumValue<'a>>> {
+    if cursor.null()? {
+        return Some(None);
+    }
+    match cursor.peek()? {
+        b'"' => {
+            let name = std::str::from_utf8(cursor.string()?).ok()?;
+            Some(Some(EnumValue::Name(name.into())))
+        }
+        _ => {
+            let number = cursor.digits()?;
+            cursor.delimited()?;
+            Some(Some(EnumValue::Number(number)))
+        }
+    }
+}
+
+fn status(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<(StatusCode, Sym)> {
+    let (mut code, mut message) = (StatusCode::Unset, Sym(0));
+    if cursor.null()? {
+        return Some((code, message));
+    }
+    cursor.members(|cursor, key| {
+        match key {
+            b"code" => code = status_code(enum_value(cursor)?.as_ref()),
+            b"message" => message = builder.intern_bytes(cursor.text()?),
+            _ => return None,
+        }
+        Some(())
+    })?;
+    Some((code, message))
+}
+
+fn event(
+    cursor: &mut Cursor<'_>,
+    builder: &mut TraceSetBuilder,
+    events: &mut Vec<DecodedEvent>,
+) -> Option<()> {
+    let from = builder.attribute_stack.len();
+    let mut event = DecodedEvent {
+        time_ns: 0,
+        name: Sym(0),
+        attributes: Vec::new(),
+        dropped_attributes: 0,
+    };
+    cursor.members(|cursor, key| {
+        match key {
+            b"timeUnixNano" => event.time_ns = cursor.unsigned()?,
+            b"name" => event.name = builder.intern_bytes(cursor.text()?),
+            b"attributes" => cursor.elements(|cursor| key_value(cursor, builder))?,
+            b"droppedAttributesCount" => event.dropped_attributes = count(cursor)?,
+            _ => return None,
+        }
+        Some(())
+    })?;
+    event.attributes = builder.take_attributes(from);
+    events.push(event);
+    Some(())
+}
+
+/// One `KeyValue` whose value is a string, an integer or a boolean,
+/// pushed onto the builder's attribute stack.
+fn key_value(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<()> {
+    let mut attribute = Attribute {
+        key: Sym(0),
+        value: Value::Empty,
+    };
+    cursor.members(|cursor, key| {
+        match key {
+            b"key" => attribute.key = builder.intern_bytes(cursor.text()?),
+            b"value" => attribute.value = any_value(cursor, builder)?,
+            _ => return None,
+        }
+        Some(())
+    })?;
+    builder.attribute_stack.push(attribute);
+    Some(())
+}
+
+fn any_value(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<Value> {
+    let mut value = Value::Empty;
+    if cursor.null()? {
+        return Some(value);
+    }
+    cursor.members(|cursor, key| {
+        let next = match key {
+            // These read `null` as empty (other kinds read it otherwise).
+            b"stringValue" | b"intValue" | b"boolValue" if cursor.null()? => Value::Empty,
+            b"stringValue" => Value::Str(builder.intern_bytes(cursor.string()?)),
+            b"intValue" => Value::Int(cursor.signed()?),
+            b"boolValue" => match cursor.peek()? {
+                b't' => cursor.literal(b"true").map(|()| Value::Bool(true))?,
+                _ => cursor.literal(b"false").map(|()| Value::Bool(false))?,
+            },
+            _ => return None,
+        };
+        // Exactly one is set; an empty one does not hide another.
+        if !matches!(next, Value::Empty) {
+            value = next;
+        }
+        Some(())
+    })?;
+    Some(value)
+}
