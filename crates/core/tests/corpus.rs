@@ -482,3 +482,163 @@ fn reading_in_steps_gives_what_reading_at_once_gives() {
         assert!(!stepped.warnings.is_empty());
     }
 }
+
+/// Everything a set holds, strings resolved: two readers agree when these
+/// are equal, whatever order they interned text in.
+fn everything(result: &Result<TraceSet, tracelens_core::IngestError>) -> Vec<String> {
+    let set = match result {
+        Ok(set) => set,
+        Err(error) => return vec![format!("error: {error}")],
+    };
+    let text = |attributes: &[tracelens_core::Attribute]| -> String {
+        let shown: Vec<String> = attributes
+            .iter()
+            .map(|a| format!("{}:{:?}", a.display(&set.strings), a.value))
+            .collect();
+        shown.join(", ")
+    };
+    let mut out: Vec<String> = set.warnings.iter().map(|w| w.message.clone()).collect();
+    for trace in &set.traces {
+        for (i, s) in trace.spans.iter().enumerate() {
+            let resource = &set.resources[s.resource as usize];
+            let scope = &set.scopes[s.scope as usize];
+            let events: Vec<String> = trace
+                .span_events(i as u32)
+                .iter()
+                .map(|e| {
+                    let attributes = text(trace.attributes_in(e.attributes));
+                    let name = set.strings.get(e.name);
+                    format!(
+                        "{}@{} [{attributes}] -{}",
+                        name, e.time_ns, e.dropped_attributes
+                    )
+                })
+                .collect();
+            let links: Vec<String> = trace
+                .span_links(i as u32)
+                .iter()
+                .map(|l| {
+                    let attributes = text(trace.attributes_in(l.attributes));
+                    let state = set.strings.get(l.trace_state);
+                    format!("{}/{} {state} [{attributes}]", l.trace_id, l.span_id)
+                })
+                .collect();
+            out.push(format!(
+                "{} {} {:?} {:?} {} {} {:?} {:?} {}..{} {:?} {:?} {} {} {} {:?}/{:?}/{:?} \
+                 attrs [{}] events {events:?} links {links:?} resource [{}] -{} \
+                 scope {} {} [{}]",
+                trace.trace_id,
+                s.span_id,
+                s.parent_span_id,
+                s.parent,
+                set.strings.get(s.name),
+                set.strings.get(s.service),
+                s.kind,
+                s.status,
+                s.start_ns,
+                s.end_ns,
+                s.depth,
+                set.strings.get(s.status_message),
+                set.strings.get(s.trace_state),
+                s.flags,
+                s.dropped_attributes,
+                s.dropped_events,
+                s.dropped_links,
+                s.dropped_attributes,
+                text(trace.span_attributes(i as u32)),
+                text(&resource.attributes),
+                resource.dropped_attributes,
+                set.strings.get(scope.name),
+                set.strings.get(scope.version),
+                text(&scope.attributes),
+            ));
+        }
+    }
+    out
+}
+
+fn by_seeds(bytes: &[u8]) -> Result<TraceSet, tracelens_core::IngestError> {
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    builder.add_otlp_json_by_seeds(bytes)?;
+    Ok(builder.finish())
+}
+
+/// The direct reader takes the exporters' shape and hands the rest to the
+/// serde seeds: on every JSON corpus file, and on each of them damaged,
+/// cut short and rewritten into shapes it leaves to the seeds, both give
+/// the same spans, details and warnings (or the same error).
+#[test]
+fn the_direct_reader_gives_what_the_serde_seeds_give() {
+    let manifest = manifest();
+    let mut compared = 0;
+    for file in manifest["files"].as_array().unwrap() {
+        let path = file["path"].as_str().unwrap();
+        let bytes = std::fs::read(corpus().join(path)).unwrap();
+        let Ok(plain) = tracelens_core::ingest::decompressed(&bytes) else {
+            continue;
+        };
+        if plain.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            continue;
+        }
+        let plain = plain.to_vec();
+        let text = String::from_utf8_lossy(&plain);
+        let mut variants = vec![plain.clone()];
+        if plain.len() > 300_000 {
+            // Big files as they are; their shapes recur in the small ones.
+            variants.clear();
+            variants.push(plain);
+            compare_readers(path, &variants);
+            compared += 1;
+            continue;
+        }
+        // Cut short at 13 places, and one byte broken at 13 others.
+        for k in 1..=13 {
+            let at = plain.len() * k / 14;
+            variants.push(plain[..at].to_vec());
+            let mut broken = plain.clone();
+            broken[at + 7 % (plain.len() - at)] = b'}';
+            variants.push(broken);
+        }
+        // Shapes left to the seeds: escapes, doubles, negative numbers,
+        // links, keys it does not know, whitespace everywhere.
+        for (from, to) in [
+            ("\"name\"", "\"n\\u0061me\""),
+            ("\"intValue\"", "\"doubleValue\""),
+            ("\"stringValue\":", "\"stringValue\": null, \"boolValue\":"),
+            (
+                "\"events\"",
+                "\"links\": [], \"droppedLinksCount\": 2, \"events\"",
+            ),
+            ("\"kind\"", "\"unknownKey\": [1, {\"a\": null}], \"kind\""),
+            (",", " ,\n\t"),
+            ("\"startTimeUnixNano\":\"", "\"startTimeUnixNano\":\"0"),
+            (
+                "\"status\":{}",
+                "\"status\":{\"code\":\"STATUS_CODE_ERROR\",\"message\":\"x\\ny\"}",
+            ),
+        ] {
+            variants.push(text.replacen(from, to, 3).into_bytes());
+            variants.push(text.replace(from, to).into_bytes());
+        }
+        compare_readers(path, &variants);
+        compared += variants.len();
+    }
+    assert!(compared > 500, "only {compared} inputs compared");
+}
+
+fn compare_readers(path: &str, variants: &[Vec<u8>]) {
+    for variant in variants {
+        let direct = {
+            let mut builder = tracelens_core::TraceSetBuilder::default();
+            builder
+                .add_as(tracelens_core::Format::OtlpJson, variant)
+                .map(|()| builder.finish())
+        };
+        assert_eq!(
+            everything(&direct),
+            everything(&by_seeds(variant)),
+            "{path}, a variant of {} bytes",
+            variant.len()
+        );
+    }
+}

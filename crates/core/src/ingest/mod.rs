@@ -186,6 +186,14 @@ impl TraceSetBuilder {
         }
     }
 
+    /// Reads OTLP/JSON with serde alone, never the direct reader that
+    /// [`TraceSetBuilder::add`] tries first: for the tests and the fuzz
+    /// target that check the two give the same spans and warnings.
+    #[doc(hidden)]
+    pub fn add_otlp_json_by_seeds(&mut self, bytes: &[u8]) -> Result<(), IngestError> {
+        otlp_json::read_by_seeds(bytes, self)
+    }
+
     /// Records a warning about the input that the caller found (a Tempo
     /// answer marked PARTIAL, say), to be listed with ingest's own.
     pub fn add_warning(&mut self, message: String) {

@@ -95,7 +95,27 @@ fn status_code(value: Option<&EnumValue<'_>>) -> StatusCode {
 /// exporters' shape element by element (see [`Stepper`]), anything else
 /// by [`read_documents`].
 pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
-    let mut stepper = Stepper::new(builder);
+    read_with(Stepper::new(builder), bytes, builder)
+}
+
+/// [`read`] with every span read by the serde seeds, never by the direct
+/// reader: what the direct reader is checked against.
+pub(super) fn read_by_seeds(
+    bytes: &[u8],
+    builder: &mut TraceSetBuilder,
+) -> Result<(), IngestError> {
+    let stepper = Stepper {
+        direct: false,
+        ..Stepper::new(builder)
+    };
+    read_with(stepper, bytes, builder)
+}
+
+fn read_with(
+    mut stepper: Stepper,
+    bytes: &[u8],
+    builder: &mut TraceSetBuilder,
+) -> Result<(), IngestError> {
     loop {
         if let Some(outcome) = stepper.step(bytes, builder, usize::MAX) {
             return outcome;
@@ -1096,6 +1116,8 @@ pub(super) struct Stepper {
     lines: LineCounter,
     spans_before: usize,
     first_error: Option<String>,
+    /// Whether elements go to the direct reader first.
+    direct: bool,
 }
 
 impl Stepper {
@@ -1106,6 +1128,7 @@ impl Stepper {
             lines: LineCounter::default(),
             spans_before: builder.span_total(),
             first_error: None,
+            direct: true,
         }
     }
 
@@ -1162,7 +1185,11 @@ impl Stepper {
             }
             let start = self.offset;
             let line = self.lines.line_of(bytes, start);
-            if let Some(end) = direct::resource_spans(bytes, start, builder, line) {
+            if let Some(end) = self
+                .direct
+                .then(|| direct::resource_spans(bytes, start, builder, line))
+                .flatten()
+            {
                 self.offset = skip_whitespace(bytes, end);
                 if bytes.get(self.offset) == Some(&b',') {
                     self.offset += 1;

@@ -130,7 +130,10 @@ impl<'a> Cursor<'a> {
     fn digits(&mut self) -> Option<u64> {
         let start = self.at;
         let rest = self.bytes.get(start..)?;
-        let length = rest.iter().position(|b| !b.is_ascii_digit()).unwrap_or(rest.len());
+        let length = rest
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(rest.len());
         if length == 0 || (length > 1 && rest[0] == b'0') {
             return None;
         }
@@ -162,7 +165,10 @@ impl<'a> Cursor<'a> {
     /// Digits inside a string, where leading zeros are allowed.
     fn digits_in_string(&mut self) -> Option<u64> {
         let rest = &self.bytes[self.at..];
-        let length = rest.iter().position(|b| !b.is_ascii_digit()).unwrap_or(rest.len());
+        let length = rest
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(rest.len());
         (length > 0).then_some(())?;
         let value = rest[..length].iter().try_fold(0u64, |value, &d| {
             value.checked_mul(10)?.checked_add(u64::from(d - b'0'))
@@ -202,10 +208,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Calls `each` for every member of an object (after its `{`).
-    fn members(
-        &mut self,
-        mut each: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
-    ) -> Option<()> {
+    fn members(&mut self, mut each: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             self.at += 1;
@@ -268,7 +271,10 @@ fn string_length(text: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    let length = at + text[at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    let length = at
+        + text[at..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
     (text[length] == b'"').then_some(length)
 }
 
