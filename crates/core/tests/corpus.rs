@@ -524,7 +524,7 @@ fn everything(result: &Result<TraceSet, tracelens_core::IngestError>) -> Vec<Str
                 })
                 .collect();
             out.push(format!(
-                "{} {} {:?} {:?} {} {} {:?} {:?} {}..{} {:?} {:?} {} {} {} {:?}/{:?}/{:?} \
+                "{} {} {:?} {:?} {} {} {:?} {:?} {}..{} {:?} {:?} {} {} {:?}/{:?}/{:?} \
                  attrs [{}] events {events:?} links {links:?} resource [{}] -{} \
                  scope {} {} [{}]",
                 trace.trace_id,
@@ -544,7 +544,6 @@ fn everything(result: &Result<TraceSet, tracelens_core::IngestError>) -> Vec<Str
                 s.dropped_attributes,
                 s.dropped_events,
                 s.dropped_links,
-                s.dropped_attributes,
                 text(trace.span_attributes(i as u32)),
                 text(&resource.attributes),
                 resource.dropped_attributes,

@@ -767,14 +767,8 @@ impl<'de> Visitor<'de> for &mut SpanSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let builder = &mut *self.builder;
-        let (service, resource, scope) = self.owner;
         let attributes_from = builder.attribute_stack.len();
-        let mut span = Span {
-            service,
-            resource,
-            scope,
-            ..Span::default()
-        };
+        let mut span = span_of(self.owner);
         let (mut trace_id, mut span_id, mut parent_id) =
             (RawText::default(), RawText::default(), RawText::default());
         let mut events = Vec::new();
@@ -825,6 +819,17 @@ impl<'de> Visitor<'de> for &mut SpanSeed<'_> {
             (attributes_from, events, links, invalid),
         );
         Ok(())
+    }
+}
+
+/// A span of the batch and scope `owner` (service, resource, scope), its
+/// own fields still to be read.
+fn span_of((service, resource, scope): (Sym, u32, u32)) -> Span {
+    Span {
+        service,
+        resource,
+        scope,
+        ..Span::default()
     }
 }
 

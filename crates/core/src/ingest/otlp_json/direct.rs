@@ -18,14 +18,14 @@ use std::marker::PhantomData;
 use serde::de::{DeserializeSeed, IgnoredAny};
 
 use super::{
-    add_span, resource_of, span_kind, status_code, value_end, EnumValue, ResourceSeed, ScopeSeed,
-    SpanIds, SpanSeed,
+    add_span, resource_of, span_kind, span_of, status_code, value_end, EnumValue, ResourceSeed,
+    ScopeSeed, SpanIds, SpanSeed,
 };
 use crate::attributes::{Attribute, Value};
 use crate::ingest::assemble::DecodedEvent;
 use crate::ingest::TraceSetBuilder;
 use crate::intern::Sym;
-use crate::model::{Span, StatusCode};
+use crate::model::StatusCode;
 
 /// Reads the `ResourceSpans` object at `at`: the offset just past it, or
 /// `None` (with the builder as it was) when the seeds must read it.
@@ -360,16 +360,11 @@ fn read_scope_spans(
 fn read_span(
     cursor: &mut Cursor<'_>,
     builder: &mut TraceSetBuilder,
-    (service, resource, scope): (Sym, u32, u32),
+    owner: (Sym, u32, u32),
     line: usize,
 ) -> Option<()> {
     let attributes_from = builder.attribute_stack.len();
-    let mut span = Span {
-        service,
-        resource,
-        scope,
-        ..Span::default()
-    };
+    let mut span = span_of(owner);
     let (mut trace_id, mut span_id, mut parent_id): (&[u8], &[u8], &[u8]) = (&[], &[], &[]);
     let mut events = Vec::new();
     cursor.members(|cursor, key| {
