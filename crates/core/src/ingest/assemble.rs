@@ -20,6 +20,7 @@ pub(super) struct DecodedSpan {
     pub links: Vec<DecodedLink>,
 }
 
+#[derive(Default)]
 pub(super) struct DecodedEvent {
     pub time_ns: u64,
     pub name: Sym,

@@ -966,12 +966,7 @@ impl<'de> Visitor<'de> for &mut EventSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let builder = &mut *self.builder;
         let from = builder.attribute_stack.len();
-        let mut event = DecodedEvent {
-            time_ns: 0,
-            name: Sym(0),
-            attributes: Vec::new(),
-            dropped_attributes: 0,
-        };
+        let mut event = DecodedEvent::default();
         while let Some(key) = map.next_key::<PartKey>()? {
             match key {
                 PartKey::Time => event.time_ns = map.next_value::<U64Value>()?.0,

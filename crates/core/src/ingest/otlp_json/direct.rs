@@ -449,12 +449,7 @@ fn event(
     events: &mut Vec<DecodedEvent>,
 ) -> Option<()> {
     let from = builder.attribute_stack.len();
-    let mut event = DecodedEvent {
-        time_ns: 0,
-        name: Sym(0),
-        attributes: Vec::new(),
-        dropped_attributes: 0,
-    };
+    let mut event = DecodedEvent::default();
     cursor.members(|cursor, key| {
         match key {
             b"timeUnixNano" => event.time_ns = cursor.unsigned()?,
