@@ -392,7 +392,14 @@ fn assemble(
 /// Spans are large, so a small key is sorted and each span is then moved
 /// once, in place, following the cycles of the permutation.
 fn sort_spans(spans: &mut [Span]) {
-    let key = |s: &Span| (s.start_ns, Reverse(s.end_ns), s.span_id);
+    // As integers: comparing the id as a byte array costs several times more.
+    let key = |s: &Span| {
+        (
+            s.start_ns,
+            Reverse(s.end_ns),
+            u64::from_be_bytes(s.span_id.0),
+        )
+    };
     if spans.is_sorted_by_key(key) {
         return;
     }
