@@ -641,3 +641,64 @@ fn compare_readers(path: &str, variants: &[Vec<u8>]) {
         );
     }
 }
+
+/// Reads `bytes` as a file read in slices of `part` bytes is read: each
+/// slice handed over as it comes, reading on in steps of `budget` bytes
+/// while there is enough to read.
+fn load_arriving(
+    bytes: &[u8],
+    part: usize,
+    budget: usize,
+) -> Result<TraceSet, tracelens_core::IngestError> {
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let mut given = part.min(bytes.len());
+    let mut load = builder.start_arriving(bytes[..given].to_vec(), bytes.len());
+    loop {
+        if given == bytes.len() {
+            load.complete()?;
+        }
+        loop {
+            if let Some(outcome) = builder.advance(&mut load, budget) {
+                outcome?;
+                return Ok(builder.finish());
+            }
+            if load.wants_input() {
+                break;
+            }
+        }
+        let next = (given + part).min(bytes.len());
+        load.append(&bytes[given..next]);
+        given = next;
+    }
+}
+
+/// Every corpus file (and damaged ones) read while it arrives, in slices
+/// small and large, gives exactly what reading it whole gives: spans,
+/// details, warnings, or the same error.
+#[test]
+fn reading_as_the_input_arrives_gives_what_reading_it_whole_gives() {
+    let manifest = manifest();
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    for file in manifest["files"].as_array().unwrap() {
+        let path = file["path"].as_str().unwrap();
+        inputs.push((path.to_owned(), std::fs::read(corpus().join(path)).unwrap()));
+    }
+    let text =
+        std::fs::read_to_string(corpus().join("ticket-booking/ticket-booking.jsonl")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1] = r#"{"resourceSpans": [{"scopeSpans": [ broken"#;
+    inputs.push(("a corrupt line".to_owned(), lines.join("\n").into_bytes()));
+    let etl = std::fs::read(corpus().join("etl-nightly/etl-nightly.otlp.json")).unwrap();
+    inputs.push(("cut short".to_owned(), etl[..60_000].to_vec()));
+    let mut broken = etl.clone();
+    broken[90_000] = b'#';
+    inputs.push(("a broken byte".to_owned(), broken));
+    inputs.push(("empty".to_owned(), Vec::new()));
+    for (name, bytes) in &inputs {
+        let whole = everything(&ingest(bytes));
+        for part in [997, 65_536, bytes.len() / 3 + 1] {
+            let arriving = everything(&load_arriving(bytes, part, 700));
+            assert_eq!(arriving, whole, "{name}, slices of {part} bytes");
+        }
+    }
+}

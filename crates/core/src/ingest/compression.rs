@@ -8,6 +8,11 @@ use super::IngestError;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
+/// Whether `bytes` start like gzip or zstd data.
+pub(super) fn is_compressed(bytes: &[u8]) -> bool {
+    bytes.starts_with(&GZIP_MAGIC) || bytes.starts_with(&ZSTD_MAGIC)
+}
+
 /// The decompressed bytes, or `None` when the input is not compressed.
 pub(super) fn decompress(bytes: &[u8]) -> Result<Option<Vec<u8>>, IngestError> {
     if bytes.starts_with(&GZIP_MAGIC) {

@@ -60,10 +60,17 @@ pub fn decompressed(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IngestEr
     })
 }
 
-/// An input being read in steps (see [`TraceSetBuilder::start`]).
+/// An input being read in steps (see [`TraceSetBuilder::start`]), perhaps
+/// while it still arrives (see [`TraceSetBuilder::start_arriving`]).
 pub struct TraceLoad {
     bytes: Vec<u8>,
     kind: LoadKind,
+    /// Whether every byte of the input has been given.
+    complete: bool,
+    /// The input's length once complete, for the progress.
+    length: usize,
+    /// Spans the builder held before this input.
+    spans_before: usize,
 }
 
 enum LoadKind {
@@ -71,6 +78,8 @@ enum LoadKind {
     Json(otlp_json::Stepper),
     /// Any other format: read whole in the first step.
     Whole,
+    /// Compressed, or not OTLP/JSON: sniffed and read once complete.
+    Collecting,
     Done,
 }
 
@@ -78,13 +87,70 @@ impl TraceLoad {
     /// How much of the input has been read, from 0 to 1.
     pub fn progress(&self) -> f64 {
         match &self.kind {
-            LoadKind::Json(stepper) if !self.bytes.is_empty() => {
-                stepper.offset() as f64 / self.bytes.len() as f64
+            LoadKind::Json(stepper) if self.length > 0 => {
+                stepper.offset() as f64 / self.length as f64
             }
-            LoadKind::Whole => 0.0,
+            LoadKind::Whole | LoadKind::Collecting => 0.0,
             _ => 1.0,
         }
     }
+
+    /// Adds the next bytes of an input given by
+    /// [`TraceSetBuilder::start_arriving`].
+    pub fn append(&mut self, more: &[u8]) {
+        if !self.complete {
+            self.bytes.extend_from_slice(more);
+        }
+    }
+
+    /// Says that every byte of the input has been given.
+    pub fn complete(&mut self) -> Result<(), IngestError> {
+        if self.complete {
+            return Ok(());
+        }
+        self.complete = true;
+        if matches!(self.kind, LoadKind::Collecting) {
+            *self = TraceLoad::sniffed(std::mem::take(&mut self.bytes), self.spans_before)?;
+        }
+        Ok(())
+    }
+
+    /// Whether reading on needs bytes that have not been given yet.
+    pub fn wants_input(&self) -> bool {
+        !self.complete
+            && match &self.kind {
+                LoadKind::Json(stepper) => stepper.waiting(),
+                _ => true,
+            }
+    }
+
+    /// A complete input, decompressed and sniffed.
+    fn sniffed(bytes: Vec<u8>, spans_before: usize) -> Result<Self, IngestError> {
+        let bytes = match compression::decompress(&bytes)? {
+            Some(plain) => plain,
+            None => bytes,
+        };
+        let kind = match is_streamable_json(&bytes) {
+            true => LoadKind::Json(otlp_json::Stepper::new(spans_before)),
+            false => LoadKind::Whole,
+        };
+        Ok(TraceLoad {
+            length: bytes.len(),
+            bytes,
+            kind,
+            complete: true,
+            spans_before,
+        })
+    }
+}
+
+/// OTLP/JSON (or a Tempo answer), as opposed to protobuf, Jaeger or Zipkin.
+fn is_streamable_json(bytes: &[u8]) -> bool {
+    let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    !looks_binary(bytes)
+        && text_start.is_some_and(|at| {
+            bytes[at] == b'{' && !first_key(&bytes[at..]).is_some_and(jaeger::is_jaeger_key)
+        })
 }
 
 /// Reads one input into a fresh [`TraceSet`]. Errors only when nothing in
@@ -101,21 +167,35 @@ impl TraceSetBuilder {
     /// returns the outcome. The spans are the same as [`TraceSetBuilder::add`]
     /// gives.
     pub fn start(&mut self, bytes: Vec<u8>) -> Result<TraceLoad, IngestError> {
-        let bytes = match compression::decompress(&bytes)? {
-            Some(plain) => plain,
-            None => bytes,
-        };
-        let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace());
-        let json = !looks_binary(&bytes)
-            && text_start.is_some_and(|at| {
-                bytes[at] == b'{' && !first_key(&bytes[at..]).is_some_and(jaeger::is_jaeger_key)
-            });
-        let kind = if json {
-            LoadKind::Json(otlp_json::Stepper::new(self))
-        } else {
-            LoadKind::Whole
-        };
-        Ok(TraceLoad { bytes, kind })
+        TraceLoad::sniffed(bytes, self.span_total())
+    }
+
+    /// Starts reading an input of `length` bytes that arrives in parts (a
+    /// file read in slices), `first` being its first part: reading goes on
+    /// as the parts come ([`TraceLoad::append`], then
+    /// [`TraceLoad::complete`]), so reading the file and reading the
+    /// traces overlap. OTLP/JSON is read as it arrives; compressed input
+    /// and other formats are read once complete. The spans and warnings
+    /// are those [`TraceSetBuilder::add`] gives for the whole input.
+    pub fn start_arriving(&mut self, first: Vec<u8>, length: usize) -> TraceLoad {
+        // Sniffing needs the first key whole (Jaeger is told by it).
+        let sniffable = first.len() >= 4
+            && first
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .is_some_and(|at| first_key(&first[at..]).is_some());
+        let kind =
+            match sniffable && !compression::is_compressed(&first) && is_streamable_json(&first) {
+                true => LoadKind::Json(otlp_json::Stepper::new(self.span_total())),
+                false => LoadKind::Collecting,
+            };
+        TraceLoad {
+            bytes: first,
+            kind,
+            complete: false,
+            length,
+            spans_before: self.span_total(),
+        }
     }
 
     /// Reads about `budget` more bytes of `load`; the outcome once the
@@ -126,9 +206,9 @@ impl TraceSetBuilder {
         budget: usize,
     ) -> Option<Result<(), IngestError>> {
         let outcome = match &mut load.kind {
-            LoadKind::Json(stepper) => stepper.step(&load.bytes, self, budget)?,
+            LoadKind::Json(stepper) => stepper.step(&load.bytes, self, budget, load.complete)?,
             LoadKind::Whole => self.add(&load.bytes),
-            LoadKind::Done => return None,
+            LoadKind::Collecting | LoadKind::Done => return None,
         };
         load.kind = LoadKind::Done;
         load.bytes = Vec::new();

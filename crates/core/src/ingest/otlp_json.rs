@@ -95,7 +95,7 @@ fn status_code(value: Option<&EnumValue<'_>>) -> StatusCode {
 /// exporters' shape element by element (see [`Stepper`]), anything else
 /// by [`read_documents`].
 pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
-    read_with(Stepper::new(builder), bytes, builder)
+    read_with(Stepper::new(builder.span_total()), bytes, builder)
 }
 
 /// [`read`] with every span read by the serde seeds, never by the direct
@@ -106,7 +106,7 @@ pub(super) fn read_by_seeds(
 ) -> Result<(), IngestError> {
     let stepper = Stepper {
         direct: false,
-        ..Stepper::new(builder)
+        ..Stepper::new(builder.span_total())
     };
     read_with(stepper, bytes, builder)
 }
@@ -117,7 +117,7 @@ fn read_with(
     builder: &mut TraceSetBuilder,
 ) -> Result<(), IngestError> {
     loop {
-        if let Some(outcome) = stepper.step(bytes, builder, usize::MAX) {
+        if let Some(outcome) = stepper.step(bytes, builder, usize::MAX, true) {
             return outcome;
         }
     }
@@ -1118,17 +1118,22 @@ pub(super) struct Stepper {
     first_error: Option<String>,
     /// Whether elements go to the direct reader first.
     direct: bool,
+    /// Whether the last step stopped where the bytes given so far end.
+    waiting: bool,
 }
 
 impl Stepper {
-    pub(super) fn new(builder: &TraceSetBuilder) -> Self {
+    /// A reader of one input; `spans_before` is what the builder held
+    /// before it (an input that adds nothing and is damaged is an error).
+    pub(super) fn new(spans_before: usize) -> Self {
         Self {
             offset: 0,
             inside_array: false,
             lines: LineCounter::default(),
-            spans_before: builder.span_total(),
+            spans_before,
             first_error: None,
             direct: true,
+            waiting: false,
         }
     }
 
@@ -1137,17 +1142,37 @@ impl Stepper {
         self.offset
     }
 
+    /// Whether the last step used up the bytes given so far: an input still
+    /// arriving needs more before the next step can read on.
+    pub(super) fn waiting(&self) -> bool {
+        self.waiting
+    }
+
     /// Reads about `budget` more bytes; the outcome once the input is done.
+    /// While the input is not `complete`, `bytes` is what has arrived: the
+    /// step stops (and [`Stepper::waiting`] says so) wherever reading on
+    /// needs what is still to come, or would report damage, which is only
+    /// told once the whole input is there (so that it is told as reading
+    /// the whole input at once tells it).
     pub(super) fn step(
         &mut self,
         bytes: &[u8],
         builder: &mut TraceSetBuilder,
         budget: usize,
+        complete: bool,
     ) -> Option<Result<(), IngestError>> {
         let stop = self.offset.saturating_add(budget);
+        self.waiting = false;
+        let wait = |stepper: &mut Self| {
+            stepper.waiting = true;
+            None
+        };
         while self.offset < stop {
             self.offset = skip_whitespace(bytes, self.offset);
             if self.offset >= bytes.len() {
+                if !complete {
+                    return wait(self);
+                }
                 return Some(self.finish(builder));
             }
             if !self.inside_array {
@@ -1157,6 +1182,7 @@ impl Stepper {
                         self.inside_array = true;
                         continue;
                     }
+                    None if !complete => return wait(self),
                     // Not the exporters' shape: the general reader, at once.
                     None => {
                         let rest = &bytes[self.offset..];
@@ -1169,8 +1195,12 @@ impl Stepper {
             }
             if bytes[self.offset] == b']' {
                 // The end of the array, then of its document.
+                let end = end_of_object(bytes, self.offset + 1);
+                if end.is_none() && !complete {
+                    return wait(self);
+                }
                 self.inside_array = false;
-                self.offset = match end_of_object(bytes, self.offset + 1) {
+                self.offset = match end {
                     Some(end) => end,
                     None => {
                         let line = self.lines.line_of(bytes, self.offset);
@@ -1196,7 +1226,12 @@ impl Stepper {
                 }
                 continue;
             }
-            let end = value_end(bytes, start).unwrap_or(bytes.len());
+            let end = match value_end(bytes, start) {
+                Some(end) => end,
+                None if !complete => return wait(self),
+                None => bytes.len(),
+            };
+            let mark = (!complete).then(|| builder.begin_undoable());
             let mut deserializer = serde_json::Deserializer::from_slice(&bytes[start..end]);
             let read = (&mut ResourceSpansSeed {
                 builder: &mut *builder,
@@ -1204,6 +1239,12 @@ impl Stepper {
             })
                 .deserialize(&mut deserializer)
                 .and_then(|()| deserializer.end());
+            if let (Err(_), Some(mark)) = (&read, mark) {
+                // Damage is told once the whole input is there.
+                builder.undo(mark);
+                return wait(self);
+            }
+            builder.commit();
             if let Err(error) = read {
                 let message = format!(
                     "line {}, column {} (byte {}): {}",
