@@ -37,15 +37,35 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
             file.name(),
             size(file.size())
         )));
+        // A big plain trace file is read while it arrives (the rest of the
+        // file comes from disk meanwhile); anything else once it is whole.
+        let first = read_first(file).await;
+        let arriving = first
+            .as_ref()
+            .is_ok_and(|first| (first.len() as f64) < file.size() && !looks_like_logs(first));
+        let first = match first {
+            Ok(first) if arriving => {
+                match add_arriving(state, &mut builder, file, first).await {
+                    Ok(()) => {
+                        read_any = true;
+                        traces_read_from(&builder, file.name(), &mut trace_files, &mut first_seen);
+                    }
+                    Err(error) => errors.push(format!("{}: {error}", file.name())),
+                }
+                continue;
+            }
+            other => other,
+        };
         // gzip/zstd undone once here: sniffing and reading then see plain bytes.
-        let read =
-            read_file(file)
-                .await
-                .map(|bytes| match tracelens_core::ingest::decompressed(&bytes) {
-                    Ok(std::borrow::Cow::Owned(plain)) => Ok(plain),
-                    Ok(std::borrow::Cow::Borrowed(_)) => Ok(bytes),
-                    Err(error) => Err(error),
-                });
+        let read = match first {
+            Ok(first) => read_rest(file, first).await,
+            Err(error) => Err(error),
+        }
+        .map(|bytes| match tracelens_core::ingest::decompressed(&bytes) {
+            Ok(std::borrow::Cow::Owned(plain)) => Ok(plain),
+            Ok(std::borrow::Cow::Borrowed(_)) => Ok(bytes),
+            Err(error) => Err(error),
+        });
         match read {
             // Logs are told from traces by their bytes, like every format.
             Ok(Err(error)) => errors.push(format!("{}: {error}", file.name())),
@@ -53,12 +73,7 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
             Ok(Ok(bytes)) => match add_in_steps(state, &mut builder, bytes, &file.name()).await {
                 Ok(()) => {
                     read_any = true;
-                    // Traces first seen in this file belong to it.
-                    let index = trace_files.len() as u32;
-                    for id in builder.trace_ids() {
-                        first_seen.entry(id).or_insert(index);
-                    }
-                    trace_files.push(file.name());
+                    traces_read_from(&builder, file.name(), &mut trace_files, &mut first_seen);
                 }
                 Err(error) => errors.push(format!("{}: {error}", file.name())),
             },
@@ -120,6 +135,72 @@ async fn add_in_steps(
             .loading
             .set(Some(format!("Reading {name}: {:.0} %", done * 100.0)));
         next_frame().await;
+    }
+}
+
+/// Notes that the file `name` was read: the traces first seen in it
+/// belong to it.
+fn traces_read_from(
+    builder: &TraceSetBuilder,
+    name: String,
+    trace_files: &mut Vec<String>,
+    first_seen: &mut std::collections::HashMap<tracelens_core::TraceId, u32>,
+) {
+    let index = trace_files.len() as u32;
+    for id in builder.trace_ids() {
+        first_seen.entry(id).or_insert(index);
+    }
+    trace_files.push(name);
+}
+
+/// Reads a file into `builder` while it arrives: the next slice is being
+/// read from disk while the bytes already there are read as traces, a
+/// frame's worth at a time.
+async fn add_arriving(
+    state: AppState,
+    builder: &mut TraceSetBuilder,
+    file: &File,
+    first: Vec<u8>,
+) -> Result<(), String> {
+    let total = file.size();
+    let mut given = first.len() as f64;
+    let mut load = builder.start_arriving(first, total as usize);
+    let mut next = Some(start_slice(file, given)?);
+    loop {
+        let began = js_sys::Date::now();
+        while js_sys::Date::now() - began < FRAME_BUDGET_MS {
+            if let Some(outcome) = builder.advance(&mut load, TRACE_STEP_BYTES) {
+                state.progress.set(None);
+                return outcome.map_err(|e| e.to_string());
+            }
+            if load.wants_input() {
+                break;
+            }
+        }
+        let done = load.progress();
+        state.progress.set(Some(done));
+        state.loading.set(Some(format!(
+            "Reading {}: {:.0} %",
+            file.name(),
+            done * 100.0
+        )));
+        if !load.wants_input() {
+            next_frame().await;
+            continue;
+        }
+        match next.take() {
+            Some(slice) => {
+                let chunk = slice.await?;
+                given += f64::from(chunk.length());
+                load.append_with(chunk.length() as usize, |room| chunk.copy_to(room));
+                if given < total {
+                    next = Some(start_slice(file, given)?);
+                } else {
+                    load.complete().map_err(|e| e.to_string())?;
+                }
+            }
+            None => load.complete().map_err(|e| e.to_string())?,
+        }
     }
 }
 
@@ -259,23 +340,41 @@ fn finish(
 /// Bytes of a file copied into memory between two frames.
 const READ_STEP_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 
-/// The whole file, read in slices so that copying a big one into wasm
-/// memory never holds up the page for long.
-async fn read_file(file: &File) -> Result<Vec<u8>, String> {
+/// The first slice of a file, in a buffer with room for the whole file.
+async fn read_first(file: &File) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::with_capacity(file.size() as usize);
+    let chunk = start_slice(file, 0.0)?.await?;
+    bytes.resize(chunk.length() as usize, 0);
+    chunk.copy_to(&mut bytes);
+    Ok(bytes)
+}
+
+/// Starts reading a slice now; its bytes (still in the browser's memory)
+/// once the returned future is awaited.
+fn start_slice(
+    file: &File,
+    start: f64,
+) -> Result<impl std::future::Future<Output = Result<Uint8Array, String>>, String> {
+    let end = (start + READ_STEP_BYTES).min(file.size());
+    let slice = file.slice_with_f64_and_f64(start, end).map_err(describe)?;
+    let reading = JsFuture::from(slice.array_buffer());
+    Ok(async move { Ok(Uint8Array::new(&reading.await.map_err(describe)?)) })
+}
+
+/// The whole file, given its first slice: read in slices so that copying a
+/// big one into wasm never holds the page for long.
+async fn read_rest(file: &File, first: Vec<u8>) -> Result<Vec<u8>, String> {
     let total = file.size();
-    let mut bytes = Vec::with_capacity(total as usize);
-    let mut start = 0.0;
-    while start < total {
-        let end = (start + READ_STEP_BYTES).min(total);
-        let slice = file.slice_with_f64_and_f64(start, end).map_err(describe)?;
-        let buffer = JsFuture::from(slice.array_buffer())
-            .await
-            .map_err(describe)?;
-        let chunk = Uint8Array::new(&buffer);
+    let mut bytes = first;
+    bytes.reserve_exact((total as usize).saturating_sub(bytes.len()));
+    while (bytes.len() as f64) < total {
+        let chunk = start_slice(file, bytes.len() as f64)?.await?;
+        if chunk.length() == 0 {
+            break;
+        }
         let from = bytes.len();
         bytes.resize(from + chunk.length() as usize, 0);
         chunk.copy_to(&mut bytes[from..]);
-        start = end;
     }
     Ok(bytes)
 }

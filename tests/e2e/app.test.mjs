@@ -1,7 +1,8 @@
 // The skeleton's promises, checked in real Chromium against the release build.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { corpusDir, openPage, projectRoot, withAppAndBrowser } from './support.mjs';
 
@@ -162,4 +163,30 @@ test('a 50,000-span trace keeps only the rows in view in the DOM and scrolls to 
   assert.ok((await rows.count()) < 200);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('a plain file bigger than one read slice is read while it arrives, as its gzip is read whole', async () => {
+  // 15 MB: the app reads it in 8 MB slices, reading spans as they come.
+  const gz = path.join(corpusDir, 'large/large.otlp.json.gz');
+  const plain = path.join(projectRoot, 'target/e2e/large.otlp.json');
+  await mkdir(path.dirname(plain), { recursive: true });
+  await writeFile(plain, gunzipSync(await readFile(gz)));
+  const breakdownOf = async (file) => {
+    const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+    await items(page).first().waitFor();
+    await page.getByTestId('file-input').setInputFiles(file);
+    await items(page).filter({ hasText: '50000 spans' }).waitFor({ timeout: 60000 });
+    await page.getByTestId('load-progress').waitFor({ state: 'detached' });
+    const spans = await items(page).first().locator('.spans').textContent();
+    const rows = await page.locator('[data-testid=breakdown-row]').evaluateAll((nodes) =>
+      nodes.map((n) => [n.dataset.group, n.dataset.criticalPct, n.dataset.selfPct]));
+    const warnings = await page.getByTestId('load-warnings').count();
+    assert.deepEqual(errors, []);
+    await page.close();
+    return { spans, rows, warnings };
+  };
+  const arriving = await breakdownOf(plain);
+  assert.match(arriving.spans, /50000/);
+  assert.ok(arriving.rows.length > 3);
+  assert.deepEqual(arriving, await breakdownOf(gz));
 });

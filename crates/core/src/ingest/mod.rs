@@ -98,8 +98,17 @@ impl TraceLoad {
     /// Adds the next bytes of an input given by
     /// [`TraceSetBuilder::start_arriving`].
     pub fn append(&mut self, more: &[u8]) {
+        self.append_with(more.len(), |room| room.copy_from_slice(more));
+    }
+
+    /// Adds the next `length` bytes, which `fill` writes into the room
+    /// made for them (a caller copying from elsewhere, such as a browser
+    /// buffer, then needs no copy of its own in between).
+    pub fn append_with(&mut self, length: usize, fill: impl FnOnce(&mut [u8])) {
         if !self.complete {
-            self.bytes.extend_from_slice(more);
+            let from = self.bytes.len();
+            self.bytes.resize(from + length, 0);
+            fill(&mut self.bytes[from..]);
         }
     }
 
@@ -177,7 +186,10 @@ impl TraceSetBuilder {
     /// traces overlap. OTLP/JSON is read as it arrives; compressed input
     /// and other formats are read once complete. The spans and warnings
     /// are those [`TraceSetBuilder::add`] gives for the whole input.
-    pub fn start_arriving(&mut self, first: Vec<u8>, length: usize) -> TraceLoad {
+    pub fn start_arriving(&mut self, mut first: Vec<u8>, length: usize) -> TraceLoad {
+        // Room for all of it at once: growing by doubling would hold up to
+        // twice the input while copying.
+        first.reserve_exact(length.saturating_sub(first.len()));
         // Sniffing needs the first key whole (Jaeger is told by it).
         let sniffable = first.len() >= 4
             && first
