@@ -21,7 +21,7 @@ use crate::state::{AppState, Shared};
 /// Height of a row in pixels; must match `.span-row` in the style sheet.
 const ROW_PX: f64 = 24.0;
 /// Rows drawn beyond each edge of the view, so scrolling shows no gaps.
-const OVERSCAN: usize = 12;
+const OVERSCAN: usize = 6;
 /// Indentation per tree level, in pixels.
 const INDENT_PX: u32 = 14;
 
