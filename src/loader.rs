@@ -85,11 +85,27 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
             .loading
             .set(Some("Joining spans into traces…".to_owned()));
         next_frame().await;
+        let set = builder.finish();
+        // A big set gets a frame for each big step (joining, analysing,
+        // drawing); for a small one the frames would cost more than they
+        // give.
+        let big = set.span_count() > BIG_SET_SPANS;
+        if big {
+            state
+                .loading
+                .set(Some("Finding the critical path…".to_owned()));
+            next_frame().await;
+        }
+        let prepared = state.prepare(&set);
+        if big {
+            next_frame().await;
+        }
         state.show_files(
-            builder.finish(),
+            set,
             source,
             trace_files,
             first_seen.into_iter().collect(),
+            prepared,
         );
     }
     if !logs.is_empty() {
@@ -105,6 +121,10 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
     state.errors.set(errors);
     state.loading.set(None);
 }
+
+/// Spans from which joining, analysing and drawing a set each get a frame
+/// of their own (at 100k spans each takes a few tens of milliseconds).
+const BIG_SET_SPANS: usize = 250_000;
 
 /// Bytes of a trace input read in one step (a few milliseconds).
 const TRACE_STEP_BYTES: usize = 256 << 10;

@@ -19,6 +19,10 @@ pub struct Loaded {
     pub files: Vec<String>,
     /// Per trace, the index in `files` of the file its first spans came from.
     pub file_of: Vec<Option<u32>>,
+    /// The analysis of the first trace by the grouping it was made for,
+    /// computed before the set was shown: a big trace's analysis then gets
+    /// its own frame instead of adding to the first render's.
+    pub prepared: Option<(GroupBy, Analysis)>,
 }
 
 /// A computed value shared by signals, compared by identity: a new value
@@ -144,8 +148,15 @@ impl AppState {
         let group_by = RwSignal::new(GroupBy::Name);
         let analysis = Memo::new(move |_| {
             let loaded = loaded.get()?;
-            let trace = loaded.set.traces.get(selected.get()?)?;
-            Some(Shared::new(analyze(&loaded.set, trace, &group_by.get())))
+            let index = selected.get()?;
+            let group_by = group_by.get();
+            if let (0, Some((prepared_for, analysis))) = (index, &loaded.prepared) {
+                if *prepared_for == group_by {
+                    return Some(analysis.clone());
+                }
+            }
+            let trace = loaded.set.traces.get(index)?;
+            Some(Shared::new(analyze(&loaded.set, trace, &group_by)))
         });
         let logs: RwSignal<Option<Shared<LogSet>>> = RwSignal::new(None);
         let trace_logs = Memo::new(move |_| {
@@ -174,7 +185,15 @@ impl AppState {
 
     /// Shows a freshly read set, selecting its first trace.
     pub fn show(&self, set: TraceSet, source: String) {
-        self.show_files(set, source, Vec::new(), Vec::new());
+        self.show_files(set, source, Vec::new(), Vec::new(), None);
+    }
+
+    /// The analysis of the first trace of `set` by the current grouping,
+    /// for [`AppState::show_files`].
+    pub fn prepare(&self, set: &TraceSet) -> Option<(GroupBy, Analysis)> {
+        let group_by = self.group_by.get_untracked();
+        let analysis = analyze(set, set.traces.first()?, &group_by);
+        Some((group_by, Shared::new(analysis)))
     }
 
     /// Shows a set read from several `files`; `file_of` holds for each
@@ -185,6 +204,7 @@ impl AppState {
         source: String,
         files: Vec<String>,
         first_seen: Vec<(tracelens_core::TraceId, u32)>,
+        prepared: Option<(GroupBy, Analysis)>,
     ) {
         let seen: std::collections::HashMap<_, _> = first_seen.into_iter().collect();
         let file_of = set
@@ -207,6 +227,7 @@ impl AppState {
             source,
             files,
             file_of,
+            prepared,
         })));
         self.selected.set(has_traces.then_some(0));
     }

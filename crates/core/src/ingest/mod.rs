@@ -140,7 +140,7 @@ impl TraceLoad {
             None => bytes,
         };
         let kind = match is_streamable_json(&bytes) {
-            true => LoadKind::Json(otlp_json::Stepper::new(spans_before)),
+            true => LoadKind::Json(otlp_json::Stepper::new(spans_before, 0)),
             false => LoadKind::Whole,
         };
         Ok(TraceLoad {
@@ -198,7 +198,7 @@ impl TraceSetBuilder {
                 .is_some_and(|at| first_key(&first[at..]).is_some());
         let kind =
             match sniffable && !compression::is_compressed(&first) && is_streamable_json(&first) {
-                true => LoadKind::Json(otlp_json::Stepper::new(self.span_total())),
+                true => LoadKind::Json(otlp_json::Stepper::new(self.span_total(), length)),
                 false => LoadKind::Collecting,
             };
         TraceLoad {

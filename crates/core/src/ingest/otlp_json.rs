@@ -95,7 +95,7 @@ fn status_code(value: Option<&EnumValue<'_>>) -> StatusCode {
 /// exporters' shape element by element (see [`Stepper`]), anything else
 /// by [`read_documents`].
 pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
-    read_with(Stepper::new(builder.span_total()), bytes, builder)
+    read_with(Stepper::new(builder.span_total(), 0), bytes, builder)
 }
 
 /// [`read`] with every span read by the serde seeds, never by the direct
@@ -106,7 +106,7 @@ pub(super) fn read_by_seeds(
 ) -> Result<(), IngestError> {
     let stepper = Stepper {
         direct: false,
-        ..Stepper::new(builder.span_total())
+        ..Stepper::new(builder.span_total(), 0)
     };
     read_with(stepper, bytes, builder)
 }
@@ -1120,12 +1120,14 @@ pub(super) struct Stepper {
     direct: bool,
     /// Whether the last step stopped where the bytes given so far end.
     waiting: bool,
+    /// The whole input's length, when more is still to arrive.
+    length: usize,
 }
 
 impl Stepper {
     /// A reader of one input; `spans_before` is what the builder held
     /// before it (an input that adds nothing and is damaged is an error).
-    pub(super) fn new(spans_before: usize) -> Self {
+    pub(super) fn new(spans_before: usize, length: usize) -> Self {
         Self {
             offset: 0,
             inside_array: false,
@@ -1134,6 +1136,7 @@ impl Stepper {
             first_error: None,
             direct: true,
             waiting: false,
+            length,
         }
     }
 
@@ -1224,6 +1227,7 @@ impl Stepper {
                 if bytes.get(self.offset) == Some(&b',') {
                     self.offset += 1;
                 }
+                self.expect_rest(bytes, builder);
                 continue;
             }
             let end = match value_end(bytes, start) {
@@ -1263,8 +1267,17 @@ impl Stepper {
             if bytes.get(self.offset) == Some(&b',') {
                 self.offset += 1;
             }
+            self.expect_rest(bytes, builder);
         }
         None
+    }
+
+    /// Tells the builder how many spans the rest of the input likely
+    /// holds, judging by the bytes per span so far.
+    fn expect_rest(&self, bytes: &[u8], builder: &mut TraceSetBuilder) {
+        let read = (builder.span_total() - self.spans_before) as f64;
+        let rest = self.length.max(bytes.len()).saturating_sub(self.offset) as f64;
+        builder.expect_spans((rest * read / self.offset.max(1) as f64) as usize);
     }
 
     /// Records a damaged part (the first one becomes the error if nothing
@@ -1291,6 +1304,7 @@ impl Stepper {
     }
 
     fn finish(&mut self, builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
+        builder.expect_spans(0);
         if builder.span_total() == self.spans_before {
             if let Some(error) = self.first_error.take() {
                 builder.warnings.pop();
