@@ -190,8 +190,9 @@ impl TraceSetBuilder {
         // Room for all of it at once: growing by doubling would hold up to
         // twice the input while copying.
         first.reserve_exact(length.saturating_sub(first.len()));
-        // Sniffing needs the first key whole (Jaeger is told by it).
-        let sniffable = first.len() >= 4
+        // Sniffing needs the bytes that tell text from binary, and the
+        // first key whole (Jaeger is told by it).
+        let sniffable = first.len() >= SNIFF_BYTES.min(length).max(4)
             && first
                 .iter()
                 .position(|b| !b.is_ascii_whitespace())
@@ -297,12 +298,15 @@ impl TraceSetBuilder {
     }
 }
 
+/// How many of the first bytes tell text from binary.
+const SNIFF_BYTES: usize = 256;
+
 /// JSON never holds raw control characters other than whitespace, while
 /// protobuf's tags and lengths are full of them early on.
 fn looks_binary(bytes: &[u8]) -> bool {
     bytes
         .iter()
-        .take(256)
+        .take(SNIFF_BYTES)
         .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
 }
 
