@@ -72,7 +72,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let collapsed = collapsed.get();
         let mut order = Vec::with_capacity(full.len());
         let mut skip_deeper_than: Option<u32> = None;
-        for &index in &full {
+        for &index in full {
             let depth = trace.spans[index as usize].depth;
             if let Some(limit) = skip_deeper_than {
                 if depth > limit {

@@ -404,15 +404,8 @@ fn assemble(
         });
     }
 
-    let mut trace = Trace::new(trace_id, parts, roots, children, child_ranges);
-    for index in trace.depth_first() {
-        let depth = match trace.spans[index as usize].parent {
-            Some(p) => trace.spans[p as usize].depth + 1,
-            None => 0,
-        };
-        trace.spans[index as usize].depth = depth;
-    }
-    trace
+    // Depths are set with the tree order, by the trace itself.
+    Trace::new(trace_id, parts, roots, children, child_ranges)
 }
 
 /// Sorts spans by start, longest first, then id (input order among equals).

@@ -249,12 +249,11 @@ impl<'a> Cursor<'a> {
 
     /// The bytes of the next value, whatever it holds, for the seeds.
     fn raw_value(&mut self) -> Option<&'a [u8]> {
-        let start = self.at;
         self.peek()?;
-        let begin = self.at;
-        let end = value_end(self.bytes, begin)?;
+        let start = self.at;
+        let end = value_end(self.bytes, start)?;
         self.at = end;
-        Some(&self.bytes[start.max(begin)..end])
+        Some(&self.bytes[start..end])
     }
 }
 
