@@ -1223,11 +1223,7 @@ impl Stepper {
                 .then(|| direct::resource_spans(bytes, start, builder, line))
                 .flatten()
             {
-                self.offset = skip_whitespace(bytes, end);
-                if bytes.get(self.offset) == Some(&b',') {
-                    self.offset += 1;
-                }
-                self.expect_rest(bytes, builder);
+                self.past_element(bytes, end, builder);
                 continue;
             }
             let end = match value_end(bytes, start) {
@@ -1243,12 +1239,14 @@ impl Stepper {
             })
                 .deserialize(&mut deserializer)
                 .and_then(|()| deserializer.end());
-            if let (Err(_), Some(mark)) = (&read, mark) {
-                // Damage is told once the whole input is there.
-                builder.undo(mark);
-                return wait(self);
+            if let Some(mark) = mark {
+                if read.is_err() {
+                    // Damage is told once the whole input is there.
+                    builder.undo(mark);
+                    return wait(self);
+                }
+                builder.commit();
             }
-            builder.commit();
             if let Err(error) = read {
                 let message = format!(
                     "line {}, column {} (byte {}): {}",
@@ -1263,18 +1261,19 @@ impl Stepper {
                 self.inside_array = false;
                 continue;
             }
-            self.offset = skip_whitespace(bytes, end);
-            if bytes.get(self.offset) == Some(&b',') {
-                self.offset += 1;
-            }
-            self.expect_rest(bytes, builder);
+            self.past_element(bytes, end, builder);
         }
         None
     }
 
-    /// Tells the builder how many spans the rest of the input likely
+    /// Moves past an element read whole (ending at `end`) and its comma,
+    /// and tells the builder how many spans the rest of the input likely
     /// holds, judging by the bytes per span so far.
-    fn expect_rest(&self, bytes: &[u8], builder: &mut TraceSetBuilder) {
+    fn past_element(&mut self, bytes: &[u8], end: usize, builder: &mut TraceSetBuilder) {
+        self.offset = skip_whitespace(bytes, end);
+        if bytes.get(self.offset) == Some(&b',') {
+            self.offset += 1;
+        }
         let read = (builder.span_total() - self.spans_before) as f64;
         let rest = self.length.max(bytes.len()).saturating_sub(self.offset) as f64;
         builder.expect_spans((rest * read / self.offset.max(1) as f64) as usize);

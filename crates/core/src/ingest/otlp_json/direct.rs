@@ -59,7 +59,7 @@ impl<'a> Cursor<'a> {
     /// The next byte that is not JSON whitespace (not consumed).
     fn peek(&mut self) -> Option<u8> {
         while let Some(&b) = self.bytes.get(self.at) {
-            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            if !is_whitespace(b) {
                 return Some(b);
             }
             self.at += 1;
@@ -136,7 +136,7 @@ impl<'a> Cursor<'a> {
     fn delimited(&self) -> Option<()> {
         match self.bytes.get(self.at) {
             None => Some(()),
-            Some(b) => matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t').then_some(()),
+            Some(&b) => (matches!(b, b',' | b'}' | b']') || is_whitespace(b)).then_some(()),
         }
     }
 
@@ -194,12 +194,8 @@ impl<'a> Cursor<'a> {
             Some((b'-', rest)) => (true, rest),
             _ => (false, text),
         };
-        let mut inner = Cursor {
-            bytes: digits,
-            at: 0,
-        };
-        let magnitude = inner.digits_in_string()?;
-        (inner.at == digits.len()).then_some(())?;
+        let (magnitude, length) = decimal(digits)?;
+        (length == digits.len()).then_some(())?;
         match negative {
             true => 0i64.checked_sub_unsigned(magnitude),
             false => i64::try_from(magnitude).ok(),
@@ -255,6 +251,11 @@ impl<'a> Cursor<'a> {
         self.at = end;
         Some(&self.bytes[start..end])
     }
+}
+
+/// What JSON counts as whitespace (not form feeds, as ASCII does).
+fn is_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
 }
 
 /// The value and length of the decimal digits `text` starts with (at
