@@ -363,10 +363,15 @@ const READ_STEP_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 /// The first slice of a file, in a buffer with room for the whole file.
 async fn read_first(file: &File) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::with_capacity(file.size() as usize);
-    let chunk = start_slice(file, 0.0)?.await?;
-    bytes.resize(chunk.length() as usize, 0);
-    chunk.copy_to(&mut bytes);
+    append(&mut bytes, &start_slice(file, 0.0)?.await?);
     Ok(bytes)
+}
+
+/// Copies a slice read from a file onto the end of `bytes`.
+fn append(bytes: &mut Vec<u8>, chunk: &Uint8Array) {
+    let from = bytes.len();
+    bytes.resize(from + chunk.length() as usize, 0);
+    chunk.copy_to(&mut bytes[from..]);
 }
 
 /// Starts reading a slice now; its bytes (still in the browser's memory)
@@ -392,9 +397,7 @@ async fn read_rest(file: &File, first: Vec<u8>) -> Result<Vec<u8>, String> {
         if chunk.length() == 0 {
             break;
         }
-        let from = bytes.len();
-        bytes.resize(from + chunk.length() as usize, 0);
-        chunk.copy_to(&mut bytes[from..]);
+        append(&mut bytes, &chunk);
     }
     Ok(bytes)
 }
