@@ -31,6 +31,10 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
     let mut logs = Vec::new();
     let mut trace_files = Vec::new();
     let mut first_seen = std::collections::HashMap::new();
+    // What is on screen now, back on screen if a partial view was shown
+    // and nothing could be read in the end.
+    let before = state.on_screen();
+    let mut partial_shown = false;
     for file in &files {
         state.loading.set(Some(format!(
             "Reading {} ({})…",
@@ -39,13 +43,18 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
         )));
         // A big plain trace file is read while it arrives (the rest of the
         // file comes from disk meanwhile); anything else once it is whole.
-        let first = read_first(file).await;
+        // The first big file is shown in part as soon as its first slice
+        // is read.
+        let partial = (!partial_shown && file.size() >= PARTIAL_FROM_BYTES).then(|| source.clone());
+        let first = read_first(file, partial.is_some()).await;
         let arriving = first
             .as_ref()
             .is_ok_and(|first| (first.len() as f64) < file.size() && !looks_like_logs(first));
         let first = match first {
             Ok(first) if arriving => {
-                match add_arriving(state, &mut builder, file, first).await {
+                let partial = partial.filter(|_| builder.span_total() == 0);
+                partial_shown |= partial.is_some();
+                match add_arriving(state, &mut builder, file, first, partial).await {
                     Ok(()) => {
                         read_any = true;
                         traces_read_from(&builder, file.name(), &mut trace_files, &mut first_seen);
@@ -107,6 +116,9 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
             first_seen.into_iter().collect(),
             prepared,
         );
+    }
+    if partial_shown && !read_any {
+        state.restore(before);
     }
     if !logs.is_empty() {
         // Logs dropped with traces replace the old ones; logs dropped alone
@@ -176,11 +188,15 @@ fn traces_read_from(
 /// Reads a file into `builder` while it arrives: the next slice is being
 /// read from disk while the bytes already there are read as traces, a
 /// frame's worth at a time.
+///
+/// With `partial` (the source's name), the spans of the first slice are
+/// shown at once, as a partial view, while the rest is read.
 async fn add_arriving(
     state: AppState,
     builder: &mut TraceSetBuilder,
     file: &File,
     first: Vec<u8>,
+    mut partial: Option<String>,
 ) -> Result<(), String> {
     let total = file.size();
     let mut given = first.len() as f64;
@@ -195,6 +211,11 @@ async fn add_arriving(
             }
             if load.wants_input() {
                 break;
+            }
+        }
+        if builder.span_total() > 0 {
+            if let Some(source) = partial.take() {
+                state.show_partial(builder.provisional(), source);
             }
         }
         let done = load.progress();
@@ -359,11 +380,23 @@ fn finish(
 
 /// Bytes of a file copied into memory between two frames.
 const READ_STEP_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
+/// The first slice of a file shown in part: read and shown in a few
+/// milliseconds (a couple of thousand spans of OTLP/JSON).
+const PARTIAL_FIRST_BYTES: f64 = 1024.0 * 1024.0;
+/// Files from this size on are shown in part while the rest is read: below
+/// it, all of it is on screen in about the time a partial view would take.
+const PARTIAL_FROM_BYTES: f64 = 12.0 * 1024.0 * 1024.0;
 
-/// The first slice of a file, in a buffer with room for the whole file.
-async fn read_first(file: &File) -> Result<Vec<u8>, String> {
+/// The first slice of a file (a short one if `short`), in a buffer with
+/// room for the whole file.
+async fn read_first(file: &File, short: bool) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::with_capacity(file.size() as usize);
-    append(&mut bytes, &start_slice(file, 0.0)?.await?);
+    let length = if short {
+        PARTIAL_FIRST_BYTES
+    } else {
+        READ_STEP_BYTES
+    };
+    append(&mut bytes, &read_slice(file, 0.0, length)?.await?);
     Ok(bytes)
 }
 
@@ -380,7 +413,16 @@ fn start_slice(
     file: &File,
     start: f64,
 ) -> Result<impl std::future::Future<Output = Result<Uint8Array, String>>, String> {
-    let end = (start + READ_STEP_BYTES).min(file.size());
+    read_slice(file, start, READ_STEP_BYTES)
+}
+
+/// Starts reading `length` bytes from `start` on (see [`start_slice`]).
+fn read_slice(
+    file: &File,
+    start: f64,
+    length: f64,
+) -> Result<impl std::future::Future<Output = Result<Uint8Array, String>>, String> {
+    let end = (start + length).min(file.size());
     let slice = file.slice_with_f64_and_f64(start, end).map_err(describe)?;
     let reading = JsFuture::from(slice.array_buffer());
     Ok(async move { Ok(Uint8Array::new(&reading.await.map_err(describe)?)) })

@@ -23,6 +23,10 @@ pub struct Loaded {
     /// computed before the set was shown: a big trace's analysis then gets
     /// its own frame instead of adding to the first render's.
     pub prepared: Option<(GroupBy, Analysis)>,
+    /// Only the spans read so far of an input still being read: the
+    /// timeline shows them, and what needs every span (critical path,
+    /// breakdown, warnings of joining) waits for the whole input.
+    pub partial: bool,
 }
 
 /// A computed value shared by signals, compared by identity: a new value
@@ -82,6 +86,15 @@ pub struct AppState {
     pub theme: RwSignal<Theme>,
     /// The timeline's time window, Unix ns; `None`: the whole trace.
     pub zoom: RwSignal<Option<(u64, u64)>>,
+}
+
+/// The traces on screen and what of them is open.
+pub struct OnScreen {
+    loaded: Option<Arc<Loaded>>,
+    selected: Option<usize>,
+    selected_span: Option<u32>,
+    focus_group: Option<String>,
+    zoom: Option<(u64, u64)>,
 }
 
 /// The colour theme the user chose.
@@ -147,7 +160,7 @@ impl AppState {
         let selected = RwSignal::new(None);
         let group_by = RwSignal::new(GroupBy::Name);
         let analysis = Memo::new(move |_| {
-            let loaded = loaded.get()?;
+            let loaded = loaded.get().filter(|l| !l.partial)?;
             let index = selected.get()?;
             let group_by = group_by.get();
             if let (0, Some((prepared_for, analysis))) = (index, &loaded.prepared) {
@@ -212,24 +225,97 @@ impl AppState {
             .iter()
             .map(|t| seen.get(&t.trace_id).copied())
             .collect();
-        let summaries = set
-            .traces
-            .iter()
-            .map(|trace| TraceSummary::of(&set, trace))
-            .collect();
-        let has_traces = !set.traces.is_empty();
-        self.selected_span.set(None);
-        self.focus_group.set(None);
-        self.zoom.set(None);
-        self.loaded.set(Some(Arc::new(Loaded {
+        let summaries = summaries(&set);
+        self.open(Loaded {
             set,
             summaries,
             source,
             files,
             file_of,
             prepared,
-        })));
-        self.selected.set(has_traces.then_some(0));
+            partial: false,
+        });
+    }
+
+    /// Shows the spans read so far of an input still being read, until
+    /// [`AppState::show_files`] shows all of it.
+    pub fn show_partial(&self, set: TraceSet, source: String) {
+        let summaries = summaries(&set);
+        self.open(Loaded {
+            file_of: vec![None; set.traces.len()],
+            set,
+            summaries,
+            source,
+            files: Vec::new(),
+            prepared: None,
+            partial: true,
+        });
+    }
+
+    /// Puts `loaded` on screen with its first trace open; when it replaces
+    /// the partial view of the same read, the trace, span, zoom and focus
+    /// that were open stay open.
+    fn open(&self, loaded: Loaded) {
+        let from_partial = self
+            .loaded
+            .with_untracked(|old| old.as_ref().is_some_and(|old| old.partial));
+        let (trace, span) = match from_partial {
+            true => self.same_span_in(&loaded.set),
+            false => (None, None),
+        };
+        if !from_partial {
+            self.focus_group.set(None);
+            self.zoom.set(None);
+        }
+        let first = (!loaded.set.traces.is_empty()).then_some(0);
+        self.selected_span.set(span);
+        self.loaded.set(Some(Arc::new(loaded)));
+        self.selected.set(trace.or(first));
+    }
+
+    /// Where in `set` the selected trace and span are, by their ids.
+    fn same_span_in(&self, set: &TraceSet) -> (Option<usize>, Option<u32>) {
+        self.loaded.with_untracked(|old| {
+            let Some((old, index)) = old.as_ref().zip(self.selected.get_untracked()) else {
+                return (None, None);
+            };
+            let Some(trace) = old.set.traces.get(index) else {
+                return (None, None);
+            };
+            let found = set.traces.iter().position(|t| t.trace_id == trace.trace_id);
+            let span = self
+                .selected_span
+                .get_untracked()
+                .and_then(|span| trace.spans.get(span as usize))
+                .zip(found)
+                .and_then(|(span, found)| {
+                    let spans = &set.traces[found].spans;
+                    spans.iter().position(|s| s.span_id == span.span_id)
+                })
+                .map(|i| i as u32);
+            (found, span)
+        })
+    }
+
+    /// What is on screen, for [`AppState::restore`].
+    pub fn on_screen(&self) -> OnScreen {
+        OnScreen {
+            loaded: self.loaded.get_untracked(),
+            selected: self.selected.get_untracked(),
+            selected_span: self.selected_span.get_untracked(),
+            focus_group: self.focus_group.get_untracked(),
+            zoom: self.zoom.get_untracked(),
+        }
+    }
+
+    /// Puts back what was on screen (a partial view of a file that could
+    /// not be read in the end gives way to what was there before).
+    pub fn restore(&self, view: OnScreen) {
+        self.loaded.set(view.loaded);
+        self.selected.set(view.selected);
+        self.selected_span.set(view.selected_span);
+        self.focus_group.set(view.focus_group);
+        self.zoom.set(view.zoom);
     }
 
     /// Opens trace `index` of the loaded set.
@@ -239,4 +325,12 @@ impl AppState {
         self.zoom.set(None);
         self.selected.set(Some(index));
     }
+}
+
+/// One summary per trace, for the list.
+fn summaries(set: &TraceSet) -> Vec<TraceSummary> {
+    set.traces
+        .iter()
+        .map(|trace| TraceSummary::of(set, trace))
+        .collect()
 }

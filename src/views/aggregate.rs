@@ -20,7 +20,7 @@ const CHART_HEIGHT: u32 = 220;
 pub fn AggregateView(state: AppState) -> impl IntoView {
     let computed = Memo::new(move |_| {
         let loaded = state.loaded.get()?;
-        if loaded.set.traces.len() < 2 {
+        if loaded.set.traces.len() < 2 || loaded.partial {
             return None;
         }
         let group_by = state.group_by.get();

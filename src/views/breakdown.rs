@@ -263,7 +263,7 @@ pub fn Breakdown(state: AppState) -> impl IntoView {
         }
     };
     view! {
-        <Show when=move || state.analysis.get().is_some()>
+        <Show when=move || state.analysis.get().is_some() fallback=move || pending(state)>
             <section class="breakdown-panel">
                 <header>
                     <h2>"Where the time goes"</h2>
@@ -316,5 +316,23 @@ pub fn Breakdown(state: AppState) -> impl IntoView {
                 </div>
             </section>
         </Show>
+    }
+}
+
+/// In place of the breakdown while a big file is still being read: the
+/// timeline already shows the spans read so far.
+fn pending(state: AppState) -> impl IntoView {
+    move || {
+        let loaded = state.loaded.get().filter(|l| l.partial)?;
+        let spans = loaded.set.span_count();
+        Some(view! {
+            <section class="breakdown-panel pending" data-testid="analysis-pending">
+                <h2>"Where the time goes"</h2>
+                <p class="muted">{format!(
+                    "Showing the first {spans} spans read. The breakdown, the critical path \
+                     and the warnings follow once the whole file is read."
+                )}</p>
+            </section>
+        })
     }
 }

@@ -200,7 +200,7 @@ pub fn CompareView(state: AppState) -> impl IntoView {
     };
 
     view! {
-        <Show when=move || state.loaded.get().is_some_and(|l| l.set.traces.len() >= 2)>
+        <Show when=move || state.loaded.get().is_some_and(|l| l.set.traces.len() >= 2 && !l.partial)>
             <details class="compare-panel" data-testid="compare-panel">
                 <summary>"Compare two sets of traces"</summary>
                 <div class="compare-controls">

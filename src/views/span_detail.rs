@@ -17,7 +17,14 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
         let trace = loaded.set.traces.get(state.selected.get()?)?;
         let index = state.selected_span.get()?;
         let span = trace.spans.get(index as usize)?;
-        let analysis = state.analysis.get()?;
+        // Self and critical time need every span: pending on a partial read.
+        let analysis = state.analysis.get();
+        let timed = |times: fn(&tracelens_core::analysis::breakdown::TraceAnalysis) -> &[u64]| {
+            analysis.as_ref().map_or_else(
+                || "pending (reading the rest)".to_owned(),
+                |a| format_duration(times(&a.0)[index as usize]),
+            )
+        };
         let set = &loaded.set;
         let strings = &set.strings;
         let status = match strings.get(span.status_message) {
@@ -33,14 +40,8 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
                 format!("+{}", format_duration(span.start_ns - trace.start_ns())),
             ),
             ("Duration", format_duration(span.duration_ns())),
-            (
-                "Self time",
-                format_duration(analysis.0.self_times[index as usize]),
-            ),
-            (
-                "Critical time",
-                format_duration(analysis.0.critical_times[index as usize]),
-            ),
+            ("Self time", timed(|a| &a.self_times)),
+            ("Critical time", timed(|a| &a.critical_times)),
             ("Span id", span.span_id.to_string()),
             (
                 "Parent id",

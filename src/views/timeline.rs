@@ -55,9 +55,9 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     let rows = Memo::new(move |_| {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let analysis = state.analysis.get()?;
+        // A partial read has no critical path yet.
         let mut sections = vec![Vec::new(); trace.spans.len()];
-        for section in &analysis.0.critical_path {
+        for section in state.analysis.get().iter().flat_map(|a| &a.0.critical_path) {
             sections[section.span as usize].push((section.start_ns, section.end_ns));
         }
         let full = trace.depth_first();
@@ -195,18 +195,43 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         reveal(span);
     };
 
-    // A new trace starts at the top, everything expanded.
-    Effect::new(move |_| {
-        state.selected.track();
-        // Only when something is folded: a new set would rebuild the rows.
-        if collapsed.with_untracked(|set| !set.is_empty()) {
-            collapsed.set(HashSet::default());
-        }
-        if let Some(element) = container.get() {
-            element.set_scroll_top(0);
-        }
-        scroll_top.set(0.0);
-    });
+    // A new trace starts at the top, everything expanded. The whole of a
+    // trace replacing its partial view keeps the place and what is folded
+    // (by span id: the indices change as spans arrive).
+    Effect::new(
+        move |before: Option<Option<(Shared<crate::state::Loaded>, usize)>>| {
+            let now = state.loaded.get().map(Shared).zip(state.selected.get());
+            let old = before.flatten();
+            let continued = match (&old, &now) {
+                (Some((old, i)), Some((new, j))) => {
+                    old.0.partial
+                        && old.0.set.traces.get(*i).map(|t| t.trace_id)
+                            == new.0.set.traces.get(*j).map(|t| t.trace_id)
+                }
+                _ => false,
+            };
+            let folded = collapsed.get_untracked();
+            if continued && !folded.is_empty() {
+                if let (Some((old, i)), Some((new, j))) = (&old, &now) {
+                    collapsed.set(same_spans(
+                        &old.0.set.traces[*i],
+                        &new.0.set.traces[*j],
+                        &folded,
+                    ));
+                }
+            } else if !continued && !folded.is_empty() {
+                collapsed.set(HashSet::default());
+            }
+            // Setting the scroll position lays the page out: only when needed.
+            if !continued && scroll_top.get_untracked() != 0.0 {
+                if let Some(element) = container.get_untracked() {
+                    element.set_scroll_top(0);
+                }
+                scroll_top.set(0.0);
+            }
+            now
+        },
+    );
 
     let toggle = move |span: u32, fold: Option<bool>| {
         collapsed.update(|set| {
@@ -947,4 +972,19 @@ fn draw_minimap(
             }
         }
     }
+}
+
+/// The indices in `new` of the spans of `old` at `spans`, by span id.
+fn same_spans(
+    old: &tracelens_core::Trace,
+    new: &tracelens_core::Trace,
+    spans: &HashSet<u32>,
+) -> HashSet<u32> {
+    let ids: HashSet<_> = spans
+        .iter()
+        .filter_map(|&i| old.spans.get(i as usize).map(|s| s.span_id))
+        .collect();
+    (0..new.spans.len() as u32)
+        .filter(|&i| ids.contains(&new.spans[i as usize].span_id))
+        .collect()
 }

@@ -165,12 +165,19 @@ test('a 50,000-span trace keeps only the rows in view in the DOM and scrolls to 
   await page.close();
 });
 
-test('a plain file bigger than one read slice is read while it arrives, as its gzip is read whole', async () => {
-  // 15 MB: the app reads it in 8 MB slices, reading spans as they come.
-  const gz = path.join(corpusDir, 'large/large.otlp.json.gz');
+/** The corpus's 50,000-span trace as plain OTLP/JSON (15 MB), written once. */
+async function plainLarge() {
   const plain = path.join(projectRoot, 'target/e2e/large.otlp.json');
   await mkdir(path.dirname(plain), { recursive: true });
-  await writeFile(plain, gunzipSync(await readFile(gz)));
+  await writeFile(plain, gunzipSync(await readFile(path.join(corpusDir, 'large/large.otlp.json.gz'))));
+  return plain;
+}
+
+test('a plain file bigger than one read slice is read while it arrives, as its gzip is read whole', async () => {
+  // 15 MB: the app reads it in slices, reading spans as they come, and
+  // shows the first slice's spans before the rest.
+  const gz = path.join(corpusDir, 'large/large.otlp.json.gz');
+  const plain = await plainLarge();
   const breakdownOf = async (file) => {
     const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
     await items(page).first().waitFor();
@@ -189,4 +196,51 @@ test('a plain file bigger than one read slice is read while it arrives, as its g
   assert.match(arriving.spans, /50000/);
   assert.ok(arriving.rows.length > 3);
   assert.deepEqual(arriving, await breakdownOf(gz));
+});
+
+test('a big file shows its first spans at once, then the whole trace, keeping the span that was opened', async () => {
+  const plain = await plainLarge();
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+  await items(page).first().waitFor();
+  // Watches the page from the moment the file is given: the first view with
+  // rows of the new file, and in it, opens the third row's span.
+  await page.evaluate(() => {
+    const before = document.querySelector('[data-testid=span-row]')?.dataset.spanId;
+    window.partialView = null;
+    const observer = new MutationObserver(() => {
+      const rows = [...document.querySelectorAll('[data-testid=span-row]')];
+      if (!rows.length || rows[0].dataset.spanId === before) return;
+      observer.disconnect();
+      const pending = document.querySelector('[data-testid=analysis-pending]');
+      rows[2].click();
+      window.partialView = {
+        pending: pending?.textContent ?? null,
+        list: document.querySelector('[data-testid=trace-item] .spans')?.textContent,
+        critical: rows.filter((r) => r.dataset.critical === 'true').length,
+        breakdown: document.querySelectorAll('[data-testid=breakdown-row]').length,
+        opened: rows[2].dataset.spanId,
+      };
+    });
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+  await page.getByTestId('file-input').setInputFiles(plain);
+  await page.waitForFunction(() => window.partialView);
+  const partial = await page.evaluate(() => window.partialView);
+  assert.match(partial.pending ?? '', /Showing the first \d+ spans read/, JSON.stringify(partial));
+  const shown = Number(partial.list.match(/\d+/)[0]);
+  assert.ok(shown > 0 && shown < 50000, partial.list);
+  assert.equal(partial.critical, 0);
+  assert.equal(partial.breakdown, 0);
+  // Then the whole trace, analysed, with the span opened in the partial
+  // view still open.
+  await items(page).filter({ hasText: '50000 spans' }).waitFor({ timeout: 60000 });
+  await page.getByTestId('load-progress').waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('analysis-pending').count(), 0);
+  assert.ok((await page.locator('[data-testid=breakdown-row]').count()) > 3);
+  assert.ok((await page.locator('[data-testid=span-row][data-critical=true]').count()) > 0);
+  const detail = page.getByTestId('span-detail');
+  assert.match(await detail.textContent(), new RegExp(partial.opened));
+  assert.doesNotMatch(await detail.textContent(), /pending/);
+  assert.deepEqual(errors, []);
+  await page.close();
 });

@@ -119,7 +119,7 @@ pub struct Trace {
 }
 
 /// A trace's spans with their details, as ingest hands them to assembly.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct TraceParts {
     pub spans: Vec<Span>,
     pub attributes: Vec<Attribute>,

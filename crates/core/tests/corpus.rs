@@ -707,3 +707,68 @@ fn reading_as_the_input_arrives_gives_what_reading_it_whole_gives() {
         }
     }
 }
+
+/// While a file arrives, the provisional view holds the spans read so far,
+/// each as the finished set has it, more of them with each slice; once all
+/// is read it is the finished set but for what joining warns of.
+#[test]
+fn a_provisional_view_holds_the_spans_read_so_far() {
+    let bytes = std::fs::read(corpus().join("etl-nightly/etl-nightly.jsonl")).unwrap();
+    let whole = ingest(&bytes).unwrap();
+    let key = |set: &TraceSet| -> Vec<String> {
+        let mut keys: Vec<String> = set
+            .traces
+            .iter()
+            .flat_map(|t| t.spans.iter().map(move |s| (t.trace_id, s)))
+            .map(|(id, s)| {
+                let name = set.strings.get(s.name);
+                format!("{id} {} {name} {}..{}", s.span_id, s.start_ns, s.end_ns)
+            })
+            .collect();
+        keys.sort();
+        keys
+    };
+    let all = key(&whole);
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let part = bytes.len() / 7 + 1;
+    let mut given = part;
+    let mut load = builder.start_arriving(bytes[..given].to_vec(), bytes.len());
+    let mut seen = Vec::new();
+    loop {
+        if given == bytes.len() {
+            load.complete().unwrap();
+        }
+        let outcome = loop {
+            if let Some(outcome) = builder.advance(&mut load, 4096) {
+                break Some(outcome);
+            }
+            if load.wants_input() {
+                break None;
+            }
+        };
+        let so_far = key(&builder.provisional());
+        assert!(so_far.iter().all(|span| all.binary_search(span).is_ok()));
+        seen.push(so_far.len());
+        if let Some(outcome) = outcome {
+            outcome.unwrap();
+            break;
+        }
+        let next = (given + part).min(bytes.len());
+        load.append(&bytes[given..next]);
+        given = next;
+    }
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert!(seen[0] > 0 && seen[0] < all.len() / 2, "{seen:?}");
+    let last = builder.provisional();
+    let reading = last.warnings.len();
+    let finished = builder.finish();
+    let mut expected = everything(&Ok(finished));
+    // Joining's warnings follow reading's.
+    let joining = expected
+        .iter()
+        .filter(|line| !line.contains(" attrs ["))
+        .count()
+        - reading;
+    expected.drain(reading..reading + joining);
+    assert_eq!(everything(&Ok(last)), expected);
+}

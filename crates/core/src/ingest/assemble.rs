@@ -135,7 +135,7 @@ impl TraceSetBuilder {
     }
 
     /// Spans added so far.
-    pub(super) fn span_total(&self) -> usize {
+    pub fn span_total(&self) -> usize {
         self.pushed
     }
 
@@ -274,6 +274,31 @@ impl TraceSetBuilder {
             len: parts.links.len() as u32 - first_link,
         };
         parts.spans.push(span);
+    }
+
+    /// The spans added so far joined into traces, as [`TraceSetBuilder::finish`]
+    /// would join them, while the builder goes on reading: a first view of
+    /// a big input before all of it is read. Its warnings are those of
+    /// reading so far; what joining reports (orphans, duplicate ids) waits
+    /// for the whole input, since a parent may still come.
+    pub fn provisional(&self) -> TraceSet {
+        let mut ids: Vec<TraceId> = self.traces.keys().copied().collect();
+        ids.sort_unstable();
+        let mut joining = Vec::new();
+        let traces = ids
+            .into_iter()
+            .map(|trace_id| {
+                let parts = self.traces[&trace_id].clone();
+                assemble(trace_id, parts, &self.strings, &mut joining)
+            })
+            .collect();
+        TraceSet {
+            traces,
+            strings: self.strings.clone(),
+            warnings: self.warnings.clone(),
+            resources: self.resources.clone(),
+            scopes: self.scopes.clone(),
+        }
     }
 
     /// Joins the spans into traces sorted by trace id.
