@@ -2,6 +2,7 @@
 
 use js_sys::Uint8Array;
 use leptos::prelude::{GetUntracked, Set};
+use tracelens_core::analysis::critical_path::{PathSearch, Section};
 use tracelens_core::logs::{looks_like_logs, LogFields, LogSet};
 use tracelens_core::TraceSetBuilder;
 use wasm_bindgen::{JsCast, JsValue};
@@ -90,22 +91,15 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
         }
     }
     if read_any {
-        state
-            .loading
-            .set(Some("Joining spans into traces…".to_owned()));
-        next_frame().await;
-        let set = builder.finish();
-        // A big set gets a frame for each big step (joining, analysing,
-        // drawing); for a small one the frames would cost more than they
-        // give.
+        let set = join(state, builder).await;
+        // A big set gets frames between the steps of analysing and drawing
+        // it; for a small one the frames would cost more than they give.
         let big = set.span_count() > BIG_SET_SPANS;
-        if big {
-            state
-                .loading
-                .set(Some("Finding the critical path…".to_owned()));
-            next_frame().await;
-        }
-        let prepared = state.prepare(&set);
+        let critical_path = match (big, set.traces.first()) {
+            (true, Some(trace)) => Some(find_critical_path(state, trace).await),
+            _ => None,
+        };
+        let prepared = state.prepare(&set, critical_path);
         if big {
             next_frame().await;
         }
@@ -134,9 +128,51 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
     state.loading.set(None);
 }
 
-/// Spans from which joining, analysing and drawing a set each get a frame
-/// of their own (at 100k spans each takes a few tens of milliseconds).
+/// Spans from which analysing and drawing a set each get a frame of their
+/// own (at 100k spans each takes a few tens of milliseconds).
 const BIG_SET_SPANS: usize = 250_000;
+/// Span-stages of joining between two frames: one stage of a trace is
+/// never split, and at a million spans one takes about 100 ms.
+const JOIN_STEP_SPANS: usize = 200_000;
+
+/// The critical path of `trace`'s main root, a stage a frame, then a frame
+/// before the rest of the analysis.
+async fn find_critical_path(state: AppState, trace: &tracelens_core::Trace) -> Vec<Section> {
+    state
+        .loading
+        .set(Some("Finding the critical path…".to_owned()));
+    let mut search = PathSearch::new(trace.main_root());
+    let path = loop {
+        next_frame().await;
+        if let Some(path) = search.step(trace) {
+            break path;
+        }
+    };
+    state
+        .loading
+        .set(Some("Adding up where the time goes…".to_owned()));
+    next_frame().await;
+    path
+}
+
+/// Joins the spans read into traces, a frame's worth at a time, showing
+/// progress.
+async fn join(state: AppState, builder: TraceSetBuilder) -> tracelens_core::TraceSet {
+    let mut finishing = builder.finishing();
+    loop {
+        state.progress.set(Some(finishing.progress()));
+        state.loading.set(Some(format!(
+            "Joining spans into traces: {:.0} %",
+            finishing.progress() * 100.0
+        )));
+        next_frame().await;
+        if finishing.step(JOIN_STEP_SPANS) {
+            break;
+        }
+    }
+    state.progress.set(None);
+    finishing.finish()
+}
 
 /// Bytes of a trace input read in one step (a few milliseconds).
 const TRACE_STEP_BYTES: usize = 256 << 10;

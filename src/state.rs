@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use tracelens_core::analysis::breakdown::{analyze, GroupBy, TraceAnalysis};
+use tracelens_core::analysis::breakdown::{analyze, analyze_with_path, GroupBy, TraceAnalysis};
+use tracelens_core::analysis::critical_path::Section;
 use tracelens_core::logs::{LogSet, TraceLogs};
 use tracelens_core::{TraceSet, TraceSummary};
 
@@ -202,10 +203,19 @@ impl AppState {
     }
 
     /// The analysis of the first trace of `set` by the current grouping,
-    /// for [`AppState::show_files`].
-    pub fn prepare(&self, set: &TraceSet) -> Option<(GroupBy, Analysis)> {
+    /// for [`AppState::show_files`]; given its critical path if that was
+    /// found before (in a frame of its own).
+    pub fn prepare(
+        &self,
+        set: &TraceSet,
+        critical_path: Option<Vec<Section>>,
+    ) -> Option<(GroupBy, Analysis)> {
         let group_by = self.group_by.get_untracked();
-        let analysis = analyze(set, set.traces.first()?, &group_by);
+        let trace = set.traces.first()?;
+        let analysis = match critical_path {
+            Some(path) => analyze_with_path(set, trace, &group_by, path),
+            None => analyze(set, trace, &group_by),
+        };
         Some((group_by, Shared::new(analysis)))
     }
 

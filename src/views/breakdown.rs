@@ -3,8 +3,6 @@
 //! as a table and as a chart; both can be saved. Clicking a group shows
 //! only its spans in the timeline.
 
-use std::collections::BTreeSet;
-
 use leptos::html;
 use leptos::prelude::*;
 use tracelens_core::analysis::breakdown::{GroupBy, GroupShare};
@@ -83,22 +81,23 @@ pub fn Breakdown(state: AppState) -> impl IntoView {
     let attribute_keys = Memo::new(move |_| {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        // Distinct keys as handles first: a million spans repeat a few keys.
-        let mut syms = std::collections::HashSet::new();
-        let mut resources = std::collections::HashSet::new();
-        syms.extend(trace.attributes.iter().map(|a| a.key));
+        let set = &loaded.set;
+        // Each resource once: a million spans share a few.
+        let mut used = vec![false; set.resources.len()];
         for span in &trace.spans {
-            resources.insert(span.resource);
-        }
-        for resource in resources {
-            if let Some(resource) = loaded.set.resources.get(resource as usize) {
-                syms.extend(resource.attributes.iter().map(|a| a.key));
+            if let Some(flag) = used.get_mut(span.resource as usize) {
+                *flag = true;
             }
         }
-        let keys: BTreeSet<&str> = syms
-            .into_iter()
-            .map(|k| loaded.set.strings.get(k))
-            .collect();
+        let resource_keys = set
+            .resources
+            .iter()
+            .zip(used)
+            .filter(|(_, used)| *used)
+            .flat_map(|(resource, _)| resource.attributes.iter().map(|a| a.key));
+        let keys = set
+            .strings
+            .distinct(trace.attributes.iter().map(|a| a.key).chain(resource_keys));
         Some(keys.into_iter().map(str::to_owned).collect::<Vec<_>>())
     });
     let on_group_by = move |ev| {

@@ -29,12 +29,12 @@ const INDENT_PX: u32 = 14;
 struct Rows {
     /// Span indices in tree order (parents before children).
     order: Vec<u32>,
-    /// Critical sections of each span, `(start, end)` in Unix nanoseconds.
-    sections: Vec<Vec<(u64, u64)>>,
+    /// Critical sections of the spans on the critical path, `(start, end)`
+    /// in Unix nanoseconds (a few of a million spans: a vector per span
+    /// would cost more than the rows).
+    sections: std::collections::HashMap<u32, Vec<(u64, u64)>>,
     /// The row of each span, the inverse of `order` (`u32::MAX`: no row).
     row_of: Vec<u32>,
-    /// Spans below each span (its subtree without itself).
-    below: Vec<u32>,
     /// The trace's first start and its duration (at least 1 ns): scanning
     /// every span for them on each scroll would cost what the rows save.
     start_ns: u64,
@@ -56,33 +56,27 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
         // A partial read has no critical path yet.
-        let mut sections = vec![Vec::new(); trace.spans.len()];
+        let mut sections = std::collections::HashMap::<u32, Vec<(u64, u64)>>::new();
         for section in state.analysis.get().iter().flat_map(|a| &a.0.critical_path) {
-            sections[section.span as usize].push((section.start_ns, section.end_ns));
+            let span = sections.entry(section.span).or_default();
+            span.push((section.start_ns, section.end_ns));
         }
         let full = trace.depth_first();
-        // Subtree sizes from the depth-first order, children after parents.
-        let mut below = vec![0u32; trace.spans.len()];
-        for &index in full.iter().rev() {
-            if let Some(parent) = trace.spans[index as usize].parent {
-                below[parent as usize] += below[index as usize] + 1;
-            }
-        }
-        // Collapsed spans hide their subtree (contiguous in this order).
+        // Collapsed spans hide their subtree (the spans after them in this
+        // order, as many as are below them).
         let collapsed = collapsed.get();
         let mut order = Vec::with_capacity(full.len());
-        let mut skip_deeper_than: Option<u32> = None;
-        for &index in full {
-            let depth = trace.spans[index as usize].depth;
-            if let Some(limit) = skip_deeper_than {
-                if depth > limit {
-                    continue;
+        match collapsed.is_empty() {
+            true => order.extend_from_slice(full),
+            false => {
+                let mut at = 0;
+                while let Some(&index) = full.get(at) {
+                    order.push(index);
+                    at += 1;
+                    if collapsed.contains(&index) {
+                        at += trace.descendants(index) as usize;
+                    }
                 }
-                skip_deeper_than = None;
-            }
-            order.push(index);
-            if collapsed.contains(&index) {
-                skip_deeper_than = Some(depth);
             }
         }
         // A breakdown group in focus: its spans alone, in tree order.
@@ -102,7 +96,6 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             order,
             sections,
             row_of,
-            below,
             start_ns: trace.start_ns(),
             duration_ns: trace.duration_ns().max(1),
         }))
@@ -153,11 +146,10 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     let services = move || {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let names: std::collections::BTreeSet<&str> = trace
-            .spans
-            .iter()
-            .map(|s| loaded.set.strings.get(s.service))
-            .collect();
+        let names = loaded
+            .set
+            .strings
+            .distinct(trace.spans.iter().map(|s| s.service));
         Some(names.into_iter().map(str::to_owned).collect::<Vec<_>>())
     };
     // Brings span's row into view, unless it is already on screen.
@@ -501,8 +493,12 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 );
                 let row_style = format!("top:{}px", row as f64 * ROW_PX);
                 let label_style = format!("padding-left:{}px", span.depth * INDENT_PX);
-                let stripes = rows.0.sections[index as usize]
-                    .iter()
+                let stripes = rows
+                    .0
+                    .sections
+                    .get(&index)
+                    .into_iter()
+                    .flatten()
                     .map(|&(from, to)| {
                         let style = format!(
                             "left:{:.4}%;width:{:.4}%",
@@ -560,8 +556,8 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                         on:click=move |_| state.selected_span.set(Some(index))
                     >
                         <div class="span-label" style=label_style>
-                            {(rows.0.below[index as usize] > 0).then(|| {
-                                let hidden = rows.0.below[index as usize];
+                            {(trace.descendants(index) > 0).then(|| {
+                                let hidden = trace.descendants(index);
                                 view! {
                                     <button class="caret" data-testid="span-toggle"
                                         title=move || if collapsed.get().contains(&index) { format!("expand ({hidden} spans below)") } else { "collapse".to_owned() }
@@ -665,7 +661,10 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         }
     };
     // The overview: every span as a line, the critical path in red, drawn
-    // once per trace (the window is a box laid over it).
+    // once per trace (the window is a box laid over it). It is drawn in a
+    // task of its own, after the rows: at a million spans it takes as long
+    // as they do, and the page may paint in between.
+    let drawn = StoredValue::new(0u64);
     Effect::new(move |_| {
         state.theme.track();
         let (Some(rows), Some(canvas), Some(loaded)) =
@@ -673,13 +672,27 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         else {
             return;
         };
-        let Some(trace) = state.selected.get().and_then(|i| loaded.set.traces.get(i)) else {
+        let Some(index) = state.selected.get() else {
             return;
         };
-        let width = canvas
-            .parent_element()
-            .map_or(600, |p| p.client_width().max(100)) as u32;
-        draw_minimap(&canvas, width, trace, &rows.0);
+        drawn.update_value(|n| *n += 1);
+        let this = drawn.get_value();
+        set_timeout(
+            move || {
+                let Some(trace) = loaded.set.traces.get(index) else {
+                    return;
+                };
+                // A newer draw is on its way.
+                if drawn.try_get_value() != Some(this) {
+                    return;
+                }
+                let width = canvas
+                    .parent_element()
+                    .map_or(600, |p| p.client_width().max(100)) as u32;
+                draw_minimap(&canvas, width, trace, &rows.0);
+            },
+            std::time::Duration::ZERO,
+        );
     });
     let header = move || {
         let loaded = state.loaded.get()?;
@@ -938,39 +951,81 @@ fn draw_minimap(
     // Pixels covered per row of the overview, then one rectangle per run:
     // a million spans cost a few thousand drawing calls.
     let (columns, pixel_rows) = (width as usize, MINIMAP_PX as usize);
-    let mut bars = vec![false; columns * pixel_rows];
-    let mut critical = vec![false; columns * pixel_rows];
-    let mark = |cover: &mut Vec<bool>, row: usize, from: u64, to: u64| {
+    let mut bars = Coverage::new(columns, pixel_rows);
+    let mut critical = Coverage::new(columns, pixel_rows);
+    let mark = |cover: &mut Coverage, row: usize, from: u64, to: u64| {
         let top = (row as f64 / n * h) as usize;
         let bottom = (((row as f64 + 1.0) / n * h).ceil() as usize).clamp(top + 1, pixel_rows);
         let left = (x(from).floor().max(0.0) as usize).min(columns - 1);
         let right = (x(to).ceil() as usize).clamp(left + 1, columns);
         for y in top.min(pixel_rows - 1)..bottom {
-            cover[y * columns + left..y * columns + right].fill(true);
+            cover.add(y, left, right);
         }
     };
+    let mut on_path = vec![false; trace.spans.len()];
+    for &span in rows.sections.keys() {
+        on_path[span as usize] = true;
+    }
     for (row, &index) in full.iter().enumerate() {
         let span = &trace.spans[index as usize];
         mark(&mut bars, row, span.start_ns, span.end_ns);
-        for &(from, to) in &rows.sections[index as usize] {
-            mark(&mut critical, row, from, to);
-        }
-    }
-    for (cover, fill) in [(&bars, palette.bar), (&critical, palette.highlight)] {
-        context.set_fill_style_str(&colour(fill));
-        for y in 0..pixel_rows {
-            let row = &cover[y * columns..(y + 1) * columns];
-            let mut x0 = 0;
-            while x0 < columns {
-                if !row[x0] {
-                    x0 += 1;
-                    continue;
-                }
-                let run = row[x0..].iter().take_while(|&&c| c).count();
-                context.fill_rect(x0 as f64, y as f64, run as f64, 1.0);
-                x0 += run;
+        if on_path[index as usize] {
+            for &(from, to) in &rows.sections[&index] {
+                mark(&mut critical, row, from, to);
             }
         }
+    }
+    for (cover, fill) in [(bars, palette.bar), (critical, palette.highlight)] {
+        context.set_fill_style_str(&colour(fill));
+        for (y, x0, run) in cover.runs() {
+            context.fill_rect(x0 as f64, y as f64, run as f64, 1.0);
+        }
+    }
+}
+
+/// The pixels of an overview covered by bars: each bar adds one at its
+/// left edge and takes one off past its right, so a bar costs the same
+/// however wide it is (filling each pixel of a million wide bars took
+/// hundreds of milliseconds).
+struct Coverage {
+    columns: usize,
+    edges: Vec<i32>,
+}
+
+impl Coverage {
+    fn new(columns: usize, rows: usize) -> Self {
+        Self {
+            columns,
+            edges: vec![0; (columns + 1) * rows],
+        }
+    }
+
+    /// Covers pixels `left..right` of pixel row `y`.
+    fn add(&mut self, y: usize, left: usize, right: usize) {
+        let row = y * (self.columns + 1);
+        self.edges[row + left] += 1;
+        self.edges[row + right] -= 1;
+    }
+
+    /// Each run of covered pixels: `(row, first column, length)`.
+    fn runs(&self) -> Vec<(usize, usize, usize)> {
+        let mut runs = Vec::new();
+        for (y, edges) in self.edges.chunks(self.columns + 1).enumerate() {
+            let mut depth = 0;
+            let mut from = None;
+            for (x, &edge) in edges.iter().enumerate() {
+                depth += edge;
+                match (depth > 0, from) {
+                    (true, None) => from = Some(x),
+                    (false, Some(start)) => {
+                        runs.push((y, start, x - start));
+                        from = None;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        runs
     }
 }
 
@@ -987,4 +1042,24 @@ fn same_spans(
     (0..new.spans.len() as u32)
         .filter(|&i| ids.contains(&new.spans[i as usize].span_id))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Coverage;
+
+    #[test]
+    fn coverage_runs_are_the_union_of_the_bars_of_each_row() {
+        let mut cover = Coverage::new(10, 2);
+        cover.add(0, 1, 3);
+        cover.add(0, 2, 5);
+        cover.add(0, 7, 10);
+        cover.add(1, 0, 1);
+        cover.add(1, 4, 6);
+        cover.add(1, 4, 5);
+        assert_eq!(
+            cover.runs(),
+            vec![(0, 1, 4), (0, 7, 3), (1, 0, 1), (1, 4, 2)]
+        );
+    }
 }

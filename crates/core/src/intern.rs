@@ -58,6 +58,24 @@ impl Interner {
     }
 
     /// The handle of `text`, if it was ever interned.
+    /// The distinct strings among `syms`, sorted. A million spans repeat a
+    /// few names: a flag per interned string finds them without hashing.
+    pub fn distinct(&self, syms: impl IntoIterator<Item = Sym>) -> Vec<&str> {
+        let mut seen = vec![false; self.strings.len()];
+        for sym in syms {
+            if let Some(flag) = seen.get_mut(sym.0 as usize) {
+                *flag = true;
+            }
+        }
+        let mut found: Vec<&str> = (0..self.strings.len())
+            .filter(|&i| seen[i])
+            .map(|i| &*self.strings[i])
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
     pub fn lookup(&self, text: &str) -> Option<Sym> {
         self.index.get(text.as_bytes()).copied()
     }

@@ -116,6 +116,11 @@ pub struct Trace {
     /// the depths all need it, and at a million spans a walk costs 100 ms
     /// in the browser.
     tree_order: Vec<u32>,
+    /// Spans below each span (its subtree without itself).
+    below: Vec<u32>,
+    /// The latest span end, found at assembly (the views ask on every
+    /// frame, and a scan of a million spans costs milliseconds).
+    end_ns: u64,
 }
 
 /// A trace's spans with their details, as ingest hands them to assembly.
@@ -145,13 +150,15 @@ impl Trace {
             children,
             child_ranges,
             tree_order: Vec::new(),
+            below: Vec::new(),
+            end_ns: 0,
         }
-        .with_tree_order()
     }
 
-    /// Walks the tree once, without recursion: the order, and each span's
-    /// depth (parents come first in it).
-    fn with_tree_order(mut self) -> Self {
+    /// Walks the tree once, without recursion: the order, each span's depth
+    /// (parents come first in it) and what it has below it. A trace is
+    /// whole only once this is done.
+    pub(crate) fn with_tree_order(mut self) -> Self {
         let mut order = Vec::with_capacity(self.spans.len());
         let mut stack: Vec<u32> = self.roots.iter().rev().copied().collect();
         while let Some(index) = stack.pop() {
@@ -165,7 +172,16 @@ impl Trace {
             };
             self.spans[index as usize].depth = depth;
         }
+        // Subtree sizes: children come after their parents in the order.
+        let mut below = vec![0u32; self.spans.len()];
+        for &index in order.iter().rev() {
+            if let Some(parent) = self.spans[index as usize].parent {
+                below[parent as usize] += below[index as usize] + 1;
+            }
+        }
+        self.below = below;
         self.tree_order = order;
+        self.end_ns = self.spans.iter().map(|s| s.end_ns).max().unwrap_or(0);
         self
     }
 
@@ -195,14 +211,20 @@ impl Trace {
         &self.children[start as usize..(start + len) as usize]
     }
 
-    /// Earliest span start, Unix nanoseconds.
+    /// How many spans are below span `index` (its subtree without itself).
+    pub fn descendants(&self, index: u32) -> u32 {
+        self.below[index as usize]
+    }
+
+    /// Earliest span start, Unix nanoseconds: the first span's, as spans
+    /// are sorted by start.
     pub fn start_ns(&self) -> u64 {
-        self.spans.iter().map(|s| s.start_ns).min().unwrap_or(0)
+        self.spans.first().map_or(0, |s| s.start_ns)
     }
 
     /// Latest span end, Unix nanoseconds.
     pub fn end_ns(&self) -> u64 {
-        self.spans.iter().map(|s| s.end_ns).max().unwrap_or(0)
+        self.end_ns
     }
 
     /// Trace duration: latest span end minus earliest span start.

@@ -772,3 +772,39 @@ fn a_provisional_view_holds_the_spans_read_so_far() {
     expected.drain(reading..reading + joining);
     assert_eq!(everything(&Ok(last)), expected);
 }
+
+/// Joining in steps, as the browser does between frames, gives exactly
+/// what joining at once gives: traces, spans, details and warnings in the
+/// same order, with the progress rising to 1.
+#[test]
+fn joining_in_steps_gives_what_joining_at_once_gives() {
+    let manifest = manifest();
+    let mut joined = 0;
+    for file in manifest["files"].as_array().unwrap() {
+        let path = file["path"].as_str().unwrap();
+        let bytes = std::fs::read(corpus().join(path)).unwrap();
+        let builder = || {
+            let mut builder = tracelens_core::TraceSetBuilder::default();
+            builder.add(&bytes).map(|()| builder)
+        };
+        let Ok(at_once) = builder() else { continue };
+        let mut finishing = builder().unwrap().finishing();
+        let mut progress = vec![finishing.progress()];
+        while !finishing.step(1) {
+            progress.push(finishing.progress());
+        }
+        assert!(
+            progress.windows(2).all(|w| w[0] <= w[1]),
+            "{path}: {progress:?}"
+        );
+        assert_eq!(finishing.progress(), 1.0, "{path}");
+        let stepped = finishing.finish();
+        assert_eq!(
+            everything(&Ok(stepped)),
+            everything(&Ok(at_once.finish())),
+            "{path}"
+        );
+        joined += 1;
+    }
+    assert!(joined > 20, "only {joined} files joined");
+}

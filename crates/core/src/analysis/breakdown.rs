@@ -93,8 +93,21 @@ pub struct TraceAnalysis {
 
 /// Critical path, self times and the breakdown of `trace` by `group_by`.
 pub fn analyze(set: &TraceSet, trace: &Trace, group_by: &GroupBy) -> TraceAnalysis {
+    let path = trace
+        .main_root()
+        .map_or_else(Vec::new, |root| critical_path(trace, root));
+    analyze_with_path(set, trace, group_by, path)
+}
+
+/// [`analyze`] given the main root's critical path, found before (a page
+/// finds it in steps, [`crate::analysis::critical_path::PathSearch`]).
+pub fn analyze_with_path(
+    set: &TraceSet,
+    trace: &Trace,
+    group_by: &GroupBy,
+    critical_path: Vec<Section>,
+) -> TraceAnalysis {
     let root = trace.main_root();
-    let critical_path = root.map_or_else(Vec::new, |r| critical_path(trace, r));
     let self_times = self_times(trace);
     let duration_ns = trace.duration_ns();
     let root_duration = root.map_or(0, |r| trace.spans[r as usize].duration_ns());

@@ -29,9 +29,82 @@ const OFF: (u64, u64) = (u64::MAX, 0);
 
 /// The critical path of the tree below `root`, in time order.
 pub fn critical_path(trace: &Trace, root: u32) -> Vec<Section> {
-    let clipped = clip_blocking_tree(trace, root);
-    let kept = |index: u32| clipped[index as usize] != OFF;
+    let mut search = PathSearch::new(Some(root));
+    loop {
+        if let Some(path) = search.step(trace) {
+            return path;
+        }
+    }
+}
 
+/// The critical path found a stage at a time: clipping the blocking tree,
+/// ordering children by end, walking back from the root's end. Each stage
+/// goes over the spans once; a page pauses between them (at a million
+/// spans the whole takes longer than a frame should).
+pub struct PathSearch {
+    root: Option<u32>,
+    stage: Stage,
+}
+
+enum Stage {
+    Clip,
+    Order {
+        clipped: Vec<(u64, u64)>,
+    },
+    Walk {
+        clipped: Vec<(u64, u64)>,
+        by_end: Vec<u32>,
+        ranges: Vec<(usize, usize)>,
+    },
+}
+
+impl PathSearch {
+    /// The search for the path below `root` (none: an empty path).
+    pub fn new(root: Option<u32>) -> Self {
+        Self {
+            root,
+            stage: Stage::Clip,
+        }
+    }
+
+    /// Runs the next stage on `trace` (the same trace each time); the path
+    /// once the last stage has run.
+    pub fn step(&mut self, trace: &Trace) -> Option<Vec<Section>> {
+        let Some(root) = self.root else {
+            return Some(Vec::new());
+        };
+        match std::mem::replace(&mut self.stage, Stage::Clip) {
+            Stage::Clip => {
+                self.stage = Stage::Order {
+                    clipped: clip_blocking_tree(trace, root),
+                };
+                None
+            }
+            Stage::Order { clipped } => {
+                let (by_end, ranges) = children_by_end(trace, root, &clipped);
+                self.stage = Stage::Walk {
+                    clipped,
+                    by_end,
+                    ranges,
+                };
+                None
+            }
+            Stage::Walk {
+                clipped,
+                by_end,
+                ranges,
+            } => Some(walk(trace, root, &clipped, &by_end, &ranges)),
+        }
+    }
+}
+
+/// The second stage: a flat vector of children and a range per span.
+fn children_by_end(
+    trace: &Trace,
+    root: u32,
+    clipped: &[(u64, u64)],
+) -> (Vec<u32>, Vec<(usize, usize)>) {
+    let kept = |index: u32| clipped[index as usize] != OFF;
     // Each kept span's kept children, last-finishing first; on equal ends
     // the earlier start (the longer child) first, as Jaeger UI sorts them.
     // One flat vector: span i's children are `by_end[ranges[i].0..ranges[i].1]`.
@@ -52,7 +125,17 @@ pub fn critical_path(trace: &Trace, root: u32) -> Vec<Section> {
         order.extend_from_slice(children);
         ranges[index as usize] = (first, by_end.len());
     }
+    (by_end, ranges)
+}
 
+/// Walks back from the root's end through the children ordered by end.
+fn walk(
+    trace: &Trace,
+    root: u32,
+    clipped: &[(u64, u64)],
+    by_end: &[u32],
+    ranges: &[(usize, usize)],
+) -> Vec<Section> {
     let mut cursor = vec![0usize; trace.spans.len()];
     let mut path = Vec::new();
     let mut current = root;

@@ -302,21 +302,174 @@ impl TraceSetBuilder {
     }
 
     /// Joins the spans into traces sorted by trace id.
-    pub fn finish(mut self) -> TraceSet {
+    pub fn finish(self) -> TraceSet {
+        let mut finishing = self.finishing();
+        while !finishing.step(usize::MAX) {}
+        finishing.finish()
+    }
+
+    /// Joins the spans into traces in steps (see [`Finishing::step`]), so
+    /// a page can paint between them: at a million spans joining takes
+    /// hundreds of milliseconds.
+    pub fn finishing(self) -> Finishing {
         let mut ids: Vec<TraceId> = self.traces.keys().copied().collect();
-        ids.sort_unstable();
-        let mut traces = Vec::with_capacity(ids.len());
-        for trace_id in ids {
-            let parts = self.traces.remove(&trace_id).unwrap_or_default();
-            traces.push(assemble(trace_id, parts, &self.strings, &mut self.warnings));
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        let spans = self.pushed;
+        Finishing {
+            builder: self,
+            ids,
+            joining: None,
+            traces: Vec::new(),
+            work: 0,
+            total: spans * Stage::COUNT,
         }
+    }
+}
+
+/// Spans being joined into traces, a stage of a trace at a time: what
+/// [`TraceSetBuilder::finish`] does at once.
+pub struct Finishing {
+    builder: TraceSetBuilder,
+    /// Traces not started yet, the next last.
+    ids: Vec<TraceId>,
+    joining: Option<Joining>,
+    traces: Vec<Trace>,
+    /// Spans times stages done, and to do in all, for the progress.
+    work: usize,
+    total: usize,
+}
+
+/// One trace being joined.
+struct Joining {
+    trace_id: TraceId,
+    /// Its spans (the cost of each stage).
+    spans: usize,
+    parts: TraceParts,
+    stage: Stage,
+    /// Between [`Stage::Sort`] and [`Stage::Move`]: where each span goes.
+    source: Option<Vec<u32>>,
+    /// From [`Stage::Index`] on: the first span of each id.
+    by_id: HashMap<SpanId, u32>,
+    /// After [`Stage::Tree`]: the trace, still without its tree order.
+    tree: Option<Trace>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Sort,
+    Move,
+    Index,
+    Link,
+    Tree,
+    Order,
+}
+
+impl Stage {
+    const COUNT: usize = 6;
+}
+
+impl Finishing {
+    /// Joins for about `budget` span-stages (each stage of a trace goes
+    /// over all its spans once and is never split); true once all is done.
+    pub fn step(&mut self, budget: usize) -> bool {
+        let mut spent = 0usize;
+        while spent < budget {
+            let Some(mut joining) = self.joining.take().or_else(|| self.start_next()) else {
+                return true;
+            };
+            let spans = joining.spans.max(1);
+            let builder = &mut self.builder;
+            match joining.stage {
+                Stage::Sort => {
+                    joining.source = sorted_order(&joining.parts.spans);
+                    joining.stage = Stage::Move;
+                }
+                Stage::Move => {
+                    if let Some(source) = joining.source.take() {
+                        move_into_order(&mut joining.parts.spans, source);
+                    }
+                    joining.stage = Stage::Index;
+                }
+                Stage::Index => {
+                    joining.by_id = index_ids(
+                        joining.trace_id,
+                        &joining.parts.spans,
+                        &builder.strings,
+                        &mut builder.warnings,
+                    );
+                    joining.stage = Stage::Link;
+                }
+                Stage::Link => {
+                    let by_id = std::mem::take(&mut joining.by_id);
+                    link_parents(
+                        joining.trace_id,
+                        &mut joining.parts.spans,
+                        &by_id,
+                        &builder.strings,
+                        &mut builder.warnings,
+                    );
+                    joining.stage = Stage::Tree;
+                }
+                Stage::Tree => {
+                    let parts = std::mem::take(&mut joining.parts);
+                    let trace = into_tree(
+                        joining.trace_id,
+                        parts,
+                        &builder.strings,
+                        &mut builder.warnings,
+                    );
+                    joining.tree = Some(trace);
+                    joining.stage = Stage::Order;
+                }
+                Stage::Order => {
+                    if let Some(trace) = joining.tree.take() {
+                        self.traces.push(trace.with_tree_order());
+                    }
+                    self.work += spans;
+                    spent += spans;
+                    continue;
+                }
+            }
+            self.work += spans;
+            spent += spans;
+            self.joining = Some(joining);
+        }
+        self.joining.is_none() && self.ids.is_empty()
+    }
+
+    /// How much of the joining is done, from 0 to 1.
+    pub fn progress(&self) -> f64 {
+        match self.total {
+            0 => 1.0,
+            total => self.work as f64 / total as f64,
+        }
+    }
+
+    /// The joined traces (all of them once [`Finishing::step`] said so).
+    pub fn finish(mut self) -> TraceSet {
+        while !self.step(usize::MAX) {}
+        let builder = self.builder;
         TraceSet {
-            traces,
-            strings: self.strings,
-            warnings: self.warnings,
-            resources: self.resources,
-            scopes: self.scopes,
+            traces: self.traces,
+            strings: builder.strings,
+            warnings: builder.warnings,
+            resources: builder.resources,
+            scopes: builder.scopes,
         }
+    }
+
+    fn start_next(&mut self) -> Option<Joining> {
+        let trace_id = self.ids.pop()?;
+        let parts = self.builder.traces.remove(&trace_id).unwrap_or_default();
+        Some(Joining {
+            trace_id,
+            spans: parts.spans.len(),
+            parts,
+            stage: Stage::Sort,
+            source: None,
+            by_id: HashMap::default(),
+            tree: None,
+        })
     }
 }
 
@@ -333,9 +486,19 @@ fn assemble(
     strings: &Interner,
     warnings: &mut Vec<Warning>,
 ) -> Trace {
-    let spans = &mut parts.spans;
-    sort_spans(spans);
+    sort_spans(&mut parts.spans);
+    let by_id = index_ids(trace_id, &parts.spans, strings, warnings);
+    link_parents(trace_id, &mut parts.spans, &by_id, strings, warnings);
+    into_tree(trace_id, parts, strings, warnings).with_tree_order()
+}
 
+/// The index of the first span of each id; later ones are warned of.
+fn index_ids(
+    trace_id: TraceId,
+    spans: &[Span],
+    strings: &Interner,
+    warnings: &mut Vec<Warning>,
+) -> HashMap<SpanId, u32> {
     let mut by_id = HashMap::with_capacity_and_hasher(spans.len(), Default::default());
     for (index, span) in spans.iter().enumerate() {
         // Children attach to the first span with an id.
@@ -352,7 +515,18 @@ fn assemble(
             });
         }
     }
+    by_id
+}
 
+/// Sets each span's parent index; orphans and cycles are warned of and
+/// become roots.
+fn link_parents(
+    trace_id: TraceId,
+    spans: &mut [Span],
+    by_id: &HashMap<SpanId, u32>,
+    strings: &Interner,
+    warnings: &mut Vec<Warning>,
+) {
     let mut orphans = 0usize;
     let mut first_orphan = None;
     for (index, span) in spans.iter_mut().enumerate() {
@@ -382,7 +556,17 @@ fn assemble(
     }
 
     break_cycles(trace_id, spans, strings, warnings);
+}
 
+/// The children and roots of spans whose parents are linked, and the trace
+/// (its tree order still to walk: [`Trace::with_tree_order`]).
+fn into_tree(
+    trace_id: TraceId,
+    parts: TraceParts,
+    strings: &Interner,
+    warnings: &mut Vec<Warning>,
+) -> Trace {
+    let spans = &parts.spans;
     // Children as ranges of one flat vector, in start order.
     let mut counts = vec![0u32; spans.len()];
     for span in spans.iter() {
@@ -429,14 +613,21 @@ fn assemble(
         });
     }
 
-    // Depths are set with the tree order, by the trace itself.
     Trace::new(trace_id, parts, roots, children, child_ranges)
 }
 
 /// Sorts spans by start, longest first, then id (input order among equals).
-/// Spans are large, so a small key is sorted and each span is then moved
-/// once, in place, following the cycles of the permutation.
 fn sort_spans(spans: &mut [Span]) {
+    if let Some(source) = sorted_order(spans) {
+        move_into_order(spans, source);
+    }
+}
+
+/// Where each span goes when sorted ([`sort_spans`]): `source[i]`, the
+/// index of the span that belongs at `i`; `None` when they are in order.
+/// Spans are large, so a small key is sorted and each span is then moved
+/// once ([`move_into_order`]).
+fn sorted_order(spans: &[Span]) -> Option<Vec<u32>> {
     // As integers: comparing the id as a byte array costs several times more.
     let key = |s: &Span| {
         (
@@ -446,7 +637,7 @@ fn sort_spans(spans: &mut [Span]) {
         )
     };
     if spans.is_sorted_by_key(key) {
-        return;
+        return None;
     }
     let mut order: Vec<_> = spans
         .iter()
@@ -454,8 +645,12 @@ fn sort_spans(spans: &mut [Span]) {
         .map(|(index, span)| (key(span), index as u32))
         .collect();
     order.sort_unstable();
-    // `source[i]`: the index whose span belongs at `i`.
-    let mut source: Vec<u32> = order.into_iter().map(|(_, index)| index).collect();
+    Some(order.into_iter().map(|(_, index)| index).collect())
+}
+
+/// Moves each span to its place, in place, following the cycles of the
+/// permutation `source` (from [`sorted_order`]).
+fn move_into_order(spans: &mut [Span], mut source: Vec<u32>) {
     for start in 0..spans.len() {
         if source[start] as usize == start {
             continue;
