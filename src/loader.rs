@@ -423,10 +423,11 @@ const PARTIAL_FIRST_BYTES: f64 = 1024.0 * 1024.0;
 /// it, all of it is on screen in about the time a partial view would take.
 const PARTIAL_FROM_BYTES: f64 = 12.0 * 1024.0 * 1024.0;
 
-/// The first slice of a file (a short one if `short`), in a buffer with
-/// room for the whole file.
+/// The first slice of a file (a short one if `short`). Reading it whole
+/// makes room for the rest then; reading it as it arrives keeps only what
+/// is not read yet.
 async fn read_first(file: &File, short: bool) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::with_capacity(file.size() as usize);
+    let mut bytes = Vec::new();
     let length = if short {
         PARTIAL_FIRST_BYTES
     } else {

@@ -106,6 +106,12 @@ impl TraceLoad {
     /// buffer, then needs no copy of its own in between).
     pub fn append_with(&mut self, length: usize, fill: impl FnOnce(&mut [u8])) {
         if !self.complete {
+            // OTLP/JSON read so far is let go: the buffer holds what is
+            // still to read (at most a part of an element) and the new part.
+            if let LoadKind::Json(stepper) = &mut self.kind {
+                let read = stepper.let_go(&self.bytes);
+                self.bytes.drain(..read);
+            }
             let from = self.bytes.len();
             self.bytes.resize(from + length, 0);
             fill(&mut self.bytes[from..]);
@@ -187,9 +193,6 @@ impl TraceSetBuilder {
     /// and other formats are read once complete. The spans and warnings
     /// are those [`TraceSetBuilder::add`] gives for the whole input.
     pub fn start_arriving(&mut self, mut first: Vec<u8>, length: usize) -> TraceLoad {
-        // Room for all of it at once: growing by doubling would hold up to
-        // twice the input while copying.
-        first.reserve_exact(length.saturating_sub(first.len()));
         // Sniffing needs the bytes that tell text from binary, and the
         // first key whole (Jaeger is told by it).
         let sniffable = first.len() >= SNIFF_BYTES.min(length).max(4)
@@ -202,6 +205,12 @@ impl TraceSetBuilder {
                 true => LoadKind::Json(otlp_json::Stepper::new(self.span_total(), length)),
                 false => LoadKind::Collecting,
             };
+        // What is collected is kept whole: room for all of it at once, as
+        // growing by doubling would hold up to twice the input while
+        // copying. OTLP/JSON keeps only what is not read yet.
+        if matches!(kind, LoadKind::Collecting) {
+            first.reserve_exact(length.saturating_sub(first.len()));
+        }
         TraceLoad {
             bytes: first,
             kind,

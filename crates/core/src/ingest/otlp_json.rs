@@ -1111,7 +1111,11 @@ fn next_object_line(bytes: &[u8], from: usize) -> usize {
 /// wrappers, keys in another order) is read whole in one step by
 /// [`read_documents`].
 pub(super) struct Stepper {
+    /// Where reading is, in the bytes given to [`Stepper::step`], which
+    /// start `base` bytes into the input (those before were let go,
+    /// [`Stepper::let_go`]).
     offset: usize,
+    base: usize,
     inside_array: bool,
     lines: LineCounter,
     spans_before: usize,
@@ -1130,6 +1134,7 @@ impl Stepper {
     pub(super) fn new(spans_before: usize, length: usize) -> Self {
         Self {
             offset: 0,
+            base: 0,
             inside_array: false,
             lines: LineCounter::default(),
             spans_before,
@@ -1142,7 +1147,19 @@ impl Stepper {
 
     /// Bytes read so far.
     pub(super) fn offset(&self) -> usize {
-        self.offset
+        self.base + self.offset
+    }
+
+    /// How many of the first `bytes` (as given to the last step) are read
+    /// and no longer needed: the next step is given the bytes from there on.
+    pub(super) fn let_go(&mut self, bytes: &[u8]) -> usize {
+        let read = self.offset;
+        // Lines are counted up to there first, from the bytes still here.
+        self.lines.line_of(bytes, read);
+        self.lines.offset -= read;
+        self.offset = 0;
+        self.base += read;
+        read
     }
 
     /// Whether the last step used up the bytes given so far: an input still
@@ -1209,7 +1226,7 @@ impl Stepper {
                         let line = self.lines.line_of(bytes, self.offset);
                         let message = format!(
                             "line {line} (byte {}): the document does not end after \"resourceSpans\"",
-                            self.offset
+                            self.base + self.offset
                         );
                         self.fail(bytes, builder, message, self.offset)
                     }
@@ -1252,7 +1269,7 @@ impl Stepper {
                     "line {}, column {} (byte {}): {}",
                     line + error.line() - 1,
                     error.column(),
-                    error_offset(bytes, start, &error),
+                    self.base + error_offset(bytes, start, &error),
                     strip_position(&error)
                 );
                 // As the whole reader does: on at the next line that
@@ -1275,8 +1292,9 @@ impl Stepper {
             self.offset += 1;
         }
         let read = (builder.span_total() - self.spans_before) as f64;
-        let rest = self.length.max(bytes.len()).saturating_sub(self.offset) as f64;
-        builder.expect_spans((rest * read / self.offset.max(1) as f64) as usize);
+        let at = self.base + self.offset;
+        let rest = self.length.max(self.base + bytes.len()).saturating_sub(at) as f64;
+        builder.expect_spans((rest * read / at.max(1) as f64) as usize);
     }
 
     /// Records a damaged part (the first one becomes the error if nothing
