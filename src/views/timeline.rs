@@ -711,11 +711,16 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 })
                 .collect::<Vec<_>>()
         };
+        // A partial view: the spans read so far, the critical path to come.
+        let (so_far, legend) = match loaded.partial {
+            true => (" read so far", "critical path: once all is read"),
+            false => ("", "critical path"),
+        };
         Some(view! {
             <div class="timeline-header">
                 <h2>{format!("Trace {}", trace.trace_id)}</h2>
-                <span>{format!("{} spans · {}", trace.spans.len(), format_duration(trace.duration_ns()))}</span>
-                <span class="legend"><span class="legend-critical"></span>"critical path"</span>
+                <span>{format!("{} spans{} · {}", trace.spans.len(), so_far, format_duration(trace.duration_ns()))}</span>
+                <span class="legend"><span class="legend-critical"></span>{legend}</span>
             </div>
             <div class="find">
                 <input type="search" data-testid="span-search" placeholder="Find spans (name, service, attribute value)  /"

@@ -11,6 +11,8 @@ pub fn TraceList(state: AppState) -> impl IntoView {
         let Some(loaded) = state.loaded.get() else {
             return Vec::new();
         };
+        // A partial view counts the spans read so far.
+        let so_far = if loaded.partial { " so far" } else { "" };
         loaded
             .summaries
             .iter()
@@ -31,7 +33,7 @@ pub fn TraceList(state: AppState) -> impl IntoView {
                             <span class="root">{summary.root.clone()}</span>
                             <span class="service">{summary.service.clone()}</span>
                             <span class="meta">
-                                <span class="spans">{format!("{} spans", summary.span_count)}</span>
+                                <span class="spans">{format!("{} spans{so_far}", summary.span_count)}</span>
                                 <span class="duration">{format_duration(summary.duration_ns)}</span>
                                 <code>{short_id}</code>
                             </span>
