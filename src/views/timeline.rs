@@ -25,14 +25,15 @@ const OVERSCAN: usize = 6;
 /// Indentation per tree level, in pixels.
 const INDENT_PX: u32 = 14;
 
-/// What the rows need, computed once per trace and analysis.
+/// Critical sections of the spans on the critical path, `(start, end)` in
+/// Unix nanoseconds (a few of a million spans: a vector per span would cost
+/// more than the rows).
+type Sections = std::collections::HashMap<u32, Vec<(u64, u64)>>;
+
+/// What the rows need, computed once per trace and fold.
 struct Rows {
     /// Span indices in tree order (parents before children).
     order: Vec<u32>,
-    /// Critical sections of the spans on the critical path, `(start, end)`
-    /// in Unix nanoseconds (a few of a million spans: a vector per span
-    /// would cost more than the rows).
-    sections: std::collections::HashMap<u32, Vec<(u64, u64)>>,
     /// The row of each span, the inverse of `order` (`u32::MAX`: no row).
     row_of: Vec<u32>,
     /// The trace's first start and its duration (at least 1 ns): scanning
@@ -52,15 +53,18 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     // The time window on screen (reset when another trace opens).
     let zoom = state.zoom;
     let wanted_zoom = StoredValue::new(url_param("zoom"));
-    let rows = Memo::new(move |_| {
-        let loaded = state.loaded.get()?;
-        let trace = loaded.set.traces.get(state.selected.get()?)?;
-        // A partial read has no critical path yet.
-        let mut sections = std::collections::HashMap::<u32, Vec<(u64, u64)>>::new();
+    // A partial read has no critical path yet.
+    let sections = Memo::new(move |_| {
+        let mut sections = Sections::new();
         for section in state.analysis.get().iter().flat_map(|a| &a.0.critical_path) {
             let span = sections.entry(section.span).or_default();
             span.push((section.start_ns, section.end_ns));
         }
+        Shared::new(sections)
+    });
+    let rows = Memo::new(move |_| {
+        let loaded = state.loaded.get()?;
+        let trace = loaded.set.traces.get(state.selected.get()?)?;
         let full = trace.depth_first();
         // Collapsed spans hide their subtree (the spans after them in this
         // order, as many as are below them).
@@ -94,7 +98,6 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         }
         Some(Shared::new(Rows {
             order,
-            sections,
             row_of,
             start_ns: trace.start_ns(),
             duration_ns: trace.duration_ns().max(1),
@@ -443,9 +446,10 @@ pub fn Timeline(state: AppState) -> impl IntoView {
 
     // Rows are keyed by (generation, row, span): scrolling keeps the rows
     // still in view and only builds the ones coming in; anything else the
-    // rows show (rows, zoom, logs) starts a new generation.
+    // rows show (rows, critical path, zoom, logs) starts a new generation.
     let generation = Memo::new(move |previous: Option<&u64>| {
         rows.track();
+        sections.track();
         zoom.track();
         state.logs.track();
         state.trace_logs.track();
@@ -493,9 +497,9 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 );
                 let row_style = format!("top:{}px", row as f64 * ROW_PX);
                 let label_style = format!("padding-left:{}px", span.depth * INDENT_PX);
-                let stripes = rows
+                let stripes = sections
+                    .get_untracked()
                     .0
-                    .sections
                     .get(&index)
                     .into_iter()
                     .flatten()
@@ -667,9 +671,9 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     let drawn = StoredValue::new(0u64);
     Effect::new(move |_| {
         state.theme.track();
-        let (Some(rows), Some(canvas), Some(loaded)) =
-            (rows.get(), minimap.get(), state.loaded.get())
-        else {
+        // Folding changes the rows, not the overview: it draws every span.
+        let sections = sections.get();
+        let (Some(canvas), Some(loaded)) = (minimap.get(), state.loaded.get()) else {
             return;
         };
         let Some(index) = state.selected.get() else {
@@ -689,7 +693,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 let width = canvas
                     .parent_element()
                     .map_or(600, |p| p.client_width().max(100)) as u32;
-                draw_minimap(&canvas, width, trace, &rows.0);
+                draw_minimap(&canvas, width, trace, &sections.0);
             },
             std::time::Duration::ZERO,
         );
@@ -932,7 +936,7 @@ fn draw_minimap(
     canvas: &web_sys::HtmlCanvasElement,
     width: u32,
     trace: &tracelens_core::Trace,
-    rows: &Rows,
+    sections: &Sections,
 ) {
     canvas.set_width(width);
     canvas.set_height(MINIMAP_PX);
@@ -949,8 +953,8 @@ fn draw_minimap(
     context.clear_rect(0.0, 0.0, w, h);
     let full = trace.depth_first();
     let n = full.len().max(1) as f64;
-    let start = rows.start_ns as f64;
-    let duration = rows.duration_ns as f64;
+    let start = trace.start_ns() as f64;
+    let duration = trace.duration_ns().max(1) as f64;
     let x = |ns: u64| (ns as f64 - start) / duration * w;
     let colour = |c: plotters::style::RGBColor| format!("rgb({},{},{})", c.0, c.1, c.2);
     // Pixels covered per row of the overview, then one rectangle per run:
@@ -968,14 +972,14 @@ fn draw_minimap(
         }
     };
     let mut on_path = vec![false; trace.spans.len()];
-    for &span in rows.sections.keys() {
+    for &span in sections.keys() {
         on_path[span as usize] = true;
     }
     for (row, &index) in full.iter().enumerate() {
         let span = &trace.spans[index as usize];
         mark(&mut bars, row, span.start_ns, span.end_ns);
         if on_path[index as usize] {
-            for &(from, to) in &rows.sections[&index] {
+            for &(from, to) in &sections[&index] {
                 mark(&mut critical, row, from, to);
             }
         }

@@ -92,8 +92,38 @@ async function measure(file, kind) {
       return { worst: Math.max(...steps), late: steps.filter((g) => g > 1000 / 60 + 1).length, steps: steps.length };
     });
   }
+  // Zooming in four times, back to the whole trace, collapsing and
+  // expanding all: the longest frame around each click.
+  let actions = null;
+  if (kind === 'traces') {
+    actions = await page.evaluate(async () => {
+      const frame = () => new Promise((r) => requestAnimationFrame(r));
+      const longest = async (testid) => {
+        const button = document.querySelector(`[data-testid=${testid}]`);
+        let last = await new Promise((r) => requestAnimationFrame(r));
+        button.click();
+        let worst = 0;
+        for (let i = 0; i < 2; i++) {
+          await frame();
+          const now = performance.now();
+          worst = Math.max(worst, now - last);
+          last = now;
+        }
+        return worst;
+      };
+      const zoom = [];
+      for (let i = 0; i < 4; i++) zoom.push(await longest('zoom-in'));
+      zoom.push(await longest('zoom-reset'));
+      const collapse = await longest('collapse-all');
+      const expand = await longest('expand-all');
+      return { zoom: Math.max(...zoom), collapse, expand };
+    });
+  }
   await page.close();
   return {
+    zoom_worst_frame_ms: actions && Math.round(actions.zoom),
+    collapse_all_frame_ms: actions && Math.round(actions.collapse),
+    expand_all_frame_ms: actions && Math.round(actions.expand),
     file, kind, painted_s: painted, whole_s: whole, loaded_s: loaded, worst_frame_gap_ms: Math.round(worstGap),
     scroll_worst_frame_ms: scrollGap === null ? null : Math.round(scrollGap.worst),
     scroll_late_frames: scrollGap === null ? null : `${scrollGap.late} of ${scrollGap.steps}`,

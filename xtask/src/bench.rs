@@ -215,6 +215,27 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     let _ = writeln!(
         md,
+        "\nAfter loading, the longest frame around a click (from the frame before it to the \
+         second after it): zooming in four times and back to the whole trace, *Collapse all*, \
+         *Expand all*.\n\n| input | zoom | collapse all | expand all |\n| --- | --- | --- | --- |"
+    );
+    for row in browser.iter().filter(|row| row["kind"] == "traces") {
+        let millis = |key: &str| {
+            row.get(key)
+                .and_then(serde_json::Value::as_f64)
+                .map_or("—".to_owned(), |ms| format!("{ms:.0} ms"))
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} |",
+            row["label"].as_str().unwrap_or_default(),
+            millis("zoom_worst_frame_ms"),
+            millis("collapse_all_frame_ms"),
+            millis("expand_all_frame_ms"),
+        );
+    }
+    let _ = writeln!(
+        md,
         "\nTargets: 100k spans: first timeline paint in ≤ 0.3 s (Jaeger UI: 3.1 s here); 1M spans load with \
          a progress bar and never freeze the tab; frames < 16 ms; JS heap + wasm < 100 MB at \
          100k spans; 1M log lines load with progress, never freezing the tab."
