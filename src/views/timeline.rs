@@ -18,6 +18,8 @@ use web_sys::Element;
 
 use crate::state::{AppState, Shared};
 
+/// How long the view must stay unchanged before the URL is rewritten.
+const URL_PAUSE: std::time::Duration = std::time::Duration::from_millis(150);
 /// Height of a row in pixels; must match `.span-row` in the style sheet.
 const ROW_PX: f64 = 24.0;
 /// Rows drawn beyond each edge of the view, so scrolling shows no gaps.
@@ -377,14 +379,17 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     });
     on_cleanup(move || handle.remove());
 
-    // The view lives in the URL: span, find text and group in focus.
+    // The view lives in the URL: span, find text, group in focus and zoom.
+    // It is written once changes pause (each write costs milliseconds, and
+    // zooming or moving through spans changes it on every step).
+    let url_writes = StoredValue::new(0u64);
     Effect::new(move |_| {
         let span = state.selected_span.get().and_then(|index| {
             let loaded = state.loaded.get()?;
             let trace = loaded.set.traces.get(state.selected.get()?)?;
             Some(trace.spans.get(index as usize)?.span_id.to_string())
         });
-        set_url_params(&[
+        let params = [
             ("span", span),
             ("find", Some(find.get()).filter(|f| !f.trim().is_empty())),
             ("group", state.focus_group.get()),
@@ -395,7 +400,17 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                     Some(format!("{}-{}", a - start, b - start))
                 }),
             ),
-        ]);
+        ];
+        url_writes.update_value(|n| *n += 1);
+        let this = url_writes.get_value();
+        set_timeout(
+            move || {
+                if url_writes.try_get_value() == Some(this) {
+                    set_url_params(&params);
+                }
+            },
+            URL_PAUSE,
+        );
     });
     // …and a link with `span=` opens that span once its trace is loaded.
     let wanted = StoredValue::new(url_param("span"));
