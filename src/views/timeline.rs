@@ -461,10 +461,12 @@ pub fn Timeline(state: AppState) -> impl IntoView {
 
     // Rows are keyed by (generation, row, span): scrolling keeps the rows
     // still in view and only builds the ones coming in; anything else the
-    // rows show (rows, critical path, zoom, logs) starts a new generation.
+    // rows show (rows and folds, critical path, matches, zoom, logs) starts
+    // a new generation.
     let generation = Memo::new(move |previous: Option<&u64>| {
         rows.track();
         sections.track();
+        matches.track();
         zoom.track();
         state.logs.track();
         state.trace_logs.track();
@@ -543,7 +545,13 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                     })
                     .collect::<Vec<_>>();
                 let error = span.status == StatusCode::Error;
-                let matched = move || matches.get().is_some_and(|m| m.contains(&index));
+                // Matches are sorted by row; a new search starts a new
+                // generation of rows, as folding does, so both are fixed here.
+                let matched = matches.get_untracked().is_some_and(|m| {
+                    m.binary_search_by_key(&(row as u32), |&span| rows.0.row_of[span as usize])
+                        .is_ok()
+                });
+                let folded = collapsed.with_untracked(|c| c.contains(&index));
                 let logged = logs.as_ref().and_then(|(set, joined)| {
                     let lines: Vec<u32> = joined.0.of_span(index).collect();
                     let errors = lines
@@ -571,7 +579,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                         data-testid="span-row"
                         data-span-id=span.span_id.to_string()
                         data-critical=critical.to_string()
-                        data-collapsed=move || collapsed.get().contains(&index).to_string()
+                        data-collapsed=folded.to_string()
                         on:click=move |_| state.selected_span.set(Some(index))
                     >
                         <div class="span-label" style=label_style>
@@ -579,9 +587,9 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                                 let hidden = trace.descendants(index);
                                 view! {
                                     <button class="caret" data-testid="span-toggle"
-                                        title=move || if collapsed.get().contains(&index) { format!("expand ({hidden} spans below)") } else { "collapse".to_owned() }
+                                        title=if folded { format!("expand ({hidden} spans below)") } else { "collapse".to_owned() }
                                         on:click=move |ev| { ev.stop_propagation(); toggle(index, None); }>
-                                        {move || if collapsed.get().contains(&index) { format!("▸ {hidden}") } else { "▾".to_owned() }}
+                                        {if folded { format!("▸ {hidden}") } else { "▾".to_owned() }}
                                     </button>
                                 }
                             })}
