@@ -38,6 +38,7 @@ pub(super) struct DecodedLink {
 
 /// Collects spans from any number of inputs; [`TraceSetBuilder::finish`]
 /// turns them into a [`TraceSet`].
+#[derive(Clone)]
 pub struct TraceSetBuilder {
     strings: Interner,
     traces: HashMap<TraceId, TraceParts>,
@@ -282,30 +283,16 @@ impl TraceSetBuilder {
     /// reading so far; what joining reports (orphans, duplicate ids) waits
     /// for the whole input, since a parent may still come.
     pub fn provisional(&self) -> TraceSet {
-        let mut ids: Vec<TraceId> = self.traces.keys().copied().collect();
-        ids.sort_unstable();
-        let mut joining = Vec::new();
-        let traces = ids
-            .into_iter()
-            .map(|trace_id| {
-                let parts = self.traces[&trace_id].clone();
-                assemble(trace_id, parts, &self.strings, &mut joining)
-            })
-            .collect();
-        TraceSet {
-            traces,
-            strings: self.strings.clone(),
-            warnings: self.warnings.clone(),
-            resources: self.resources.clone(),
-            scopes: self.scopes.clone(),
-        }
+        let reading = self.warnings.len();
+        let mut set = self.clone().finish();
+        // Joining's warnings come after reading's.
+        set.warnings.truncate(reading);
+        set
     }
 
     /// Joins the spans into traces sorted by trace id.
     pub fn finish(self) -> TraceSet {
-        let mut finishing = self.finishing();
-        while !finishing.step(usize::MAX) {}
-        finishing.finish()
+        self.finishing().finish()
     }
 
     /// Joins the spans into traces in steps (see [`Finishing::step`]), so
@@ -379,16 +366,18 @@ impl Finishing {
             };
             let spans = joining.spans.max(1);
             let builder = &mut self.builder;
-            match joining.stage {
+            let joined = match joining.stage {
                 Stage::Sort => {
                     joining.source = sorted_order(&joining.parts.spans);
                     joining.stage = Stage::Move;
+                    false
                 }
                 Stage::Move => {
                     if let Some(source) = joining.source.take() {
                         move_into_order(&mut joining.parts.spans, source);
                     }
                     joining.stage = Stage::Index;
+                    false
                 }
                 Stage::Index => {
                     joining.by_id = index_ids(
@@ -398,6 +387,7 @@ impl Finishing {
                         &mut builder.warnings,
                     );
                     joining.stage = Stage::Link;
+                    false
                 }
                 Stage::Link => {
                     let by_id = std::mem::take(&mut joining.by_id);
@@ -409,6 +399,7 @@ impl Finishing {
                         &mut builder.warnings,
                     );
                     joining.stage = Stage::Tree;
+                    false
                 }
                 Stage::Tree => {
                     let parts = std::mem::take(&mut joining.parts);
@@ -420,19 +411,20 @@ impl Finishing {
                     );
                     joining.tree = Some(trace);
                     joining.stage = Stage::Order;
+                    false
                 }
                 Stage::Order => {
                     if let Some(trace) = joining.tree.take() {
                         self.traces.push(trace.with_tree_order());
                     }
-                    self.work += spans;
-                    spent += spans;
-                    continue;
+                    true
                 }
-            }
+            };
             self.work += spans;
             spent += spans;
-            self.joining = Some(joining);
+            if !joined {
+                self.joining = Some(joining);
+            }
         }
         self.joining.is_none() && self.ids.is_empty()
     }
@@ -478,18 +470,6 @@ fn append(all: &mut Vec<Attribute>, new: Vec<Attribute>) -> Range32 {
     let len = new.len() as u32;
     all.extend(new);
     Range32 { start, len }
-}
-
-fn assemble(
-    trace_id: TraceId,
-    mut parts: TraceParts,
-    strings: &Interner,
-    warnings: &mut Vec<Warning>,
-) -> Trace {
-    sort_spans(&mut parts.spans);
-    let by_id = index_ids(trace_id, &parts.spans, strings, warnings);
-    link_parents(trace_id, &mut parts.spans, &by_id, strings, warnings);
-    into_tree(trace_id, parts, strings, warnings).with_tree_order()
 }
 
 /// The index of the first span of each id; later ones are warned of.
@@ -616,15 +596,9 @@ fn into_tree(
     Trace::new(trace_id, parts, roots, children, child_ranges)
 }
 
-/// Sorts spans by start, longest first, then id (input order among equals).
-fn sort_spans(spans: &mut [Span]) {
-    if let Some(source) = sorted_order(spans) {
-        move_into_order(spans, source);
-    }
-}
-
-/// Where each span goes when sorted ([`sort_spans`]): `source[i]`, the
-/// index of the span that belongs at `i`; `None` when they are in order.
+/// Where each span goes when sorted by start, longest first, then id
+/// (input order among equals): `source[i]`, the index of the span that
+/// belongs at `i`; `None` when they are in order.
 /// Spans are large, so a small key is sorted and each span is then moved
 /// once ([`move_into_order`]).
 fn sorted_order(spans: &[Span]) -> Option<Vec<u32>> {
