@@ -186,11 +186,6 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
                 .as_f64()
                 .map_or("—".to_owned(), |s| format!("{s:.2} s"))
         };
-        let millis = |key: &str| {
-            text(key)
-                .as_f64()
-                .map_or("—".to_owned(), |s| format!("{s:.0} ms"))
-        };
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} | {} | {} | {} MB | {} MB |",
@@ -201,8 +196,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             } else {
                 "whole_s"
             }),
-            millis("worst_frame_gap_ms"),
-            millis("scroll_worst_frame_ms"),
+            millis(row, "worst_frame_gap_ms"),
+            millis(row, "scroll_worst_frame_ms"),
             text("scroll_late_frames").as_str().unwrap_or("—"),
             if row["progress"].as_bool() == Some(true) {
                 "yes"
@@ -220,18 +215,13 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
          *Expand all*.\n\n| input | zoom | collapse all | expand all |\n| --- | --- | --- | --- |"
     );
     for row in browser.iter().filter(|row| row["kind"] == "traces") {
-        let millis = |key: &str| {
-            row.get(key)
-                .and_then(serde_json::Value::as_f64)
-                .map_or("—".to_owned(), |ms| format!("{ms:.0} ms"))
-        };
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} |",
             row["label"].as_str().unwrap_or_default(),
-            millis("zoom_worst_frame_ms"),
-            millis("collapse_all_frame_ms"),
-            millis("expand_all_frame_ms"),
+            millis(row, "zoom_worst_frame_ms"),
+            millis(row, "collapse_all_frame_ms"),
+            millis(row, "expand_all_frame_ms"),
         );
     }
     let _ = writeln!(
@@ -251,6 +241,13 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     std::fs::write(root.join("docs/BENCHMARKS.md"), &md)?;
     println!("\n{md}");
     Ok(())
+}
+
+/// A measurement of the browser bench in whole milliseconds, or a dash.
+fn millis(row: &serde_json::Value, key: &str) -> String {
+    row.get(key)
+        .and_then(serde_json::Value::as_f64)
+        .map_or("—".to_owned(), |ms| format!("{ms:.0} ms"))
 }
 
 /// The browser measurements: generated traces of 10k and 100k spans and
