@@ -562,17 +562,28 @@ fn by_seeds(bytes: &[u8]) -> Result<TraceSet, tracelens_core::IngestError> {
     Ok(builder.finish())
 }
 
+/// Every file the manifest lists, by path, with its bytes.
+fn every_file() -> Vec<(String, Vec<u8>)> {
+    let manifest = manifest();
+    let files = manifest["files"].as_array().unwrap();
+    files
+        .iter()
+        .map(|file| {
+            let path = file["path"].as_str().unwrap();
+            (path.to_owned(), std::fs::read(corpus().join(path)).unwrap())
+        })
+        .collect()
+}
+
 /// The direct reader takes the exporters' shape and hands the rest to the
 /// serde seeds: on every JSON corpus file, and on each of them damaged,
 /// cut short and rewritten into shapes it leaves to the seeds, both give
 /// the same spans, details and warnings (or the same error).
 #[test]
 fn the_direct_reader_gives_what_the_serde_seeds_give() {
-    let manifest = manifest();
     let mut compared = 0;
-    for file in manifest["files"].as_array().unwrap() {
-        let path = file["path"].as_str().unwrap();
-        let bytes = std::fs::read(corpus().join(path)).unwrap();
+    for (path, bytes) in every_file() {
+        let path = path.as_str();
         let Ok(plain) = tracelens_core::ingest::decompressed(&bytes) else {
             continue;
         };
@@ -677,12 +688,7 @@ fn load_arriving(
 /// details, warnings, or the same error.
 #[test]
 fn reading_as_the_input_arrives_gives_what_reading_it_whole_gives() {
-    let manifest = manifest();
-    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
-    for file in manifest["files"].as_array().unwrap() {
-        let path = file["path"].as_str().unwrap();
-        inputs.push((path.to_owned(), std::fs::read(corpus().join(path)).unwrap()));
-    }
+    let mut inputs = every_file();
     let text =
         std::fs::read_to_string(corpus().join("ticket-booking/ticket-booking.jsonl")).unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
@@ -778,11 +784,8 @@ fn a_provisional_view_holds_the_spans_read_so_far() {
 /// same order, with the progress rising to 1.
 #[test]
 fn joining_in_steps_gives_what_joining_at_once_gives() {
-    let manifest = manifest();
     let mut joined = 0;
-    for file in manifest["files"].as_array().unwrap() {
-        let path = file["path"].as_str().unwrap();
-        let bytes = std::fs::read(corpus().join(path)).unwrap();
+    for (path, bytes) in every_file() {
         let builder = || {
             let mut builder = tracelens_core::TraceSetBuilder::default();
             builder.add(&bytes).map(|()| builder)
