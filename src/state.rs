@@ -298,11 +298,7 @@ impl AppState {
                 .get_untracked()
                 .and_then(|span| trace.spans.get(span as usize))
                 .zip(found)
-                .and_then(|(span, found)| {
-                    let spans = &set.traces[found].spans;
-                    spans.iter().position(|s| s.span_id == span.span_id)
-                })
-                .map(|i| i as u32);
+                .and_then(|(span, found)| set.traces[found].span_index(span.span_id));
             (found, span)
         })
     }

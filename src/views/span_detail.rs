@@ -70,8 +70,7 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
             .map(|link| {
                 let text = format!("{} / {}", link.trace_id, link.span_id);
                 let target = set.traces.iter().position(|t| t.trace_id == link.trace_id).and_then(|t| {
-                    let span = set.traces[t].spans.iter().position(|s| s.span_id == link.span_id)?;
-                    Some((t, span as u32))
+                    Some((t, set.traces[t].span_index(link.span_id)?))
                 });
                 let jump = target.map(|(t, span)| {
                     view! {

@@ -211,6 +211,15 @@ impl Trace {
         &self.children[start as usize..(start + len) as usize]
     }
 
+    /// The index of the first span with id `id` (the one children attach
+    /// to), if the trace has it.
+    pub fn span_index(&self, id: SpanId) -> Option<u32> {
+        self.spans
+            .iter()
+            .position(|s| s.span_id == id)
+            .map(|i| i as u32)
+    }
+
     /// How many spans are below span `index` (its subtree without itself).
     pub fn descendants(&self, index: u32) -> u32 {
         self.below[index as usize]
