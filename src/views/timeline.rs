@@ -6,6 +6,7 @@
 //! keyboard moves through the rows (`?` lists the keys).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use leptos::html;
 use leptos::prelude::*;
@@ -16,7 +17,7 @@ use tracelens_core::StatusCode;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use crate::state::{AppState, Shared};
+use crate::state::{AppState, Loaded, Shared};
 
 /// How long the view must stay unchanged before the URL is rewritten.
 const URL_PAUSE: std::time::Duration = std::time::Duration::from_millis(150);
@@ -38,8 +39,8 @@ struct Rows {
     order: Vec<u32>,
     /// The row of each span, the inverse of `order` (`u32::MAX`: no row).
     row_of: Vec<u32>,
-    /// The trace's first start and its duration (at least 1 ns): scanning
-    /// every span for them on each scroll would cost what the rows save.
+    /// The trace's first start and its duration (at least 1 ns), at hand
+    /// where only the rows are.
     start_ns: u64,
     duration_ns: u64,
 }
@@ -195,40 +196,35 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     // A new trace starts at the top, everything expanded. The whole of a
     // trace replacing its partial view keeps the place and what is folded
     // (by span id: the indices change as spans arrive).
-    Effect::new(
-        move |before: Option<Option<(Shared<crate::state::Loaded>, usize)>>| {
-            let now = state.loaded.get().map(Shared).zip(state.selected.get());
-            let old = before.flatten();
-            let continued = match (&old, &now) {
-                (Some((old, i)), Some((new, j))) => {
-                    old.0.partial
-                        && old.0.set.traces.get(*i).map(|t| t.trace_id)
-                            == new.0.set.traces.get(*j).map(|t| t.trace_id)
+    Effect::new(move |before: Option<Option<(Arc<Loaded>, usize)>>| {
+        let now = state.loaded.get().zip(state.selected.get());
+        let folded = collapsed.get_untracked();
+        // The folds kept, if this continues the partial view of the trace.
+        let continued = before
+            .flatten()
+            .zip(now.clone())
+            .and_then(|((old, i), (new, j))| {
+                let (was, is) = (old.set.traces.get(i)?, new.set.traces.get(j)?);
+                (old.partial && was.trace_id == is.trace_id).then(|| same_spans(was, is, &folded))
+            });
+        match continued {
+            Some(kept) if !folded.is_empty() => collapsed.set(kept),
+            Some(_) => {}
+            None => {
+                if !folded.is_empty() {
+                    collapsed.set(HashSet::default());
                 }
-                _ => false,
-            };
-            let folded = collapsed.get_untracked();
-            if continued && !folded.is_empty() {
-                if let (Some((old, i)), Some((new, j))) = (&old, &now) {
-                    collapsed.set(same_spans(
-                        &old.0.set.traces[*i],
-                        &new.0.set.traces[*j],
-                        &folded,
-                    ));
+                // Setting the scroll position lays the page out: only when needed.
+                if scroll_top.get_untracked() != 0.0 {
+                    if let Some(element) = container.get_untracked() {
+                        element.set_scroll_top(0);
+                    }
+                    scroll_top.set(0.0);
                 }
-            } else if !continued && !folded.is_empty() {
-                collapsed.set(HashSet::default());
             }
-            // Setting the scroll position lays the page out: only when needed.
-            if !continued && scroll_top.get_untracked() != 0.0 {
-                if let Some(element) = container.get_untracked() {
-                    element.set_scroll_top(0);
-                }
-                scroll_top.set(0.0);
-            }
-            now
-        },
-    );
+        }
+        now
+    });
 
     let toggle = move |span: u32, fold: Option<bool>| {
         collapsed.update(|set| {
@@ -401,16 +397,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 }),
             ),
         ];
-        url_writes.update_value(|n| *n += 1);
-        let this = url_writes.get_value();
-        set_timeout(
-            move || {
-                if url_writes.try_get_value() == Some(this) {
-                    set_url_params(&params);
-                }
-            },
-            URL_PAUSE,
-        );
+        latest_after(url_writes, URL_PAUSE, move || set_url_params(&params));
     });
     // …and a link with `span=` opens that span once its trace is loaded.
     let wanted = StoredValue::new(url_param("span"));
@@ -702,24 +689,15 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let Some(index) = state.selected.get() else {
             return;
         };
-        drawn.update_value(|n| *n += 1);
-        let this = drawn.get_value();
-        set_timeout(
-            move || {
-                let Some(trace) = loaded.set.traces.get(index) else {
-                    return;
-                };
-                // A newer draw is on its way.
-                if drawn.try_get_value() != Some(this) {
-                    return;
-                }
-                let width = canvas
-                    .parent_element()
-                    .map_or(600, |p| p.client_width().max(100)) as u32;
-                draw_minimap(&canvas, width, trace, &sections.0);
-            },
-            std::time::Duration::ZERO,
-        );
+        latest_after(drawn, std::time::Duration::ZERO, move || {
+            let Some(trace) = loaded.set.traces.get(index) else {
+                return;
+            };
+            let width = canvas
+                .parent_element()
+                .map_or(600, |p| p.client_width().max(100)) as u32;
+            draw_minimap(&canvas, width, trace, &sections.0);
+        });
     });
     let header = move || {
         let loaded = state.loaded.get()?;
@@ -1061,12 +1039,34 @@ impl Coverage {
     }
 }
 
+/// Runs `work` after `delay` unless another call with the same `calls`
+/// came meanwhile: of a burst of changes, only the last is acted on.
+fn latest_after(
+    calls: StoredValue<u64>,
+    delay: std::time::Duration,
+    work: impl FnOnce() + 'static,
+) {
+    calls.update_value(|n| *n += 1);
+    let this = calls.get_value();
+    set_timeout(
+        move || {
+            if calls.try_get_value() == Some(this) {
+                work();
+            }
+        },
+        delay,
+    );
+}
+
 /// The indices in `new` of the spans of `old` at `spans`, by span id.
 fn same_spans(
     old: &tracelens_core::Trace,
     new: &tracelens_core::Trace,
     spans: &HashSet<u32>,
 ) -> HashSet<u32> {
+    if spans.is_empty() {
+        return HashSet::default();
+    }
     let ids: HashSet<_> = spans
         .iter()
         .filter_map(|&i| old.spans.get(i as usize).map(|s| s.span_id))
