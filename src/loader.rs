@@ -189,21 +189,41 @@ async fn add_in_steps(
 ) -> Result<(), tracelens_core::IngestError> {
     let mut load = builder.start(bytes)?;
     loop {
-        // Steps until a frame's worth of time has passed, then a yield.
-        let began = js_sys::Date::now();
-        while js_sys::Date::now() - began < FRAME_BUDGET_MS {
-            if let Some(outcome) = builder.advance(&mut load, TRACE_STEP_BYTES) {
-                state.progress.set(None);
-                return outcome;
-            }
+        if let Some(outcome) = read_for_a_frame(state, builder, &mut load) {
+            return outcome;
         }
-        let done = load.progress();
-        state.progress.set(Some(done));
-        state
-            .loading
-            .set(Some(format!("Reading {name}: {:.0} %", done * 100.0)));
+        show_reading(state, name, &load);
         next_frame().await;
     }
+}
+
+/// Reads `load` in steps until a frame's worth of time has passed or it
+/// needs bytes still to come; its outcome once it is done.
+fn read_for_a_frame(
+    state: AppState,
+    builder: &mut TraceSetBuilder,
+    load: &mut tracelens_core::ingest::TraceLoad,
+) -> Option<Result<(), tracelens_core::IngestError>> {
+    let began = js_sys::Date::now();
+    while js_sys::Date::now() - began < FRAME_BUDGET_MS {
+        if let Some(outcome) = builder.advance(load, TRACE_STEP_BYTES) {
+            state.progress.set(None);
+            return Some(outcome);
+        }
+        if load.wants_input() {
+            break;
+        }
+    }
+    None
+}
+
+/// Shows how far reading `name` is.
+fn show_reading(state: AppState, name: &str, load: &tracelens_core::ingest::TraceLoad) {
+    let done = load.progress();
+    state.progress.set(Some(done));
+    state
+        .loading
+        .set(Some(format!("Reading {name}: {:.0} %", done * 100.0)));
 }
 
 /// Notes that the file `name` was read: the traces first seen in it
@@ -239,28 +259,15 @@ async fn add_arriving(
     let mut load = builder.start_arriving(first, total as usize);
     let mut next = Some(start_slice(file, given)?);
     loop {
-        let began = js_sys::Date::now();
-        while js_sys::Date::now() - began < FRAME_BUDGET_MS {
-            if let Some(outcome) = builder.advance(&mut load, TRACE_STEP_BYTES) {
-                state.progress.set(None);
-                return outcome.map_err(|e| e.to_string());
-            }
-            if load.wants_input() {
-                break;
-            }
+        if let Some(outcome) = read_for_a_frame(state, builder, &mut load) {
+            return outcome.map_err(|e| e.to_string());
         }
         if builder.span_total() > 0 {
             if let Some(source) = partial.take() {
                 state.show_partial(builder.provisional(), source);
             }
         }
-        let done = load.progress();
-        state.progress.set(Some(done));
-        state.loading.set(Some(format!(
-            "Reading {}: {:.0} %",
-            file.name(),
-            done * 100.0
-        )));
+        show_reading(state, &file.name(), &load);
         if !load.wants_input() {
             next_frame().await;
             continue;
