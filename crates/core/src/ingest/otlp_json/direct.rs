@@ -104,25 +104,26 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// An object key and its colon. Keys come in the order exporters write
-    /// them (`order`, from `next` on, a key missing now and then): each is
-    /// first compared with those, which is cheaper than finding its end.
-    fn key(&mut self, order: &[&[u8]], next: &mut usize) -> Option<&'a [u8]> {
+    /// An object key and its colon, as what it stands for in `keys` (or
+    /// `other`). Keys come in the order exporters write them (from `next`
+    /// on, a key missing now and then): each is first compared with those,
+    /// which is cheaper than finding its end.
+    fn key<K: Copy>(&mut self, keys: Keys<K>, other: K, next: &mut usize) -> Option<K> {
         if self.peek()? == b'"' {
-            let bytes: &'a [u8] = self.bytes;
-            let text = &bytes[self.at + 1..];
-            for (index, known) in order.iter().enumerate().skip(*next) {
-                if text.get(known.len()) == Some(&b'"') && text.starts_with(known) {
+            let text = &self.bytes[self.at + 1..];
+            for (index, &(known, key)) in keys.iter().enumerate().skip(*next) {
+                if text.get(known.len()) == Some(&b'"') && starts_with(text, known) {
                     *next = index + 1;
                     self.at += known.len() + 2;
                     self.eat(b':')?;
-                    return Some(&text[..known.len()]);
+                    return Some(key);
                 }
             }
         }
-        let key = self.string()?;
+        let text = self.string()?;
         self.eat(b':')?;
-        Some(key)
+        let known = keys.iter().find(|(known, _)| *known == text);
+        Some(known.map_or(other, |&(_, key)| key))
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
@@ -202,12 +203,12 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Calls `each` for every member of an object (after its `{`); `order`
-    /// lists the keys in the order exporters write them.
-    fn members(
+    /// Calls `each` for every member of an object (after its `{`) with its
+    /// key as [`Cursor::key`] reads it.
+    fn members<K: Copy>(
         &mut self,
-        order: &[&[u8]],
-        mut each: impl FnMut(&mut Self, &'a [u8]) -> Option<()>,
+        (keys, other): (Keys<K>, K),
+        mut each: impl FnMut(&mut Self, K) -> Option<()>,
     ) -> Option<()> {
         self.eat(b'{')?;
         if self.peek()? == b'}' {
@@ -216,7 +217,7 @@ impl<'a> Cursor<'a> {
         }
         let mut next = 0;
         loop {
-            let key = self.key(order, &mut next)?;
+            let key = self.key(keys, other, &mut next)?;
             each(self, key)?;
             match self.next()? {
                 b',' => continue,
@@ -307,7 +308,10 @@ fn string_length(text: &[u8]) -> Option<usize> {
             | has_zero(word ^ (ONES * u64::from(b'\\')))
             | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
         if special != 0 {
-            break;
+            // The lowest flagged byte is the first special one (flags
+            // above it may be false, below it never are).
+            let length = at + special.trailing_zeros() as usize / 8;
+            return (text[length] == b'"').then_some(length);
         }
         at += 8;
     }
@@ -327,37 +331,165 @@ fn with_seed<'a, S: DeserializeSeed<'a>>(raw: &'a [u8], seed: S) -> Option<S::Va
     Some(value)
 }
 
-/// The keys of each object in the order exporters write them (the
-/// protobuf field order, which the Collector and the SDKs follow).
-const RESOURCE_SPANS_KEYS: &[&[u8]] = &[b"resource", b"scopeSpans", b"schemaUrl"];
-const SCOPE_SPANS_KEYS: &[&[u8]] = &[b"scope", b"spans", b"schemaUrl"];
-const SPAN_KEYS: &[&[u8]] = &[
-    b"traceId",
-    b"spanId",
-    b"traceState",
-    b"parentSpanId",
-    b"flags",
-    b"name",
-    b"kind",
-    b"startTimeUnixNano",
-    b"endTimeUnixNano",
-    b"attributes",
-    b"droppedAttributesCount",
-    b"events",
-    b"droppedEventsCount",
-    b"links",
-    b"droppedLinksCount",
-    b"status",
-];
-const KEY_VALUE_KEYS: &[&[u8]] = &[b"key", b"value"];
-const ANY_VALUE_KEYS: &[&[u8]] = &[b"stringValue", b"intValue", b"boolValue"];
-const EVENT_KEYS: &[&[u8]] = &[
-    b"timeUnixNano",
-    b"name",
-    b"attributes",
-    b"droppedAttributesCount",
-];
-const STATUS_KEYS: &[&[u8]] = &[b"message", b"code"];
+/// `text` starts with `known`, an object key: short, so compared a word at
+/// a time (the last word overlapping) rather than by a call to `memcmp`.
+fn starts_with(text: &[u8], known: &[u8]) -> bool {
+    let length = known.len();
+    if text.len() < length {
+        return false;
+    }
+    if length < 8 {
+        return text.iter().zip(known).all(|(a, b)| a == b);
+    }
+    let word = |bytes: &[u8], at: usize| {
+        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+    };
+    let whole = (0..length / 8).all(|i| word(text, 8 * i) == word(known, 8 * i));
+    whole && word(text, length - 8) == word(known, length - 8)
+}
+
+/// The keys of one kind of object, each with what it stands for, in the
+/// order exporters write them (the protobuf field order, which the
+/// Collector and the SDKs follow); other spellings the seeds also take
+/// come last.
+type Keys<K> = &'static [(&'static [u8], K)];
+
+#[derive(Clone, Copy)]
+enum ResourceSpansKey {
+    Resource,
+    ScopeSpans,
+    Other,
+}
+
+const RESOURCE_SPANS_KEYS: (Keys<ResourceSpansKey>, ResourceSpansKey) = (
+    &[
+        (b"resource", ResourceSpansKey::Resource),
+        (b"scopeSpans", ResourceSpansKey::ScopeSpans),
+        (b"schemaUrl", ResourceSpansKey::Other),
+        (b"instrumentationLibrarySpans", ResourceSpansKey::ScopeSpans),
+    ],
+    ResourceSpansKey::Other,
+);
+
+#[derive(Clone, Copy)]
+enum ScopeSpansKey {
+    Scope,
+    Spans,
+    Other,
+}
+
+const SCOPE_SPANS_KEYS: (Keys<ScopeSpansKey>, ScopeSpansKey) = (
+    &[
+        (b"scope", ScopeSpansKey::Scope),
+        (b"spans", ScopeSpansKey::Spans),
+        (b"schemaUrl", ScopeSpansKey::Other),
+        (b"instrumentationLibrary", ScopeSpansKey::Scope),
+    ],
+    ScopeSpansKey::Other,
+);
+
+#[derive(Clone, Copy)]
+enum SpanKey {
+    TraceId,
+    SpanId,
+    TraceState,
+    ParentSpanId,
+    Flags,
+    Name,
+    Kind,
+    Start,
+    End,
+    Attributes,
+    DroppedAttributes,
+    Events,
+    DroppedEvents,
+    Links,
+    DroppedLinks,
+    Status,
+    Other,
+}
+
+const SPAN_KEYS: (Keys<SpanKey>, SpanKey) = (
+    &[
+        (b"traceId", SpanKey::TraceId),
+        (b"spanId", SpanKey::SpanId),
+        (b"traceState", SpanKey::TraceState),
+        (b"parentSpanId", SpanKey::ParentSpanId),
+        (b"flags", SpanKey::Flags),
+        (b"name", SpanKey::Name),
+        (b"kind", SpanKey::Kind),
+        (b"startTimeUnixNano", SpanKey::Start),
+        (b"endTimeUnixNano", SpanKey::End),
+        (b"attributes", SpanKey::Attributes),
+        (b"droppedAttributesCount", SpanKey::DroppedAttributes),
+        (b"events", SpanKey::Events),
+        (b"droppedEventsCount", SpanKey::DroppedEvents),
+        (b"links", SpanKey::Links),
+        (b"droppedLinksCount", SpanKey::DroppedLinks),
+        (b"status", SpanKey::Status),
+    ],
+    SpanKey::Other,
+);
+
+#[derive(Clone, Copy)]
+enum KeyValueKey {
+    Key,
+    Value,
+    Other,
+}
+
+const KEY_VALUE_KEYS: (Keys<KeyValueKey>, KeyValueKey) = (
+    &[(b"key", KeyValueKey::Key), (b"value", KeyValueKey::Value)],
+    KeyValueKey::Other,
+);
+
+#[derive(Clone, Copy)]
+enum AnyValueKey {
+    String,
+    Int,
+    Bool,
+    Other,
+}
+
+const ANY_VALUE_KEYS: (Keys<AnyValueKey>, AnyValueKey) = (
+    &[
+        (b"stringValue", AnyValueKey::String),
+        (b"intValue", AnyValueKey::Int),
+        (b"boolValue", AnyValueKey::Bool),
+    ],
+    AnyValueKey::Other,
+);
+
+#[derive(Clone, Copy)]
+enum EventKey {
+    Time,
+    Name,
+    Attributes,
+    DroppedAttributes,
+    Other,
+}
+
+const EVENT_KEYS: (Keys<EventKey>, EventKey) = (
+    &[
+        (b"timeUnixNano", EventKey::Time),
+        (b"name", EventKey::Name),
+        (b"attributes", EventKey::Attributes),
+        (b"droppedAttributesCount", EventKey::DroppedAttributes),
+    ],
+    EventKey::Other,
+);
+
+#[derive(Clone, Copy)]
+enum StatusKey {
+    Message,
+    Code,
+    Other,
+}
+
+const STATUS_KEYS: (Keys<StatusKey>, StatusKey) = (
+    &[(b"message", StatusKey::Message), (b"code", StatusKey::Code)],
+    StatusKey::Other,
+);
 
 /// A value this reader does not use, checked by serde_json.
 fn skip(cursor: &mut Cursor<'_>) -> Option<()> {
@@ -371,17 +503,17 @@ fn read_resource_spans(
 ) -> Option<()> {
     let mut owner = None;
     cursor.members(RESOURCE_SPANS_KEYS, |cursor, key| match key {
-        b"resource" => {
+        ResourceSpansKey::Resource => {
             let resource = with_seed(cursor.raw_value()?, ResourceSeed(&mut *builder))?;
             owner = Some(resource_of(resource, builder));
             Some(())
         }
         // Spans before their resource: the seeds keep them waiting.
-        b"scopeSpans" | b"instrumentationLibrarySpans" => {
+        ResourceSpansKey::ScopeSpans => {
             let owner = owner?;
             cursor.elements(|cursor| read_scope_spans(cursor, builder, owner, line))
         }
-        _ => skip(cursor),
+        ResourceSpansKey::Other => skip(cursor),
     })?;
     if owner.is_none() {
         resource_of(None, builder);
@@ -397,12 +529,12 @@ fn read_scope_spans(
 ) -> Option<()> {
     let mut scope = None;
     cursor.members(SCOPE_SPANS_KEYS, |cursor, key| match key {
-        b"scope" | b"instrumentationLibrary" => {
+        ScopeSpansKey::Scope => {
             let json = with_seed(cursor.raw_value()?, ScopeSeed(&mut *builder))?;
             scope = Some(json.map_or(0, |s| builder.scope(s)));
             Some(())
         }
-        b"spans" => {
+        ScopeSpansKey::Spans => {
             let owner = (service, resource, scope?);
             cursor.elements(|cursor| {
                 let start = cursor.at;
@@ -424,7 +556,7 @@ fn read_scope_spans(
                 )
             })
         }
-        _ => skip(cursor),
+        ScopeSpansKey::Other => skip(cursor),
     })
 }
 
@@ -441,23 +573,23 @@ fn read_span(
     let mut events = Vec::new();
     cursor.members(SPAN_KEYS, |cursor, key| {
         match key {
-            b"traceId" => trace_id = cursor.text()?,
-            b"spanId" => span_id = cursor.text()?,
-            b"parentSpanId" => parent_id = cursor.text()?,
-            b"name" => span.name = builder.intern_bytes(cursor.text()?),
-            b"kind" => span.kind = span_kind(enum_value(cursor)?.as_ref()),
-            b"startTimeUnixNano" => span.start_ns = cursor.unsigned()?,
-            b"endTimeUnixNano" => span.end_ns = cursor.unsigned()?,
-            b"attributes" => cursor.elements(|cursor| key_value(cursor, builder))?,
-            b"events" => cursor.elements(|cursor| event(cursor, builder, &mut events))?,
+            SpanKey::TraceId => trace_id = cursor.text()?,
+            SpanKey::SpanId => span_id = cursor.text()?,
+            SpanKey::ParentSpanId => parent_id = cursor.text()?,
+            SpanKey::Name => span.name = builder.intern_bytes(cursor.text()?),
+            SpanKey::Kind => span.kind = span_kind(enum_value(cursor)?.as_ref()),
+            SpanKey::Start => span.start_ns = cursor.unsigned()?,
+            SpanKey::End => span.end_ns = cursor.unsigned()?,
+            SpanKey::Attributes => cursor.elements(|cursor| key_value(cursor, builder))?,
+            SpanKey::Events => cursor.elements(|cursor| event(cursor, builder, &mut events))?,
             // Links are rare: the seeds read spans that have any.
-            b"links" => cursor.elements(|_| None)?,
-            b"status" => (span.status, span.status_message) = status(cursor, builder)?,
-            b"traceState" => span.trace_state = builder.intern_bytes(cursor.text()?),
-            b"flags" => span.flags = count(cursor)?,
-            b"droppedAttributesCount" => span.dropped_attributes = count(cursor)?,
-            b"droppedEventsCount" => span.dropped_events = count(cursor)?,
-            b"droppedLinksCount" => span.dropped_links = count(cursor)?,
+            SpanKey::Links => cursor.elements(|_| None)?,
+            SpanKey::Status => (span.status, span.status_message) = status(cursor, builder)?,
+            SpanKey::TraceState => span.trace_state = builder.intern_bytes(cursor.text()?),
+            SpanKey::Flags => span.flags = count(cursor)?,
+            SpanKey::DroppedAttributes => span.dropped_attributes = count(cursor)?,
+            SpanKey::DroppedEvents => span.dropped_events = count(cursor)?,
+            SpanKey::DroppedLinks => span.dropped_links = count(cursor)?,
             _ => return None,
         }
         Some(())
@@ -506,8 +638,8 @@ fn status(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<(Sta
     }
     cursor.members(STATUS_KEYS, |cursor, key| {
         match key {
-            b"code" => code = status_code(enum_value(cursor)?.as_ref()),
-            b"message" => message = builder.intern_bytes(cursor.text()?),
+            StatusKey::Code => code = status_code(enum_value(cursor)?.as_ref()),
+            StatusKey::Message => message = builder.intern_bytes(cursor.text()?),
             _ => return None,
         }
         Some(())
@@ -524,10 +656,10 @@ fn event(
     let mut event = DecodedEvent::default();
     cursor.members(EVENT_KEYS, |cursor, key| {
         match key {
-            b"timeUnixNano" => event.time_ns = cursor.unsigned()?,
-            b"name" => event.name = builder.intern_bytes(cursor.text()?),
-            b"attributes" => cursor.elements(|cursor| key_value(cursor, builder))?,
-            b"droppedAttributesCount" => event.dropped_attributes = count(cursor)?,
+            EventKey::Time => event.time_ns = cursor.unsigned()?,
+            EventKey::Name => event.name = builder.intern_bytes(cursor.text()?),
+            EventKey::Attributes => cursor.elements(|cursor| key_value(cursor, builder))?,
+            EventKey::DroppedAttributes => event.dropped_attributes = count(cursor)?,
             _ => return None,
         }
         Some(())
@@ -540,41 +672,56 @@ fn event(
 /// One `KeyValue` whose value is a string, an integer or a boolean,
 /// pushed onto the builder's attribute stack.
 fn key_value(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<()> {
-    let mut attribute = Attribute {
-        key: Sym(0),
-        value: Value::Empty,
-    };
-    cursor.members(KEY_VALUE_KEYS, |cursor, key| {
-        match key {
-            b"key" => attribute.key = builder.intern_bytes(cursor.text()?),
-            b"value" => attribute.value = any_value(cursor, builder)?,
-            _ => return None,
+    let (mut key, mut value) = (Sym(0), Scalar::Empty);
+    cursor.members(KEY_VALUE_KEYS, |cursor, member| {
+        match member {
+            KeyValueKey::Key => key = builder.intern_bytes(cursor.text()?),
+            KeyValueKey::Value => value = any_value(cursor, builder)?,
+            KeyValueKey::Other => return None,
         }
         Some(())
     })?;
-    builder.attribute_stack.push(attribute);
+    let value = match value {
+        Scalar::Empty => Value::Empty,
+        Scalar::Str(text) => Value::Str(text),
+        Scalar::Int(number) => Value::Int(number),
+        Scalar::Bool(flag) => Value::Bool(flag),
+    };
+    builder.attribute_stack.push(Attribute { key, value });
     Some(())
 }
 
-fn any_value(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<Value> {
-    let mut value = Value::Empty;
+/// The values this reader takes. Unlike [`Value`], it owns nothing, so
+/// replacing one costs no call to drop it (a cost per attribute).
+#[derive(Clone, Copy)]
+enum Scalar {
+    Empty,
+    Str(Sym),
+    Int(i64),
+    Bool(bool),
+}
+
+fn any_value(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<Scalar> {
+    let mut value = Scalar::Empty;
     if cursor.null()? {
         return Some(value);
     }
     cursor.members(ANY_VALUE_KEYS, |cursor, key| {
         let next = match key {
             // These read `null` as empty (other kinds read it otherwise).
-            b"stringValue" | b"intValue" | b"boolValue" if cursor.null()? => Value::Empty,
-            b"stringValue" => Value::Str(builder.intern_bytes(cursor.string()?)),
-            b"intValue" => Value::Int(cursor.signed()?),
-            b"boolValue" => match cursor.peek()? {
-                b't' => cursor.literal(b"true").map(|()| Value::Bool(true))?,
-                _ => cursor.literal(b"false").map(|()| Value::Bool(false))?,
+            AnyValueKey::String | AnyValueKey::Int | AnyValueKey::Bool if cursor.null()? => {
+                Scalar::Empty
+            }
+            AnyValueKey::String => Scalar::Str(builder.intern_bytes(cursor.string()?)),
+            AnyValueKey::Int => Scalar::Int(cursor.signed()?),
+            AnyValueKey::Bool => match cursor.peek()? {
+                b't' => cursor.literal(b"true").map(|()| Scalar::Bool(true))?,
+                _ => cursor.literal(b"false").map(|()| Scalar::Bool(false))?,
             },
-            _ => return None,
+            AnyValueKey::Other => return None,
         };
         // Exactly one is set; an empty one does not hide another.
-        if !matches!(next, Value::Empty) {
+        if !matches!(next, Scalar::Empty) {
             value = next;
         }
         Some(())
@@ -584,7 +731,34 @@ fn any_value(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<V
 
 #[cfg(test)]
 mod tests {
-    use super::decimal;
+    use super::{decimal, starts_with, string_length};
+
+    #[test]
+    fn a_string_ends_at_its_first_quote_unless_an_escape_or_control_comes_first() {
+        for length in 0..20 {
+            let text = "a".repeat(length);
+            assert_eq!(string_length(format!("{text}\"x\"").as_bytes()), Some(length));
+            assert_eq!(string_length(format!("{text}\\\"\"").as_bytes()), None);
+            assert_eq!(string_length(format!("{text}\n\"").as_bytes()), None);
+            // Bytes above a special one (where the word trick may misfire).
+            assert_eq!(string_length(format!("{text}\"\u{1}\\ ").as_bytes()), Some(length));
+            assert_eq!(string_length(text.as_bytes()), None);
+        }
+        assert_eq!(string_length("é\"".as_bytes()), Some(2));
+        assert_eq!(string_length(b"\x1f\""), None);
+        assert_eq!(string_length(b" !#[]~\x7f\""), Some(7));
+    }
+
+    #[test]
+    fn keys_are_compared_whole() {
+        assert!(starts_with(b"traceId\":", b"traceId"));
+        assert!(starts_with(b"startTimeUnixNano\"", b"startTimeUnixNano"));
+        assert!(!starts_with(b"startTimeUnixNanx\"", b"startTimeUnixNano"));
+        assert!(!starts_with(b"xtartTimeUnixNano\"", b"startTimeUnixNano"));
+        assert!(!starts_with(b"startTimeXnixNano\"", b"startTimeUnixNano"));
+        assert!(!starts_with(b"trace", b"traceId"));
+        assert!(starts_with(b"", b""));
+    }
 
     #[test]
     fn decimals_are_read_eight_digits_at_a_time_and_checked_for_overflow() {
