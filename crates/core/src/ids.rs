@@ -90,16 +90,46 @@ const HEX: [u8; 256] = {
     table
 };
 
-/// Exactly `2N` hex digits.
+/// Exactly `2N` hex digits, eight at a time (ids are most of what a span
+/// holds besides its attributes).
 fn decode_full_hex<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
     let mut out = [0u8; N];
-    let mut invalid = 0u8;
-    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
-        let (high, low) = (HEX[pair[0] as usize], HEX[pair[1] as usize]);
-        invalid |= (high | low) & 0xf0;
-        *byte = (high << 4) | (low & 0x0f);
+    for (bytes, chunk) in out.chunks_exact_mut(4).zip(digits.chunks_exact(8)) {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        bytes.copy_from_slice(&eight_hex_digits(word)?.to_le_bytes());
     }
-    (invalid == 0).then_some(out)
+    // N = 8 and 16 fill whole words; any other N ends digit by digit.
+    let whole = N / 4 * 4;
+    for (byte, pair) in out[whole..]
+        .iter_mut()
+        .zip(digits[2 * whole..].chunks_exact(2))
+    {
+        let (high, low) = (HEX[pair[0] as usize], HEX[pair[1] as usize]);
+        ((high | low) & 0xf0 == 0).then_some(())?;
+        *byte = (high << 4) | low;
+    }
+    Some(out)
+}
+
+/// The four bytes eight hex digits spell (the first digit in the lowest
+/// byte of `word`, and the first byte in the lowest of the result), or
+/// `None` unless all eight are hex digits.
+fn eight_hex_digits(word: u64) -> Option<u32> {
+    const LANES: u64 = 0x0101_0101_0101_0101;
+    // Each byte strictly between `above` and `below`, for bytes under
+    // 0x80: the high bit of its lane (no lane carries into the next).
+    let between = |x: u64, above: u64, below: u64| {
+        let low7 = x & (LANES * 0x7f);
+        (LANES * (0x7f + below) - low7) & !x & (low7 + LANES * (0x7f - above)) & (LANES * 0x80)
+    };
+    let digit = between(word, b'/'.into(), b':'.into());
+    // Upper-case letters fold onto lower-case ones; nothing else lands there.
+    let letter = between(word | (LANES * 0x20), b'`'.into(), b'g'.into());
+    ((digit | letter) == LANES * 0x80).then_some(())?;
+    let nibbles = (word & (LANES * 0x0f)) + ((letter >> 7) * 9);
+    let pairs = ((nibbles << 4) | (nibbles >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let quads = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;
+    Some(((quads | (quads >> 16)) & 0xffff_ffff) as u32)
 }
 
 fn decode_hex<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
@@ -123,6 +153,40 @@ fn decode_hex<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn eight_hex_digits_at_once_match_digit_by_digit() {
+        let by_table = |digits: &[u8; 8]| {
+            let mut out = [0u8; 4];
+            for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+                let (high, low) = (super::HEX[pair[0] as usize], super::HEX[pair[1] as usize]);
+                if (high | low) & 0xf0 != 0 {
+                    return None;
+                }
+                *byte = (high << 4) | low;
+            }
+            Some(u32::from_le_bytes(out))
+        };
+        let mut digits = *b"09afAF3c";
+        assert_eq!(
+            super::eight_hex_digits(u64::from_le_bytes(digits)),
+            Some(0x3caf_af09)
+        );
+        // Every byte value at every position, around a valid id.
+        for position in 0..8 {
+            for byte in 0..=255u8 {
+                let saved = digits[position];
+                digits[position] = byte;
+                let word = u64::from_le_bytes(digits);
+                assert_eq!(
+                    super::eight_hex_digits(word),
+                    by_table(&digits),
+                    "{digits:?}"
+                );
+                digits[position] = saved;
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
