@@ -828,7 +828,8 @@ fn plain_value(value: Json, strings: &mut Interner) -> Value {
             items
                 .into_iter()
                 .map(|item| plain_value(item, strings))
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
         ),
         Json::Object(object) => {
             let mut nested = Vec::new();
@@ -870,7 +871,8 @@ fn any_value(value: &Json, strings: &mut Interner) -> Value {
             array(Some(values))
                 .iter()
                 .map(|v| any_value(v, strings))
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
         );
     }
     if let Some(values) = object.get("kvlistValue").and_then(|a| a.get("values")) {

@@ -680,7 +680,7 @@ impl<'de> Visitor<'de> for AnyValueSeed<'_> {
                     let from = builder.attribute_stack.len();
                     map.next_value_seed(ValuesSeed(&mut *builder, ValuesOf::Array))?;
                     let values = builder.take_attributes(from).into_iter().map(|a| a.value);
-                    Value::Array(values.collect())
+                    Value::Array(Box::new(values.collect()))
                 }
                 AnyValueKey::KvList => {
                     let from = builder.attribute_stack.len();

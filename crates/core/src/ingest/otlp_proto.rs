@@ -306,7 +306,8 @@ fn value(any: AnyValue, builder: &mut TraceSetBuilder) -> Value {
                 .values
                 .into_iter()
                 .map(|v| value(v, builder))
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
         ),
         Some(PV::KvlistValue(list)) => Value::Map(attributes(list.values, builder).into()),
         // An index into a profiles string table: meaningless outside one.
