@@ -14,6 +14,28 @@ pub struct Interner {
     /// Keyed by bytes, so text read from input is looked up before it is
     /// checked to be UTF-8 (only new text is checked).
     index: FxHashMap<Box<[u8]>, Sym>,
+    /// The last handle found for each cheap hash of a text's length and
+    /// ends (see [`recent_slot`]): a text repeats span after span, and one
+    /// comparison with the text behind the handle costs less than
+    /// hashing all of it and probing the index.
+    recent: Box<[Sym; RECENT]>,
+}
+
+const RECENT: usize = 512;
+
+/// Where `bytes` is remembered in [`Interner::recent`]: a mix of its
+/// length and its first and last eight bytes.
+fn recent_slot(bytes: &[u8]) -> usize {
+    let length = bytes.len();
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+    let ends = match length {
+        8.. => word(0) ^ word(length - 8).rotate_left(29),
+        _ => bytes
+            .iter()
+            .fold(0u64, |ends, &b| (ends << 8) | u64::from(b)),
+    };
+    let mix = (ends ^ length as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mix >> 55) as usize % RECENT
 }
 
 impl Default for Interner {
@@ -21,8 +43,9 @@ impl Default for Interner {
         let mut interner = Self {
             strings: Vec::new(),
             index: FxHashMap::default(),
+            recent: Box::new([Sym(0); RECENT]),
         };
-        interner.intern("");
+        interner.insert("");
         interner
     }
 }
@@ -36,6 +59,18 @@ impl Interner {
     /// Returns the handle of `bytes` as text; bytes that are not UTF-8 are
     /// stored with U+FFFD in place of each invalid sequence.
     pub fn intern_bytes(&mut self, bytes: &[u8]) -> Sym {
+        let slot = recent_slot(bytes);
+        let recent = self.recent[slot];
+        if self.strings[recent.0 as usize].as_bytes() == bytes {
+            return recent;
+        }
+        let sym = self.intern_new(bytes);
+        self.recent[slot] = sym;
+        sym
+    }
+
+    /// [`Interner::intern_bytes`] past its cache.
+    fn intern_new(&mut self, bytes: &[u8]) -> Sym {
         if let Some(&sym) = self.index.get(bytes) {
             return sym;
         }
@@ -88,6 +123,7 @@ impl Interner {
             + self.strings.capacity() * std::mem::size_of::<Box<str>>()
             + self.index.capacity()
                 * (std::mem::size_of::<Box<str>>() + std::mem::size_of::<Sym>() + 8)
+            + std::mem::size_of_val(&*self.recent)
     }
 
     /// The text behind a handle made by this interner.
@@ -109,6 +145,23 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(interner.get(b), "upload");
         assert_eq!(interner.get(Sym(0)), "");
+    }
+
+    #[test]
+    fn texts_that_share_a_recent_slot_keep_their_own_handles() {
+        let mut interner = Interner::default();
+        // More texts than slots, of every length around the eight-byte words.
+        let texts: Vec<String> = (0..2000)
+            .map(|i| "x".repeat(i % 20) + &i.to_string())
+            .collect();
+        let first: Vec<Sym> = texts.iter().map(|t| interner.intern(t)).collect();
+        for _ in 0..2 {
+            for (text, &sym) in texts.iter().zip(&first).rev() {
+                assert_eq!(interner.intern(text), sym);
+                assert_eq!(interner.get(sym), text);
+            }
+        }
+        assert_eq!(interner.intern(""), Sym(0));
     }
 
     #[test]
