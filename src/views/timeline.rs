@@ -45,6 +45,31 @@ struct Rows {
     duration_ns: u64,
 }
 
+/// What one row shows, computed when a slot takes a row (see `slots`).
+#[derive(Clone, PartialEq)]
+struct RowLook {
+    index: u32,
+    top: String,
+    label_style: String,
+    bar_style: String,
+    name: String,
+    service: String,
+    duration: String,
+    span_id: String,
+    error: bool,
+    critical: bool,
+    matched: bool,
+    folded: bool,
+    /// Spans below it (0: no caret).
+    below: u32,
+    /// Styles of its critical sections.
+    stripes: Vec<String>,
+    /// Style and title of each event mark.
+    events: Vec<(String, String)>,
+    /// Its log lines and how many are errors.
+    logs: Option<(usize, usize)>,
+}
+
 #[component]
 pub fn Timeline(state: AppState) -> impl IntoView {
     let scroll_top = RwSignal::new(0.0f64);
@@ -446,10 +471,8 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         view_height.set(f64::from(element.client_height()));
     };
 
-    // Rows are keyed by (generation, row, span): scrolling keeps the rows
-    // still in view and only builds the ones coming in; anything else the
-    // rows show (rows and folds, critical path, matches, zoom, logs) starts
-    // a new generation.
+    // Anything the rows show besides their place (rows and folds, critical
+    // path, matches, zoom, logs) starts a new generation.
     let generation = Memo::new(move |previous: Option<&u64>| {
         rows.track();
         sections.track();
@@ -459,23 +482,20 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         state.trace_logs.track();
         previous.map_or(0, |g| g + 1)
     });
-    let visible = move || {
-        let Some(rows) = rows.get() else {
-            return Vec::new();
-        };
-        let generation = generation.get();
+    // The rows in view (and a few around them): the first and how many.
+    let window = Memo::new(move |_| {
+        let total = rows.with(|r| r.as_ref().map_or(0, |r| r.0.order.len()));
         let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
-        let count = (view_height.get() / ROW_PX).ceil() as usize + 2 * OVERSCAN;
-        rows.0
-            .order
-            .iter()
-            .enumerate()
-            .skip(first)
-            .take(count)
-            .map(|(row, &index)| (generation, row, index))
-            .collect::<Vec<_>>()
-    };
-    let row_view = move |row: usize, index: u32| {
+        let count = ((view_height.get() / ROW_PX).ceil() as usize + 2 * OVERSCAN).min(total);
+        // At the end, more rows above instead of slots with none.
+        (first.min(total - count), count)
+    });
+    // A fixed set of row elements (slots), each showing the row of its
+    // number modulo their count: a row still in view keeps its slot, and a
+    // slot whose row changes rewrites its text and attributes instead of
+    // being built anew (building rows was most of a scrolling frame).
+    let slots = move || (0..window.get().1).collect::<Vec<usize>>();
+    let look_of = move |row: usize, index: u32| -> Option<RowLook> {
         let loaded = state.loaded.get_untracked()?;
         let trace = loaded.set.traces.get(state.selected.get_untracked()?)?;
         let rows = rows.get_untracked()?;
@@ -485,116 +505,158 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             .unwrap_or((rows.0.start_ns, rows.0.start_ns + rows.0.duration_ns));
         let duration = (end - start).max(1) as f64;
         let position = |ns: u64| (ns as f64 - start as f64) / duration * 100.0;
+        let span = &trace.spans[index as usize];
+        let left = position(span.start_ns);
+        let width = span.duration_ns() as f64 / duration * 100.0;
+        let service = strings.get(span.service);
+        let stripes: Vec<String> = sections
+            .get_untracked()
+            .0
+            .get(&index)
+            .into_iter()
+            .flatten()
+            .map(|&(from, to)| {
+                format!(
+                    "left:{:.4}%;width:{:.4}%",
+                    position(from),
+                    (to - from) as f64 / duration * 100.0
+                )
+            })
+            .collect();
+        // Events as marks on the bar, named on hover.
+        let events = trace
+            .span_events(index)
+            .iter()
+            .map(|event| {
+                let at = event.time_ns.clamp(span.start_ns, span.end_ns);
+                let title = format!(
+                    "{} at +{}",
+                    strings.get(event.name),
+                    format_duration(event.time_ns.saturating_sub(span.start_ns))
+                );
+                (format!("left:{:.4}%", position(at)), title)
+            })
+            .collect();
+        // Matches are sorted by row.
+        let matched = matches.get_untracked().is_some_and(|m| {
+            m.binary_search_by_key(&(row as u32), |&span| rows.0.row_of[span as usize])
+                .is_ok()
+        });
         let logs = state
             .logs
             .get_untracked()
             .zip(state.trace_logs.get_untracked());
-        let view = {
-            {
-                let span = &trace.spans[index as usize];
-                let left = position(span.start_ns);
-                let width = span.duration_ns() as f64 / duration * 100.0;
-                let service = strings.get(span.service);
-                let bar_style = format!(
-                    "left:{left:.4}%;width:max({width:.4}%, 1px);background:{}",
-                    service_colour(service)
-                );
-                let row_style = format!("top:{}px", row as f64 * ROW_PX);
-                let label_style = format!("padding-left:{}px", span.depth * INDENT_PX);
-                let stripes = sections
-                    .get_untracked()
-                    .0
-                    .get(&index)
-                    .into_iter()
-                    .flatten()
-                    .map(|&(from, to)| {
-                        let style = format!(
-                            "left:{:.4}%;width:{:.4}%",
-                            position(from),
-                            (to - from) as f64 / duration * 100.0
-                        );
-                        view! { <div class="critical-section" style=style></div> }
-                    })
-                    .collect::<Vec<_>>();
-                let critical = !stripes.is_empty();
-                // Events as marks on the bar, named on hover.
-                let events = trace
-                    .span_events(index)
-                    .iter()
-                    .map(|event| {
-                        let style = format!("left:{:.4}%", position(event.time_ns.clamp(span.start_ns, span.end_ns)));
-                        let title = format!(
-                            "{} at +{}",
-                            strings.get(event.name),
-                            format_duration(event.time_ns.saturating_sub(span.start_ns))
-                        );
-                        view! { <div class="event-mark" data-testid="event-mark" style=style title=title></div> }
-                    })
-                    .collect::<Vec<_>>();
-                let error = span.status == StatusCode::Error;
-                // Matches are sorted by row; a new search starts a new
-                // generation of rows, as folding does, so both are fixed here.
-                let matched = matches.get_untracked().is_some_and(|m| {
-                    m.binary_search_by_key(&(row as u32), |&span| rows.0.row_of[span as usize])
-                        .is_ok()
-                });
-                let folded = collapsed.with_untracked(|c| c.contains(&index));
-                let logged = logs.as_ref().and_then(|(set, joined)| {
-                    let lines: Vec<u32> = joined.0.of_span(index).collect();
-                    let errors = lines
-                        .iter()
-                        .filter(|&&l| set.0.records[l as usize].level.is_error())
-                        .count();
-                    (!lines.is_empty()).then(|| {
-                        let title = format!("{} log line(s), {errors} error(s)", lines.len());
+        let logs = logs.and_then(|(set, joined)| {
+            let lines: Vec<u32> = joined.0.of_span(index).collect();
+            let errors = lines
+                .iter()
+                .filter(|&&l| set.0.records[l as usize].level.is_error())
+                .count();
+            (!lines.is_empty()).then_some((lines.len(), errors))
+        });
+        Some(RowLook {
+            index,
+            top: format!("top:{}px", row as f64 * ROW_PX),
+            label_style: format!("padding-left:{}px", span.depth * INDENT_PX),
+            bar_style: format!(
+                "left:{left:.4}%;width:max({width:.4}%, 1px);background:{}",
+                service_colour(service)
+            ),
+            name: strings.get(span.name).to_owned(),
+            service: service.to_owned(),
+            duration: format_duration(span.duration_ns()),
+            span_id: span.span_id.to_string(),
+            error: span.status == StatusCode::Error,
+            critical: !stripes.is_empty(),
+            matched,
+            folded: collapsed.with_untracked(|c| c.contains(&index)),
+            below: trace.descendants(index),
+            stripes,
+            events,
+            logs,
+        })
+    };
+    let slot_view = move |slot: usize| {
+        // Which row the slot shows; what it shows only when that changes.
+        let place = Memo::new(move |_| {
+            let (first, count) = window.get();
+            let generation = generation.get();
+            let row = first + (slot + count - first % count) % count;
+            let index = rows.with(|r| r.as_ref().and_then(|r| r.0.order.get(row).copied()));
+            index.map(|index| (generation, row, index))
+        });
+        let look = Memo::new(move |_| place.get().and_then(|(_, row, index)| look_of(row, index)));
+        let with =
+            move |f: fn(&RowLook) -> String| look.with(|l| l.as_ref().map(f).unwrap_or_default());
+        let flag = move |f: fn(&RowLook) -> bool| look.with(|l| l.as_ref().is_some_and(f));
+        let index = move || look.with(|l| l.as_ref().map(|l| l.index));
+        view! {
+            <div
+                class="span-row"
+                style=move || with(|l| l.top.clone())
+                hidden=move || look.with(Option::is_none)
+                class:selected=move || index().is_some() && state.selected_span.get() == index()
+                class:error=move || flag(|l| l.error)
+                class:critical=move || flag(|l| l.critical)
+                class:match=move || flag(|l| l.matched)
+                data-testid="span-row"
+                data-span-id=move || with(|l| l.span_id.clone())
+                data-critical=move || flag(|l| l.critical).to_string()
+                data-collapsed=move || flag(|l| l.folded).to_string()
+                on:click=move |_| state.selected_span.set(index())
+            >
+                <div class="span-label" style=move || with(|l| l.label_style.clone())>
+                    <button class="caret" data-testid="span-toggle"
+                        hidden=move || !flag(|l| l.below > 0)
+                        title=move || with(|l| match l.folded {
+                            true => format!("expand ({} spans below)", l.below),
+                            false => "collapse".to_owned(),
+                        })
+                        on:click=move |ev| {
+                            ev.stop_propagation();
+                            if let Some(index) = index() {
+                                toggle(index, None);
+                            }
+                        }>
+                        {move || with(|l| match l.folded {
+                            true => format!("▸ {}", l.below),
+                            false => "▾".to_owned(),
+                        })}
+                    </button>
+                    <span class="span-name">{move || with(|l| l.name.clone())}</span>
+                    <span class="span-service">{move || with(|l| l.service.clone())}</span>
+                    {move || look.with(|l| l.as_ref().and_then(|l| l.logs)).map(|(lines, errors)| {
+                        let title = format!("{lines} log line(s), {errors} error(s)");
                         let has_errors = errors > 0;
                         view! {
-                            <span class="log-marker" class:error=has_errors title=title data-logs=lines.len()>
-                                {format!("≡{}", lines.len())}
+                            <span class="log-marker" class:error=has_errors title=title data-logs=lines>
+                                {format!("≡{lines}")}
                             </span>
                         }
-                    })
-                });
-                view! {
-                    <div
-                        class="span-row"
-                        style=row_style
-                        class:selected=move || state.selected_span.get() == Some(index)
-                        class:error=error
-                        class:critical=critical
-                        class:match=matched
-                        data-testid="span-row"
-                        data-span-id=span.span_id.to_string()
-                        data-critical=critical.to_string()
-                        data-collapsed=folded.to_string()
-                        on:click=move |_| state.selected_span.set(Some(index))
-                    >
-                        <div class="span-label" style=label_style>
-                            {(trace.descendants(index) > 0).then(|| {
-                                let hidden = trace.descendants(index);
-                                view! {
-                                    <button class="caret" data-testid="span-toggle"
-                                        title=if folded { format!("expand ({hidden} spans below)") } else { "collapse".to_owned() }
-                                        on:click=move |ev| { ev.stop_propagation(); toggle(index, None); }>
-                                        {if folded { format!("▸ {hidden}") } else { "▾".to_owned() }}
-                                    </button>
-                                }
-                            })}
-                            <span class="span-name">{strings.get(span.name).to_owned()}</span>
-                            <span class="span-service">{service.to_owned()}</span>
-                            {logged}
-                        </div>
-                        <div class="span-track">
-                            <div class="span-bar" style=bar_style></div>
-                            {stripes}
-                            {events}
-                        </div>
-                        <div class="span-duration">{format_duration(span.duration_ns())}</div>
-                    </div>
-                }
-            }
-        };
-        Some(view)
+                    })}
+                </div>
+                <div class="span-track">
+                    <div class="span-bar" style=move || with(|l| l.bar_style.clone())></div>
+                    {move || look.with(|l| {
+                        let Some(l) = l else { return Vec::new() };
+                        l.stripes
+                            .iter()
+                            .map(|style| view! { <div class="critical-section" style=style.clone()></div> })
+                            .collect::<Vec<_>>()
+                    })}
+                    {move || look.with(|l| {
+                        let Some(l) = l else { return Vec::new() };
+                        l.events
+                            .iter()
+                            .map(|(style, title)| view! {
+                                <div class="event-mark" data-testid="event-mark" style=style.clone() title=title.clone()></div>
+                            })
+                            .collect::<Vec<_>>()
+                    })}
+                </div>
+                <div class="span-duration">{move || with(|l| l.duration.clone())}</div>
+            </div>
+        }
     };
 
     let ruler = NodeRef::<html::Div>::new();
@@ -864,7 +926,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 data-view-start-ns=move || zoom.get().map(|z| z.0.to_string()).unwrap_or_default()
                 data-view-end-ns=move || zoom.get().map(|z| z.1.to_string()).unwrap_or_default()>
                 <div class="rows-canvas" style=total_height>
-                    <For each=visible key=|k| *k children=move |(_, row, index)| row_view(row, index) />
+                    <For each=slots key=|slot| *slot children=slot_view />
                 </div>
             </div>
         </section>
