@@ -24,7 +24,7 @@ const URL_PAUSE: std::time::Duration = std::time::Duration::from_millis(150);
 /// Height of a row in pixels; must match `.span-row` in the style sheet.
 const ROW_PX: f64 = 24.0;
 /// Rows drawn beyond each edge of the view, so scrolling shows no gaps.
-const OVERSCAN: usize = 6;
+const OVERSCAN: usize = 3;
 /// Indentation per tree level, in pixels.
 const INDENT_PX: u32 = 14;
 
@@ -538,9 +538,11 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             })
             .collect();
         // Matches are sorted by row.
-        let matched = matches.get_untracked().is_some_and(|m| {
-            m.binary_search_by_key(&(row as u32), |&span| rows.0.row_of[span as usize])
-                .is_ok()
+        let matched = matches.with_untracked(|m| {
+            m.as_ref().is_some_and(|m| {
+                m.binary_search_by_key(&(row as u32), |&span| rows.0.row_of[span as usize])
+                    .is_ok()
+            })
         });
         let logs = state
             .logs
