@@ -592,6 +592,13 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             move |f: fn(&RowLook) -> String| look.with(|l| l.as_ref().map(f).unwrap_or_default());
         let flag = move |f: fn(&RowLook) -> bool| look.with(|l| l.as_ref().is_some_and(f));
         let index = move || look.with(|l| l.as_ref().map(|l| l.index));
+        // The parts that are elements of their own, rebuilt only when they
+        // change (most rows have none of them).
+        let stripes =
+            Memo::new(move |_| look.with(|l| l.as_ref().map_or(Vec::new(), |l| l.stripes.clone())));
+        let events =
+            Memo::new(move |_| look.with(|l| l.as_ref().map_or(Vec::new(), |l| l.events.clone())));
+        let logs = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.logs)));
         view! {
             <div
                 class="span-row"
@@ -603,6 +610,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 class:match=move || flag(|l| l.matched)
                 data-testid="span-row"
                 data-span-id=move || with(|l| l.span_id.clone())
+                data-row=move || place.get().map(|(_, row, _)| row.to_string())
                 data-critical=move || flag(|l| l.critical).to_string()
                 data-collapsed=move || flag(|l| l.folded).to_string()
                 on:click=move |_| state.selected_span.set(index())
@@ -627,7 +635,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                     </button>
                     <span class="span-name">{move || with(|l| l.name.clone())}</span>
                     <span class="span-service">{move || with(|l| l.service.clone())}</span>
-                    {move || look.with(|l| l.as_ref().and_then(|l| l.logs)).map(|(lines, errors)| {
+                    {move || logs.get().map(|(lines, errors)| {
                         let title = format!("{lines} log line(s), {errors} error(s)");
                         let has_errors = errors > 0;
                         view! {
@@ -639,22 +647,16 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 </div>
                 <div class="span-track">
                     <div class="span-bar" style=move || with(|l| l.bar_style.clone())></div>
-                    {move || look.with(|l| {
-                        let Some(l) = l else { return Vec::new() };
-                        l.stripes
-                            .iter()
-                            .map(|style| view! { <div class="critical-section" style=style.clone()></div> })
-                            .collect::<Vec<_>>()
-                    })}
-                    {move || look.with(|l| {
-                        let Some(l) = l else { return Vec::new() };
-                        l.events
-                            .iter()
-                            .map(|(style, title)| view! {
-                                <div class="event-mark" data-testid="event-mark" style=style.clone() title=title.clone()></div>
-                            })
-                            .collect::<Vec<_>>()
-                    })}
+                    {move || stripes.get()
+                        .into_iter()
+                        .map(|style| view! { <div class="critical-section" style=style></div> })
+                        .collect::<Vec<_>>()}
+                    {move || events.get()
+                        .into_iter()
+                        .map(|(style, title)| view! {
+                            <div class="event-mark" data-testid="event-mark" style=style title=title></div>
+                        })
+                        .collect::<Vec<_>>()}
                 </div>
                 <div class="span-duration">{move || with(|l| l.duration.clone())}</div>
             </div>

@@ -165,6 +165,46 @@ test('a 50,000-span trace keeps only the rows in view in the DOM and scrolls to 
   await page.close();
 });
 
+test('rows reused while scrolling show the same spans wherever the scroll comes from', async () => {
+  const url = `${running.server.url}/?trace=${encodeURIComponent('/corpus/large/large.otlp.json.gz')}`;
+  const { page, errors } = await openPage(running.browser.context, url);
+  await page.locator('[data-testid=span-row]').first().waitFor({ timeout: 60000 });
+  // Row number → span id of every row element, once the scroll is at `top`.
+  const rowsAt = (top) => page.evaluate(async (top) => {
+    const box = document.querySelector('.rows');
+    box.scrollTop = top;
+    for (let i = 0; i < 3; i++) await new Promise((r) => requestAnimationFrame(r));
+    const seen = {};
+    for (const row of document.querySelectorAll('[data-testid=span-row]:not([hidden])')) {
+      // Chromium writes the style's number with six digits (1.1999e+06px).
+      if (Math.abs(parseFloat(row.style.top) - Number(row.dataset.row) * 24) > 12) {
+        throw new Error(`row ${row.dataset.row} at ${row.style.top}`);
+      }
+      seen[row.dataset.row] = row.dataset.spanId;
+    }
+    return seen;
+  }, top);
+  // The rows both drew show the same spans (how many are drawn follows the
+  // view's height, which the first scroll measures).
+  const agree = (got, want) => {
+    const common = Object.keys(want).filter((row) => row in got);
+    assert.ok(common.length >= 20, `${common.length} rows in common`);
+    for (const row of common) assert.equal(got[row], want[row], `row ${row}`);
+  };
+  const top = await rowsAt(0);
+  const near = await rowsAt(24 * 7);
+  const middle = await rowsAt(24 * 20000);
+  assert.ok(Object.keys(middle).includes('20000'), 'row 20000 is drawn');
+  assert.equal(new Set(Object.values(middle)).size, Object.keys(middle).length, 'each row shows its own span');
+  await rowsAt(24 * 50000);
+  await rowsAt(24 * 20003);
+  agree(await rowsAt(24 * 20000), middle);
+  agree(await rowsAt(24 * 7), near);
+  agree(await rowsAt(0), top);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 /** The corpus's 50,000-span trace as plain OTLP/JSON (15 MB), written once. */
 async function plainLarge() {
   const plain = path.join(projectRoot, 'target/e2e/large.otlp.json');
