@@ -49,6 +49,8 @@ struct Rows {
 #[derive(Clone, PartialEq)]
 struct RowLook {
     index: u32,
+    /// Nesting below its root (roots are 0).
+    depth: u32,
     top: String,
     label_style: String,
     bar_style: String,
@@ -558,6 +560,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         });
         Some(RowLook {
             index,
+            depth: span.depth,
             top: format!("top:{}px", row as f64 * ROW_PX),
             label_style: format!("padding-left:{}px", span.depth * INDENT_PX),
             bar_style: format!(
@@ -599,6 +602,14 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let events =
             Memo::new(move |_| look.with(|l| l.as_ref().map_or(Vec::new(), |l| l.events.clone())));
         let logs = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.logs)));
+        // Leptos has no `aria-level` attribute of its own: set by hand.
+        let row_element = NodeRef::<html::Div>::new();
+        let level = Memo::new(move |_| look.with(|l| l.as_ref().map(|l| l.depth + 1)));
+        Effect::new(move |_| {
+            if let (Some(element), Some(level)) = (row_element.get(), level.get()) {
+                let _ = element.set_attribute("aria-level", &level.to_string());
+            }
+        });
         view! {
             <div
                 class="span-row"
@@ -611,11 +622,20 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 data-testid="span-row"
                 data-span-id=move || with(|l| l.span_id.clone())
                 data-row=move || place.get().map(|(_, row, _)| row.to_string())
+                // The DOM's order is not the rows' (see `slots`): a screen
+                // reader takes the row's place and level from these.
+                role="row"
+                aria-rowindex=move || place.get().map(|(_, row, _)| (row + 1).to_string())
+                node_ref=row_element
+                aria-expanded=move || look.with(|l| {
+                    l.as_ref().filter(|l| l.below > 0).map(|l| (!l.folded).to_string())
+                })
+                aria-selected=move || (index().is_some() && state.selected_span.get() == index()).to_string()
                 data-critical=move || flag(|l| l.critical).to_string()
                 data-collapsed=move || flag(|l| l.folded).to_string()
                 on:click=move |_| state.selected_span.set(index())
             >
-                <div class="span-label" style=move || with(|l| l.label_style.clone())>
+                <div class="span-label" role="gridcell" style=move || with(|l| l.label_style.clone())>
                     <button class="caret" data-testid="span-toggle"
                         hidden=move || !flag(|l| l.below > 0)
                         title=move || with(|l| match l.folded {
@@ -645,7 +665,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                         }
                     })}
                 </div>
-                <div class="span-track">
+                <div class="span-track" role="gridcell">
                     <div class="span-bar" style=move || with(|l| l.bar_style.clone())></div>
                     {move || stripes.get()
                         .into_iter()
@@ -658,7 +678,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                         })
                         .collect::<Vec<_>>()}
                 </div>
-                <div class="span-duration">{move || with(|l| l.duration.clone())}</div>
+                <div class="span-duration" role="gridcell">{move || with(|l| l.duration.clone())}</div>
             </div>
         }
     };
@@ -927,9 +947,11 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 </div>
             </Show>
             <div class="rows" node_ref=container on:scroll=on_scroll on:wheel=on_wheel
+                role="treegrid" aria-label="Spans"
+                aria-rowcount=move || rows.with(|r| r.as_ref().map_or(0, |r| r.0.order.len())).to_string()
                 data-view-start-ns=move || zoom.get().map(|z| z.0.to_string()).unwrap_or_default()
                 data-view-end-ns=move || zoom.get().map(|z| z.1.to_string()).unwrap_or_default()>
-                <div class="rows-canvas" style=total_height>
+                <div class="rows-canvas" role="rowgroup" style=total_height>
                     <For each=slots key=|slot| *slot children=slot_view />
                 </div>
             </div>

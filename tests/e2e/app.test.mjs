@@ -180,6 +180,10 @@ test('rows reused while scrolling show the same spans wherever the scroll comes 
       if (Math.abs(parseFloat(row.style.top) - Number(row.dataset.row) * 24) > 12) {
         throw new Error(`row ${row.dataset.row} at ${row.style.top}`);
       }
+      // Screen readers order the rows by their index, not the DOM.
+      if (row.getAttribute('aria-rowindex') !== String(Number(row.dataset.row) + 1)) {
+        throw new Error(`row ${row.dataset.row} has aria-rowindex ${row.getAttribute('aria-rowindex')}`);
+      }
       seen[row.dataset.row] = row.dataset.spanId;
     }
     return seen;
@@ -192,6 +196,9 @@ test('rows reused while scrolling show the same spans wherever the scroll comes 
     for (const row of common) assert.equal(got[row], want[row], `row ${row}`);
   };
   const top = await rowsAt(0);
+  assert.equal(await page.locator('.rows[role=treegrid]').getAttribute('aria-rowcount'), '50000');
+  assert.equal(await page.locator('[data-row="0"]').getAttribute('aria-level'), '1');
+  assert.equal(await page.locator('[data-row="1"]').getAttribute('aria-level'), '2');
   const near = await rowsAt(24 * 7);
   const middle = await rowsAt(24 * 20000);
   assert.ok(Object.keys(middle).includes('20000'), 'row 20000 is drawn');
