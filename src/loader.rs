@@ -134,6 +134,9 @@ const BIG_SET_SPANS: usize = 250_000;
 /// Span-stages of joining between two frames: one stage of a trace is
 /// never split, and at a million spans one takes about 100 ms.
 const JOIN_STEP_SPANS: usize = 200_000;
+/// Spans' worth of the critical-path search between two frames (at a
+/// million spans each of its three stages took 150–230 ms at once).
+const PATH_STEP_SPANS: usize = 250_000;
 
 /// The critical path of `trace`'s main root, a stage a frame, then a frame
 /// before the rest of the analysis.
@@ -144,7 +147,7 @@ async fn find_critical_path(state: AppState, trace: &tracelens_core::Trace) -> V
     let mut search = PathSearch::new(trace.main_root());
     let path = loop {
         next_frame().await;
-        if let Some(path) = search.step(trace) {
+        if let Some(path) = search.step(trace, PATH_STEP_SPANS) {
             break path;
         }
     };

@@ -811,3 +811,32 @@ fn joining_in_steps_gives_what_joining_at_once_gives() {
     }
     assert!(joined > 20, "only {joined} files joined");
 }
+
+/// Finding the critical path in the smallest steps, as the browser does
+/// between frames at a larger size, gives the path found at once.
+#[test]
+fn the_critical_path_found_in_steps_is_the_one_found_at_once() {
+    use tracelens_core::analysis::critical_path::{critical_path, PathSearch};
+    let mut searched = 0;
+    for (path, bytes) in every_file() {
+        let Ok(set) = tracelens_core::ingest(&bytes) else {
+            continue;
+        };
+        for trace in &set.traces {
+            for &root in &trace.roots {
+                let mut search = PathSearch::new(Some(root));
+                let mut steps = 1;
+                let stepped = loop {
+                    if let Some(found) = search.step(trace, 1) {
+                        break found;
+                    }
+                    steps += 1;
+                };
+                assert_eq!(stepped, critical_path(trace, root), "{path}");
+                assert!(steps >= trace.spans.len().min(3), "{path}: {steps} steps");
+                searched += 1;
+            }
+        }
+    }
+    assert!(searched > 20, "only {searched} roots searched");
+}

@@ -31,31 +31,43 @@ const OFF: (u64, u64) = (u64::MAX, 0);
 pub fn critical_path(trace: &Trace, root: u32) -> Vec<Section> {
     let mut search = PathSearch::new(Some(root));
     loop {
-        if let Some(path) = search.step(trace) {
+        if let Some(path) = search.step(trace, usize::MAX) {
             return path;
         }
     }
 }
 
-/// The critical path found a stage at a time: clipping the blocking tree,
-/// ordering children by end, walking back from the root's end. Each stage
-/// goes over the spans once; a page pauses between them (at a million
-/// spans the whole takes longer than a frame should).
+/// The critical path found in steps of a bounded amount of work: clipping
+/// the blocking tree, ordering children by end, walking back from the
+/// root's end. A page pauses between steps (at a million spans each stage
+/// takes longer than a frame should).
 pub struct PathSearch {
     root: Option<u32>,
     stage: Stage,
 }
 
 enum Stage {
-    Clip,
+    Clip {
+        clipped: Vec<(u64, u64)>,
+        /// Spans whose children are still to clip.
+        stack: Vec<u32>,
+    },
     Order {
         clipped: Vec<(u64, u64)>,
+        by_end: Vec<u32>,
+        ranges: Vec<(usize, usize)>,
+        /// Spans in the order their children are ordered, and how many
+        /// of them are done.
+        queue: Vec<u32>,
+        done: usize,
     },
     Walk {
         clipped: Vec<(u64, u64)>,
         by_end: Vec<u32>,
         ranges: Vec<(usize, usize)>,
+        walker: Walker,
     },
+    Started,
 }
 
 impl PathSearch {
@@ -63,113 +75,225 @@ impl PathSearch {
     pub fn new(root: Option<u32>) -> Self {
         Self {
             root,
-            stage: Stage::Clip,
+            stage: Stage::Started,
         }
     }
 
-    /// Runs the next stage on `trace` (the same trace each time); the path
-    /// once the last stage has run.
-    pub fn step(&mut self, trace: &Trace) -> Option<Vec<Section>> {
+    /// Goes on with the search on `trace` (the same trace each time) for
+    /// about `budget` spans' worth of work; the path once it is found.
+    pub fn step(&mut self, trace: &Trace, budget: usize) -> Option<Vec<Section>> {
         let Some(root) = self.root else {
             return Some(Vec::new());
         };
-        match std::mem::replace(&mut self.stage, Stage::Clip) {
-            Stage::Clip => {
-                self.stage = Stage::Order {
-                    clipped: clip_blocking_tree(trace, root),
-                };
-                None
-            }
-            Stage::Order { clipped } => {
-                let (by_end, ranges) = children_by_end(trace, root, &clipped);
-                self.stage = Stage::Walk {
+        let mut spent = 0usize;
+        while spent < budget {
+            self.stage = match std::mem::replace(&mut self.stage, Stage::Started) {
+                Stage::Started => {
+                    let mut clipped = vec![OFF; trace.spans.len()];
+                    let root_span = &trace.spans[root as usize];
+                    clipped[root as usize] = (root_span.start_ns, root_span.end_ns);
+                    Stage::Clip {
+                        clipped,
+                        stack: vec![root],
+                    }
+                }
+                Stage::Clip {
+                    mut clipped,
+                    mut stack,
+                } => {
+                    spent += clip_some(trace, &mut clipped, &mut stack, budget - spent);
+                    match stack.is_empty() {
+                        false => Stage::Clip { clipped, stack },
+                        true => Stage::Order {
+                            by_end: Vec::with_capacity(trace.spans.len()),
+                            ranges: vec![(0, 0); trace.spans.len()],
+                            clipped,
+                            queue: vec![root],
+                            done: 0,
+                        },
+                    }
+                }
+                Stage::Order {
+                    clipped,
+                    mut by_end,
+                    mut ranges,
+                    mut queue,
+                    mut done,
+                } => {
+                    while done < queue.len() && spent < budget {
+                        let index = queue[done];
+                        done += 1;
+                        spent +=
+                            1 + order_children(trace, &clipped, index, &mut by_end, &mut ranges);
+                        let (first, last) = ranges[index as usize];
+                        queue.extend_from_slice(&by_end[first..last]);
+                    }
+                    match done < queue.len() {
+                        true => Stage::Order {
+                            clipped,
+                            by_end,
+                            ranges,
+                            queue,
+                            done,
+                        },
+                        false => Stage::Walk {
+                            walker: Walker::new(trace, root),
+                            clipped,
+                            by_end,
+                            ranges,
+                        },
+                    }
+                }
+                Stage::Walk {
                     clipped,
                     by_end,
                     ranges,
-                };
-                None
-            }
-            Stage::Walk {
-                clipped,
-                by_end,
-                ranges,
-            } => Some(walk(trace, root, &clipped, &by_end, &ranges)),
-        }
-    }
-}
-
-/// The second stage: a flat vector of children and a range per span.
-fn children_by_end(
-    trace: &Trace,
-    root: u32,
-    clipped: &[(u64, u64)],
-) -> (Vec<u32>, Vec<(usize, usize)>) {
-    let kept = |index: u32| clipped[index as usize] != OFF;
-    // Each kept span's kept children, last-finishing first; on equal ends
-    // the earlier start (the longer child) first, as Jaeger UI sorts them.
-    // One flat vector: span i's children are `by_end[ranges[i].0..ranges[i].1]`.
-    let mut by_end: Vec<u32> = Vec::with_capacity(trace.spans.len());
-    let mut ranges = vec![(0usize, 0usize); trace.spans.len()];
-    let mut order = vec![root];
-    let mut at = 0;
-    while at < order.len() {
-        let index = order[at];
-        at += 1;
-        let first = by_end.len();
-        by_end.extend(trace.children(index).iter().copied().filter(|&c| kept(c)));
-        let children = &mut by_end[first..];
-        children.sort_unstable_by_key(|&c| {
-            let (start, end) = clipped[c as usize];
-            (std::cmp::Reverse(end), start, c)
-        });
-        order.extend_from_slice(children);
-        ranges[index as usize] = (first, by_end.len());
-    }
-    (by_end, ranges)
-}
-
-/// Walks back from the root's end through the children ordered by end.
-fn walk(
-    trace: &Trace,
-    root: u32,
-    clipped: &[(u64, u64)],
-    by_end: &[u32],
-    ranges: &[(usize, usize)],
-) -> Vec<Section> {
-    let mut cursor = vec![0usize; trace.spans.len()];
-    let mut path = Vec::new();
-    let mut current = root;
-    let mut returning: Option<u64> = None;
-    loop {
-        let (start, end) = clipped[current as usize];
-        let point = returning.unwrap_or(end);
-        let (first, last) = ranges[current as usize];
-        let children = &by_end[first..last];
-        let mut next = cursor[current as usize];
-        if returning.is_some() {
-            while next < children.len() && clipped[children[next] as usize].1 >= point {
-                next += 1;
-            }
-        }
-        if let Some(&child) = children.get(next) {
-            cursor[current as usize] = next + 1;
-            push(&mut path, current, clipped[child as usize].1, point);
-            current = child;
-            returning = None;
-        } else {
-            cursor[current as usize] = children.len();
-            push(&mut path, current, start, point);
-            match trace.spans[current as usize].parent {
-                Some(parent) if current != root => {
-                    current = parent;
-                    returning = Some(start);
+                    mut walker,
+                } => {
+                    let (steps, found) =
+                        walker.walk(trace, root, &clipped, &by_end, &ranges, budget - spent);
+                    spent += steps;
+                    if let Some(path) = found {
+                        return Some(path);
+                    }
+                    Stage::Walk {
+                        clipped,
+                        by_end,
+                        ranges,
+                        walker,
+                    }
                 }
-                _ => break,
+            };
+        }
+        None
+    }
+}
+
+/// Clips the children of spans on `stack` for about `budget` children;
+/// how many it went over.
+fn clip_some(
+    trace: &Trace,
+    clipped: &mut [(u64, u64)],
+    stack: &mut Vec<u32>,
+    budget: usize,
+) -> usize {
+    let mut spent = 0;
+    while spent < budget {
+        let Some(parent) = stack.pop() else { break };
+        let (parent_start, parent_end) = clipped[parent as usize];
+        let parent_kind = trace.spans[parent as usize].kind;
+        spent += 1 + trace.children(parent).len();
+        for &child in trace.children(parent) {
+            let span = &trace.spans[child as usize];
+            if span.kind == SpanKind::Consumer && parent_kind == SpanKind::Producer {
+                continue; // asynchronous: the producer does not wait for it
             }
+            let (start, end) = (span.start_ns, span.end_ns);
+            let inside = start >= parent_start && end <= parent_end;
+            if !inside && (start >= parent_end || end <= parent_start) {
+                continue; // wholly outside its parent: dropped, subtree and all
+            }
+            clipped[child as usize] = (start.max(parent_start), end.min(parent_end));
+            stack.push(child);
         }
     }
-    path.reverse();
-    path
+    spent
+}
+
+/// Appends span `index`'s kept children to `by_end`, last-finishing first
+/// (on equal ends the earlier start, the longer child, first, as Jaeger
+/// UI sorts them), and notes their range: span i's children are
+/// `by_end[ranges[i].0..ranges[i].1]`. How many children it went over.
+fn order_children(
+    trace: &Trace,
+    clipped: &[(u64, u64)],
+    index: u32,
+    by_end: &mut Vec<u32>,
+    ranges: &mut [(usize, usize)],
+) -> usize {
+    let first = by_end.len();
+    let children = trace.children(index);
+    by_end.extend(
+        children
+            .iter()
+            .copied()
+            .filter(|&c| clipped[c as usize] != OFF),
+    );
+    by_end[first..].sort_unstable_by_key(|&c| {
+        let (start, end) = clipped[c as usize];
+        (std::cmp::Reverse(end), start, c)
+    });
+    ranges[index as usize] = (first, by_end.len());
+    children.len()
+}
+
+/// The walk back from the root's end through the children ordered by end,
+/// where it has got to.
+struct Walker {
+    cursor: Vec<usize>,
+    path: Vec<Section>,
+    current: u32,
+    returning: Option<u64>,
+}
+
+impl Walker {
+    fn new(trace: &Trace, root: u32) -> Self {
+        Self {
+            cursor: vec![0usize; trace.spans.len()],
+            path: Vec::new(),
+            current: root,
+            returning: None,
+        }
+    }
+
+    /// Walks on for about `budget` steps: how many it took, and the path
+    /// once the walk is back at the root.
+    fn walk(
+        &mut self,
+        trace: &Trace,
+        root: u32,
+        clipped: &[(u64, u64)],
+        by_end: &[u32],
+        ranges: &[(usize, usize)],
+        budget: usize,
+    ) -> (usize, Option<Vec<Section>>) {
+        let mut steps = 0;
+        while steps < budget {
+            steps += 1;
+            let current = self.current;
+            let (start, end) = clipped[current as usize];
+            let point = self.returning.unwrap_or(end);
+            let (first, last) = ranges[current as usize];
+            let children = &by_end[first..last];
+            let mut next = self.cursor[current as usize];
+            if self.returning.is_some() {
+                while next < children.len() && clipped[children[next] as usize].1 >= point {
+                    next += 1;
+                }
+            }
+            if let Some(&child) = children.get(next) {
+                self.cursor[current as usize] = next + 1;
+                push(&mut self.path, current, clipped[child as usize].1, point);
+                self.current = child;
+                self.returning = None;
+            } else {
+                self.cursor[current as usize] = children.len();
+                push(&mut self.path, current, start, point);
+                match trace.spans[current as usize].parent {
+                    Some(parent) if current != root => {
+                        self.current = parent;
+                        self.returning = Some(start);
+                    }
+                    _ => {
+                        let mut path = std::mem::take(&mut self.path);
+                        path.reverse();
+                        return (steps, Some(path));
+                    }
+                }
+            }
+        }
+        (steps, None)
+    }
 }
 
 /// A path per root (orphans make a trace have several), in root order.
@@ -196,32 +320,6 @@ fn push(path: &mut Vec<Section>, span: u32, start_ns: u64, end_ns: u64) {
             end_ns,
         }),
     }
-}
-
-/// Clipped intervals of the root's blocking tree; `OFF` for the rest.
-fn clip_blocking_tree(trace: &Trace, root: u32) -> Vec<(u64, u64)> {
-    let mut clipped = vec![OFF; trace.spans.len()];
-    let root_span = &trace.spans[root as usize];
-    clipped[root as usize] = (root_span.start_ns, root_span.end_ns);
-    let mut stack = vec![root];
-    while let Some(parent) = stack.pop() {
-        let (parent_start, parent_end) = clipped[parent as usize];
-        let parent_kind = trace.spans[parent as usize].kind;
-        for &child in trace.children(parent) {
-            let span = &trace.spans[child as usize];
-            if span.kind == SpanKind::Consumer && parent_kind == SpanKind::Producer {
-                continue; // asynchronous: the producer does not wait for it
-            }
-            let (start, end) = (span.start_ns, span.end_ns);
-            let inside = start >= parent_start && end <= parent_end;
-            if !inside && (start >= parent_end || end <= parent_start) {
-                continue; // wholly outside its parent: dropped, subtree and all
-            }
-            clipped[child as usize] = (start.max(parent_start), end.min(parent_end));
-            stack.push(child);
-        }
-    }
-    clipped
 }
 
 #[cfg(test)]
