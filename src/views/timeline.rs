@@ -586,6 +586,10 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let place = Memo::new(move |_| {
             let (first, count) = window.get();
             let generation = generation.get();
+            // A slot on its way out when the rows shrink shows nothing.
+            if slot >= count {
+                return None;
+            }
             let row = first + (slot + count - first % count) % count;
             let index = rows.with(|r| r.as_ref().and_then(|r| r.0.order.get(row).copied()));
             index.map(|index| (generation, row, index))
