@@ -138,8 +138,8 @@ const JOIN_STEP_SPANS: usize = 200_000;
 /// million spans each of its three stages took 150–230 ms at once).
 const PATH_STEP_SPANS: usize = 250_000;
 
-/// The critical path of `trace`'s main root, a stage a frame, then a frame
-/// before the rest of the analysis.
+/// The critical path of `trace`'s main root, a bounded step a frame, then
+/// a frame before the rest of the analysis.
 async fn find_critical_path(state: AppState, trace: &tracelens_core::Trace) -> Vec<Section> {
     state
         .loading

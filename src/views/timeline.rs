@@ -51,7 +51,6 @@ struct RowLook {
     index: u32,
     /// Nesting below its root (roots are 0).
     depth: u32,
-    top: String,
     label_style: String,
     bar_style: String,
     name: String,
@@ -561,7 +560,6 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         Some(RowLook {
             index,
             depth: span.depth,
-            top: format!("top:{}px", row as f64 * ROW_PX),
             label_style: format!("padding-left:{}px", span.depth * INDENT_PX),
             bar_style: format!(
                 "left:{left:.4}%;width:max({width:.4}%, 1px);background:{}",
@@ -599,6 +597,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             move |f: fn(&RowLook) -> String| look.with(|l| l.as_ref().map(f).unwrap_or_default());
         let flag = move |f: fn(&RowLook) -> bool| look.with(|l| l.as_ref().is_some_and(f));
         let index = move || look.with(|l| l.as_ref().map(|l| l.index));
+        let selected = move || index().is_some() && state.selected_span.get() == index();
         // The parts that are elements of their own, rebuilt only when they
         // change (most rows have none of them).
         let stripes =
@@ -617,9 +616,9 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         view! {
             <div
                 class="span-row"
-                style=move || with(|l| l.top.clone())
+                style=move || place.get().map(|(_, row, _)| format!("top:{}px", row as f64 * ROW_PX))
                 hidden=move || look.with(Option::is_none)
-                class:selected=move || index().is_some() && state.selected_span.get() == index()
+                class:selected=selected
                 class:error=move || flag(|l| l.error)
                 class:critical=move || flag(|l| l.critical)
                 class:match=move || flag(|l| l.matched)
@@ -634,7 +633,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 aria-expanded=move || look.with(|l| {
                     l.as_ref().filter(|l| l.below > 0).map(|l| (!l.folded).to_string())
                 })
-                aria-selected=move || (index().is_some() && state.selected_span.get() == index()).to_string()
+                aria-selected=move || selected().to_string()
                 data-critical=move || flag(|l| l.critical).to_string()
                 data-collapsed=move || flag(|l| l.folded).to_string()
                 on:click=move |_| state.selected_span.set(index())
