@@ -127,6 +127,10 @@ pub struct Trace {
 #[derive(Clone, Default)]
 pub(crate) struct TraceParts {
     pub spans: Vec<Span>,
+    /// Each span's start and index, noted as it comes: sorting them then
+    /// needs no walk over the spans (a walk that reads a cache line per
+    /// span, 2 ms at 100k spans).
+    pub starts: Vec<(u64, u32)>,
     pub attributes: Vec<Attribute>,
     pub events: Vec<Event>,
     pub links: Vec<Link>,
@@ -157,31 +161,36 @@ impl Trace {
 
     /// Walks the tree once, without recursion: the order, each span's depth
     /// (parents come first in it) and what it has below it. A trace is
-    /// whole only once this is done.
-    pub(crate) fn with_tree_order(mut self) -> Self {
+    /// whole only once this is done. `parents` holds each span's parent
+    /// (`u32::MAX` for none), `end_ns` the latest end: the walk keeps to
+    /// these small vectors and writes into the spans once, in order.
+    pub(crate) fn with_tree_order(mut self, parents: &[u32], end_ns: u64) -> Self {
         let mut order = Vec::with_capacity(self.spans.len());
         let mut stack: Vec<u32> = self.roots.iter().rev().copied().collect();
         while let Some(index) = stack.pop() {
             order.push(index);
             stack.extend(self.children(index).iter().rev());
         }
+        let parent = |index: u32| Some(parents[index as usize]).filter(|&p| p != u32::MAX);
+        let mut depths = vec![0u32; self.spans.len()];
         for &index in &order {
-            let depth = match self.spans[index as usize].parent {
-                Some(p) => self.spans[p as usize].depth + 1,
-                None => 0,
-            };
-            self.spans[index as usize].depth = depth;
+            if let Some(p) = parent(index) {
+                depths[index as usize] = depths[p as usize] + 1;
+            }
+        }
+        for (span, depth) in self.spans.iter_mut().zip(depths) {
+            span.depth = depth;
         }
         // Subtree sizes: children come after their parents in the order.
         let mut below = vec![0u32; self.spans.len()];
         for &index in order.iter().rev() {
-            if let Some(parent) = self.spans[index as usize].parent {
-                below[parent as usize] += below[index as usize] + 1;
+            if let Some(p) = parent(index) {
+                below[p as usize] += below[index as usize] + 1;
             }
         }
         self.below = below;
         self.tree_order = order;
-        self.end_ns = self.spans.iter().map(|s| s.end_ns).max().unwrap_or(0);
+        self.end_ns = end_ns;
         self
     }
 
