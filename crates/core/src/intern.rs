@@ -14,28 +14,53 @@ pub struct Interner {
     /// Keyed by bytes, so text read from input is looked up before it is
     /// checked to be UTF-8 (only new text is checked).
     index: FxHashMap<Box<[u8]>, Sym>,
-    /// The last handle found for each cheap hash of a text's length and
-    /// ends (see [`recent_slot`]): a text repeats span after span, and one
-    /// comparison with the text behind the handle costs less than
-    /// hashing all of it and probing the index.
-    recent: Box<[Sym; RECENT]>,
+    /// The last text found for each cheap hash of a text's length and
+    /// ends, with those ends (see [`Ends`]): a text repeats span after
+    /// span, and comparing two words costs less than hashing all of it and
+    /// probing the index.
+    recent: Box<[Recent; RECENT]>,
 }
 
 const RECENT: usize = 512;
 
-/// Where `bytes` is remembered in [`Interner::recent`]: a mix of its
-/// length and its first and last eight bytes.
-fn recent_slot(bytes: &[u8]) -> usize {
-    let length = bytes.len();
-    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
-    let ends = match length {
-        8.. => word(0) ^ word(length - 8).rotate_left(29),
-        _ => bytes
-            .iter()
-            .fold(0u64, |ends, &b| (ends << 8) | u64::from(b)),
-    };
-    let mix = (ends ^ length as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (mix >> 55) as usize % RECENT
+/// A text as [`Interner::recent`] knows it: its length and its first and
+/// last eight bytes (a text under eight bytes, all of them in `head`).
+/// Up to 16 bytes these are the whole text, so equal ends are equal texts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Ends {
+    length: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl Ends {
+    fn of(bytes: &[u8]) -> Self {
+        let length = bytes.len();
+        let word =
+            |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+        let (head, tail) = match length {
+            8.. => (word(0), word(length - 8)),
+            _ => (
+                bytes.iter().fold(0, |head, &b| (head << 8) | u64::from(b)),
+                0,
+            ),
+        };
+        Self { length, head, tail }
+    }
+
+    /// Its slot in [`Interner::recent`].
+    fn slot(&self) -> usize {
+        let ends = self.head ^ self.tail.rotate_left(29) ^ self.length as u64;
+        (ends.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 55) as usize % RECENT
+    }
+}
+
+/// An entry of [`Interner::recent`]: the handle of the text with `ends`.
+/// The empty text is `Sym(0)`, so the default entry is a true one.
+#[derive(Clone, Copy, Debug, Default)]
+struct Recent {
+    ends: Ends,
+    sym: Sym,
 }
 
 impl Default for Interner {
@@ -43,7 +68,7 @@ impl Default for Interner {
         let mut interner = Self {
             strings: Vec::new(),
             index: FxHashMap::default(),
-            recent: Box::new([Sym(0); RECENT]),
+            recent: Box::new([Recent::default(); RECENT]),
         };
         interner.insert("");
         interner
@@ -59,13 +84,19 @@ impl Interner {
     /// Returns the handle of `bytes` as text; bytes that are not UTF-8 are
     /// stored with U+FFFD in place of each invalid sequence.
     pub fn intern_bytes(&mut self, bytes: &[u8]) -> Sym {
-        let slot = recent_slot(bytes);
+        let ends = Ends::of(bytes);
+        let slot = ends.slot();
         let recent = self.recent[slot];
-        if self.strings[recent.0 as usize].as_bytes() == bytes {
-            return recent;
+        // Past 16 bytes the ends leave out the middle: the texts are
+        // compared (a text read with replacement characters never matches
+        // its bytes, and goes to the index).
+        if recent.ends == ends
+            && (ends.length <= 16 || self.strings[recent.sym.0 as usize].as_bytes() == bytes)
+        {
+            return recent.sym;
         }
         let sym = self.intern_new(bytes);
-        self.recent[slot] = sym;
+        self.recent[slot] = Recent { ends, sym };
         sym
     }
 
@@ -162,6 +193,23 @@ mod tests {
             }
         }
         assert_eq!(interner.intern(""), Sym(0));
+    }
+
+    #[test]
+    fn texts_that_differ_in_one_byte_anywhere_have_their_own_handles() {
+        let mut interner = Interner::default();
+        for _ in 0..2 {
+            let mut seen = std::collections::HashSet::new();
+            for length in 1..=40 {
+                for at in 0..length {
+                    let mut text = vec![b'a'; length];
+                    text[at] = b'b';
+                    let sym = interner.intern_bytes(&text);
+                    assert_eq!(interner.get(sym).as_bytes(), text);
+                    assert!(seen.insert(sym), "{length} {at}");
+                }
+            }
+        }
     }
 
     #[test]

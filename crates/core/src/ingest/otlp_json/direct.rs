@@ -57,6 +57,7 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     /// The next byte that is not JSON whitespace (not consumed).
+    #[inline]
     fn peek(&mut self) -> Option<u8> {
         // Exporters write no whitespace: one comparison tells a token.
         let &first = self.bytes.get(self.at)?;
@@ -72,11 +73,13 @@ impl<'a> Cursor<'a> {
         None
     }
 
+    #[inline]
     fn eat(&mut self, token: u8) -> Option<()> {
         (self.peek()? == token).then(|| self.at += 1)
     }
 
     /// The next non-whitespace byte, consumed.
+    #[inline]
     fn next(&mut self) -> Option<u8> {
         let b = self.peek()?;
         self.at += 1;
@@ -84,6 +87,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string without escapes or control characters: its bytes.
+    #[inline]
     fn string(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.at;
@@ -94,6 +98,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string, or `null` (read as empty, as [`RawText`](super::RawText) does).
+    #[inline]
     fn text(&mut self) -> Option<&'a [u8]> {
         match self.null()? {
             true => Some(&[]),
@@ -102,6 +107,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Whether the next value is `null` (consumed if so).
+    #[inline]
     fn null(&mut self) -> Option<bool> {
         match self.peek()? {
             b'n' => self.literal(b"null").map(|()| true),
@@ -131,6 +137,7 @@ impl<'a> Cursor<'a> {
         Some(known.map_or(other, |&(_, key)| key))
     }
 
+    #[inline]
     fn literal(&mut self, word: &[u8]) -> Option<()> {
         self.peek()?;
         let found = self.bytes.get(self.at..self.at + word.len())? == word;
@@ -139,6 +146,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A scalar must end at a delimiter (`1x` is not a number).
+    #[inline]
     fn delimited(&self) -> Option<()> {
         match self.bytes.get(self.at) {
             None => Some(()),
@@ -147,6 +155,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// JSON integer digits (no sign, no leading zeros, no fraction).
+    #[inline]
     fn digits(&mut self) -> Option<u64> {
         let rest = self.bytes.get(self.at..)?;
         let (value, length) = decimal(rest)?;
@@ -159,6 +168,7 @@ impl<'a> Cursor<'a> {
 
     /// An unsigned integer as a JSON number or a string of digits, as
     /// [`U64Value`](super::U64Value) reads it.
+    #[inline]
     fn unsigned(&mut self) -> Option<u64> {
         match self.peek()? {
             b'"' => {
@@ -260,6 +270,7 @@ impl<'a> Cursor<'a> {
 }
 
 /// What JSON counts as whitespace (not form feeds, as ASCII does).
+#[inline]
 fn is_whitespace(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t')
 }
@@ -267,6 +278,7 @@ fn is_whitespace(b: u8) -> bool {
 /// The value and length of the decimal digits `text` starts with (at
 /// least one), or `None` on overflow. Nanosecond times have 19 digits, so
 /// eight are read at a time.
+#[inline]
 fn decimal(text: &[u8]) -> Option<(u64, usize)> {
     const ZEROS: u64 = 0x3030_3030_3030_3030;
     let mut value = 0u64;
@@ -302,6 +314,7 @@ fn eight_digits(word: u64) -> u64 {
 /// The length of a string's text up to its closing quote, or `None` when
 /// a backslash or a control character comes first (or the input ends).
 /// Eight bytes at a time: long values (statements, URLs) are common.
+#[inline]
 fn string_length(text: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -338,6 +351,7 @@ fn with_seed<'a, S: DeserializeSeed<'a>>(raw: &'a [u8], seed: S) -> Option<S::Va
 
 /// `text` starts with `known`, an object key: short, so compared a word at
 /// a time (the last word overlapping) rather than by a call to `memcmp`.
+#[inline]
 fn starts_with(text: &[u8], known: &[u8]) -> bool {
     let length = known.len();
     if text.len() < length {
