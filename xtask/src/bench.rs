@@ -165,19 +165,23 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
          first rows of the file on screen; from 12 MB on that is a partial view of the spans \
          read so far, its breakdown and critical path marked pending. *Whole trace*: every \
          span's row, the critical path and the breakdown on screen. *Longest frame gap*: the longest time between two animation \
-         frames while loading, i.e. how long the tab froze. *Scroll*: the longest frame while \
-         the timeline scrolls from top to bottom in 60 steps, and how many steps missed their \
-         frame (took over 17.7 ms: the display refreshes every 16.7 ms, so no step can take \
-         less, and an idle page measures up to 17.1 ms here).\n"
+         frames while loading, i.e. how long the tab froze. *Scroll*: the timeline jumps from top \
+         to bottom in 60 steps, a frame each (every row changes at every step). Frames are \
+         timed by the start times `requestAnimationFrame` hands its callbacks, which keep the \
+         display's beat (16.7 ms): a frame whose work did not fit its 16.7 ms shows as an \
+         interval of two beats or more. *Longest frame* is the longest such interval, \
+         *frames dropped* how many intervals ran over a beat and a half. *Longest step* is the \
+         longest time from one step's callback to the next by the clock, which also counts \
+         how late each callback got to run (a few ms either side of the beat).\n"
     );
     let _ = writeln!(
         md,
         "| input | first rows | whole trace (logs: loaded) | longest frame gap | scroll, longest frame | \
-         scroll, steps that missed a frame | progress bar | JS heap | wasm memory |"
+         scroll, frames dropped | scroll, longest step | progress bar | JS heap | wasm memory |"
     );
     let _ = writeln!(
         md,
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     for row in &browser {
         let text = |key: &str| row.get(key).cloned().unwrap_or(serde_json::Value::Null);
@@ -188,7 +192,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} MB | {} MB |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} MB | {} MB |",
             row["label"].as_str().unwrap_or_default(),
             seconds("painted_s"),
             seconds(if row["kind"] == "logs" {
@@ -199,6 +203,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             millis(row, "worst_frame_gap_ms"),
             millis(row, "scroll_worst_frame_ms"),
             text("scroll_late_frames").as_str().unwrap_or("—"),
+            millis(row, "scroll_longest_step_ms"),
             if row["progress"].as_bool() == Some(true) {
                 "yes"
             } else {
@@ -210,8 +215,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     let _ = writeln!(
         md,
-        "\nAfter loading, the longest frame around a click (from the frame before it to the \
-         second after it): zooming in four times and back to the whole trace, *Collapse all*, \
+        "\nAfter loading, the longest frame interval around a click (as above: from the start \
+         of the frame before it to those of the two after it; 17 ms means none was dropped): zooming in four times and back to the whole trace, *Collapse all*, \
          *Expand all*.\n\n| input | zoom | collapse all | expand all |\n| --- | --- | --- | --- |"
     );
     for row in browser.iter().filter(|row| row["kind"] == "traces") {
