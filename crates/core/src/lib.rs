@@ -10,7 +10,6 @@ pub mod ids;
 pub mod ingest;
 pub mod intern;
 pub mod logs;
-mod memory;
 pub mod model;
 pub mod summary;
 pub mod tempo;

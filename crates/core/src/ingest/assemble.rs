@@ -235,8 +235,6 @@ impl TraceSetBuilder {
             parts.spans.reserve_exact(more);
             parts.starts.reserve_exact(more);
             parts.attributes.reserve_exact(more * per_span);
-            crate::memory::advise_huge_pages(&parts.spans);
-            crate::memory::advise_huge_pages(&parts.attributes);
         }
         span.attributes = match stacked_from {
             Some(from) => {
