@@ -95,6 +95,18 @@ fn parent_cycles_are_broken_with_a_warning() {
     assert_eq!(trace.roots.len(), 1);
     assert_eq!(trace.depth_first().len(), 2);
     assert!(set.warnings.iter().any(|w| w.message.contains("cycle")));
+    // Joined a span-step at a time (as the browser does), the same.
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    builder.add(request(&spans).as_bytes()).unwrap();
+    let mut finishing = builder.finishing();
+    while !finishing.step(1) {}
+    let stepped = finishing.finish();
+    assert_eq!(stepped.traces[0].roots, trace.roots);
+    assert_eq!(stepped.traces[0].depth_first(), trace.depth_first());
+    let messages = |set: &tracelens_core::TraceSet| -> Vec<String> {
+        set.warnings.iter().map(|w| w.message.clone()).collect()
+    };
+    assert_eq!(messages(&stepped), messages(&set));
 }
 
 #[test]
