@@ -375,8 +375,8 @@ impl Stage {
 
 impl Finishing {
     /// Joins for about `budget` span-stages (each stage of a trace goes
-    /// over all its spans once; only [`Stage::Move`], the longest, is split
-    /// to fit the budget); true once all is done.
+    /// over all its spans once; moving, indexing and linking, the longest,
+    /// are split to fit the budget); true once all is done.
     pub fn step(&mut self, budget: usize) -> bool {
         let mut spent = 0usize;
         while spent < budget {
