@@ -123,6 +123,10 @@ pub struct Trace {
     end_ns: u64,
 }
 
+/// In a vector of parent indices, as assembly keeps them beside the
+/// spans: the span has no parent in the trace.
+pub(crate) const NO_PARENT: u32 = u32::MAX;
+
 /// A trace's spans with their details, as ingest hands them to assembly.
 #[derive(Clone, Default)]
 pub(crate) struct TraceParts {
@@ -162,7 +166,7 @@ impl Trace {
     /// Walks the tree once, without recursion: the order, each span's depth
     /// (parents come first in it) and what it has below it. A trace is
     /// whole only once this is done. `parents` holds each span's parent
-    /// (`u32::MAX` for none), `end_ns` the latest end: the walk keeps to
+    /// ([`NO_PARENT`] for none), `end_ns` the latest end: the walk keeps to
     /// these small vectors and writes into the spans once, in order.
     pub(crate) fn with_tree_order(mut self, parents: &[u32], end_ns: u64) -> Self {
         let mut order = Vec::with_capacity(self.spans.len());
@@ -171,7 +175,7 @@ impl Trace {
             order.push(index);
             stack.extend(self.children(index).iter().rev());
         }
-        let parent = |index: u32| Some(parents[index as usize]).filter(|&p| p != u32::MAX);
+        let parent = |index: u32| Some(parents[index as usize]).filter(|&p| p != NO_PARENT);
         let mut depths = vec![0u32; self.spans.len()];
         for &index in &order {
             if let Some(p) = parent(index) {

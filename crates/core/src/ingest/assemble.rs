@@ -8,7 +8,7 @@ use std::cmp::Reverse;
 use crate::attributes::{Attribute, Event, Link, Range32, Resource, Scope};
 use crate::ids::{SpanId, TraceId};
 use crate::intern::{Interner, Sym};
-use crate::model::{Span, Trace, TraceParts, TraceSet, Warning};
+use crate::model::{Span, Trace, TraceParts, TraceSet, Warning, NO_PARENT};
 
 /// A span as a decoder hands it over, details still its own.
 pub(super) struct DecodedSpan {
@@ -347,17 +347,13 @@ struct Joining {
     /// In [`Stage::Link`]: what it has found so far.
     linking: Linking,
     /// From [`Stage::Link`] on: each span's parent ([`NO_PARENT`] for
-    /// none), and the latest end. The stages after linking walk this
-    /// rather than the spans: at 112 bytes a span, every walk over them
-    /// reads megabytes, and ingest is bound by memory, not by work.
+    /// none). The stages after linking walk this rather than the spans: at
+    /// 112 bytes a span, every walk over them reads megabytes, and ingest
+    /// is bound by memory, not by work.
     parents: Vec<u32>,
-    end_ns: u64,
     /// After [`Stage::Tree`]: the trace, still without its tree order.
     tree: Option<Trace>,
 }
-
-/// In [`Joining::parents`]: the span has no parent in the trace.
-pub(crate) const NO_PARENT: u32 = u32::MAX;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Stage {
@@ -444,8 +440,8 @@ impl Finishing {
                         joining.parents = Vec::with_capacity(joining.spans);
                     }
                     link_parents(
-                        &mut joining.parts.spans[..to],
-                        from,
+                        &mut joining.parts.spans,
+                        from..to,
                         &joining.by_id,
                         &mut joining.linking,
                         &mut joining.parents,
@@ -453,7 +449,6 @@ impl Finishing {
                     spans = (to - from).max(1);
                     if to == joining.spans {
                         joining.by_id = HashMap::default();
-                        joining.end_ns = joining.linking.end_ns;
                         joining.linking.finish(
                             joining.trace_id,
                             &mut joining.parts.spans,
@@ -482,7 +477,7 @@ impl Finishing {
                     if let Some(trace) = joining.tree.take() {
                         let parents = std::mem::take(&mut joining.parents);
                         self.traces
-                            .push(trace.with_tree_order(&parents, joining.end_ns));
+                            .push(trace.with_tree_order(&parents, joining.linking.end_ns));
                     }
                     true
                 }
@@ -530,7 +525,6 @@ impl Finishing {
             by_id: HashMap::default(),
             linking: Linking::default(),
             parents: Vec::new(),
-            end_ns: 0,
             tree: None,
         })
     }
@@ -587,28 +581,26 @@ fn index_ids(
 struct Linking {
     orphans: usize,
     first_orphan: Option<usize>,
-    /// Whether every parent so far comes before its child: a cycle needs
-    /// a parent after its child, which spans sorted by start rarely have,
-    /// and then there is nothing to look for.
-    parents_first: bool,
+    /// Whether some parent comes after its child: a cycle needs one, which
+    /// spans sorted by start rarely have, and without one there is nothing
+    /// to look for.
+    parent_after_child: bool,
     /// The latest end.
     end_ns: u64,
 }
 
-/// Sets the parent index of each span from `from` on (the spans given end
-/// where this step does), and pushes it onto `parents` ([`NO_PARENT`] for
-/// none; see [`Joining::parents`]).
+/// Sets the parent index of each span in `range` (the spans before it are
+/// linked), and pushes it onto `parents` ([`NO_PARENT`] for none; see
+/// [`Joining::parents`]).
 fn link_parents(
     spans: &mut [Span],
-    from: usize,
+    range: std::ops::Range<usize>,
     by_id: &HashMap<SpanId, u32>,
     linking: &mut Linking,
     parents: &mut Vec<u32>,
 ) {
-    if from == 0 {
-        linking.parents_first = true;
-    }
-    for (index, span) in spans.iter_mut().enumerate().skip(from) {
+    for index in range {
+        let span = &mut spans[index];
         let parent = span
             .parent_span_id
             .and_then(|p| by_id.get(&p).copied())
@@ -617,7 +609,7 @@ fn link_parents(
             linking.orphans += 1;
             linking.first_orphan.get_or_insert(index);
         }
-        linking.parents_first &= parent.is_none_or(|p| (p as usize) < index);
+        linking.parent_after_child |= parent.is_some_and(|p| p as usize > index);
         span.parent = parent;
         parents.push(parent.unwrap_or(NO_PARENT));
         linking.end_ns = linking.end_ns.max(span.end_ns);
@@ -650,7 +642,7 @@ impl Linking {
                 ),
             });
         }
-        if !self.parents_first {
+        if self.parent_after_child {
             break_cycles(trace_id, spans, parents, strings, warnings);
         }
     }
