@@ -54,6 +54,10 @@ pub struct Span {
     pub service: Sym,
     /// The span's kind.
     pub kind: SpanKind,
+    /// Whether the span hangs under its parent by Jaeger's FOLLOWS_FROM
+    /// reference alone: the parent does not wait for it, so the critical
+    /// path sets it aside as it does a consumer under a producer.
+    pub follows_from: bool,
     /// The span's status code.
     pub status: StatusCode,
     /// Start, Unix nanoseconds.
@@ -86,7 +90,18 @@ pub struct Span {
     pub dropped_links: u32,
 }
 
+/// OTLP's span flags that say the span's parent is in another process
+/// (`SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE` and `SPAN_FLAGS_CONTEXT_IS_REMOTE`).
+/// Zipkin's `"shared": true` server span, which shares its client's id,
+/// carries them too.
+pub const FLAGS_PARENT_IS_REMOTE: u32 = 0x300;
+
 impl Span {
+    /// Whether the input says the span's parent is in another process.
+    pub fn parent_is_remote(&self) -> bool {
+        self.flags & FLAGS_PARENT_IS_REMOTE == FLAGS_PARENT_IS_REMOTE
+    }
+
     /// End minus start, in nanoseconds.
     pub fn duration_ns(&self) -> u64 {
         self.end_ns - self.start_ns

@@ -279,13 +279,16 @@ fn critical_paths_of_edge_cases_match_the_hand_computed_ones() {
     let cases: [(&str, &[HandSection]); 2] = [
         // compose_tile 0–20 with rasterize ×3 ending together at 9 (the
         // longest, from 1, takes over), fetch_glyphs ×2 at 10–15 (ending
-        // exactly where flush starts: passed over), flush 15–20.
+        // exactly where flush starts: at or before the point, so one takes
+        // over; they tie on end and start, so the lower span id b28d…),
+        // flush 15–20.
         (
             "3a1f7c8cef6cb30d02cd4cb555d5e12a",
             &[
                 ("13b856b5d9300d6a", 0.0, 1.0),
                 ("50fa88db6f9a49bd", 1.0, 9.0),
-                ("13b856b5d9300d6a", 9.0, 15.0),
+                ("13b856b5d9300d6a", 9.0, 10.0),
+                ("b28d896b5f188b8c", 10.0, 15.0),
                 ("d1dee524d2a4d5c8", 15.0, 20.0),
             ],
         ),

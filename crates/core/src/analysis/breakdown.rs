@@ -260,7 +260,93 @@ fn find(attributes: &[Attribute], key: Sym) -> Option<&Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::ascii::trace_from_ascii;
+    use crate::analysis::ascii::{
+        trace_from_ascii, trace_from_jaeger_ascii, trace_from_zipkin_ascii,
+    };
+
+    /// (group, critical µs, self µs), biggest critical share first.
+    fn by_service(set: &TraceSet, trace: &Trace) -> Vec<(String, u64, u64)> {
+        analyze(set, trace, &GroupBy::Service)
+            .breakdown
+            .iter()
+            .map(|g| (g.group.clone(), g.critical_ns / 1_000, g.self_ns / 1_000))
+            .collect()
+    }
+
+    /// A Zipkin trace in which the client and server sides of a call share
+    /// span id 2, as B3 single-host joins write them; `query` names the
+    /// shared id as its parent and runs in the server's service.
+    const SHARED_ID: [&str; 4] = [
+        "web:get@server#1      [--------------------]",
+        "  web:call@client#2       [------------]",
+        "  api:handle@server#2       [--------]",
+        "    api:query#3               [---]",
+    ];
+    // get 22..43; call 26..39; handle 28..37; query 30..34
+
+    #[test]
+    fn a_shared_span_id_nests_the_server_under_its_client() {
+        for marked in [true, false] {
+            let (set, trace) = trace_from_zipkin_ascii(&SHARED_ID, marked);
+            let name = |i: u32| set.strings.get(trace.spans[i as usize].name);
+            let parent_of = |n: &str| {
+                let i = (0..trace.spans.len() as u32)
+                    .find(|&i| name(i) == n)
+                    .unwrap();
+                trace.spans[i as usize].parent.map(name)
+            };
+            assert_eq!(parent_of("call"), Some("get"), "marked {marked}");
+            assert_eq!(parent_of("handle"), Some("call"), "marked {marked}");
+            assert_eq!(parent_of("query"), Some("handle"), "marked {marked}");
+            // Nothing to warn of: sharing an id is Zipkin's design.
+            assert!(set.warnings.is_empty(), "{:?}", set.warnings);
+            // Each service is credited its own time.
+            assert_eq!(
+                by_service(&set, &trace),
+                [("web".to_owned(), 12, 12), ("api".to_owned(), 9, 9),],
+                "marked {marked}"
+            );
+        }
+    }
+
+    #[test]
+    fn two_spans_sharing_an_id_that_are_not_client_and_server_are_warned_of() {
+        let (set, _) = trace_from_zipkin_ascii(
+            &["web:get#1 [------]", "  web:a#2  [-]", "  web:b#2     [-]"],
+            false,
+        );
+        assert_eq!(set.warnings.len(), 1);
+        assert!(set.warnings[0]
+            .message
+            .contains("used by more than one span"));
+    }
+
+    #[test]
+    fn a_follows_from_child_hangs_under_its_parent_without_blocking_it() {
+        let drawing = [
+            "api:request        [----------]",
+            "  api:validate       [--]",
+            "  worker:notify@follows  [------------]",
+            "    worker:send              [----]",
+        ];
+        // request 19..30, validate 21..24, notify 23..36 (after the
+        // request ended, as asynchronous work does), send 27..32.
+        let (set, trace) = trace_from_jaeger_ascii(&drawing);
+        assert_eq!(trace.roots.len(), 1, "notify is no root of its own");
+        let notify = trace
+            .spans
+            .iter()
+            .position(|s| set.strings.get(s.name) == "notify")
+            .unwrap();
+        assert!(trace.spans[notify].follows_from);
+        assert_eq!(trace.spans[notify].depth, 1);
+        let path = crate::analysis::critical_path::critical_path(&trace, trace.roots[0]);
+        let names: Vec<&str> = path
+            .iter()
+            .map(|s| set.strings.get(trace.spans[s.span as usize].name))
+            .collect();
+        assert_eq!(names, ["request", "validate", "request"]);
+    }
 
     #[test]
     fn shares_follow_the_critical_path_and_sum_to_100() {

@@ -1,13 +1,20 @@
 //! The critical path, with Jaeger UI's semantics:
 //!
 //! 1. Spans that do not block their parent are set aside with their
-//!    subtrees: a CONSUMER whose parent is a PRODUCER.
+//!    subtrees: a CONSUMER whose parent is a PRODUCER, and a span that
+//!    Jaeger input links to its parent only by FOLLOWS_FROM.
 //! 2. Children are clipped to their (clipped) parent; a child wholly
 //!    outside its parent is dropped with its subtree.
 //! 3. From the root's end, walk backwards: the current span's
 //!    last-finishing child (once the walk has come back up: the last one
-//!    ending strictly before the point reached) takes over; the span
-//!    itself holds the path in the gaps.
+//!    ending at or before the point reached, and not taken already)
+//!    takes over; the span itself holds the path in the gaps. Among equal
+//!    ends the one that started first wins, then the lowest span id.
+//!
+//! Jaeger UI asks for "strictly before"; that skips a step that ends at
+//! the very timestamp the next begins (back-to-back steps, common with
+//! microsecond and millisecond clocks) and credits its time to the
+//! parent. Jaeger's backend moved to the inclusive bound, and so do we.
 //!
 //! The sections tile the root span exactly. Everything is iterative.
 
@@ -185,8 +192,10 @@ fn clip_some(
         spent += 1 + trace.children(parent).len();
         for &child in trace.children(parent) {
             let span = &trace.spans[child as usize];
-            if span.kind == SpanKind::Consumer && parent_kind == SpanKind::Producer {
-                continue; // asynchronous: the producer does not wait for it
+            if span.follows_from
+                || (span.kind == SpanKind::Consumer && parent_kind == SpanKind::Producer)
+            {
+                continue; // asynchronous: the parent does not wait for it
             }
             let (start, end) = (span.start_ns, span.end_ns);
             let inside = start >= parent_start && end <= parent_end;
@@ -201,8 +210,8 @@ fn clip_some(
 }
 
 /// Appends span `index`'s kept children to `by_end`, last-finishing first
-/// (on equal ends the earlier start, the longer child, first, as Jaeger
-/// UI sorts them), and notes their range: span i's children are
+/// (on equal ends the earlier start, the longer child, first, then the
+/// lowest span id), and notes their range: span i's children are
 /// `by_end[ranges[i].0..ranges[i].1]`. How many children it went over.
 fn order_children(
     trace: &Trace,
@@ -221,7 +230,11 @@ fn order_children(
     );
     by_end[first..].sort_unstable_by_key(|&c| {
         let (start, end) = clipped[c as usize];
-        (std::cmp::Reverse(end), start, c)
+        (
+            std::cmp::Reverse(end),
+            start,
+            trace.spans[c as usize].span_id,
+        )
     });
     ranges[index as usize] = (first, by_end.len());
     children.len()
@@ -267,7 +280,7 @@ impl Walker {
             let children = &by_end[first..last];
             let mut next = self.cursor[current as usize];
             if self.returning.is_some() {
-                while next < children.len() && clipped[children[next] as usize].1 >= point {
+                while next < children.len() && clipped[children[next] as usize].1 > point {
                     next += 1;
                 }
             }
@@ -434,12 +447,101 @@ mod tests {
     }
 
     #[test]
-    fn a_child_ending_exactly_where_the_next_starts_is_passed_over() {
-        // "Strictly before": like Jaeger UI, a sibling that ends at the very
-        // start of the one on the path does not take over.
+    fn back_to_back_siblings_each_hold_their_own_time() {
+        // "At or before": a step that ends at the very start of the next
+        // one takes over from it (Jaeger UI's "strictly before" would skip
+        // a and credit its time to root).
         let drawing = ["root [----------]", "  a   [----]", "  b        [----]"];
         // root 5..16, a 6..11, b 11..16
-        assert_eq!(path_of(&drawing), [p("root", 5, 11), p("b", 11, 16)]);
+        assert_eq!(
+            path_of(&drawing),
+            [p("root", 5, 6), p("a", 6, 11), p("b", 11, 16)]
+        );
+    }
+
+    #[test]
+    fn a_batch_written_back_to_back_credits_each_step() {
+        // consume → compress → upload with no gap between them, as a
+        // millisecond clock writes them: the parent holds nothing.
+        let drawing = [
+            "batch [------------------]",
+            "  consume [--]",
+            "  compress   [----------]",
+            "  upload                [-]",
+        ];
+        // batch 6..25, consume 10..13, compress 13..24, upload 24..26
+        // (clipped to 25).
+        let path = path_of(&drawing);
+        assert_eq!(
+            path,
+            [
+                p("batch", 6, 10),
+                p("consume", 10, 13),
+                p("compress", 13, 24),
+                p("upload", 24, 25)
+            ]
+        );
+    }
+
+    #[test]
+    fn zero_length_siblings_at_the_boundary_take_nothing_and_stop_nothing() {
+        // z is zero-length at 11, where a ends and b starts: it may be
+        // taken, holds no time, and a still takes over after it.
+        let drawing = [
+            "root [----------]",
+            "  a   [----]",
+            "  z        |",
+            "  b        [----]",
+        ];
+        assert_eq!(
+            path_of(&drawing),
+            [p("root", 5, 6), p("a", 6, 11), p("b", 11, 16)]
+        );
+    }
+
+    #[test]
+    fn steps_in_a_row_hand_over_one_to_the_next() {
+        // Each step ends where the next begins: the walk goes c, b, a and
+        // the parent holds only its first microsecond.
+        let drawing = [
+            "root [------------]",
+            "  a   [---]",
+            "  b       [---]",
+            "  c           [---]",
+        ];
+        // root 5..18, a 6..10, b 10..14, c 14..18
+        assert_eq!(
+            path_of(&drawing),
+            [
+                p("root", 5, 6),
+                p("a", 6, 10),
+                p("b", 10, 14),
+                p("c", 14, 18)
+            ]
+        );
+    }
+
+    #[test]
+    fn among_equal_ends_the_earliest_start_then_the_lowest_id_wins() {
+        // x and y end together at 12 where b starts, and start together:
+        // the lower span id (x, drawn first) takes over; y is a sibling
+        // that then ends after the point reached (x's start) and is passed.
+        let drawing = [
+            "root [----------]",
+            "  x    [---]",
+            "  y    [---]",
+            "  b         [---]",
+        ];
+        // root 5..16, x 7..11, y 7..11, b 12..16
+        assert_eq!(
+            path_of(&drawing),
+            [
+                p("root", 5, 7),
+                p("x", 7, 11),
+                p("root", 11, 12),
+                p("b", 12, 16)
+            ]
+        );
     }
 
     #[test]

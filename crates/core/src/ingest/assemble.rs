@@ -342,8 +342,12 @@ struct Joining {
     /// In [`Stage::Index`] and [`Stage::Link`], which go a bounded number
     /// of spans a step: the first span not done yet.
     at: usize,
-    /// From [`Stage::Index`] on: the first span of each id.
+    /// From [`Stage::Index`] on: the first span of each id (the client
+    /// side of an id shared by a client and its server).
     by_id: HashMap<SpanId, u32>,
+    /// From [`Stage::Index`] on: ids that a client span and the server
+    /// span handling its call share, as Zipkin's B3 lets them.
+    shared: HashMap<SpanId, SharedId>,
     /// In [`Stage::Link`]: what it has found so far.
     linking: Linking,
     /// From [`Stage::Link`] on: each span's parent ([`NO_PARENT`] for
@@ -423,7 +427,7 @@ impl Finishing {
                         joining.trace_id,
                         &joining.parts.spans,
                         from..to,
-                        &mut joining.by_id,
+                        (&mut joining.by_id, &mut joining.shared),
                         &builder.strings,
                         &mut builder.warnings,
                     );
@@ -442,13 +446,14 @@ impl Finishing {
                     link_parents(
                         &mut joining.parts.spans,
                         from..to,
-                        &joining.by_id,
+                        (&joining.by_id, &joining.shared),
                         &mut joining.linking,
                         &mut joining.parents,
                     );
                     spans = (to - from).max(1);
                     if to == joining.spans {
                         joining.by_id = HashMap::default();
+                        joining.shared = HashMap::default();
                         joining.linking.finish(
                             joining.trace_id,
                             &mut joining.parts.spans,
@@ -523,6 +528,7 @@ impl Finishing {
             moving: None,
             at: 0,
             by_id: HashMap::default(),
+            shared: HashMap::default(),
             linking: Linking::default(),
             parents: Vec::new(),
             tree: None,
@@ -548,31 +554,76 @@ impl Joining {
     }
 }
 
-/// Notes the first span of each id among `range` in `by_id`; later ones
-/// are warned of.
+/// An id that a client span and the server span handling its call share
+/// (Zipkin's B3 single-host joins): the server side hangs under the client
+/// side, and a child naming the id goes to the side of its own service.
+#[derive(Clone, Copy)]
+struct SharedId {
+    client: u32,
+    server: u32,
+}
+
+/// Notes the first span of each id among `range` in `by_id`, and the
+/// server side of an id shared by a client and its server in `shared`;
+/// other spans that repeat an id are warned of.
 fn index_ids(
     trace_id: TraceId,
     spans: &[Span],
     range: std::ops::Range<usize>,
-    by_id: &mut HashMap<SpanId, u32>,
+    (by_id, shared): (&mut HashMap<SpanId, u32>, &mut HashMap<SpanId, SharedId>),
     strings: &Interner,
     warnings: &mut Vec<Warning>,
 ) {
     for index in range {
         let span = &spans[index];
         // Children attach to the first span with an id.
-        if let std::collections::hash_map::Entry::Vacant(slot) = by_id.entry(span.span_id) {
-            slot.insert(index as u32);
-        } else {
-            warnings.push(Warning {
+        let first = match by_id.entry(span.span_id) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(index as u32);
+                continue;
+            }
+            std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
+        };
+        let pair = match shared.contains_key(&span.span_id) {
+            true => None,
+            false => server_side(&spans[first as usize], span),
+        };
+        match pair {
+            Some(server_is_second) => {
+                let (client, server) = match server_is_second {
+                    true => (first, index as u32),
+                    false => (index as u32, first),
+                };
+                // Children with no side of their own go to the client.
+                by_id.insert(span.span_id, client);
+                shared.insert(span.span_id, SharedId { client, server });
+            }
+            None => warnings.push(Warning {
                 message: format!(
                     "trace {trace_id}: span id {} ({}) is used by more than one span; \
                      children attach to the first",
                     span.span_id,
                     strings.get(span.name)
                 ),
-            });
+            }),
         }
+    }
+}
+
+/// Whether two spans with one id are a client and the server handling its
+/// call, and if so whether the server is `second`. As Zipkin's span-node
+/// builder decides: the server side is the one marked shared (its parent
+/// is remote), or, where neither is marked, a SERVER beside a CLIENT.
+fn server_side(first: &Span, second: &Span) -> Option<bool> {
+    use crate::model::SpanKind::{Client, Server};
+    match (first.parent_is_remote(), second.parent_is_remote()) {
+        (false, true) => Some(true),
+        (true, false) => Some(false),
+        _ => match (first.kind, second.kind) {
+            (Client, Server) => Some(true),
+            (Server, Client) => Some(false),
+            _ => None,
+        },
     }
 }
 
@@ -595,16 +646,18 @@ struct Linking {
 fn link_parents(
     spans: &mut [Span],
     range: std::ops::Range<usize>,
-    by_id: &HashMap<SpanId, u32>,
+    (by_id, shared): (&HashMap<SpanId, u32>, &HashMap<SpanId, SharedId>),
     linking: &mut Linking,
     parents: &mut Vec<u32>,
 ) {
     for index in range {
+        let span = &spans[index];
+        let mut parent = span.parent_span_id.and_then(|p| by_id.get(&p).copied());
+        if !shared.is_empty() {
+            parent = shared_parent(spans, index, shared).or(parent);
+        }
+        let parent = parent.filter(|&p| p as usize != index);
         let span = &mut spans[index];
-        let parent = span
-            .parent_span_id
-            .and_then(|p| by_id.get(&p).copied())
-            .filter(|&p| p as usize != index);
         if span.parent_span_id.is_some() && parent.is_none() {
             linking.orphans += 1;
             linking.first_orphan.get_or_insert(index);
@@ -614,6 +667,24 @@ fn link_parents(
         parents.push(parent.unwrap_or(NO_PARENT));
         linking.end_ns = linking.end_ns.max(span.end_ns);
     }
+}
+
+/// Where a shared id decides span `index`'s parent: the server side of a
+/// shared id hangs under its client side; a span naming a shared id as its
+/// parent goes under the server side when it is of the server's service
+/// (work the server did), else under the client side.
+fn shared_parent(spans: &[Span], index: usize, shared: &HashMap<SpanId, SharedId>) -> Option<u32> {
+    let span = &spans[index];
+    if let Some(pair) = shared.get(&span.span_id) {
+        if pair.server as usize == index {
+            return Some(pair.client);
+        }
+    }
+    let pair = shared.get(&span.parent_span_id?)?;
+    Some(match spans[pair.server as usize].service == span.service {
+        true => pair.server,
+        false => pair.client,
+    })
 }
 
 impl Linking {

@@ -1,7 +1,9 @@
-//! Jaeger JSON: `{"data": [trace, …]}` as Jaeger UI downloads it, or one
-//! bare trace object `{"traceID", "spans", "processes"}`. Times are
+//! Jaeger JSON: `{"data": [trace, …]}` as Jaeger UI downloads it (and its
+//! query API answers), one bare trace object `{"traceID", "spans",
+//! "processes"}`, or a bare array of spans. Times are
 //! microseconds; a span's parent is its first `CHILD_OF` reference within
-//! its own trace.
+//! its own trace, else its first `FOLLOWS_FROM` there (a parent that does
+//! not wait for it).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -17,12 +19,28 @@ use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{decode_id, SpanId, TraceId};
 use crate::model::{Span, SpanKind, StatusCode};
 
+/// `{"data": [trace…], "errors": …}` or one bare trace; keys no Jaeger
+/// JSON defines are skipped. (No `#[serde(flatten)]`: it buffers the
+/// document, and errors would then point at its closing brace.)
 #[derive(Deserialize)]
 struct Document<'a> {
     #[serde(borrow, default)]
     data: Option<Vec<JaegerTrace<'a>>>,
-    #[serde(borrow, flatten)]
-    bare: JaegerTrace<'a>,
+    #[serde(borrow, default)]
+    spans: Vec<JaegerSpan<'a>>,
+    #[serde(borrow, default)]
+    processes: HashMap<Cow<'a, str>, Process<'a>>,
+    #[serde(borrow, default)]
+    errors: Option<Vec<ApiError<'a>>>,
+}
+
+/// What Jaeger's query API says went wrong (`{"code": 404, "msg": …}`).
+#[derive(Deserialize)]
+struct ApiError<'a> {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(borrow, default)]
+    msg: Cow<'a, str>,
 }
 
 #[derive(Deserialize, Default)]
@@ -105,26 +123,49 @@ const TRANSLATED_TAGS: &[&str] = &[
     "otel.scope.version",
 ];
 
-/// True when a JSON object's first key is one Jaeger's trace JSON starts with.
-pub(super) fn is_jaeger_key(key: &str) -> bool {
-    matches!(
-        key,
-        "data" | "traceID" | "spans" | "processes" | "total" | "limit" | "offset" | "errors"
-    )
-}
-
 pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
-    let document: Document = serde_json::from_slice(bytes).map_err(|e| {
+    let invalid = |e: serde_json::Error| {
         IngestError::Malformed(format!("invalid Jaeger JSON at {}", locate(bytes, &e)))
-    })?;
-    let traces = match document.data {
-        Some(traces) => traces,
-        None => vec![document.bare],
+    };
+    let starts_array = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let (traces, errors) = match starts_array {
+        // A bare array of spans, each with its process inside.
+        true => {
+            let spans: Vec<JaegerSpan> = serde_json::from_slice(bytes).map_err(invalid)?;
+            let trace = JaegerTrace {
+                spans,
+                processes: HashMap::new(),
+            };
+            (vec![trace], None)
+        }
+        false => {
+            let document: Document = serde_json::from_slice(bytes).map_err(invalid)?;
+            let traces = match document.data {
+                Some(traces) => traces,
+                None => vec![JaegerTrace {
+                    spans: document.spans,
+                    processes: document.processes,
+                }],
+            };
+            (traces, document.errors)
+        }
     };
     if traces.iter().all(|t| t.spans.is_empty()) {
-        return Err(IngestError::Malformed(
-            "the Jaeger JSON holds no spans".to_owned(),
-        ));
+        let said: Vec<String> = errors
+            .iter()
+            .flatten()
+            .map(|e| match e.code {
+                Some(code) => format!("{code} {}", e.msg),
+                None => e.msg.to_string(),
+            })
+            .collect();
+        return Err(IngestError::Malformed(match said.is_empty() {
+            true => "the Jaeger JSON holds no spans".to_owned(),
+            false => format!(
+                "the Jaeger answer holds no spans; it says: {}",
+                said.join("; ")
+            ),
+        }));
     }
     for trace in traces {
         for span in &trace.spans {
@@ -149,15 +190,27 @@ fn add_span(
         ));
         return;
     };
-    let parent = span
-        .references
-        .iter()
-        .position(|r| r.ref_type == "CHILD_OF" && decode_id::<16>(&r.trace_id) == Some(trace_id));
+    // The parent is the first CHILD_OF reference within the trace; a span
+    // with none hangs under the span it FOLLOWS_FROM, which does not wait
+    // for it (Jaeger UI keeps it there, set aside by the critical path).
+    let within = |r: &Reference<'_>, kind: &str| {
+        r.ref_type == kind && decode_id::<16>(&r.trace_id) == Some(trace_id)
+    };
+    let child_of = span.references.iter().position(|r| within(r, "CHILD_OF"));
+    let follows_from = child_of
+        .is_none()
+        .then(|| {
+            span.references
+                .iter()
+                .position(|r| within(r, "FOLLOWS_FROM"))
+        })
+        .flatten();
+    let parent = child_of.or(follows_from);
     let parent_span_id = parent
         .and_then(|i| decode_id::<8>(&span.references[i].span_id))
         .map(SpanId);
-    // Every other reference (FOLLOWS_FROM, CHILD_OF into other traces) is
-    // what OTLP calls a link.
+    // Every other reference (more FOLLOWS_FROM, CHILD_OF into other
+    // traces) is what OTLP calls a link.
     let links = span
         .references
         .iter()
@@ -263,6 +316,7 @@ fn add_span(
             resource,
             scope,
             kind,
+            follows_from: follows_from.is_some(),
             status,
             status_message: builder.intern(status_description),
             trace_state: builder.intern(trace_state),

@@ -7,12 +7,14 @@ mod jaeger;
 pub(crate) mod json_syntax;
 mod otlp_json;
 pub(crate) mod otlp_proto;
+mod sniff;
 mod zipkin;
 
 use thiserror::Error;
 
 use crate::model::{TraceSet, Warning};
 pub use assemble::TraceSetBuilder;
+use sniff::JsonKind;
 
 /// Why an input could not be read at all.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -146,8 +148,8 @@ impl TraceLoad {
             None => bytes,
         };
         let kind = match is_streamable_json(&bytes) {
-            true => LoadKind::Json(otlp_json::Stepper::new(spans_before, 0)),
-            false => LoadKind::Whole,
+            Some(true) => LoadKind::Json(otlp_json::Stepper::new(spans_before, 0)),
+            _ => LoadKind::Whole,
         };
         Ok(TraceLoad {
             length: bytes.len(),
@@ -159,13 +161,20 @@ impl TraceLoad {
     }
 }
 
-/// OTLP/JSON (or a Tempo answer), as opposed to protobuf, Jaeger or Zipkin.
-fn is_streamable_json(bytes: &[u8]) -> bool {
-    let text_start = bytes.iter().position(|b| !b.is_ascii_whitespace());
-    !looks_binary(bytes)
-        && text_start.is_some_and(|at| {
-            bytes[at] == b'{' && !first_key(&bytes[at..]).is_some_and(jaeger::is_jaeger_key)
-        })
+/// OTLP/JSON (or a Tempo answer), as opposed to protobuf, Jaeger or Zipkin:
+/// what is read while it arrives. `None` when the bytes end before that is
+/// told.
+fn is_streamable_json(bytes: &[u8]) -> Option<bool> {
+    if looks_binary(bytes) {
+        return Some(false);
+    }
+    let Some(at) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Some(false);
+    };
+    match bytes[at] {
+        b'{' => Some(sniff::json_kind(bytes, at)? == JsonKind::OtlpTraces),
+        _ => Some(false),
+    }
 }
 
 /// Reads one input into a fresh [`TraceSet`]. Errors only when nothing in
@@ -194,17 +203,15 @@ impl TraceSetBuilder {
     /// are those [`TraceSetBuilder::add`] gives for the whole input.
     pub fn start_arriving(&mut self, mut first: Vec<u8>, length: usize) -> TraceLoad {
         // Sniffing needs the bytes that tell text from binary, and the
-        // first key whole (Jaeger is told by it).
-        let sniffable = first.len() >= SNIFF_BYTES.min(length).max(4)
-            && first
-                .iter()
-                .position(|b| !b.is_ascii_whitespace())
-                .is_some_and(|at| first_key(&first[at..]).is_some());
-        let kind =
-            match sniffable && !compression::is_compressed(&first) && is_streamable_json(&first) {
-                true => LoadKind::Json(otlp_json::Stepper::new(self.span_total(), length)),
-                false => LoadKind::Collecting,
-            };
+        // keys up to the one that tells the format.
+        let sniffable = first.len() >= SNIFF_BYTES.min(length).max(4);
+        let streamable = sniffable
+            && !compression::is_compressed(&first)
+            && is_streamable_json(&first) == Some(true);
+        let kind = match streamable {
+            true => LoadKind::Json(otlp_json::Stepper::new(self.span_total(), length)),
+            false => LoadKind::Collecting,
+        };
         // What is collected is kept whole: room for all of it at once, as
         // growing by doubling would hold up to twice the input while
         // copying. OTLP/JSON keeps only what is not read yet.
@@ -263,16 +270,47 @@ impl TraceSetBuilder {
             .iter()
             .position(|b| !b.is_ascii_whitespace())
             .ok_or(IngestError::Empty)?;
-        match bytes[text_start] {
-            b'{' if first_key(&bytes[text_start..]).is_some_and(jaeger::is_jaeger_key) => {
-                jaeger::read(bytes, self)
-            }
-            b'{' => otlp_json::read(bytes, self),
-            b'[' => zipkin::read(bytes, self),
-            first => Err(IngestError::UnknownFormat(format!(
-                "it starts with the byte 0x{first:02x} at offset {text_start}, \
-                 where a JSON trace file starts with '{{' or '['"
-            ))),
+        let Some(kind) = sniff::json_kind(bytes, text_start) else {
+            // Cut short before any key told the format: the readers say
+            // where the JSON breaks.
+            return match bytes[text_start] {
+                b'[' => zipkin::read(bytes, self),
+                _ => otlp_json::read(bytes, self),
+            };
+        };
+        let not_traces = |what: &str| Err(IngestError::UnknownFormat(what.to_owned()));
+        match kind {
+            JsonKind::OtlpTraces => otlp_json::read(bytes, self),
+            JsonKind::Jaeger | JsonKind::JaegerSpans => jaeger::read(bytes, self),
+            JsonKind::Zipkin => zipkin::read(bytes, self),
+            JsonKind::TempoSearch => not_traces(
+                "it is a Tempo search result (a list of matching traces, not their spans): \
+                 search Tempo from the page, or open a trace by its id",
+            ),
+            JsonKind::OtlpLogs | JsonKind::Loki => not_traces(
+                "it holds log lines (OTLP logs or a Loki answer), not spans: drop them on the \
+                 page beside their traces, or give them to `tracelens analyze --logs`",
+            ),
+            JsonKind::JaegerInternal => not_traces(
+                "it is Jaeger's internal span model (base64 \"traceId\"/\"spanId\", as its \
+                 storage writes them), not Jaeger's JSON: download the trace from Jaeger UI \
+                 or its /api/traces/ID, and open that",
+            ),
+            JsonKind::EmptyArray => Err(IngestError::Malformed(
+                "the file is an empty JSON array: it holds no spans".to_owned(),
+            )),
+            JsonKind::Unknown(keys) => match bytes[text_start] {
+                // JSON Lines may start with a broken line: the OTLP/JSON
+                // reader skips it and says so, if any line is a request.
+                b'{' => otlp_json::read(bytes, self).map_err(|error| match error {
+                    IngestError::UnknownFormat(_) => unknown_object(&keys),
+                    other => other,
+                }),
+                first => Err(IngestError::UnknownFormat(format!(
+                    "it starts with the byte 0x{first:02x} at offset {text_start}, \
+                     where a JSON trace file starts with '{{' or '['"
+                ))),
+            },
         }
     }
 
@@ -328,12 +366,20 @@ fn hex_prefix(bytes: &[u8]) -> String {
         .join(" ")
 }
 
-/// The first key of the JSON object that `json` starts with, if it is a
-/// plain string without escapes.
-fn first_key(json: &[u8]) -> Option<&str> {
-    let rest = json.strip_prefix(b"{")?;
-    let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-    let rest = rest[start..].strip_prefix(b"\"")?;
-    let end = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
-    std::str::from_utf8(&rest[..end]).ok()
+/// The message for a JSON object no format is told by: the keys it has.
+fn unknown_object(keys: &[String]) -> IngestError {
+    let listed: Vec<String> = keys.iter().take(8).map(|k| format!("{k:?}")).collect();
+    let has = match listed.is_empty() {
+        true => "no keys".to_owned(),
+        false => format!(
+            "the keys {}{}",
+            listed.join(", "),
+            if keys.len() > 8 { ", …" } else { "" }
+        ),
+    };
+    IngestError::UnknownFormat(format!(
+        "a JSON object with {has}; trace files have \"resourceSpans\" (OTLP/JSON), \
+         \"batches\" or \"trace\" (Tempo), \"result\" (Jaeger's /api/v3), \"data\" or \
+         \"traceID\" (Jaeger), or are an array of spans (Zipkin)"
+    ))
 }

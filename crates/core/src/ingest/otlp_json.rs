@@ -1,6 +1,8 @@
 //! OTLP/JSON: one `ExportTraceServiceRequest`, JSON Lines of them (the
-//! Collector's file exporter), and Tempo's v1 `{"batches": …}` and v2
-//! `{"trace": …}` answers, which carry the same resource spans.
+//! Collector's file exporter), Tempo's v1 `{"batches": …}` and v2
+//! `{"trace": …}` answers and Jaeger v2's `/api/v3/traces` answer
+//! `{"result": …}` (one, or several streamed one after another), which
+//! carry the same resource spans.
 //!
 //! Ids may be hex (the OTLP/JSON spec) or base64 (protobuf's JSON mapping,
 //! Tempo); int64 may be a JSON string or number; enums an integer or a name.
@@ -24,6 +26,7 @@ use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
 use super::json_syntax::{
     error_offset, json_keys, strip_position, F64Value, I64Value, RawText, U64Value,
 };
+use super::sniff::{skip_whitespace, value_end};
 use super::{IngestError, TraceSetBuilder};
 use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{decode_id_bytes, SpanId, TraceId};
@@ -202,8 +205,9 @@ json_keys! {
     /// The keys of a document that matter; the rest is skipped unparsed.
     enum DocumentKey {
         ResourceSpans = b"resourceSpans" | b"batches",
-        /// Tempo v2: `{"trace": {"resourceSpans": …}}`.
-        Trace = b"trace",
+        /// Tempo v2: `{"trace": {"resourceSpans": …}}`; Jaeger v2's
+        /// `/api/v3/traces` answer: `{"result": {"resourceSpans": …}}`.
+        Trace = b"trace" | b"result",
         /// Tempo v2: `"PARTIAL"` when only part of the trace came back.
         Status = b"status",
         Message = b"message",
@@ -1082,13 +1086,6 @@ fn count_newlines(bytes: &[u8]) -> usize {
         .sum()
 }
 
-fn skip_whitespace(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map_or(bytes.len(), |p| from + p)
-}
-
 /// The start of the first line after `from` that begins with `{`.
 fn next_object_line(bytes: &[u8], from: usize) -> usize {
     let mut at = from;
@@ -1379,48 +1376,6 @@ fn end_of_object(bytes: &[u8], at: usize) -> Option<usize> {
                 i = skip_whitespace(bytes, value_end(bytes, skip_whitespace(bytes, i + 1))?);
             }
             _ => return None,
-        }
-    }
-}
-
-/// The offset just past the JSON value starting at `at` (its structure
-/// only: strings, nesting, scalars), or `None` when the input ends first.
-fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut i = at;
-    loop {
-        match *bytes.get(i)? {
-            b'"' => {
-                i += 1;
-                loop {
-                    match *bytes.get(i)? {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
-                    }
-                }
-                i += 1;
-            }
-            b'{' | b'[' => {
-                depth += 1;
-                i += 1;
-            }
-            b'}' | b']' => {
-                depth = depth.checked_sub(1)?;
-                i += 1;
-            }
-            _ if depth == 0 => {
-                // A scalar: up to the next delimiter.
-                let end = bytes[i..]
-                    .iter()
-                    .position(|&b| matches!(b, b',' | b']' | b'}') || b.is_ascii_whitespace())
-                    .map_or(bytes.len(), |p| i + p);
-                return Some(end);
-            }
-            _ => i += 1,
-        }
-        if depth == 0 {
-            return Some(i);
         }
     }
 }

@@ -1,6 +1,10 @@
-//! Zipkin v2 JSON: an array of spans with microsecond times. 64-bit trace
-//! ids are left-padded to 128 bits; a CLIENT and a SERVER span may share
-//! one span id (both are kept).
+//! Zipkin v2 JSON: an array of spans with microsecond times (as Zipkin UI
+//! downloads a trace), an array of such arrays (`/api/v2/traces`), or one
+//! span object. 64-bit trace ids are left-padded to 128 bits. A CLIENT
+//! span and the SERVER span handling its call may share one span id (B3):
+//! both are kept, each with its own service, and joining nests the server
+//! side under the client side as Zipkin does (the side marked `"shared":
+//! true`, or else the SERVER beside a CLIENT, is the server side).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -12,7 +16,7 @@ use super::json_syntax::{locate, U64Value};
 use super::{IngestError, TraceSetBuilder};
 use crate::attributes::{Attribute, Scope, Value};
 use crate::ids::{decode_id, SpanId, TraceId};
-use crate::model::{Span, SpanKind, StatusCode};
+use crate::model::{Span, SpanKind, StatusCode, FLAGS_PARENT_IS_REMOTE};
 
 #[derive(Deserialize)]
 struct ZipkinSpan<'a> {
@@ -32,6 +36,9 @@ struct ZipkinSpan<'a> {
     duration: U64Value,
     #[serde(borrow, default, rename = "localEndpoint")]
     local_endpoint: Option<Endpoint<'a>>,
+    /// The server side of a span id its client shares.
+    #[serde(default)]
+    shared: Option<bool>,
     #[serde(borrow, default)]
     tags: HashMap<Cow<'a, str>, Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -62,9 +69,20 @@ struct Endpoint<'a> {
 }
 
 pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
-    let spans: Vec<ZipkinSpan> = serde_json::from_slice(bytes).map_err(|e| {
+    let invalid = |e: serde_json::Error| {
         IngestError::Malformed(format!("invalid Zipkin JSON at {}", locate(bytes, &e)))
-    })?;
+    };
+    // Told by the first bytes, not by serde's untagged enum: its errors
+    // would say only that no shape matched, nowhere.
+    let mut text = bytes.iter().filter(|b| !b.is_ascii_whitespace());
+    let spans: Vec<ZipkinSpan> = match (text.next(), text.next()) {
+        (Some(b'['), Some(b'[')) => {
+            let traces: Vec<Vec<ZipkinSpan>> = serde_json::from_slice(bytes).map_err(invalid)?;
+            traces.into_iter().flatten().collect()
+        }
+        (Some(b'{'), _) => vec![serde_json::from_slice(bytes).map_err(invalid)?],
+        _ => serde_json::from_slice(bytes).map_err(invalid)?,
+    };
     if spans.is_empty() {
         return Err(IngestError::Malformed(
             "the Zipkin JSON array holds no spans".to_owned(),
@@ -150,6 +168,10 @@ fn add_span(index: usize, span: &ZipkinSpan<'_>, builder: &mut TraceSetBuilder) 
             scope,
             kind,
             status,
+            flags: match span.shared {
+                Some(true) => FLAGS_PARENT_IS_REMOTE,
+                _ => 0,
+            },
             // The OpenTelemetry exporter puts the status description in `error`.
             status_message: builder.intern(match tag("otel.status_description") {
                 "" if status == StatusCode::Error => tag("error"),
