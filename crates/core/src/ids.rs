@@ -38,6 +38,21 @@ pub fn decode_id<const N: usize>(text: &str) -> Option<[u8; N]> {
     decode_id_bytes(text.as_bytes())
 }
 
+/// A stand-in id for text that is no id encoding (Jaeger UI takes ids as
+/// opaque text): FNV-1a over the text, one 64-bit hash per 8 bytes, each
+/// seeded by its place, so the same text always gives the same id.
+pub fn stand_in_id<const N: usize>(text: &str) -> [u8; N] {
+    let mut out = [0u8; N];
+    for (part, chunk) in out.chunks_mut(8).enumerate() {
+        let mut hash = 0xcbf2_9ce4_8422_2325u64 ^ part as u64;
+        for &byte in text.as_bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        chunk.copy_from_slice(&hash.to_be_bytes()[..chunk.len()]);
+    }
+    out
+}
+
 /// [`decode_id`] on text not yet checked to be UTF-8 (ids are ASCII).
 pub fn decode_id_bytes<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
     // The common case first: exactly 2N hex digits.

@@ -557,10 +557,11 @@ impl Joining {
 /// An id that a client span and the server span handling its call share
 /// (Zipkin's B3 single-host joins): the server side hangs under the client
 /// side, and a child naming the id goes to the side of its own service.
-#[derive(Clone, Copy)]
+/// Several servers may answer one client's id (a message fanned out).
+#[derive(Clone)]
 struct SharedId {
     client: u32,
-    server: u32,
+    servers: Vec<u32>,
 }
 
 /// Notes the first span of each id among `range` in `by_id`, and the
@@ -584,11 +585,18 @@ fn index_ids(
             }
             std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
         };
-        let pair = match shared.contains_key(&span.span_id) {
-            true => None,
-            false => server_side(&spans[first as usize], span),
+        let side = match shared.get_mut(&span.span_id) {
+            // A further server answering the same client.
+            Some(known) => match server_side(&spans[known.client as usize], span) {
+                Some(true) => {
+                    known.servers.push(index as u32);
+                    continue;
+                }
+                _ => None,
+            },
+            None => server_side(&spans[first as usize], span),
         };
-        match pair {
+        match side {
             Some(server_is_second) => {
                 let (client, server) = match server_is_second {
                     true => (first, index as u32),
@@ -596,7 +604,8 @@ fn index_ids(
                 };
                 // Children with no side of their own go to the client.
                 by_id.insert(span.span_id, client);
-                shared.insert(span.span_id, SharedId { client, server });
+                let servers = vec![server];
+                shared.insert(span.span_id, SharedId { client, servers });
             }
             None => warnings.push(Warning {
                 message: format!(
@@ -669,22 +678,27 @@ fn link_parents(
     }
 }
 
-/// Where a shared id decides span `index`'s parent: the server side of a
+/// Where a shared id decides span `index`'s parent: a server side of a
 /// shared id hangs under its client side; a span naming a shared id as its
-/// parent goes under the server side when it is of the server's service
-/// (work the server did), else under the client side.
+/// parent goes under the (first) server side of its own service (work that
+/// server did), else under the client side. Zipkin tells servers apart by
+/// their whole endpoint; services are what tracelens keeps.
 fn shared_parent(spans: &[Span], index: usize, shared: &HashMap<SpanId, SharedId>) -> Option<u32> {
     let span = &spans[index];
     if let Some(pair) = shared.get(&span.span_id) {
-        if pair.server as usize == index {
+        if pair.servers.contains(&(index as u32)) {
             return Some(pair.client);
         }
     }
     let pair = shared.get(&span.parent_span_id?)?;
-    Some(match spans[pair.server as usize].service == span.service {
-        true => pair.server,
-        false => pair.client,
-    })
+    let own = |&&server: &&u32| spans[server as usize].service == span.service;
+    Some(
+        pair.servers
+            .iter()
+            .find(own)
+            .copied()
+            .unwrap_or(pair.client),
+    )
 }
 
 impl Linking {

@@ -16,7 +16,7 @@ use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
 use super::json_syntax::{locate, U64Value};
 use super::{IngestError, TraceSetBuilder};
 use crate::attributes::{Attribute, Resource, Scope, Value};
-use crate::ids::{decode_id, SpanId, TraceId};
+use crate::ids::{decode_id, stand_in_id, SpanId, TraceId};
 use crate::model::{Span, SpanKind, StatusCode};
 
 /// `{"data": [trace…], "errors": …}` or one bare trace; keys no Jaeger
@@ -123,33 +123,43 @@ const TRANSLATED_TAGS: &[&str] = &[
     "otel.scope.version",
 ];
 
+/// Reads `{"data": [trace…]}` or one bare trace object.
 pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
-    let invalid = |e: serde_json::Error| {
-        IngestError::Malformed(format!("invalid Jaeger JSON at {}", locate(bytes, &e)))
+    let document: Document = serde_json::from_slice(bytes).map_err(|e| invalid(bytes, e))?;
+    let traces = match document.data {
+        Some(traces) => traces,
+        None => vec![JaegerTrace {
+            spans: document.spans,
+            processes: document.processes,
+        }],
     };
-    let starts_array = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-    let (traces, errors) = match starts_array {
-        // A bare array of spans, each with its process inside.
-        true => {
-            let spans: Vec<JaegerSpan> = serde_json::from_slice(bytes).map_err(invalid)?;
-            let trace = JaegerTrace {
-                spans,
-                processes: HashMap::new(),
-            };
-            (vec![trace], None)
-        }
-        false => {
-            let document: Document = serde_json::from_slice(bytes).map_err(invalid)?;
-            let traces = match document.data {
-                Some(traces) => traces,
-                None => vec![JaegerTrace {
-                    spans: document.spans,
-                    processes: document.processes,
-                }],
-            };
-            (traces, document.errors)
-        }
+    add_traces(traces, document.errors, builder)
+}
+
+/// Reads a bare array of Jaeger spans, or one span object (as Jaeger's
+/// Elasticsearch storage keeps each), each with its process inside.
+pub(super) fn read_spans(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
+    let spans: Vec<JaegerSpan> = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => serde_json::from_slice(bytes),
+        _ => serde_json::from_slice(bytes).map(|span| vec![span]),
+    }
+    .map_err(|e| invalid(bytes, e))?;
+    let trace = JaegerTrace {
+        spans,
+        processes: HashMap::new(),
     };
+    add_traces(vec![trace], None, builder)
+}
+
+fn invalid(bytes: &[u8], error: serde_json::Error) -> IngestError {
+    IngestError::Malformed(format!("invalid Jaeger JSON at {}", locate(bytes, &error)))
+}
+
+fn add_traces(
+    traces: Vec<JaegerTrace<'_>>,
+    errors: Option<Vec<ApiError<'_>>>,
+    builder: &mut TraceSetBuilder,
+) -> Result<(), IngestError> {
     if traces.iter().all(|t| t.spans.is_empty()) {
         let said: Vec<String> = errors
             .iter()
@@ -167,23 +177,50 @@ pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), In
             ),
         }));
     }
+    let mut ids = Ids::default();
     for trace in traces {
         for span in &trace.spans {
-            add_span(span, &trace.processes, builder);
+            add_span(span, &trace.processes, &mut ids, builder);
         }
     }
+    if let Some(example) = ids.first_opaque {
+        builder.warn(format!(
+            "the Jaeger ids are not hex (first: {example:?}); each was given a stand-in hex id \
+             made from its text, so spans still join to their parents"
+        ));
+    }
     Ok(())
+}
+
+/// Reads ids: hex (or base64) as written, and, since Jaeger UI takes ids
+/// as opaque text (its own test traces say `"span-1"`), any other text as
+/// a stand-in id made from it, the same text giving the same id.
+#[derive(Default)]
+struct Ids {
+    first_opaque: Option<String>,
+}
+
+impl Ids {
+    fn id<const N: usize>(&mut self, text: &str) -> Option<[u8; N]> {
+        if text.trim().is_empty() {
+            return None;
+        }
+        decode_id::<N>(text).or_else(|| {
+            self.first_opaque.get_or_insert_with(|| text.to_owned());
+            Some(stand_in_id(text))
+        })
+    }
 }
 
 fn add_span(
     span: &JaegerSpan<'_>,
     processes: &HashMap<Cow<'_, str>, Process<'_>>,
+    ids: &mut Ids,
     builder: &mut TraceSetBuilder,
 ) {
-    let (Some(trace_id), Some(span_id)) = (
-        decode_id::<16>(&span.trace_id),
-        decode_id::<8>(&span.span_id),
-    ) else {
+    let (Some(trace_id), Some(span_id)) =
+        (ids.id::<16>(&span.trace_id), ids.id::<8>(&span.span_id))
+    else {
         builder.warn(format!(
             "Jaeger span {:?} ({}) of trace {:?} has an invalid id; it was skipped",
             span.span_id, span.operation_name, span.trace_id
@@ -193,8 +230,8 @@ fn add_span(
     // The parent is the first CHILD_OF reference within the trace; a span
     // with none hangs under the span it FOLLOWS_FROM, which does not wait
     // for it (Jaeger UI keeps it there, set aside by the critical path).
-    let within = |r: &Reference<'_>, kind: &str| {
-        r.ref_type == kind && decode_id::<16>(&r.trace_id) == Some(trace_id)
+    let mut within = |r: &Reference<'_>, kind: &str| {
+        r.ref_type == kind && ids.id::<16>(&r.trace_id) == Some(trace_id)
     };
     let child_of = span.references.iter().position(|r| within(r, "CHILD_OF"));
     let follows_from = child_of
@@ -207,7 +244,7 @@ fn add_span(
         .flatten();
     let parent = child_of.or(follows_from);
     let parent_span_id = parent
-        .and_then(|i| decode_id::<8>(&span.references[i].span_id))
+        .and_then(|i| ids.id::<8>(&span.references[i].span_id))
         .map(SpanId);
     // Every other reference (more FOLLOWS_FROM, CHILD_OF into other
     // traces) is what OTLP calls a link.
@@ -218,8 +255,8 @@ fn add_span(
         .filter(|&(i, _)| Some(i) != parent)
         .filter_map(|(_, r)| {
             Some(DecodedLink {
-                trace_id: TraceId(decode_id::<16>(&r.trace_id)?),
-                span_id: SpanId(decode_id::<8>(&r.span_id)?),
+                trace_id: TraceId(ids.id::<16>(&r.trace_id)?),
+                span_id: SpanId(ids.id::<8>(&r.span_id)?),
                 trace_state: Default::default(),
                 attributes: Vec::new(),
                 dropped_attributes: 0,

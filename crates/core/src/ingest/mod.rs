@@ -281,7 +281,8 @@ impl TraceSetBuilder {
         let not_traces = |what: &str| Err(IngestError::UnknownFormat(what.to_owned()));
         match kind {
             JsonKind::OtlpTraces => otlp_json::read(bytes, self),
-            JsonKind::Jaeger | JsonKind::JaegerSpans => jaeger::read(bytes, self),
+            JsonKind::Jaeger => jaeger::read(bytes, self),
+            JsonKind::JaegerSpans => jaeger::read_spans(bytes, self),
             JsonKind::Zipkin => zipkin::read(bytes, self),
             JsonKind::TempoSearch => not_traces(
                 "it is a Tempo search result (a list of matching traces, not their spans): \

@@ -12,7 +12,8 @@ pub(super) enum JsonKind {
     OtlpTraces,
     /// Jaeger's API JSON: `{"data": [trace…]}` or one trace object.
     Jaeger,
-    /// A bare array of Jaeger spans (`traceID`, `spanID`, `operationName`).
+    /// Jaeger spans (`traceID`, `spanID`, `operationName`): a bare array
+    /// of them, or one (as Jaeger's Elasticsearch storage keeps each).
     JaegerSpans,
     /// Zipkin v2: an array of spans, an array of traces, or one span.
     Zipkin,
@@ -48,7 +49,7 @@ pub(super) fn json_kind(bytes: &[u8], at: usize) -> Sniffed {
                 // Zipkin's /api/v2/traces: an array of traces.
                 b'[' => Some(JsonKind::Zipkin),
                 b'{' => Some(match object_kind(bytes, first)? {
-                    JsonKind::Jaeger => JsonKind::JaegerSpans,
+                    JsonKind::Jaeger | JsonKind::JaegerSpans => JsonKind::JaegerSpans,
                     JsonKind::JaegerInternal => JsonKind::JaegerInternal,
                     // The Zipkin reader says what is wrong with the rest.
                     _ => JsonKind::Zipkin,
@@ -115,7 +116,10 @@ fn decided_by(
             _ => JsonKind::Jaeger,
         },
         "resultType" => JsonKind::Loki,
-        "traceID" | "processes" | "processID" | "spanID" => JsonKind::Jaeger,
+        // A trace object and a span both have `traceID`: what else they
+        // have tells them apart (or, at the object's end, `traceID` alone).
+        "processes" => JsonKind::Jaeger,
+        "spanID" | "processID" => JsonKind::JaegerSpans,
         // Jaeger's internal model has `spans` too; its spans tell.
         "spans" => {
             let element = skip_whitespace(bytes, value + 1);
@@ -128,7 +132,9 @@ fn decided_by(
             }
         }
         "traces" => JsonKind::TempoSearch,
-        "operationName" if has("traceId") || has("spanId") => JsonKind::JaegerInternal,
+        "operationName" | "references" | "startTime" if has("traceId") || has("spanId") => {
+            JsonKind::JaegerInternal
+        }
         "traceId" | "spanId" if has("operationName") => JsonKind::JaegerInternal,
         "id" if has("traceId") => JsonKind::Zipkin,
         "traceId" if has("id") => JsonKind::Zipkin,
@@ -136,9 +142,14 @@ fn decided_by(
     }))
 }
 
-/// An object whose keys decided nothing.
+/// An object whose keys decided nothing on their own.
 fn undecided(seen: &[String]) -> JsonKind {
-    JsonKind::Unknown(seen.to_vec())
+    let has = |k: &str| seen.iter().any(|s| s == k);
+    match () {
+        _ if has("traceID") && has("operationName") => JsonKind::JaegerSpans,
+        _ if has("traceID") => JsonKind::Jaeger,
+        _ => JsonKind::Unknown(seen.to_vec()),
+    }
 }
 
 pub(super) fn skip_whitespace(bytes: &[u8], from: usize) -> usize {
@@ -207,6 +218,14 @@ mod tests {
         assert_eq!(
             kind(r#"{"_comment": {"nested": [1, "}"]}, "traceID": "ab", "spans": []}"#),
             Some(JsonKind::Jaeger)
+        );
+        assert_eq!(
+            kind(r#"{"traceID": "ab", "spanID": "cd", "operationName": "x"}"#),
+            Some(JsonKind::JaegerSpans)
+        );
+        assert_eq!(
+            kind(r#"{"operationName": "x", "traceID": "ab", "spanID": "cd"}"#),
+            Some(JsonKind::JaegerSpans)
         );
         assert_eq!(
             kind(r#"{"note": 1, "resourceSpans": []}"#),

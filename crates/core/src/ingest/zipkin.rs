@@ -75,7 +75,7 @@ pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), In
     // Told by the first bytes, not by serde's untagged enum: its errors
     // would say only that no shape matched, nowhere.
     let mut text = bytes.iter().filter(|b| !b.is_ascii_whitespace());
-    let spans: Vec<ZipkinSpan> = match (text.next(), text.next()) {
+    let mut spans: Vec<ZipkinSpan> = match (text.next(), text.next()) {
         (Some(b'['), Some(b'[')) => {
             let traces: Vec<Vec<ZipkinSpan>> = serde_json::from_slice(bytes).map_err(invalid)?;
             traces.into_iter().flatten().collect()
@@ -88,10 +88,70 @@ pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), In
             "the Zipkin JSON array holds no spans".to_owned(),
         ));
     }
+    let untimed = merge_pieces(&mut spans);
+    if let Some(&first) = untimed.first() {
+        let span = &spans[first];
+        builder.warn(format!(
+            "{} Zipkin span(s) have no timestamp and no timed span of the same id and service \
+             to join (first: span #{first}, id {:?}, {:?}); they were skipped",
+            untimed.len(),
+            span.id,
+            span.name.as_deref().unwrap_or("")
+        ));
+    }
     for (index, span) in spans.iter().enumerate() {
-        add_span(index, span, builder);
+        if span.timestamp.0 != 0 {
+            add_span(index, span, builder);
+        }
     }
     Ok(())
+}
+
+/// Zipkin reporters may send one span in pieces: the timed one, and later
+/// an untimed one with more tags or annotations (same trace, id and
+/// service). Each untimed piece's tags and annotations join the timed span
+/// it belongs to; the pieces left over, which nothing can place in time,
+/// are returned for a warning.
+fn merge_pieces(spans: &mut [ZipkinSpan<'_>]) -> Vec<usize> {
+    let key = |s: &ZipkinSpan<'_>| {
+        let service = s
+            .local_endpoint
+            .as_ref()
+            .and_then(|e| e.service_name.as_deref());
+        (
+            s.trace_id.to_string(),
+            s.id.to_string(),
+            service.unwrap_or("").to_owned(),
+        )
+    };
+    let untimed: Vec<usize> = (0..spans.len())
+        .filter(|&i| spans[i].timestamp.0 == 0)
+        .collect();
+    if untimed.is_empty() {
+        return Vec::new();
+    }
+    let mut timed: HashMap<(String, String, String), usize> = HashMap::new();
+    for (i, span) in spans.iter().enumerate() {
+        if span.timestamp.0 != 0 {
+            timed.entry(key(span)).or_insert(i);
+        }
+    }
+    let mut left = Vec::new();
+    for i in untimed {
+        match timed.get(&key(&spans[i])) {
+            Some(&into) => {
+                let tags = std::mem::take(&mut spans[i].tags);
+                let annotations = std::mem::take(&mut spans[i].annotations);
+                let target = &mut spans[into];
+                for (key, value) in tags {
+                    target.tags.entry(key).or_insert(value);
+                }
+                target.annotations.extend(annotations);
+            }
+            None => left.push(i),
+        }
+    }
+    left
 }
 
 fn add_span(index: usize, span: &ZipkinSpan<'_>, builder: &mut TraceSetBuilder) {
