@@ -141,8 +141,28 @@ impl Default for LogFields {
     fn default() -> Self {
         let list = |names: &[&str]| names.iter().map(|&n| n.to_owned()).collect();
         Self {
-            trace_id: list(&["trace_id", "traceId", "traceID", "trace.id", "dd.trace_id"]),
-            span_id: list(&["span_id", "spanId", "spanID", "span.id", "dd.span_id"]),
+            // Loggers' own names, the Elastic Common Schema's `trace.id`
+            // (a dotted key or nested), Datadog's, and Java loggers' MDC.
+            trace_id: list(&[
+                "trace_id",
+                "traceId",
+                "traceID",
+                "trace.id",
+                "dd.trace_id",
+                "mdc.trace_id",
+                "mdc.traceId",
+                "mdc.traceID",
+            ]),
+            span_id: list(&[
+                "span_id",
+                "spanId",
+                "spanID",
+                "span.id",
+                "dd.span_id",
+                "mdc.span_id",
+                "mdc.spanId",
+                "mdc.spanID",
+            ]),
             level: list(&[
                 "level",
                 "severity",
@@ -208,6 +228,8 @@ pub struct LogSet {
     pub warnings: Vec<Warning>,
     by_trace: FxHashMap<TraceId, Vec<u32>>,
     files: u32,
+    /// The Loki entries read, so one fetched again is not listed twice.
+    loki_entries: rustc_hash::FxHashSet<(u64, u64, u64)>,
 }
 
 impl LogSet {
@@ -257,8 +279,23 @@ impl LogSet {
             finished: None,
         };
         // One document (OTLP logs, pretty or not; Loki)?
-        let whole = serde_json::from_slice::<Json>(&load.bytes[bom..]).ok();
-        if let Some(Json::Object(object)) = whole {
+        let whole = serde_json::from_slice::<Json>(&load.bytes[bom..]);
+        if let Err(error) = &whole {
+            // One pretty-printed document broken further down: its own
+            // error says where, where reading it as lines would blame line 1.
+            let first_line = load.bytes[bom..]
+                .split(|&b| b == b'\n')
+                .find(|l| !l.trim_ascii().is_empty())
+                .unwrap_or_default();
+            if error.line() > 1 && serde_json::from_slice::<Json>(first_line).is_err() {
+                self.files -= 1;
+                return Err(IngestError::Malformed(format!(
+                    "invalid JSON at {}",
+                    crate::ingest::json_syntax::locate(&load.bytes[bom..], error)
+                )));
+            }
+        }
+        if let Ok(Json::Object(object)) = whole {
             let mut reader = Reader {
                 set: self,
                 fields,
@@ -454,7 +491,7 @@ impl Reader<'_> {
                     load.read += 1;
                 }
                 Ok(Json::Object(object)) => {
-                    self.line(object, number, None, None);
+                    self.line(object, number, None, &[]);
                     load.read += 1;
                 }
                 Ok(_) => {
@@ -496,27 +533,37 @@ impl Reader<'_> {
         }
     }
 
-    /// One logger line. `time_ns`/`labels` come from a Loki entry.
+    /// One logger line. `time_ns` and `context` come from a Loki entry:
+    /// its structured metadata and its stream's labels, where ids, level
+    /// and service are looked for when the line itself lacks them.
     fn line(
         &mut self,
         mut object: Map<String, Json>,
         number: u32,
         time_ns: Option<u64>,
-        labels: Option<&Map<String, Json>>,
+        context: &[&Map<String, Json>],
     ) {
         let fields = self.fields;
-        let trace_text = take_first(&mut object, &fields.trace_id);
-        let span_text = take_first(&mut object, &fields.span_id);
+        let from_context = |names: &[String]| {
+            context
+                .iter()
+                .find_map(|map| names.iter().find_map(|n| lookup(map, n)))
+                .cloned()
+        };
+        let trace_text =
+            take_first(&mut object, &fields.trace_id).or_else(|| from_context(&fields.trace_id));
+        let span_text =
+            take_first(&mut object, &fields.span_id).or_else(|| from_context(&fields.span_id));
         let level = take_first(&mut object, &fields.level);
         let time = take_first(&mut object, &fields.time);
         let message = take_first(&mut object, &fields.message);
+        let label = |names: &[&str]| {
+            let names: Vec<String> = names.iter().map(|&n| n.to_owned()).collect();
+            from_context(&names).and_then(|v| v.as_str().map(str::to_owned))
+        };
         let service = match take_first(&mut object, &["service".into(), "service.name".into()]) {
             Some(Json::String(name)) => name,
-            _ => labels
-                .and_then(|l| l.get("service_name"))
-                .and_then(Json::as_str)
-                .unwrap_or_default()
-                .to_owned(),
+            _ => label(&["service_name"]).unwrap_or_default(),
         };
         let service = self.set.strings.intern(&service);
         let level = match &level {
@@ -524,9 +571,8 @@ impl Reader<'_> {
             Some(Json::Number(n)) => n
                 .as_i64()
                 .map_or(Level::Unknown, Level::from_severity_number),
-            _ => labels
-                .and_then(|l| l.get("detected_level").or_else(|| l.get("level")))
-                .and_then(Json::as_str)
+            _ => label(&["detected_level", "level"])
+                .as_deref()
                 .map_or(Level::Unknown, Level::from_text),
         };
         let time_ns = time_ns
@@ -672,11 +718,21 @@ impl Reader<'_> {
         }
         let mut position = 0u32;
         for stream in array(data.get("result")) {
-            let labels = stream.get("stream").and_then(Json::as_object);
+            let empty = Map::new();
+            let labels = stream
+                .get("stream")
+                .and_then(Json::as_object)
+                .unwrap_or(&empty);
+            let stream_key = Json::Object(labels.clone()).to_string();
             for entry in array(stream.get("values")) {
                 position += 1;
                 let time_ns = entry.get(0).and_then(integer);
                 let line = entry.get(1).and_then(Json::as_str).unwrap_or_default();
+                // The same range fetched twice lists its lines once.
+                let key = entry_key(&stream_key, time_ns, line);
+                if !self.set.loki_entries.insert(key) {
+                    continue;
+                }
                 let object = match serde_json::from_str::<Json>(line) {
                     Ok(Json::Object(object)) => object,
                     _ => {
@@ -685,11 +741,35 @@ impl Reader<'_> {
                         object
                     }
                 };
-                self.line(object, position, time_ns, labels);
+                // Structured metadata: flat, or split into
+                // `structuredMetadata` and `parsed` (categorize-labels).
+                let metadata = entry.get(2).and_then(Json::as_object);
+                let part = |name: &str| metadata?.get(name)?.as_object();
+                let context: Vec<&Map<String, Json>> = [
+                    part("structuredMetadata"),
+                    part("parsed"),
+                    metadata,
+                    Some(labels),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                self.line(object, position, time_ns, &context);
             }
         }
         Ok(())
     }
+}
+
+/// What tells one Loki entry from another: its stream, time and line.
+fn entry_key(stream: &str, time_ns: Option<u64>, line: &str) -> (u64, u64, u64) {
+    use std::hash::{Hash, Hasher};
+    let hash = |seed: u64| {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (seed, stream, line).hash(&mut hasher);
+        hasher.finish()
+    };
+    (time_ns.unwrap_or(0), hash(1), hash(2))
 }
 
 fn array(value: Option<&Json>) -> &[Json] {

@@ -308,3 +308,106 @@ fn escapes_nulls_and_invalid_text_are_read_without_loss_of_the_span() {
         set.warnings
     );
 }
+
+/// A pretty-printed file whose line `bad` holds a timestamp that is not a
+/// number, in each JSON format: the message names that line, not the end.
+#[test]
+fn a_bad_value_is_named_on_its_own_line_in_every_json_format() {
+    let jaeger = r#"{
+  "data": [
+    {
+      "traceID": "0af7651916cd43dd8448eb211c80319c",
+      "spans": [
+        {
+          "traceID": "0af7651916cd43dd8448eb211c80319c",
+          "spanID": "b7ad6b7169203331",
+          "startTime": "soon",
+          "duration": 5,
+          "operationName": "a"
+        }
+      ],
+      "processes": {}
+    }
+  ]
+}"#;
+    let zipkin = r#"[
+  {
+    "traceId": "0af7651916cd43dd8448eb211c80319c",
+    "id": "b7ad6b7169203331",
+    "name": "a",
+    "timestamp": 5,
+    "duration": "long",
+    "localEndpoint": {"serviceName": "x"}
+  }
+]"#;
+    let otlp = r#"{
+  "resourceSpans": [
+    {
+      "resource": {},
+      "scopeSpans": [
+        {
+          "spans": [
+            {
+              "traceId": "0af7651916cd43dd8448eb211c80319c",
+              "spanId": "b7ad6b7169203331",
+              "name": "a",
+              "startTimeUnixNano": "soon",
+              "endTimeUnixNano": "6"
+            }
+          ]
+        }
+      ]
+    }
+  ]
+}"#;
+    for (format, text, line) in [
+        ("jaeger", jaeger, 9),
+        ("zipkin", zipkin, 7),
+        ("otlp", otlp, 12),
+    ] {
+        let error = ingest(text.as_bytes()).unwrap_err().to_string();
+        assert!(
+            error.contains(&format!("line {line},")),
+            "{format}: {error}"
+        );
+    }
+}
+
+#[test]
+fn keys_no_format_defines_are_skipped_wherever_they_are() {
+    let jaeger = r#"{"_comment": "exported by hand", "data": [{"traceID": "0af7651916cd43dd8448eb211c80319c", "spans": [{"traceID": "0af7651916cd43dd8448eb211c80319c", "spanID": "b7ad6b7169203331", "operationName": "a", "startTime": 5, "duration": 2, "processID": "p1", "x-extra": [1, 2]}], "processes": {"p1": {"serviceName": "svc"}}}], "total": 0}"#;
+    let bare = r#"{"_comment": "one trace", "traceID": "0af7651916cd43dd8448eb211c80319c", "spans": [{"traceID": "0af7651916cd43dd8448eb211c80319c", "spanID": "b7ad6b7169203331", "operationName": "a", "startTime": 5, "duration": 2}], "processes": {}}"#;
+    let otlp = format!(
+        r#"{{"_comment": "x", {}"#,
+        &request(&[span(T1, "00000000000000a1", "", 1, 5)])[1..]
+    );
+    for text in [jaeger, bare, &otlp] {
+        let set = ingest(text.as_bytes()).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(set.traces[0].spans.len(), 1, "{text}");
+    }
+}
+
+#[test]
+fn things_that_are_not_traces_say_what_they_are() {
+    let cases: [(&str, &str); 6] = [
+        (
+            r#"{"traces": [{"traceID": "1", "rootServiceName": "a", "durationMs": 3}], "metrics": {}}"#,
+            "Tempo search result",
+        ),
+        (r#"{"resourceLogs": []}"#, "log lines"),
+        (
+            r#"{"status": "success", "data": {"resultType": "streams", "result": []}}"#,
+            "log lines",
+        ),
+        (
+            r#"{"spans": [{"traceId": "AAE=", "spanId": "AQ==", "operationName": "x"}]}"#,
+            "Jaeger's internal span model",
+        ),
+        ("[]", "empty JSON array"),
+        (r#"{"a": 1, "b": [2]}"#, r#"the keys "a", "b""#),
+    ];
+    for (text, says) in cases {
+        let error = ingest(text.as_bytes()).unwrap_err().to_string();
+        assert!(error.contains(says), "{text}: {error}");
+    }
+}

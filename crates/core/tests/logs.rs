@@ -303,3 +303,126 @@ fn compressed_logs_read_like_plain_ones() {
     assert_eq!(from_gzip.records, from_plain.records);
     assert_eq!(from_plain.records.len(), 38);
 }
+
+/// The (trace id, span id) of each line of a log set, in time order.
+fn ids_of(logs: &LogSet) -> Vec<(String, String)> {
+    logs.records
+        .iter()
+        .map(|r| {
+            let text = |id: Option<String>| id.unwrap_or_default();
+            (
+                text(r.trace_id.map(|t| t.to_string())),
+                text(r.span_id.map(|s| s.to_string())),
+            )
+        })
+        .collect()
+}
+
+/// The corpus's Loki answer with the ids taken out of each line and put
+/// where `place` puts them: `(labels, entry)` of each entry's new stream.
+fn loki_with_ids_moved(
+    place: impl Fn(&mut serde_json::Map<String, Value>, &mut Vec<Value>, Value, Value),
+) -> Vec<u8> {
+    let mut answer: Value =
+        serde_json::from_slice(&read("etl-nightly/logs/loki-query_range.json")).unwrap();
+    let mut streams = Vec::new();
+    for stream in answer["data"]["result"].as_array().unwrap() {
+        for entry in stream["values"].as_array().unwrap() {
+            let mut line: serde_json::Map<String, Value> =
+                serde_json::from_str(entry[1].as_str().unwrap()).unwrap();
+            let trace = line.remove("trace_id").unwrap();
+            let span = line.remove("span_id").unwrap();
+            let mut labels = stream["stream"].as_object().unwrap().clone();
+            let mut entry = vec![
+                entry[0].clone(),
+                Value::String(Value::Object(line).to_string()),
+            ];
+            place(&mut labels, &mut entry, trace, span);
+            streams.push(serde_json::json!({"stream": labels, "values": [entry]}));
+        }
+    }
+    answer["data"]["result"] = Value::Array(streams);
+    serde_json::to_vec(&answer).unwrap()
+}
+
+#[test]
+fn loki_ids_in_labels_or_structured_metadata_join_like_ids_in_the_line() {
+    let (original, _) = load_logs("etl-nightly/logs/loki-query_range.json");
+    let want = ids_of(&original);
+    assert_eq!(want.len(), 21);
+    assert!(want.iter().all(|(t, s)| !t.is_empty() && !s.is_empty()));
+    let variants: [(&str, Vec<u8>); 3] = [
+        (
+            "stream labels",
+            loki_with_ids_moved(|labels, _, trace, span| {
+                labels.insert("trace_id".into(), trace);
+                labels.insert("span_id".into(), span);
+            }),
+        ),
+        (
+            "structured metadata",
+            loki_with_ids_moved(|_, entry, trace, span| {
+                entry.push(serde_json::json!({"trace_id": trace, "span_id": span}));
+            }),
+        ),
+        (
+            "categorized labels",
+            loki_with_ids_moved(|_, entry, trace, span| {
+                entry.push(serde_json::json!({
+                    "structuredMetadata": {"traceID": trace, "spanID": span},
+                    "parsed": {}
+                }));
+            }),
+        ),
+    ];
+    for (what, bytes) in variants {
+        let mut logs = LogSet::default();
+        let (format, added) = logs.add(&bytes, &LogFields::default()).unwrap();
+        assert_eq!((format, added), (LogFormat::Loki, 21), "{what}");
+        assert_eq!(ids_of(&logs), want, "{what}");
+        assert!(logs.warnings.is_empty(), "{what}: {:?}", logs.warnings);
+    }
+}
+
+#[test]
+fn the_same_loki_range_fetched_twice_lists_its_lines_once() {
+    let bytes = read("etl-nightly/logs/loki-query_range.json");
+    let mut logs = LogSet::default();
+    let (_, first) = logs.add(&bytes, &LogFields::default()).unwrap();
+    let (_, again) = logs.add(&bytes, &LogFields::default()).unwrap();
+    assert_eq!((first, again), (21, 0));
+    assert_eq!(logs.records.len(), 21);
+}
+
+#[test]
+fn java_mdc_and_elastic_common_schema_ids_join() {
+    // Logback's JSON encoder and log4j2's JsonTemplateLayout put the ids in
+    // an `mdc` object; ECS loggers write `trace.id`, flat or nested.
+    let text = br#"{"@timestamp":"2025-03-10T02:00:00.5Z","level":"INFO","message":"mdc","mdc":{"trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331"}}
+{"@timestamp":"2025-03-10T02:00:00.6Z","log.level":"warn","message":"ecs flat","trace.id":"0af7651916cd43dd8448eb211c80319c","span.id":"b7ad6b7169203332"}
+{"@timestamp":"2025-03-10T02:00:00.7Z","log":{"level":"error"},"message":"ecs nested","trace":{"id":"0af7651916cd43dd8448eb211c80319c"},"span":{"id":"b7ad6b7169203333"}}
+"#;
+    let mut logs = LogSet::default();
+    logs.add(text, &LogFields::default()).unwrap();
+    let spans: Vec<String> = ids_of(&logs).into_iter().map(|(_, s)| s).collect();
+    assert_eq!(
+        spans,
+        ["b7ad6b7169203331", "b7ad6b7169203332", "b7ad6b7169203333"]
+    );
+    assert!(logs
+        .records
+        .iter()
+        .all(|r| r.trace_id.unwrap().to_string() == "0af7651916cd43dd8448eb211c80319c"));
+}
+
+#[test]
+fn a_broken_log_document_is_named_where_it_breaks() {
+    // A pretty-printed OTLP logs request cut on line 7 is reported there,
+    // not at line 1 as a JSON Lines reading would.
+    let text = b"{\n  \"resourceLogs\": [\n    {\n      \"scopeLogs\": [\n        {\n          \"logRecords\": [\n            {\"body\": oops}\n          ]\n        }\n      ]\n    }\n  ]\n}\n";
+    let error = LogSet::default()
+        .add(text, &LogFields::default())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("line 7"), "{error}");
+}

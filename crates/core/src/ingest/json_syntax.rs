@@ -116,7 +116,7 @@ impl<'de> Deserialize<'de> for F64Value {
 
 /// The absolute byte offset of a serde_json error in a slice that starts
 /// at `start`.
-pub(super) fn error_offset(bytes: &[u8], start: usize, error: &serde_json::Error) -> usize {
+pub(crate) fn error_offset(bytes: &[u8], start: usize, error: &serde_json::Error) -> usize {
     let mut line = 1;
     let mut at = start;
     while line < error.line() && at < bytes.len() {
@@ -142,7 +142,7 @@ pub(crate) fn strip_position(error: &serde_json::Error) -> String {
 }
 
 /// A serde_json error on a whole file as "line L, column C (byte B): what".
-pub(super) fn locate(bytes: &[u8], error: &serde_json::Error) -> String {
+pub(crate) fn locate(bytes: &[u8], error: &serde_json::Error) -> String {
     format!(
         "line {}, column {} (byte {}): {}",
         error.line(),

@@ -159,13 +159,7 @@ fn read_documents(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), Ing
                 }
             }
             Err(error) => {
-                let message = format!(
-                    "line {}, column {} (byte {}): {}",
-                    line + error.line() - 1,
-                    error.column(),
-                    error_offset(bytes, offset, &error),
-                    strip_position(&error)
-                );
+                let message = describe(bytes, offset, line, &error, 0);
                 first_error.get_or_insert_with(|| message.clone());
                 offset = next_object_line(bytes, offset + 1);
                 let resumes = if offset < bytes.len() {
@@ -428,8 +422,62 @@ where
     E: de::Error,
 {
     let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-    seed.deserialize(&mut deserializer)
-        .map_err(|e| E::custom(strip_position(&e)))
+    seed.deserialize(&mut deserializer).map_err(|e| {
+        // Said where it is, by address, since the error surfaces only at
+        // the end of the object that held the raw JSON.
+        let message = strip_position(&e);
+        match message.starts_with(AT_ADDRESS) {
+            true => E::custom(message),
+            false => {
+                let address =
+                    raw.get().as_ptr() as usize + error_offset(raw.get().as_bytes(), 0, &e);
+                E::custom(format!("{AT_ADDRESS}{address}{AT_ADDRESS}{message}"))
+            }
+        }
+    })
+}
+
+/// Marks an error message that carries the address of the byte it is
+/// about (see [`read_later`]).
+const AT_ADDRESS: char = '\u{1}';
+
+/// A serde_json error on `bytes[start..]`, whose first line is `line` of
+/// the file and whose bytes start `base` bytes into it, as "line L,
+/// column C (byte B): what".
+fn describe(
+    bytes: &[u8],
+    start: usize,
+    line: usize,
+    error: &serde_json::Error,
+    base: usize,
+) -> String {
+    let mut message = strip_position(error);
+    let mut at = error_offset(bytes, start, error);
+    if let Some((address, rest)) = message
+        .strip_prefix(AT_ADDRESS)
+        .and_then(|m| m.split_once(AT_ADDRESS))
+    {
+        let offset = address
+            .parse::<usize>()
+            .ok()
+            .and_then(|a| a.checked_sub(bytes.as_ptr() as usize))
+            .filter(|&o| o >= start && o <= bytes.len());
+        if let Some(offset) = offset {
+            at = offset;
+        }
+        message = rest.to_owned();
+    }
+    let before = &bytes[start..at];
+    let lines = count_newlines(before);
+    let column = match before.iter().rposition(|&b| b == b'\n') {
+        Some(newline) => at - (start + newline),
+        None => at - start + 1,
+    };
+    format!(
+        "line {}, column {column} (byte {}): {message}",
+        line + lines,
+        base + at
+    )
 }
 
 /// One `ScopeSpans`: spans stream through once the scope is known; spans
@@ -1262,13 +1310,7 @@ impl Stepper {
                 builder.commit();
             }
             if let Err(error) = read {
-                let message = format!(
-                    "line {}, column {} (byte {}): {}",
-                    line + error.line() - 1,
-                    error.column(),
-                    self.base + error_offset(bytes, start, &error),
-                    strip_position(&error)
-                );
+                let message = describe(bytes, start, line, &error, self.base);
                 // As the whole reader does: on at the next line that
                 // starts a JSON object, if any.
                 self.offset = self.fail(bytes, builder, message, start);
