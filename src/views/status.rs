@@ -2,10 +2,12 @@
 
 use leptos::prelude::*;
 
+use tracelens_core::warnings::grouped;
+
 use crate::state::AppState;
 
-/// How many warnings are listed before the rest are summarised.
-const WARNINGS_SHOWN: usize = 50;
+/// Warnings of one kind listed before the rest of that kind are counted.
+const LISTED_OF_A_KIND: usize = 5;
 
 #[component]
 pub fn Status(state: AppState) -> impl IntoView {
@@ -56,16 +58,29 @@ pub fn Status(state: AppState) -> impl IntoView {
                 <ul>
                     {move || {
                         let all = warnings();
-                        let rest = all.len().saturating_sub(WARNINGS_SHOWN);
-                        let mut items = all
+                        grouped(&all, LISTED_OF_A_KIND)
                             .into_iter()
-                            .take(WARNINGS_SHOWN)
-                            .map(|w| view! { <li>{w}</li> })
-                            .collect::<Vec<_>>();
-                        if rest > 0 {
-                            items.push(view! { <li>{format!("… and {rest} more")}</li> });
-                        }
-                        items
+                            .map(|group| {
+                                let listed: Vec<String> =
+                                    group.listed.iter().map(|w| (*w).to_owned()).collect();
+                                match group.count > listed.len() {
+                                    true => view! {
+                                        <li class="warning-group">
+                                            {format!("{} alike, the first {} listed:", group.count, listed.len())}
+                                            <ul>
+                                                {listed.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                                            </ul>
+                                        </li>
+                                    }
+                                    .into_any(),
+                                    false => listed
+                                        .into_iter()
+                                        .map(|w| view! { <li>{w}</li> })
+                                        .collect_view()
+                                        .into_any(),
+                                }
+                            })
+                            .collect_view()
                     }}
                 </ul>
             </details>

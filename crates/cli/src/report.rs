@@ -16,6 +16,9 @@ use tracelens_core::{TraceSet, TraceSummary};
 /// Width of a share bar at 100 %.
 const BAR_WIDTH: usize = 30;
 
+/// Warnings of one kind listed before the rest are counted.
+const WARNINGS_LISTED: usize = 5;
+
 /// The `analyze` output, in the testing contract's shape.
 #[derive(Serialize)]
 pub struct Report {
@@ -219,8 +222,23 @@ impl Report {
                 )?;
             }
         }
-        for warning in &self.warnings {
-            writeln!(out, "{} {warning}", "warning:".yellow())?;
+        for group in tracelens_core::warnings::grouped(&self.warnings, WARNINGS_LISTED) {
+            if group.count > group.listed.len() {
+                writeln!(
+                    out,
+                    "{} {} alike, the first {} listed:",
+                    "warning:".yellow(),
+                    group.count,
+                    group.listed.len()
+                )?;
+                for warning in group.listed {
+                    writeln!(out, "  {warning}")?;
+                }
+            } else {
+                for warning in group.listed {
+                    writeln!(out, "{} {warning}", "warning:".yellow())?;
+                }
+            }
         }
         Ok(())
     }

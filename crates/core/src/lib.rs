@@ -14,6 +14,7 @@ pub mod model;
 pub mod summary;
 pub mod tempo;
 pub mod units;
+pub mod warnings;
 
 pub use attributes::{Attribute, Event, Link, Range32, Resource, Scope, Value};
 pub use ids::{SpanId, TraceId};

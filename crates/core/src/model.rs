@@ -293,6 +293,12 @@ pub struct Warning {
     pub message: String,
 }
 
+impl AsRef<str> for Warning {
+    fn as_ref(&self) -> &str {
+        &self.message
+    }
+}
+
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
