@@ -19,6 +19,10 @@ use tracelens_core::logs::LogFields;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How big compressed input may expand to (bytes, or with KiB, MiB,
+    /// GiB): past it reading stops and says how big the input is.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "4GiB", value_parser = parse_size)]
+    max_input_size: usize,
 }
 
 #[derive(Subcommand)]
@@ -66,6 +70,27 @@ enum Command {
     },
 }
 
+/// "4GiB", "512 MiB", "100000" (bytes).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let number: usize = text[..digits]
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size such as 4GiB"))?;
+    let shift = match text[digits..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" | "kb" => 10,
+        "m" | "mib" | "mb" => 20,
+        "g" | "gib" | "gb" => 30,
+        unit => return Err(format!("{unit:?} is not a unit: use KiB, MiB or GiB")),
+    };
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("{text:?} is too big"))
+}
+
 fn parse_group_by(text: &str) -> Result<GroupBy, String> {
     text.parse()
 }
@@ -106,6 +131,7 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    tracelens_core::ingest::set_expanded_limit(cli.max_input_size);
     let mut out = anstream::stdout().lock();
     match cli.command {
         Command::Analyze {

@@ -230,6 +230,8 @@ pub struct LogSet {
     files: u32,
     /// The Loki entries read, so one fetched again is not listed twice.
     loki_entries: rustc_hash::FxHashSet<(u64, u64, u64)>,
+    /// Messages of the file being read cut at the text limit.
+    cut_texts: usize,
 }
 
 impl LogSet {
@@ -338,6 +340,17 @@ impl LogSet {
         }
         let result = load.finished.take()?;
         load.bytes = Vec::new();
+        if self.cut_texts > 0 {
+            let cut = std::mem::take(&mut self.cut_texts);
+            self.warnings.push(Warning {
+                message: format!(
+                    "log file {}: {cut} message(s) longer than {} MiB were cut, each ending \
+                     in a note of its whole length",
+                    load.file + 1,
+                    crate::ingest::TEXT_LIMIT >> 20
+                ),
+            });
+        }
         let added = self.records.len() - load.first_record;
         self.index();
         Some(result.map(|()| (load.format, added)))
@@ -468,6 +481,17 @@ impl Reader<'_> {
         self.set.warnings.push(Warning { message });
     }
 
+    /// A message cut at the trace reader's text limit, counted.
+    fn cut(&mut self, message: String) -> String {
+        match crate::ingest::cut_text(message.as_bytes()) {
+            None => message,
+            Some(cut) => {
+                self.set.cut_texts += 1;
+                String::from_utf8_lossy(&cut).into_owned()
+            }
+        }
+    }
+
     /// JSON Lines (logger lines, or OTLP logs requests one per line), from
     /// `load.offset` on, about `budget` bytes (whole lines).
     fn lines(&mut self, load: &mut LogLoad, budget: usize) {
@@ -583,6 +607,7 @@ impl Reader<'_> {
             Some(other) => other.to_string(),
             None => String::new(),
         };
+        let message = self.cut(message);
         let trace_id = self.id::<16>(trace_text.as_ref(), "trace", number);
         let span_id = self.id::<8>(span_text.as_ref(), "span", number);
         let mut attributes = Vec::new();
@@ -674,6 +699,7 @@ impl Reader<'_> {
             },
             None => String::new(),
         };
+        let message = self.cut(message);
         let place = if line > 1 { line } else { position };
         let trace_id = self.id::<16>(record.get("traceId"), "trace", place);
         let span_id = self.id::<8>(record.get("spanId"), "span", place);

@@ -411,3 +411,24 @@ fn things_that_are_not_traces_say_what_they_are() {
         assert!(error.contains(says), "{text}: {error}");
     }
 }
+
+#[test]
+fn an_absurdly_long_text_is_cut_with_a_note_and_one_warning() {
+    let long = "é".repeat(1 << 20); // 2 MiB of two-byte characters
+    let text = format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{{"traceId":"{T1}","spanId":"00000000000000a1","name":"a","startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[{{"key":"big","value":{{"stringValue":"{long}"}}}},{{"key":"also","value":{{"stringValue":"{long}x"}}}}]}}]}}]}}]}}"#
+    );
+    let set = ingest(text.as_bytes()).unwrap();
+    let trace = &set.traces[0];
+    let value = trace.attributes[0].value.display(&set.strings).to_string();
+    assert!(value.len() < (1 << 20) + 100, "{}", value.len());
+    assert!(value.ends_with(&format!("[cut by tracelens: {} bytes in all]", 2 << 20)));
+    assert_eq!(set.warnings.len(), 1, "{:?}", set.warnings);
+    assert!(set.warnings[0].message.starts_with("2 text(s) longer than 1 MiB"));
+
+    let mut logs = tracelens_core::logs::LogSet::default();
+    let line = format!("{{\"level\":\"info\",\"message\":\"{long}\"}}\n");
+    logs.add(line.as_bytes(), &Default::default()).unwrap();
+    assert!(logs.records[0].message.contains("[cut by tracelens"));
+    assert_eq!(logs.warnings.len(), 1, "{:?}", logs.warnings);
+}

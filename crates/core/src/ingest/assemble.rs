@@ -59,6 +59,32 @@ pub struct TraceSetBuilder {
     /// How many more spans the input being read likely holds (see
     /// [`TraceSetBuilder::expect_spans`]).
     expected: usize,
+    /// Texts cut at [`TEXT_LIMIT`] so far (one warning says so at the end).
+    cut_texts: usize,
+}
+
+/// The longest text (an attribute value, a name, an event's or status's
+/// message) kept whole, as the OpenTelemetry SDKs' attribute value length
+/// limit keeps values: past it a text is cut, with a marker saying how
+/// long it was.
+pub const TEXT_LIMIT: usize = 1 << 20;
+
+/// `bytes` cut at [`TEXT_LIMIT`] (at a character boundary) with a note of
+/// their whole length, if they are longer.
+pub(crate) fn cut_text(bytes: &[u8]) -> Option<Vec<u8>> {
+    if bytes.len() <= TEXT_LIMIT {
+        return None;
+    }
+    let mut cut = TEXT_LIMIT;
+    // Back over UTF-8 continuation bytes.
+    while cut > 0 && bytes[cut] & 0xc0 == 0x80 {
+        cut -= 1;
+    }
+    let mut text = bytes[..cut].to_vec();
+    text.extend_from_slice(
+        format!("… [cut by tracelens: {} bytes in all]", bytes.len()).as_bytes(),
+    );
+    Some(text)
 }
 
 /// Where [`TraceSetBuilder::undo`] takes the builder back to.
@@ -83,17 +109,38 @@ impl Default for TraceSetBuilder {
             journaling: false,
             pushed: 0,
             expected: 0,
+            cut_texts: 0,
         }
     }
 }
 
 impl TraceSetBuilder {
     pub(super) fn intern(&mut self, text: &str) -> Sym {
-        self.strings.intern(text)
+        self.intern_bytes(text.as_bytes())
     }
 
+    /// Once an input is read: a warning if texts of it were cut.
+    pub(super) fn tell_cut_texts(&mut self) {
+        if self.cut_texts > 0 {
+            let cut = std::mem::take(&mut self.cut_texts);
+            self.warn(format!(
+                "{cut} text(s) longer than {} MiB (attribute values, names or messages) were cut \
+                 there, each ending in a note of its whole length",
+                TEXT_LIMIT >> 20
+            ));
+        }
+    }
+
+    /// Interns text, cut at [`TEXT_LIMIT`] bytes with a marker: one absurd
+    /// value (a gigabyte attribute) must not exhaust the tab.
     pub(super) fn intern_bytes(&mut self, bytes: &[u8]) -> Sym {
-        self.strings.intern_bytes(bytes)
+        match cut_text(bytes) {
+            None => self.strings.intern_bytes(bytes),
+            Some(cut) => {
+                self.cut_texts += 1;
+                self.strings.intern_bytes(&cut)
+            }
+        }
     }
 
     /// The attributes stacked from `from` on, taken off the stack.

@@ -13,7 +13,10 @@ mod zipkin;
 use thiserror::Error;
 
 use crate::model::{TraceSet, Warning};
+pub(crate) use assemble::cut_text;
 pub use assemble::TraceSetBuilder;
+pub use assemble::TEXT_LIMIT;
+pub use compression::{expanded_limit, set_expanded_limit};
 use sniff::JsonKind;
 
 /// Why an input could not be read at all.
@@ -36,6 +39,41 @@ pub enum IngestError {
     /// The format was recognised but nothing in it could be decoded.
     #[error("{0}")]
     Malformed(String),
+    /// Compressed input that expands past the limit
+    /// ([`set_expanded_limit`]).
+    #[error(
+        "the {format} data expands to {}{}, past the limit of {} that this reader \
+         can hold beside the traces; nothing is wrong with the file. The CLI reads \
+         bigger inputs (`tracelens analyze --max-input-size`)",
+        if *counted_all { "" } else { "more than " },
+        compression::format_bytes(*expanded),
+        compression::format_bytes(*limit)
+    )]
+    TooBig {
+        /// `gzip` or `zstd`.
+        format: &'static str,
+        /// How many bytes it expands to (at least).
+        expanded: u64,
+        /// The limit.
+        limit: u64,
+        /// Whether `expanded` is its whole size, not just what was counted.
+        counted_all: bool,
+    },
+    /// Memory ran out while compressed input was expanded.
+    #[error(
+        "memory ran out after expanding {} of {format} data (the limit is {}); nothing \
+         is wrong with the file: the CLI reads bigger inputs (`tracelens analyze`)",
+        compression::format_bytes(*expanded),
+        compression::format_bytes(*limit)
+    )]
+    OutOfMemory {
+        /// `gzip` or `zstd`.
+        format: &'static str,
+        /// How many bytes were expanded when it ran out.
+        expanded: u64,
+        /// The limit.
+        limit: u64,
+    },
 }
 
 /// The input formats, for callers that know an input's format better than
@@ -239,6 +277,7 @@ impl TraceSetBuilder {
             LoadKind::Whole => self.add(&load.bytes),
             LoadKind::Collecting | LoadKind::Done => return None,
         };
+        self.tell_cut_texts();
         load.kind = LoadKind::Done;
         load.bytes = Vec::new();
         Some(outcome)
@@ -247,6 +286,12 @@ impl TraceSetBuilder {
     /// Decodes one input and adds its spans. Spans of one trace may be
     /// spread over several inputs: [`TraceSetBuilder::finish`] joins them.
     pub fn add(&mut self, bytes: &[u8]) -> Result<(), IngestError> {
+        let read = self.read(bytes);
+        self.tell_cut_texts();
+        read
+    }
+
+    fn read(&mut self, bytes: &[u8]) -> Result<(), IngestError> {
         let decompressed = compression::decompress(bytes)?;
         let bytes: &[u8] = decompressed.as_deref().unwrap_or(bytes);
         if looks_binary(bytes) {
