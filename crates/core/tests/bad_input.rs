@@ -424,11 +424,56 @@ fn an_absurdly_long_text_is_cut_with_a_note_and_one_warning() {
     assert!(value.len() < (1 << 20) + 100, "{}", value.len());
     assert!(value.ends_with(&format!("[cut by tracelens: {} bytes in all]", 2 << 20)));
     assert_eq!(set.warnings.len(), 1, "{:?}", set.warnings);
-    assert!(set.warnings[0].message.starts_with("2 text(s) longer than 1 MiB"));
+    assert!(set.warnings[0]
+        .message
+        .starts_with("2 text(s) longer than 1 MiB"));
 
     let mut logs = tracelens_core::logs::LogSet::default();
     let line = format!("{{\"level\":\"info\",\"message\":\"{long}\"}}\n");
     logs.add(line.as_bytes(), &Default::default()).unwrap();
     assert!(logs.records[0].message.contains("[cut by tracelens"));
     assert_eq!(logs.warnings.len(), 1, "{:?}", logs.warnings);
+}
+
+#[test]
+fn a_skipped_span_is_named_on_its_own_line() {
+    let span = |id: &str, trace: &str| {
+        format!(
+            "            {{\n              \"traceId\": \"{trace}\",\n              \"spanId\": \"{id}\",\n              \"name\": \"s\",\n              \"startTimeUnixNano\": \"1\",\n              \"endTimeUnixNano\": \"2\"\n            }}"
+        )
+    };
+    let spans = [
+        span("00000000000000a1", T1),
+        span("00000000000000a2", "not-an-id"),
+        span("00000000000000a3", T1),
+    ];
+    // Lines 1–7 open the request; each span takes 7 lines: the second
+    // starts on line 15, its id on line 17 (the line a message names).
+    let text = format!(
+        "{{\n  \"resourceSpans\": [\n    {{\n      \"resource\": {{}},\n      \"scopeSpans\": [\n        {{\n          \"spans\": [\n{}\n          ]\n        }}\n      ]\n    }}\n  ]\n}}\n",
+        spans.join(",\n")
+    );
+    assert!(text.lines().nth(14).unwrap().trim() == "{");
+    assert!(text.lines().nth(15).unwrap().contains("not-an-id"));
+    assert!(text.lines().nth(16).unwrap().contains("00000000000000a2"));
+    // Pretty, as here, or compact on one line per request: the line of the
+    // span itself (the compact one's is its request's line).
+    let compact: String = text.lines().map(str::trim).collect();
+    for (text, line) in [(text, 17), (format!("{compact}\n{compact}"), 2)] {
+        let set = ingest(text.as_bytes()).unwrap();
+        let skipped: Vec<&str> = set
+            .warnings
+            .iter()
+            .map(|w| w.message.as_str())
+            .filter(|m| m.contains("invalid trace id"))
+            .collect();
+        assert_eq!(skipped.len(), 1 + usize::from(line == 2), "{skipped:?}");
+        assert!(
+            skipped
+                .last()
+                .unwrap()
+                .starts_with(&format!("line {line}:")),
+            "{skipped:?}"
+        );
+    }
 }

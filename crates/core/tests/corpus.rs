@@ -496,7 +496,13 @@ fn everything(result: &Result<TraceSet, tracelens_core::IngestError>) -> Vec<Str
     let text = |attributes: &[tracelens_core::Attribute]| -> String {
         let shown: Vec<String> = attributes
             .iter()
-            .map(|a| format!("{}:{:?}", a.display(&set.strings), a.value))
+            .map(|a| {
+                // The value's kind: its text is shown above, and symbol
+                // numbers depend on what was interned first.
+                let debug = format!("{:?}", a.value);
+                let kind = debug.split('(').next().unwrap_or_default().to_owned();
+                format!("{}:{kind}", a.display(&set.strings))
+            })
             .collect();
         shown.join(", ")
     };

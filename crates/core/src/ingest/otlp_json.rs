@@ -143,12 +143,14 @@ fn read_documents(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), Ing
         let line = lines.line_of(bytes, offset);
         let slice = &bytes[offset..];
         let mut deserializer = serde_json::Deserializer::from_slice(slice);
-        match (DocumentSeed {
+        let warnings = builder.warnings.len();
+        let read = (DocumentSeed {
             builder: &mut *builder,
             line,
         })
-        .deserialize(&mut deserializer)
-        {
+        .deserialize(&mut deserializer);
+        place_warnings(builder, warnings, bytes, offset, line);
+        match read {
             Ok(is_otlp) => {
                 documents += 1;
                 recognised += usize::from(is_otlp);
@@ -302,7 +304,6 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
                 DocumentKey::ResourceSpans => {
                     map.next_value_seed(Each(&mut ResourceSpansSeed {
                         builder: &mut *self.builder,
-                        line: self.line,
                     }))?;
                     recognised = true;
                 }
@@ -364,7 +365,6 @@ where
 /// and read once the resource is known.
 struct ResourceSpansSeed<'b> {
     builder: &'b mut TraceSetBuilder,
-    line: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for &mut ResourceSpansSeed<'_> {
@@ -393,7 +393,6 @@ impl<'de> Visitor<'de> for &mut ResourceSpansSeed<'_> {
                     Some(owner) => map.next_value_seed(Each(&mut ScopeSpansSeed {
                         builder: &mut *builder,
                         owner,
-                        line: self.line,
                     }))?,
                     None => waiting.push(map.next_value()?),
                 },
@@ -407,7 +406,6 @@ impl<'de> Visitor<'de> for &mut ResourceSpansSeed<'_> {
             let mut seed = ScopeSpansSeed {
                 builder: &mut *builder,
                 owner,
-                line: self.line,
             };
             read_later(raw, Each(&mut seed))?;
         }
@@ -485,7 +483,6 @@ fn describe(
 struct ScopeSpansSeed<'b> {
     builder: &'b mut TraceSetBuilder,
     owner: (Sym, u32),
-    line: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for &mut ScopeSpansSeed<'_> {
@@ -514,7 +511,6 @@ impl<'de> Visitor<'de> for &mut ScopeSpansSeed<'_> {
                     Some(scope) => map.next_value_seed(Each(&mut SpanSeed {
                         builder: &mut *builder,
                         owner: (self.owner.0, self.owner.1, scope),
-                        line: self.line,
                     }))?,
                     None => waiting.push(map.next_value()?),
                 },
@@ -528,7 +524,6 @@ impl<'de> Visitor<'de> for &mut ScopeSpansSeed<'_> {
             let mut seed = SpanSeed {
                 builder: &mut *builder,
                 owner: (self.owner.0, self.owner.1, scope),
-                line: self.line,
             };
             read_later(raw, Each(&mut seed))?;
         }
@@ -802,7 +797,65 @@ impl<'de> Visitor<'de> for ValuesSeed<'_> {
 struct SpanSeed<'b> {
     builder: &'b mut TraceSetBuilder,
     owner: (Sym, u32, u32),
+}
+
+/// A warning's place, "line N", for a span known by its id: serde tells
+/// no offsets (and the direct reader keeps no line count), so the line is
+/// found once the element is read, by the id's text ([`place_warnings`]):
+/// a cost paid only by warnings.
+fn at_span(span_id: &[u8]) -> String {
+    format!(
+        "{AT_ADDRESS}{}{AT_ADDRESS}",
+        String::from_utf8_lossy(span_id)
+    )
+}
+
+/// Puts the line of each span named by [`at_span`] in the warnings from
+/// `from` on, about `bytes[start..]` whose first line is `line`: the line
+/// where the span's id is next found (spans are warned of in order).
+fn place_warnings(
+    builder: &mut TraceSetBuilder,
+    from: usize,
+    bytes: &[u8],
+    start: usize,
     line: usize,
+) {
+    let mut counted = (start, line);
+    for warning in &mut builder.warnings[from..] {
+        let Some((before, rest)) = warning.message.split_once(AT_ADDRESS) else {
+            continue;
+        };
+        let Some((id, after)) = rest.split_once(AT_ADDRESS) else {
+            continue;
+        };
+        let found = (!id.is_empty())
+            .then(|| find(&bytes[counted.0..], id.as_bytes()))
+            .flatten();
+        let at = match found {
+            Some(offset) => {
+                let at = counted.0 + offset;
+                counted = (at, counted.1 + count_newlines(&bytes[counted.0..at]));
+                counted.1
+            }
+            None => line,
+        };
+        warning.message = format!("{before}line {at}{after}");
+    }
+}
+
+/// Where `"spanId": "ID"` is in `bytes`: the offset of the id.
+fn find(bytes: &[u8], id: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(found) = bytes[from..].windows(id.len()).position(|w| w == id) {
+        let at = from + found;
+        let before = bytes[..at].strip_suffix(b"\"")?.trim_ascii_end();
+        let before = before.strip_suffix(b":").map(<[u8]>::trim_ascii_end);
+        if before.is_some_and(|b| b.ends_with(b"\"spanId\"")) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 impl<'de> DeserializeSeed<'de> for &mut SpanSeed<'_> {
@@ -860,7 +913,6 @@ impl<'de> Visitor<'de> for &mut SpanSeed<'_> {
         }
         let LinksSeed { links, invalid, .. } = links;
         add_span(
-            self.line,
             builder,
             SpanIds {
                 trace: &trace_id.0,
@@ -895,7 +947,6 @@ struct SpanIds<'a> {
 /// Decodes a span's ids and hands it to the builder, or warns and drops
 /// it (and its stacked attributes) when its own ids are invalid.
 fn add_span(
-    line: usize,
     builder: &mut TraceSetBuilder,
     ids: SpanIds<'_>,
     mut span: Span,
@@ -909,7 +960,8 @@ fn add_span(
     let lossy = String::from_utf8_lossy;
     let Some(trace_id) = decode_id_bytes::<16>(ids.trace) else {
         builder.warn(format!(
-            "line {line}: span {:?} ({}) has an invalid trace id {:?}; it was skipped",
+            "{}: span {:?} ({}) has an invalid trace id {:?}; it was skipped",
+            at_span(ids.span),
             lossy(ids.span),
             builder.string(span.name),
             lossy(ids.trace)
@@ -919,7 +971,8 @@ fn add_span(
     };
     let Some(span_id) = decode_id_bytes::<8>(ids.span) else {
         builder.warn(format!(
-            "line {line}: a span ({}) of trace {} has an invalid span id {:?}; it was skipped",
+            "{}: a span ({}) of trace {} has an invalid span id {:?}; it was skipped",
+            at_span(ids.span),
             builder.string(span.name),
             TraceId(trace_id),
             lossy(ids.span)
@@ -933,8 +986,9 @@ fn add_span(
         match decode_id_bytes::<8>(parent) {
             Some(id) => span.parent_span_id = Some(SpanId(id)),
             None => builder.warn(format!(
-                "line {line}: span {} ({}) has an invalid parent span id {:?}; \
+                "{}: span {} ({}) has an invalid parent span id {:?}; \
                  it is shown as a root",
+                at_span(ids.span),
                 span.span_id,
                 builder.string(span.name),
                 lossy(parent)
@@ -943,8 +997,9 @@ fn add_span(
     }
     if invalid_links > 0 {
         builder.warn(format!(
-            "line {line}: span {} ({}) has {invalid_links} link(s) with an invalid id; \
+            "{}: span {} ({}) has {invalid_links} link(s) with an invalid id; \
              they were skipped",
+            at_span(ids.span),
             span.span_id,
             builder.string(span.name)
         ));
@@ -1280,11 +1335,13 @@ impl Stepper {
             }
             let start = self.offset;
             let line = self.lines.line_of(bytes, start);
-            if let Some(end) = self
+            let warnings = builder.warnings.len();
+            let direct = self
                 .direct
-                .then(|| direct::resource_spans(bytes, start, builder, line))
-                .flatten()
-            {
+                .then(|| direct::resource_spans(bytes, start, builder))
+                .flatten();
+            place_warnings(builder, warnings, bytes, start, line);
+            if let Some(end) = direct {
                 self.past_element(bytes, end, builder);
                 continue;
             }
@@ -1295,12 +1352,13 @@ impl Stepper {
             };
             let mark = (!complete).then(|| builder.begin_undoable());
             let mut deserializer = serde_json::Deserializer::from_slice(&bytes[start..end]);
+            let warnings = builder.warnings.len();
             let read = (&mut ResourceSpansSeed {
                 builder: &mut *builder,
-                line,
             })
                 .deserialize(&mut deserializer)
                 .and_then(|()| deserializer.end());
+            place_warnings(builder, warnings, bytes, start, line);
             if let Some(mark) = mark {
                 if read.is_err() {
                     // Damage is told once the whole input is there.

@@ -33,11 +33,10 @@ pub(super) fn resource_spans(
     bytes: &[u8],
     at: usize,
     builder: &mut TraceSetBuilder,
-    line: usize,
 ) -> Option<usize> {
     let mark = builder.begin_undoable();
     let mut cursor = Cursor { bytes, at };
-    match read_resource_spans(&mut cursor, builder, line) {
+    match read_resource_spans(&mut cursor, builder) {
         Some(()) => {
             builder.commit();
             Some(cursor.at)
@@ -515,11 +514,7 @@ fn skip(cursor: &mut Cursor<'_>) -> Option<()> {
     with_seed(cursor.raw_value()?, PhantomData::<IgnoredAny>).map(|_| ())
 }
 
-fn read_resource_spans(
-    cursor: &mut Cursor<'_>,
-    builder: &mut TraceSetBuilder,
-    line: usize,
-) -> Option<()> {
+fn read_resource_spans(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<()> {
     let mut owner = None;
     cursor.members(RESOURCE_SPANS_KEYS, |cursor, key| match key {
         ResourceSpansKey::Resource => {
@@ -530,7 +525,7 @@ fn read_resource_spans(
         // Spans before their resource: the seeds keep them waiting.
         ResourceSpansKey::ScopeSpans => {
             let owner = owner?;
-            cursor.elements(|cursor| read_scope_spans(cursor, builder, owner, line))
+            cursor.elements(|cursor| read_scope_spans(cursor, builder, owner))
         }
         ResourceSpansKey::Other => skip(cursor),
     })?;
@@ -544,7 +539,6 @@ fn read_scope_spans(
     cursor: &mut Cursor<'_>,
     builder: &mut TraceSetBuilder,
     (service, resource): (Sym, u32),
-    line: usize,
 ) -> Option<()> {
     let mut scope = None;
     cursor.members(SCOPE_SPANS_KEYS, |cursor, key| match key {
@@ -558,7 +552,7 @@ fn read_scope_spans(
             cursor.elements(|cursor| {
                 let start = cursor.at;
                 let from = builder.attribute_stack.len();
-                if read_span(cursor, builder, owner, line).is_some() {
+                if read_span(cursor, builder, owner).is_some() {
                     return Some(());
                 }
                 // Not in the narrow shape: the seeds read this span.
@@ -570,7 +564,6 @@ fn read_scope_spans(
                     &mut SpanSeed {
                         builder: &mut *builder,
                         owner,
-                        line,
                     },
                 )
             })
@@ -584,7 +577,6 @@ fn read_span(
     cursor: &mut Cursor<'_>,
     builder: &mut TraceSetBuilder,
     owner: (Sym, u32, u32),
-    line: usize,
 ) -> Option<()> {
     let attributes_from = builder.attribute_stack.len();
     let mut span = span_of(owner);
@@ -614,7 +606,6 @@ fn read_span(
         Some(())
     })?;
     add_span(
-        line,
         builder,
         SpanIds {
             trace: trace_id,
