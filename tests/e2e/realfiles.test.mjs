@@ -61,8 +61,13 @@ test('a Loki answer with the ids in its stream labels joins line for line', asyn
   answer.data.result = streams;
   const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await page.locator('[data-testid=trace-item]').first().waitFor();
+  // Playwright takes paths or buffers, not both at once.
   await page.getByTestId('file-input').setInputFiles([
-    path.join(ETL, 'etl-nightly.otlp.json'),
+    {
+      name: 'etl-nightly.otlp.json',
+      mimeType: 'application/json',
+      buffer: await readFile(path.join(ETL, 'etl-nightly.otlp.json')),
+    },
     { name: 'loki-labels.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(answer)) },
   ]);
   await page.getByText('2 files').waitFor();
