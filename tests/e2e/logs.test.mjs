@@ -119,6 +119,12 @@ test("Loki answers the selected trace's lines; its errors read as such", async (
   assert.equal(request.headers['x-scope-orgid'], 'finance');
   assert.equal(await panel.locator('[data-testid=log-line]').count(), 21);
   assert.equal(await panel.locator('[data-testid=log-line][data-level=error]').count(), 1);
+  // The same range fetched again lists its lines once.
+  await panel.getByTestId('loki-fetch').click();
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid=loki-status]')?.textContent === '0 line(s) from Loki',
+  );
+  assert.equal(await panel.locator('[data-testid=log-line]').count(), 21);
 
   await panel.getByTestId('loki-query').fill('{service_name="x"} syntax error');
   await panel.getByTestId('loki-fetch').click();
