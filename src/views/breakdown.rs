@@ -5,7 +5,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use tracelens_core::analysis::breakdown::{GroupBy, GroupShare};
+use tracelens_core::analysis::breakdown::{attribute_keys, GroupBy, GroupShare};
 use tracelens_core::units::format_duration;
 use web_sys::HtmlSelectElement;
 
@@ -77,28 +77,11 @@ const CHART_AXIS: &str = "% of the root span's duration";
 
 #[component]
 pub fn Breakdown(state: AppState) -> impl IntoView {
-    // Attribute keys of the selected trace (spans and their resources).
+    // The attribute keys grouping reads in the selected trace.
     let attribute_keys = Memo::new(move |_| {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let set = &loaded.set;
-        // Each resource once: a million spans share a few.
-        let mut used = vec![false; set.resources.len()];
-        for span in &trace.spans {
-            if let Some(flag) = used.get_mut(span.resource as usize) {
-                *flag = true;
-            }
-        }
-        let resource_keys = set
-            .resources
-            .iter()
-            .zip(used)
-            .filter(|(_, used)| *used)
-            .flat_map(|(resource, _)| resource.attributes.iter().map(|a| a.key));
-        let keys = set
-            .strings
-            .distinct(trace.attributes.iter().map(|a| a.key).chain(resource_keys));
-        Some(keys.into_iter().map(str::to_owned).collect::<Vec<_>>())
+        Some(attribute_keys(&loaded.set, trace))
     });
     let on_group_by = move |ev| {
         let select: HtmlSelectElement = event_target(&ev);

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use tracelens_core::analysis::breakdown::analyze;
+use tracelens_core::analysis::breakdown::attribute_keys;
 use tracelens_core::analysis::compare::{compare, trace_value, GroupChange};
 use tracelens_core::units::format_duration;
 
@@ -45,18 +46,13 @@ pub fn CompareView(state: AppState) -> impl IntoView {
         let Some(loaded) = state.loaded.get() else {
             return Vec::new();
         };
+        // The keys a trace's value is read by (see `trace_value`).
         let set = &loaded.set;
-        let mut keys = BTreeSet::new();
-        for trace in &set.traces {
-            for attribute in &trace.attributes {
-                keys.insert(set.strings.get(attribute.key).to_owned());
-            }
-        }
-        for resource in &set.resources {
-            for attribute in &resource.attributes {
-                keys.insert(set.strings.get(attribute.key).to_owned());
-            }
-        }
+        let keys: BTreeSet<String> = set
+            .traces
+            .iter()
+            .flat_map(|trace| attribute_keys(set, trace))
+            .collect();
         keys.into_iter().collect()
     });
     // Each trace's value of the key.

@@ -234,23 +234,63 @@ fn attribute_key(set: &TraceSet, trace: &Trace, span: u32, key: Option<Sym>) -> 
     let Some(key) = key else {
         return GroupKey::Missing;
     };
-    let s = &trace.spans[span as usize];
-    let value = find(trace.span_attributes(span), key)
-        .or_else(|| {
-            set.scopes
-                .get(s.scope as usize)
-                .and_then(|sc| find(&sc.attributes, key))
-        })
-        .or_else(|| {
-            set.resources
-                .get(s.resource as usize)
-                .and_then(|r| find(&r.attributes, key))
-        });
+    let value = grouping_attributes(set, trace, span)
+        .into_iter()
+        .find_map(|attributes| find(attributes, key));
     match value {
         None | Some(Value::Empty) => GroupKey::Missing,
         Some(Value::Str(sym)) => GroupKey::Sym(*sym),
         Some(other) => GroupKey::Text(other.display(&set.strings).to_string()),
     }
+}
+
+/// Where grouping by an attribute looks for it, first found first: the
+/// span's own attributes, its scope's, its resource's (never its events'
+/// or links').
+fn grouping_attributes<'a>(set: &'a TraceSet, trace: &'a Trace, span: u32) -> [&'a [Attribute]; 3] {
+    let s = &trace.spans[span as usize];
+    let scope = set
+        .scopes
+        .get(s.scope as usize)
+        .map(|sc| &sc.attributes[..]);
+    let resource = set
+        .resources
+        .get(s.resource as usize)
+        .map(|r| &r.attributes[..]);
+    [
+        trace.span_attributes(span),
+        scope.unwrap_or_default(),
+        resource.unwrap_or_default(),
+    ]
+}
+
+/// The attribute keys a breakdown of `trace` can be grouped by: those
+/// [`GroupBy::Attribute`] reads (spans', scopes' and resources'), sorted.
+pub fn attribute_keys(set: &TraceSet, trace: &Trace) -> Vec<String> {
+    // Each scope and resource once: a million spans share a few.
+    let mut seen_scope = vec![false; set.scopes.len()];
+    let mut seen_resource = vec![false; set.resources.len()];
+    let mut keys = Vec::new();
+    for (i, span) in trace.spans.iter().enumerate() {
+        let [own, scope, resource] = grouping_attributes(set, trace, i as u32);
+        keys.extend(own.iter().map(|a| a.key));
+        if let Some(seen) = seen_scope.get_mut(span.scope as usize).filter(|s| !**s) {
+            *seen = true;
+            keys.extend(scope.iter().map(|a| a.key));
+        }
+        if let Some(seen) = seen_resource
+            .get_mut(span.resource as usize)
+            .filter(|s| !**s)
+        {
+            *seen = true;
+            keys.extend(resource.iter().map(|a| a.key));
+        }
+    }
+    set.strings
+        .distinct(keys)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn find(attributes: &[Attribute], key: Sym) -> Option<&Value> {
@@ -400,6 +440,22 @@ mod tests {
         }
         let missing = spans_in_group(&set, trace, &GroupBy::Attribute("nope".into()), NO_GROUP);
         assert_eq!(missing.len(), 4);
+    }
+
+    #[test]
+    fn the_keys_offered_are_the_keys_grouping_reads() {
+        // A span attribute, a scope attribute, a resource attribute; an
+        // event's and a link's attributes are not read by grouping.
+        let json = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},"scopeSpans":[{"scope":{"name":"lib","attributes":[{"key":"scope.team","value":{"stringValue":"infra"}}]},"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0000000000000001","name":"a","startTimeUnixNano":"1","endTimeUnixNano":"5","attributes":[{"key":"db.system","value":{"stringValue":"pg"}}],"events":[{"timeUnixNano":"2","name":"e","attributes":[{"key":"event.only","value":{"stringValue":"x"}}]}],"links":[{"traceId":"0102030405060708090a0b0c0d0e0f11","spanId":"0000000000000009","attributes":[{"key":"link.only","value":{"stringValue":"y"}}]}]}]}]}]}"#;
+        let set = crate::ingest(json.as_bytes()).unwrap();
+        let trace = &set.traces[0];
+        let keys = attribute_keys(&set, trace);
+        assert_eq!(keys, ["db.system", "scope.team", "service.name"]);
+        // Each offered key groups the span under a value, never "(none)".
+        for key in &keys {
+            let group = group_of(&set, trace, 0, &GroupBy::Attribute(key.clone()));
+            assert_ne!(group, NO_GROUP, "{key}");
+        }
     }
 
     #[test]
