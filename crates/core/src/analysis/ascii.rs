@@ -68,7 +68,7 @@ fn only_trace(json: String) -> (TraceSet, Trace) {
 
 /// Builds the drawn trace through the real OTLP/JSON ingest (one resource
 /// per service).
-pub(crate) fn trace_from_ascii(lines: &[&str]) -> (TraceSet, Trace) {
+pub fn trace_from_ascii(lines: &[&str]) -> (TraceSet, Trace) {
     let spans = drawn(lines);
     let mut services: Vec<&str> = spans.iter().map(|s| s.service).collect();
     services.sort_unstable();
@@ -109,7 +109,7 @@ pub(crate) fn trace_from_ascii(lines: &[&str]) -> (TraceSet, Trace) {
 /// Builds the drawn trace through the real Zipkin v2 ingest: `@server`
 /// spans are marked `"shared": true` when `shared_flag` is set (as Brave
 /// writes them), and left unmarked otherwise (as some instrumentation does).
-pub(crate) fn trace_from_zipkin_ascii(lines: &[&str], shared_flag: bool) -> (TraceSet, Trace) {
+pub fn trace_from_zipkin_ascii(lines: &[&str], shared_flag: bool) -> (TraceSet, Trace) {
     let spans: Vec<String> = drawn(lines)
         .iter()
         .map(|s| {
@@ -141,7 +141,7 @@ pub(crate) fn trace_from_zipkin_ascii(lines: &[&str], shared_flag: bool) -> (Tra
 /// Builds the drawn trace through the real Jaeger JSON ingest: a span
 /// drawn `@follows` refers to its parent by FOLLOWS_FROM, others by
 /// CHILD_OF.
-pub(crate) fn trace_from_jaeger_ascii(lines: &[&str]) -> (TraceSet, Trace) {
+pub fn trace_from_jaeger_ascii(lines: &[&str]) -> (TraceSet, Trace) {
     let spans: Vec<String> = drawn(lines)
         .iter()
         .map(|s| {

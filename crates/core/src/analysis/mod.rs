@@ -9,5 +9,7 @@ pub mod critical_path;
 pub mod search;
 pub mod self_time;
 
-#[cfg(test)]
-pub(crate) mod ascii;
+/// Traces drawn as ASCII timelines: for tests, here and in the crates
+/// built on core (the view model's).
+#[doc(hidden)]
+pub mod ascii;

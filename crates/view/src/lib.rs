@@ -1,0 +1,19 @@
+//! The view model of tracelens: every decision a view makes about trace
+//! data, with no DOM in sight, so that each rule is a function tested
+//! natively (the traces drawn as ASCII timelines, as core's are). The
+//! app's components render what these return and send events back.
+//!
+//! - [`rows`]: which spans have a row, in which order (tree order, folds,
+//!   the breakdown group in focus), folding to a depth, moving by keys;
+//! - [`window`]: the time window on screen (zoom at a point, pan, clamp,
+//!   a minimum width) and its form in a link;
+//! - [`find`]: the find form as a query, its matches and walking them;
+//! - [`spans`]: spans by id, and a partial view's spans in the whole trace;
+//! - [`url`]: the view state in the address bar, read and written in one
+//!   place.
+
+pub mod find;
+pub mod rows;
+pub mod spans;
+pub mod url;
+pub mod window;
