@@ -1,6 +1,7 @@
 //! The tracelens web app: UI only. Every number it shows comes from
 //! tracelens-core; this crate decides only how it looks.
 
+mod address;
 mod charts;
 mod download;
 mod http;

@@ -3,13 +3,15 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use web_sys::{DragEvent, File, UrlSearchParams};
+use tracelens_view::url;
+use web_sys::{DragEvent, File};
 
 use super::{
     aggregate::AggregateView, breakdown::Breakdown, compare::CompareView, logs::LogsPanel,
     open_files::OpenFiles, span_detail::SpanDetail, status::Status, tempo_panel::TempoPanel,
     timeline::Timeline, trace_list::TraceList,
 };
+use crate::address;
 use crate::loader;
 use crate::state::AppState;
 
@@ -28,16 +30,16 @@ pub fn App() -> impl IntoView {
 
     // A Tempo deep link opens its own trace; otherwise `?trace=` or the sample.
     // `?logs=URL` opens log lines beside them (the sample's own by default).
-    match query_param("trace") {
+    match address::param(url::TRACE) {
         Some(url) => spawn_local(async move {
             loader::load_url(state, url).await;
-            if let Some(logs) = query_param("logs") {
+            if let Some(logs) = address::param(url::LOGS) {
                 loader::load_logs_url(state, logs).await;
             }
         }),
-        None if query_param("tempo").is_none() => spawn_local(async move {
+        None if address::param(url::TEMPO).is_none() => spawn_local(async move {
             loader::load_url(state, SAMPLE.to_owned()).await;
-            let logs = query_param("logs").unwrap_or_else(|| SAMPLE_LOGS.to_owned());
+            let logs = address::param(url::LOGS).unwrap_or_else(|| SAMPLE_LOGS.to_owned());
             loader::load_logs_url(state, logs).await;
         }),
         None => {}
@@ -96,14 +98,4 @@ pub fn App() -> impl IntoView {
             </main>
         </div>
     }
-}
-
-/// A query parameter of the page's URL, if set and not blank (`trace`: a
-/// URL of a trace file to open on load).
-fn query_param(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    UrlSearchParams::new_with_str(&search)
-        .ok()?
-        .get(name)
-        .filter(|value| !value.trim().is_empty())
 }

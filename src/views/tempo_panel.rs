@@ -5,7 +5,9 @@ use leptos::task::spawn_local;
 use tracelens_core::tempo::{normalize_trace_id, SearchHit};
 use tracelens_core::units::format_duration;
 use tracelens_core::TraceId;
+use tracelens_view::url;
 
+use crate::address;
 use crate::loader;
 use crate::state::AppState;
 use crate::tempo::{self, Connection};
@@ -101,7 +103,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
         });
     };
     let open = move |id: TraceId| {
-        set_deep_link(&base.get_untracked(), "traceid", &id.to_string());
+        set_deep_link(&base.get_untracked(), url::TRACE_ID, &id.to_string());
         open_all(vec![id]);
     };
     let on_test = move |_| {
@@ -123,7 +125,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
         Err(error) => state.errors.set(vec![error]),
     };
     let run_search = move || {
-        set_deep_link(&base.get_untracked(), "q", &traceql.get_untracked());
+        set_deep_link(&base.get_untracked(), url::QUERY, &traceql.get_untracked());
         let connection = connection();
         let (query, range, limit) = (traceql.get_untracked(), seconds(), limit.get_untracked());
         status.set(Some(Ok("searching…".to_owned())));
@@ -299,10 +301,8 @@ enum DeepLink {
 
 /// The Tempo base URL and what to do, from the page's query string.
 fn deep_link() -> Option<(String, DeepLink)> {
-    let search = web_sys::window()?.location().search().ok()?;
-    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    let base = params.get("tempo").filter(|b| !b.trim().is_empty())?;
-    let action = match (params.get("traceid"), params.get("q")) {
+    let base = address::param(url::TEMPO)?;
+    let action = match (address::param(url::TRACE_ID), address::param(url::QUERY)) {
         (Some(id), _) => DeepLink::Trace(id),
         (None, Some(query)) => DeepLink::Search(query),
         (None, None) => DeepLink::Nothing,
@@ -310,21 +310,11 @@ fn deep_link() -> Option<(String, DeepLink)> {
     Some((base, action))
 }
 
-/// Puts `?tempo=BASE&KEY=VALUE` in the address bar (no credentials: those
-/// stay in sessionStorage), so the link reopens this view.
+/// Puts `?tempo=BASE&KEY=VALUE` in the address bar, in place of the rest
+/// (no credentials: those stay in sessionStorage), so the link reopens
+/// this view.
 fn set_deep_link(base: &str, key: &str, value: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Ok(params) = web_sys::UrlSearchParams::new() else {
-        return;
-    };
-    params.append("tempo", base.trim());
-    params.append(key, value);
-    let url = format!("?{}", String::from(params.to_string()));
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-    }
+    address::replace_all(&[(url::TEMPO, base.trim()), (key, value)]);
 }
 
 /// The scoped tag of the last comparison in a TraceQL query, typed or

@@ -10,13 +10,18 @@ use std::sync::Arc;
 
 use leptos::html;
 use leptos::prelude::*;
-use tracelens_core::analysis::breakdown::spans_in_group;
-use tracelens_core::analysis::search::{search, SpanQuery};
 use tracelens_core::units::format_duration;
 use tracelens_core::StatusCode;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
+use tracelens_view::find::{matches as find_matches, next_match, FindForm};
+use tracelens_view::rows::{fold, folded_to_depth, Focus, Move, Rows};
+use tracelens_view::spans::{find_span, same_spans};
+use tracelens_view::url;
+use tracelens_view::window::Bounds;
+
+use crate::address;
 use crate::state::{AppState, Loaded, Shared};
 
 /// How long the view must stay unchanged before the URL is rewritten.
@@ -32,18 +37,6 @@ const INDENT_PX: u32 = 14;
 /// Unix nanoseconds (a few of a million spans: a vector per span would cost
 /// more than the rows).
 type Sections = std::collections::HashMap<u32, Vec<(u64, u64)>>;
-
-/// What the rows need, computed once per trace and fold.
-struct Rows {
-    /// Span indices in tree order (parents before children).
-    order: Vec<u32>,
-    /// The row of each span, the inverse of `order` (`u32::MAX`: no row).
-    row_of: Vec<u32>,
-    /// The trace's first start and its duration (at least 1 ns), at hand
-    /// where only the rows are.
-    start_ns: u64,
-    duration_ns: u64,
-}
 
 /// What one row shows, computed when a slot takes a row (see `slots`).
 #[derive(Clone, PartialEq)]
@@ -81,7 +74,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     let collapsed: RwSignal<HashSet<u32>> = RwSignal::new(HashSet::default());
     // The time window on screen (reset when another trace opens).
     let zoom = state.zoom;
-    let wanted_zoom = StoredValue::new(url_param("zoom"));
+    let wanted_zoom = StoredValue::new(address::param(url::ZOOM));
     // A partial read has no critical path yet.
     let sections = Memo::new(move |_| {
         let mut sections = Sections::new();
@@ -94,74 +87,42 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     let rows = Memo::new(move |_| {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let full = trace.depth_first();
-        // Collapsed spans hide their subtree (the spans after them in this
-        // order, as many as are below them).
-        let collapsed = collapsed.get();
-        let mut order = Vec::with_capacity(full.len());
-        match collapsed.is_empty() {
-            true => order.extend_from_slice(full),
-            false => {
-                let mut at = 0;
-                while let Some(&index) = full.get(at) {
-                    order.push(index);
-                    at += 1;
-                    if collapsed.contains(&index) {
-                        at += trace.descendants(index) as usize;
-                    }
-                }
-            }
-        }
-        // A breakdown group in focus: its spans alone, in tree order.
-        if let Some(group) = state.focus_group.get() {
-            let mut member = vec![false; trace.spans.len()];
-            for span in spans_in_group(&loaded.set, trace, &state.group_by.get(), &group) {
-                member[span as usize] = true;
-            }
-            order.retain(|&span| member[span as usize]);
-        }
-        // Spans filtered out have no row.
-        let mut row_of = vec![u32::MAX; trace.spans.len()];
-        for (row, &index) in order.iter().enumerate() {
-            row_of[index as usize] = row as u32;
-        }
-        Some(Shared::new(Rows {
-            order,
-            row_of,
-            start_ns: trace.start_ns(),
-            duration_ns: trace.duration_ns().max(1),
-        }))
+        let (group_by, group) = (state.group_by.get(), state.focus_group.get());
+        let focus = group.as_deref().map(|group| Focus {
+            group_by: &group_by,
+            group,
+        });
+        Some(Shared::new(Rows::visible(
+            &loaded.set,
+            trace,
+            &collapsed.get(),
+            focus,
+        )))
     });
+    // The time window's trace.
+    let bounds = move || {
+        rows.get_untracked().map(|r| Bounds {
+            start_ns: r.0.start_ns,
+            duration_ns: r.0.duration_ns,
+        })
+    };
 
     // Find: spans whose name, service or an attribute value holds the text,
     // narrowed by service, attribute, errors and duration.
-    let find = RwSignal::new(url_param("find").unwrap_or_default());
+    let find = RwSignal::new(address::param(url::FIND).unwrap_or_default());
     let service_filter = RwSignal::new(String::new());
     let attribute_filter = RwSignal::new(String::new());
     let errors_only = RwSignal::new(false);
     let min_ms = RwSignal::new(String::new());
     let query = move || {
-        let text = find.get().trim().to_owned();
-        let service = service_filter.get();
-        let attribute = attribute_filter.get().trim().to_owned();
-        let min_duration_ns = min_ms
-            .get()
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|ms| *ms > 0.0)
-            .map(|ms| (ms * 1e6) as u64);
-        let query = SpanQuery {
-            text: (!text.is_empty()).then_some(text),
-            service: (!service.is_empty()).then_some(service),
-            attribute: (!attribute.is_empty()).then(|| match attribute.split_once('=') {
-                Some((key, value)) => (key.trim().to_owned(), Some(value.trim().to_owned())),
-                None => (attribute.clone(), None),
-            }),
+        FindForm {
+            text: find.get(),
+            service: service_filter.get(),
+            attribute: attribute_filter.get(),
             errors_only: errors_only.get(),
-            min_duration_ns,
-        };
-        (query != SpanQuery::default()).then_some(query)
+            min_ms: min_ms.get(),
+        }
+        .query()
     };
     let matches = Memo::new(move |_| {
         let Some(query) = query() else {
@@ -170,10 +131,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
         let rows = rows.get()?;
-        let mut found = search(&loaded.set, trace, &query);
-        found.retain(|&index| rows.0.row_of[index as usize] != u32::MAX);
-        found.sort_by_key(|&index| rows.0.row_of[index as usize]);
-        Some(found)
+        Some(find_matches(&loaded.set, trace, &query, &rows.0))
     });
     let services = move || {
         let loaded = state.loaded.get()?;
@@ -189,11 +147,10 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let (Some(rows), Some(element)) = (rows.get_untracked(), container.get_untracked()) else {
             return;
         };
-        let row = rows.0.row_of[span as usize];
-        if row == u32::MAX {
+        let Some(row) = rows.0.row(span) else {
             return;
-        }
-        let top = f64::from(row) * ROW_PX;
+        };
+        let top = row as f64 * ROW_PX;
         let (view_top, height) = (
             f64::from(element.scroll_top()),
             f64::from(element.client_height()),
@@ -208,11 +165,9 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let Some(found) = matches.get_untracked() else {
             return;
         };
-        if found.is_empty() {
+        let Some(next) = next_match(current_match.get_untracked(), found.len(), step) else {
             return;
-        }
-        let count = found.len() as isize;
-        let next = (current_match.get_untracked() as isize + step).rem_euclid(count) as usize;
+        };
         current_match.set(next);
         let span = found[next];
         state.selected_span.set(Some(span));
@@ -252,15 +207,8 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         now
     });
 
-    let toggle = move |span: u32, fold: Option<bool>| {
-        collapsed.update(|set| {
-            let fold = fold.unwrap_or(!set.contains(&span));
-            if fold {
-                set.insert(span);
-            } else {
-                set.remove(&span);
-            }
-        });
+    let toggle = move |span: u32, folding: Option<bool>| {
+        collapsed.update(|set| fold(set, span, folding));
     };
     let collapse_to_depth = move |depth: u32| {
         let Some(loaded) = state.loaded.get_untracked() else {
@@ -273,57 +221,20 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         else {
             return;
         };
-        let folded = (0..trace.spans.len() as u32)
-            .filter(|&i| {
-                trace.spans[i as usize].depth + 1 == depth && !trace.children(i).is_empty()
-            })
-            .collect();
-        collapsed.set(folded);
+        collapsed.set(folded_to_depth(trace, depth));
     };
     let collapse_all = move || collapse_to_depth(1);
 
-    // Zooming: by a factor around a point of the window, or to a dragged range.
-    let window_now = move || {
-        let rows = rows.get_untracked()?;
-        Some(
-            zoom.get_untracked()
-                .unwrap_or((rows.0.start_ns, rows.0.start_ns + rows.0.duration_ns)),
-        )
-    };
-    let set_window = move |from: f64, to: f64| {
-        let Some(rows) = rows.get_untracked() else {
-            return;
-        };
-        let (first, last) = (
-            rows.0.start_ns as f64,
-            (rows.0.start_ns + rows.0.duration_ns) as f64,
-        );
-        let width = (to - from).clamp(1000.0, last - first);
-        // Keep the window inside the trace, its width as asked.
-        let from = from.clamp(first, last - width);
-        if width >= last - first {
-            zoom.set(None);
-        } else {
-            zoom.set(Some((from as u64, (from + width) as u64)));
+    // Zooming: by a factor around a point of the window, or panning.
+    let zoom_by = move |factor: f64, at: f64| {
+        if let Some(bounds) = bounds() {
+            zoom.set(bounds.zoomed(zoom.get_untracked(), factor, at));
         }
     };
-    let zoom_by = move |factor: f64, at: f64| {
-        let Some((from, to)) = window_now() else {
-            return;
-        };
-        let (from, to) = (from as f64, to as f64);
-        let pivot = from + (to - from) * at;
-        set_window(
-            pivot - (pivot - from) * factor,
-            pivot + (to - pivot) * factor,
-        );
-    };
     let pan_by = move |fraction: f64| {
-        let Some((from, to)) = window_now() else {
-            return;
-        };
-        let shift = (to - from) as f64 * fraction;
-        set_window(from as f64 + shift, to as f64 + shift);
+        if let Some(bounds) = bounds() {
+            zoom.set(bounds.panned(zoom.get_untracked(), fraction));
+        }
     };
     // The keyboard: rows, folding, search, help.
     let help = RwSignal::new(false);
@@ -339,25 +250,17 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         let Some(rows) = rows.get_untracked() else {
             return;
         };
-        let order = &rows.0.order;
-        let current = state
-            .selected_span
-            .get_untracked()
-            .map(|s| rows.0.row_of[s as usize])
-            .filter(|&r| r != u32::MAX);
-        let select_row = |row: usize| {
-            if let Some(&span) = order.get(row) {
+        let select = |step: Move| {
+            if let Some(span) = rows.0.moved(state.selected_span.get_untracked(), step) {
                 state.selected_span.set(Some(span));
                 reveal(span);
             }
         };
         match ev.key().as_str() {
-            "j" | "ArrowDown" => select_row(
-                current.map_or(0, |r| (r as usize + 1).min(order.len().saturating_sub(1))),
-            ),
-            "k" | "ArrowUp" => select_row(current.map_or(0, |r| (r as usize).saturating_sub(1))),
-            "Home" => select_row(0),
-            "End" => select_row(order.len().saturating_sub(1)),
+            "j" | "ArrowDown" => select(Move::Next),
+            "k" | "ArrowUp" => select(Move::Previous),
+            "Home" => select(Move::First),
+            "End" => select(Move::Last),
             "[" | "ArrowLeft" => {
                 if let Some(span) = state.selected_span.get_untracked() {
                     toggle(span, Some(true));
@@ -411,35 +314,23 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             let trace = loaded.set.traces.get(state.selected.get()?)?;
             Some(trace.spans.get(index as usize)?.span_id.to_string())
         });
+        let zoom = zoom.get();
         let params = [
-            ("span", span),
-            ("find", Some(find.get()).filter(|f| !f.trim().is_empty())),
-            ("group", state.focus_group.get()),
-            (
-                "zoom",
-                zoom.get().and_then(|(a, b)| {
-                    let start = rows.get_untracked()?.0.start_ns;
-                    Some(format!("{}-{}", a - start, b - start))
-                }),
-            ),
+            (url::SPAN, span),
+            (url::FIND, Some(find.get()).filter(|f| !f.trim().is_empty())),
+            (url::GROUP, state.focus_group.get()),
+            (url::ZOOM, bounds().and_then(|b| b.to_param(zoom))),
         ];
-        latest_after(url_writes, URL_PAUSE, move || set_url_params(&params));
+        latest_after(url_writes, URL_PAUSE, move || address::set_params(&params));
     });
     // …and a link with `span=` opens that span once its trace is loaded.
-    let wanted = StoredValue::new(url_param("span"));
+    let wanted = StoredValue::new(address::param(url::SPAN));
     Effect::new(move |_| {
         let Some(loaded) = state.loaded.get() else {
             return;
         };
         let Some(id) = wanted.get_value() else { return };
-        let found = loaded.set.traces.iter().enumerate().find_map(|(t, trace)| {
-            trace
-                .spans
-                .iter()
-                .position(|s| s.span_id.to_string() == id)
-                .map(|s| (t, s as u32))
-        });
-        if let Some((trace, span)) = found {
+        if let Some((trace, span)) = find_span(&loaded.set, &id) {
             wanted.set_value(None);
             if state.selected.get_untracked() != Some(trace) {
                 state.select_trace(trace);
@@ -451,17 +342,13 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     // A link's `zoom=FROM-TO` (ns after the trace's start), once the
     // link's span (if any) has been opened.
     Effect::new(move |_| {
-        let Some(rows) = rows.get() else { return };
-        if wanted.get_value().is_some() {
+        if rows.get().is_none() || wanted.get_value().is_some() {
             return;
         }
         if let Some(text) = wanted_zoom.get_value() {
             wanted_zoom.set_value(None);
-            let parsed = text
-                .split_once('-')
-                .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)));
-            if let Some((a, b)) = parsed {
-                set_window((rows.0.start_ns + a) as f64, (rows.0.start_ns + b) as f64);
+            if let Some(window) = bounds().and_then(|b| b.from_param(&text)) {
+                zoom.set(window);
             }
         }
     });
@@ -720,22 +607,17 @@ pub fn Timeline(state: AppState) -> impl IntoView {
             return;
         };
         drag.set(None);
-        let (Some(to), Some(rows)) = (fraction_in(on, &ev), rows.get_untracked()) else {
+        let (Some(to), Some(bounds)) = (fraction_in(on, &ev), bounds()) else {
             return;
         };
-        let (a, b) = (from.min(to), from.max(to));
-        if b - a < 0.005 {
-            return;
-        }
         // The ruler spans the window on screen; the overview the whole trace.
-        let (base, width) = match on {
-            DragOn::Ruler => {
-                let Some((lo, hi)) = window_now() else { return };
-                (lo as f64, (hi - lo) as f64)
-            }
-            DragOn::Minimap => (rows.0.start_ns as f64, rows.0.duration_ns as f64),
+        let of = match on {
+            DragOn::Ruler => bounds.shown(zoom.get_untracked()),
+            DragOn::Minimap => bounds.shown(None),
         };
-        set_window(base + a * width, base + b * width);
+        if let Some(window) = bounds.dragged(of, from, to) {
+            zoom.set(window);
+        }
     };
     let drag_box = move |on: DragOn| {
         drag.get().filter(|d| d.0 == on).map(|(_, a, b)| {
@@ -971,47 +853,6 @@ pub fn service_colour(service: &str) -> String {
     format!("hsl({}, 55%, 55%)", hash % 360)
 }
 
-/// A query parameter of the page's URL, if set and not blank.
-fn url_param(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()?
-        .get(name)
-        .filter(|value| !value.trim().is_empty())
-}
-
-/// Sets (or, for `None`, removes) query parameters, keeping the others
-/// (`trace=`, `tempo=`…), without a new history entry.
-fn set_url_params(pairs: &[(&str, Option<String>)]) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Ok(search) = window.location().search() else {
-        return;
-    };
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
-        return;
-    };
-    for (key, value) in pairs {
-        match value {
-            Some(value) => params.set(key, value),
-            None => params.delete(key),
-        }
-    }
-    let query = String::from(params.to_string());
-    if query == search.trim_start_matches('?') {
-        return;
-    }
-    let url = if query.is_empty() {
-        window.location().pathname().unwrap_or_default()
-    } else {
-        format!("?{query}")
-    };
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-    }
-}
-
 /// Where a zoom drag happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DragOn {
@@ -1147,24 +988,6 @@ fn latest_after(
         },
         delay,
     );
-}
-
-/// The indices in `new` of the spans of `old` at `spans`, by span id.
-fn same_spans(
-    old: &tracelens_core::Trace,
-    new: &tracelens_core::Trace,
-    spans: &HashSet<u32>,
-) -> HashSet<u32> {
-    if spans.is_empty() {
-        return HashSet::default();
-    }
-    let ids: HashSet<_> = spans
-        .iter()
-        .filter_map(|&i| old.spans.get(i as usize).map(|s| s.span_id))
-        .collect();
-    (0..new.spans.len() as u32)
-        .filter(|&i| ids.contains(&new.spans[i as usize].span_id))
-        .collect()
 }
 
 #[cfg(test)]
