@@ -186,8 +186,8 @@ pub fn AggregateView(state: AppState) -> impl IntoView {
 
     view! {
         <Show when=move || computed.get().is_some()>
-            <details class="aggregate-panel" open>
-                <summary>{summary}</summary>
+            <section class="aggregate-panel">
+                <h3>{summary}</h3>
                 <table class="breakdown" data-testid="aggregate">
                     <thead>
                         <tr>
@@ -222,7 +222,7 @@ pub fn AggregateView(state: AppState) -> impl IntoView {
                     </figure>
                 </div>
                 {move || chart_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            </details>
+            </section>
         </Show>
     }
 }

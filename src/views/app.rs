@@ -7,9 +7,8 @@ use tracelens_view::url;
 use web_sys::{DragEvent, File};
 
 use super::{
-    aggregate::AggregateView, breakdown::Breakdown, compare::CompareView, logs::LogsPanel,
-    open_files::OpenFiles, span_detail::SpanDetail, status::Status, tempo_panel::TempoPanel,
-    timeline::Timeline, trace_list::TraceList,
+    open_files::OpenFiles, panes::Panes, span_detail::SpanDetail, status::Status,
+    tempo_panel::TempoPanel, timeline::Timeline, trace_list::TraceList,
 };
 use crate::address;
 use crate::loader;
@@ -87,11 +86,8 @@ pub fn App() -> impl IntoView {
                 <TraceList state=state />
                 <section class="trace-view">
                     <div class="trace-main">
-                        <AggregateView state=state />
-                        <CompareView state=state />
-                        <Breakdown state=state />
                         <Timeline state=state />
-                        <LogsPanel state=state />
+                        <Panes state=state />
                     </div>
                     <SpanDetail state=state />
                 </section>

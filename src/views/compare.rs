@@ -197,8 +197,8 @@ pub fn CompareView(state: AppState) -> impl IntoView {
 
     view! {
         <Show when=move || state.loaded.get().is_some_and(|l| l.set.traces.len() >= 2 && !l.partial)>
-            <details class="compare-panel" data-testid="compare-panel">
-                <summary>"Compare two sets of traces"</summary>
+            <section class="compare-panel" data-testid="compare-panel">
+                <h3>"Compare two sets of traces"</h3>
                 <div class="compare-controls">
                     <select data-testid="compare-mode" on:change=move |ev| split.set(Split::parse(&event_target_value(&ev)))>
                         <option value="traces">"two traces"</option>
@@ -231,7 +231,7 @@ pub fn CompareView(state: AppState) -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </details>
+            </section>
         </Show>
     }
 }

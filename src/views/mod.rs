@@ -7,6 +7,7 @@ pub mod breakdown;
 pub mod compare;
 pub mod logs;
 pub mod open_files;
+pub mod panes;
 pub mod span_detail;
 pub mod status;
 pub mod tempo_panel;

@@ -115,7 +115,16 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
                 }
             });
         Some(view! {
-            <h3>{strings.get(span.name).to_owned()}</h3>
+            <div class="detail-head">
+                <h3>{strings.get(span.name).to_owned()}</h3>
+                <button class="close" data-testid="span-detail-close" title="Close (Esc)"
+                    aria-label="Close the span's details"
+                    on:click=move |_| state.selected_span.set(None)>
+                    <svg class="icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
+                        <path d="M3 3l10 10M13 3L3 13" stroke="currentColor" stroke-width="1.6" />
+                    </svg>
+                </button>
+            </div>
             <dl>
                 {facts.into_iter().map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect::<Vec<_>>()}
             </dl>
@@ -149,7 +158,13 @@ fn attribute_list(set: &TraceSet, attributes: &[Attribute]) -> impl IntoView + u
                 <dd>
                     <span class="value">{value}</span>
                     <button class="copy" data-testid="copy-value" title="Copy the value"
-                        on:click=move |_| copy(&copied)>"⧉"</button>
+                        aria-label="Copy the value" on:click=move |_| copy(&copied)>
+                        // Drawn, not a font's glyph: every font has these lines.
+                        <svg class="icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
+                            <rect x="5.5" y="5.5" width="8" height="8" rx="1.5" fill="none" stroke="currentColor" stroke-width="1.4" />
+                            <path d="M10.5 3.5V3A1 1 0 0 0 9.5 2H3A1 1 0 0 0 2 3v6.5a1 1 0 0 0 1 1h.5" fill="none" stroke="currentColor" stroke-width="1.4" />
+                        </svg>
+                    </button>
                 </dd>
             }
         })

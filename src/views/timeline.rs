@@ -358,6 +358,24 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         scroll_top.set(f64::from(element.scroll_top()));
         view_height.set(f64::from(element.client_height()));
     };
+    // The rows' box fills what the page leaves it: measured when a trace
+    // opens and when the window changes size, not only on scrolling.
+    let measure = move || {
+        if let Some(element) = container.get_untracked() {
+            let height = f64::from(element.client_height());
+            if height > 0.0 && height != view_height.get_untracked() {
+                view_height.set(height);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        rows.track();
+        if container.get().is_some() {
+            request_animation_frame(measure);
+        }
+    });
+    let resized = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resized.remove());
 
     // Anything the rows show besides their place (rows and folds, critical
     // path, matches, zoom, logs) starts a new generation.
@@ -687,6 +705,24 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 })
                 .collect::<Vec<_>>()
         };
+        // What the trace is: its root, when it started (in the reader's
+        // time zone, UTC on hover), and where its time goes.
+        let strings = &loaded.set.strings;
+        let root = trace.main_root().map(|r| &trace.spans[r as usize]);
+        let title = root.map_or_else(String::new, |r| strings.get(r.name).to_owned());
+        let root_service = root.map_or_else(String::new, |r| strings.get(r.service).to_owned());
+        let started = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(trace_start as f64 / 1e6));
+        let started_local =
+            String::from(started.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED));
+        let started_utc = format!("{} UTC", String::from(started.to_iso_string()));
+        let biggest = move || {
+            let analysis = state.analysis.get()?;
+            let top = analysis.0.breakdown.first()?;
+            Some(format!(
+                "{}: {:.1}% of the critical path",
+                top.group, top.critical_pct
+            ))
+        };
         // A partial view: the spans read so far, the critical path to come.
         let (so_far, legend) = match loaded.partial {
             true => (" read so far", "critical path: once all is read"),
@@ -694,8 +730,11 @@ pub fn Timeline(state: AppState) -> impl IntoView {
         };
         Some(view! {
             <div class="timeline-header">
-                <h2>{format!("Trace {}", trace.trace_id)}</h2>
+                <h2 data-testid="trace-title">{title}<span class="trace-service">{root_service}</span></h2>
+                <span class="trace-id" data-testid="trace-id" title="trace id">{trace.trace_id.to_string()}</span>
                 <span>{format!("{} spans{} · {}", trace.spans.len(), so_far, format_duration(trace.duration_ns()))}</span>
+                <time data-testid="trace-start" title=started_utc>{started_local}</time>
+                <span class="biggest-stage" data-testid="biggest-stage">{biggest}</span>
                 <span class="legend"><span class="legend-critical"></span>{legend}</span>
             </div>
             <div class="find">

@@ -1,7 +1,7 @@
 // Writes the README's screenshots into docs/: node tests/docs/screenshots.mjs
 // (after `cargo xtask dist target/e2e-dist`). Each view as a user reaches it.
 import path from 'node:path';
-import { corpusDir, launchBrowser, openPage, projectRoot, startServer } from '../e2e/support.mjs';
+import { corpusDir, launchBrowser, openPage, projectRoot, showPane, startServer } from '../e2e/support.mjs';
 
 const docs = path.join(projectRoot, 'docs');
 const ETL = path.join(corpusDir, 'etl-nightly');
@@ -18,32 +18,27 @@ try {
   await page.getByText('2 files').waitFor();
   await page.locator('[data-testid=trace-item][data-trace-id="772649cd9c3c0e1b546e4dd54815baad"]').click();
   await page.locator('[data-testid=span-row][data-critical=true]').nth(3).click();
-  await page.locator('.aggregate-panel > summary').click();
-  await page.evaluate(() => {
-    window.scrollTo(0, 0);
-    document.querySelector('.trace-main').scrollTop = 0;
-  });
   await page.waitForTimeout(300);
+  // The page as it opens: the trace first, the breakdown under it.
   await page.screenshot({ path: path.join(docs, 'screenshot.png') });
 
-  // Tall enough that no panel scrolls inside itself.
+  // Tall enough that no pane scrolls inside itself.
   await page.setViewportSize({ width: 1400, height: 2600 });
   await page.waitForTimeout(300);
-  await page.locator('.aggregate-panel > summary').click();
   await page.locator('.breakdown-panel').screenshot({ path: path.join(docs, 'breakdown.png') });
   await page.getByTestId('breakdown-chart').screenshot({ path: path.join(docs, 'breakdown-chart.png') });
+  await showPane(page, 'all-traces');
   await page.locator('.aggregate-panel .charts').screenshot({ path: path.join(docs, 'all-traces.png') });
 
-  await page.getByTestId('compare-panel').locator('summary').click();
+  await showPane(page, 'compare');
   await page.getByTestId('compare-mode').selectOption('attribute');
   await page.getByTestId('compare-key').selectOption('compression.level');
   await page.getByTestId('compare-a').selectOption('3');
   await page.getByTestId('compare-b').selectOption('19');
   await page.getByTestId('compare-panel').screenshot({ path: path.join(docs, 'compare.png') });
-  await page.getByTestId('compare-panel').locator('summary').click();
 
   await page.locator('[data-testid=span-row] .log-marker.error').first().click();
-  await page.getByTestId('logs-panel').scrollIntoViewIfNeeded();
+  await showPane(page, 'logs');
   await page.getByTestId('logs-panel').screenshot({ path: path.join(docs, 'logs.png') });
   await page.getByTestId('span-detail').screenshot({ path: path.join(docs, 'span-logs.png') });
   console.log('screenshots written to docs/');

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { corpusDir, openPage, projectRoot, withAppAndBrowser } from './support.mjs';
+import { corpusDir, openPage, projectRoot, showPane, withAppAndBrowser } from './support.mjs';
 
 const running = withAppAndBrowser(before, after);
 
@@ -99,6 +99,7 @@ test('the aggregate over all loaded traces matches the CLI', async () => {
   const file = 'etl-nightly/etl-nightly.otlp.json';
   const report = cli(path.join(corpusDir, file));
   const { page, errors } = await openPage(running.browser.context, `${running.server.url}/?trace=/corpus/${file}`);
+  await showPane(page, 'all-traces');
   await page.locator('[data-testid=aggregate-row]').first().waitFor();
   const rows = await page.locator('[data-testid=aggregate-row]').evaluateAll((rows) =>
     rows.map((r) => ({

@@ -192,7 +192,7 @@ test('rows reused while scrolling show the same spans wherever the scroll comes 
   // view's height, which the first scroll measures).
   const agree = (got, want) => {
     const common = Object.keys(want).filter((row) => row in got);
-    assert.ok(common.length >= 20, `${common.length} rows in common`);
+    assert.ok(common.length >= 10, `${common.length} rows in common`);
     for (const row of common) assert.equal(got[row], want[row], `row ${row}`);
   };
   const top = await rowsAt(0);

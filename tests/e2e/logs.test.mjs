@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { corpusDir, lokiRequests, openPage, withAppAndBrowser } from './support.mjs';
+import { corpusDir, lokiRequests, openPage, showPane, withAppAndBrowser } from './support.mjs';
 
 const running = withAppAndBrowser(before, after);
 const ETL = path.join(corpusDir, 'etl-nightly');
@@ -26,6 +26,7 @@ async function openEtlWithLogs(page, logs) {
   await page.getByTestId('file-input').setInputFiles([path.join(ETL, 'etl-nightly.otlp.json'), ...logs]);
   await page.getByText('2 files').waitFor();
   await page.locator(`[data-testid=trace-item][data-trace-id="${NIGHT}"]`).click();
+  await showPane(page, 'logs');
   await page.locator('[data-testid=logs-panel] [data-testid=log-line]').first().waitFor();
 }
 
@@ -90,6 +91,7 @@ test('the bundled sample opens with its workload logs joined', async () => {
   const text = await readFile(path.join(import.meta.dirname, '../../public/sample.logs.jsonl'), 'utf8');
   const traceId = await page.locator('[data-testid=trace-item]').first().getAttribute('data-trace-id');
   const ofTrace = text.split('\n').filter(Boolean).map(JSON.parse).filter((r) => r.trace_id === traceId);
+  await showPane(page, 'logs');
   const panel = page.getByTestId('logs-panel').locator('[data-testid=log-line]');
   assert.equal(await panel.count(), ofTrace.length);
   assert.equal(await panel.filter({ hasText: 'span not in trace' }).count(), 0);
@@ -103,6 +105,7 @@ test("Loki answers the selected trace's lines; its errors read as such", async (
   await page.getByTestId('file-input').setInputFiles(path.join(ETL, 'etl-nightly.otlp.json'));
   await page.getByText('etl-nightly.otlp.json').waitFor();
   await page.locator(`[data-testid=trace-item][data-trace-id="${NIGHT}"]`).click();
+  await showPane(page, 'logs');
   const panel = page.getByTestId('logs-panel');
   await panel.locator('.loki summary').click();
   await panel.getByTestId('loki-url').fill(running.server.url);

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { corpusDir, openPage, projectRoot, withAppAndBrowser } from './support.mjs';
+import { corpusDir, openPage, projectRoot, showPane, withAppAndBrowser } from './support.mjs';
 
 const running = withAppAndBrowser(before, after);
 const DATA = path.join(projectRoot, 'tests/data');
@@ -72,6 +72,7 @@ test('a Loki answer with the ids in its stream labels joins line for line', asyn
   ]);
   await page.getByText('2 files').waitFor();
   await page.locator('[data-testid=trace-item][data-trace-id="772649cd9c3c0e1b546e4dd54815baad"]').click();
+  await showPane(page, 'logs');
   const panel = page.getByTestId('logs-panel').locator('[data-testid=log-line]');
   await panel.first().waitFor();
   assert.equal(await panel.count(), 21);

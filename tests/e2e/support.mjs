@@ -186,6 +186,13 @@ export async function launchBrowser() {
   };
 }
 
+/** Shows one of the panes under the timeline: `breakdown`, `all-traces`,
+ * `compare` or `logs`. */
+export async function showPane(page, name) {
+  await page.getByTestId(`pane-${name}`).click();
+  await page.locator(`.pane[data-pane="${name}"]:not([hidden])`).waitFor();
+}
+
 /** Opens a page and records uncaught errors (a Rust panic shows up here). */
 export async function openPage(context, url) {
   const page = await context.newPage();

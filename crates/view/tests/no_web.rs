@@ -6,11 +6,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Crates that would tie a view decision to a browser.
-const WEB: &[&str] = &["web-sys", "leptos", "gloo-net", "gloo-utils", "wasm-bindgen-futures"];
+const WEB: &[&str] = &[
+    "web-sys",
+    "leptos",
+    "gloo-net",
+    "gloo-utils",
+    "wasm-bindgen-futures",
+];
 
 #[test]
 fn the_view_model_and_core_reach_no_web_crate() {
-    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock")).unwrap();
+    let lock =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock")).unwrap();
     // name → dependency names, from the lock file's [[package]] tables.
     let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for package in lock.split("[[package]]").skip(1) {

@@ -1,0 +1,89 @@
+//! Below the timeline, one pane at a time: where the time goes, all the
+//! traces, compare, logs. A tab bar picks it; the timeline above never
+//! moves.
+
+use leptos::prelude::*;
+
+use super::aggregate::AggregateView;
+use super::breakdown::Breakdown;
+use super::compare::CompareView;
+use super::logs::LogsPanel;
+use crate::state::AppState;
+
+/// The panes under the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Breakdown,
+    AllTraces,
+    Compare,
+    Logs,
+}
+
+impl Pane {
+    /// Its name in `data-pane` and the tests.
+    fn id(self) -> &'static str {
+        match self {
+            Pane::Breakdown => "breakdown",
+            Pane::AllTraces => "all-traces",
+            Pane::Compare => "compare",
+            Pane::Logs => "logs",
+        }
+    }
+}
+
+#[component]
+pub fn Panes(state: AppState) -> impl IntoView {
+    let pane = RwSignal::new(Pane::Breakdown);
+    let traces = move || state.loaded.get().map_or(0, |l| l.set.traces.len());
+    let whole = move || state.loaded.get().is_some_and(|l| !l.partial);
+    let log_lines = move || state.trace_logs.get().map(|j| j.0.lines.len());
+    // A pane that is not on offer (one trace: nothing to compare) gives
+    // way to the first.
+    Effect::new(move |_| {
+        let offered = match pane.get() {
+            Pane::AllTraces | Pane::Compare => traces() >= 2 && whole(),
+            _ => true,
+        };
+        if !offered {
+            pane.set(Pane::Breakdown);
+        }
+    });
+    let tab = move |which: Pane, label: Signal<String>, shown: Signal<bool>| {
+        view! {
+            <button role="tab" class="pane-tab" data-testid=format!("pane-{}", which.id())
+                hidden=move || !shown.get()
+                aria-selected=move || (pane.get() == which).to_string()
+                class:active=move || pane.get() == which
+                on:click=move |_| pane.set(which)>
+                {label}
+            </button>
+        }
+    };
+    let many = Signal::derive(move || traces() >= 2 && whole());
+    let always = Signal::derive(|| true);
+    view! {
+        <section class="panes" data-testid="panes">
+            <nav class="pane-tabs" role="tablist" aria-label="Views of the traces">
+                {tab(Pane::Breakdown, Signal::derive(|| "Where the time goes".to_owned()), always)}
+                {tab(Pane::AllTraces, Signal::derive(move || format!("All {} traces", traces())), many)}
+                {tab(Pane::Compare, Signal::derive(|| "Compare".to_owned()), many)}
+                {tab(Pane::Logs, Signal::derive(move || match log_lines() {
+                    Some(lines) => format!("Logs ({lines})"),
+                    None => "Logs".to_owned(),
+                }), always)}
+            </nav>
+            <div class="pane" role="tabpanel" data-pane="breakdown" hidden=move || pane.get() != Pane::Breakdown>
+                <Breakdown state=state />
+            </div>
+            <div class="pane" role="tabpanel" data-pane="all-traces" hidden=move || pane.get() != Pane::AllTraces>
+                <AggregateView state=state />
+            </div>
+            <div class="pane" role="tabpanel" data-pane="compare" hidden=move || pane.get() != Pane::Compare>
+                <CompareView state=state />
+            </div>
+            <div class="pane" role="tabpanel" data-pane="logs" hidden=move || pane.get() != Pane::Logs>
+                <LogsPanel state=state />
+            </div>
+        </section>
+    }
+}
