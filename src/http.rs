@@ -1,14 +1,9 @@
-//! HTTP from the browser to the services a user names (Tempo, Loki):
+//! HTTP from the browser to the services a user names (Tempo, Loki),
+//! through gloo-net's fetch:
 //! connection settings kept in sessionStorage (never in the URL), sent only
 //! to the URL the user gave, with a timeout and a readable reason for every
 //! failure.
 
-use js_sys::Uint8Array;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestInit, Response};
-
-use crate::loader::describe;
 
 /// How long one request may take.
 const TIMEOUT_MS: u32 = 30_000;
@@ -110,60 +105,33 @@ impl Connection {
     ) -> Result<(u16, String, Vec<u8>), String> {
         let name = self.product.name();
         let url = self.url(path)?;
-        let headers = Headers::new().map_err(describe)?;
-        headers.append("Accept", accept).map_err(describe)?;
+        let mut request = gloo_net::http::Request::get(&url).header("Accept", accept);
         if !self.authorization.trim().is_empty() {
-            headers
-                .append("Authorization", self.authorization.trim())
-                .map_err(describe)?;
+            request = request.header("Authorization", self.authorization.trim());
         }
         if !self.tenant.trim().is_empty() {
-            headers
-                .append("X-Scope-OrgID", self.tenant.trim())
-                .map_err(describe)?;
+            request = request.header("X-Scope-OrgID", self.tenant.trim());
         }
-        let init = RequestInit::new();
-        init.set_method("GET");
-        init.set_headers(&headers);
-        init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS)));
-        let request = Request::new_with_str_and_init(&url, &init).map_err(describe)?;
-        let window = web_sys::window().ok_or("no window")?;
-        let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        let timeout = web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS);
+        let response = request
+            .abort_signal(Some(&timeout))
+            .send()
             .await
-            .map_err(|error| {
-                let timed_out = error
-                    .dyn_ref::<js_sys::Error>()
-                    .is_some_and(|e| e.name() == "TimeoutError");
-                if timed_out {
-                    format!(
-                        "{url} did not answer within {} s: {name} is overloaded or the query is \
-                         too broad; narrow the time range or the query",
-                        TIMEOUT_MS / 1000
-                    )
-                } else {
-                    format!(
-                        "could not reach {url}: {name} is not running there, or it does not allow \
-                         this page's origin ({name} sends no CORS headers: put a proxy in front of \
-                         it, see the README)"
-                    )
-                }
-            })?
-            .dyn_into()
-            .map_err(describe)?;
-        let buffer = JsFuture::from(response.array_buffer().map_err(describe)?)
-            .await
-            .map_err(describe)?;
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        Ok((
-            response.status(),
-            content_type,
-            Uint8Array::new(&buffer).to_vec(),
-        ))
+            .map_err(|error| match error {
+                gloo_net::Error::JsError(e) if e.name == "TimeoutError" => format!(
+                    "{url} did not answer within {} s: {name} is overloaded or the query is \
+                     too broad; narrow the time range or the query",
+                    TIMEOUT_MS / 1000
+                ),
+                _ => format!(
+                    "could not reach {url}: {name} is not running there, or it does not allow \
+                     this page's origin ({name} sends no CORS headers: put a proxy in front of \
+                     it, see the README)"
+                ),
+            })?;
+        let content_type = response.headers().get("content-type").unwrap_or_default();
+        let body = response.binary().await.map_err(|e| e.to_string())?;
+        Ok((response.status(), content_type, body))
     }
 
     /// A failed answer as one readable line: what the status means here,
