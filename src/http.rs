@@ -4,7 +4,6 @@
 //! to the URL the user gave, with a timeout and a readable reason for every
 //! failure.
 
-
 /// How long one request may take.
 const TIMEOUT_MS: u32 = 30_000;
 

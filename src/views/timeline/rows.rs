@@ -1,0 +1,346 @@
+//! The rows: a fixed set of row elements (slots), each showing the row of
+//! its number modulo their count, so scrolling rewrites a few attributes
+//! instead of building rows (see `slots`).
+
+use leptos::html;
+use leptos::prelude::*;
+use tracelens_core::units::format_duration;
+use tracelens_core::StatusCode;
+use web_sys::Element;
+
+use super::{overview, Lens, ROW_PX};
+
+/// Rows drawn beyond each edge of the view, so scrolling shows no gaps.
+const OVERSCAN: usize = 3;
+/// Indentation per tree level, in pixels.
+const INDENT_PX: u32 = 14;
+
+/// What one row shows, computed when a slot takes a row (see `slots`).
+#[derive(Clone, PartialEq)]
+struct RowLook {
+    index: u32,
+    /// Nesting below its root (roots are 0).
+    depth: u32,
+    label_style: String,
+    bar_style: String,
+    name: String,
+    service: String,
+    duration: String,
+    span_id: String,
+    error: bool,
+    critical: bool,
+    matched: bool,
+    folded: bool,
+    /// Spans below it (0: no caret).
+    below: u32,
+    /// Styles of its critical sections.
+    stripes: Vec<String>,
+    /// Style and title of each event mark.
+    events: Vec<(String, String)>,
+    /// Its log lines and how many are errors.
+    logs: Option<(usize, usize)>,
+}
+
+#[component]
+pub(super) fn RowsView(lens: Lens) -> impl IntoView {
+    let Lens {
+        state,
+        rows,
+        sections,
+        matches,
+        container,
+        scroll_top,
+        view_height,
+        ..
+    } = lens;
+    let zoom = state.zoom;
+    let on_scroll = move |ev: web_sys::Event| {
+        let element: Element = event_target(&ev);
+        scroll_top.set(f64::from(element.scroll_top()));
+        view_height.set(f64::from(element.client_height()));
+    };
+    // The rows' box fills what the page leaves it: measured when a trace
+    // opens and when the window changes size, not only on scrolling.
+    let measure = move || {
+        if let Some(element) = container.get_untracked() {
+            let height = f64::from(element.client_height());
+            if height > 0.0 && height != view_height.get_untracked() {
+                view_height.set(height);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        rows.track();
+        if container.get().is_some() {
+            request_animation_frame(measure);
+        }
+    });
+    let resized = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resized.remove());
+
+    // Anything the rows show besides their place (rows and folds, critical
+    // path, matches, zoom, logs) starts a new generation.
+    let generation = Memo::new(move |previous: Option<&u64>| {
+        rows.track();
+        sections.track();
+        matches.track();
+        zoom.track();
+        state.logs.track();
+        state.trace_logs.track();
+        previous.map_or(0, |g| g + 1)
+    });
+    // The rows in view (and a few around them): the first and how many.
+    let window = Memo::new(move |_| {
+        let total = rows.with(|r| r.as_ref().map_or(0, |r| r.0.order.len()));
+        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
+        let count = ((view_height.get() / ROW_PX).ceil() as usize + 2 * OVERSCAN).min(total);
+        // At the end, more rows above instead of slots with none.
+        (first.min(total - count), count)
+    });
+    // A fixed set of row elements (slots), each showing the row of its
+    // number modulo their count: a row still in view keeps its slot, and a
+    // slot whose row changes rewrites its text and attributes instead of
+    // being built anew (building rows was most of a scrolling frame).
+    let slots = move || (0..window.get().1).collect::<Vec<usize>>();
+
+    let total_height = move || {
+        let rows = rows.get().map_or(0, |r| r.0.order.len());
+        format!("height:{}px", rows as f64 * ROW_PX)
+    };
+    view! {
+        <div class="rows" node_ref=container on:scroll=on_scroll
+            on:wheel=move |ev| overview::on_wheel(lens, ev)
+            role="treegrid" aria-label="Spans"
+            aria-rowcount=move || rows.with(|r| r.as_ref().map_or(0, |r| r.0.order.len())).to_string()
+            data-view-start-ns=move || zoom.get().map(|z| z.0.to_string()).unwrap_or_default()
+            data-view-end-ns=move || zoom.get().map(|z| z.1.to_string()).unwrap_or_default()>
+            <div class="rows-canvas" role="rowgroup" style=total_height>
+                <For each=slots key=|slot| *slot children=move |number| view! { <Slot lens=lens number=number window=window generation=generation /> } />
+            </div>
+        </div>
+    }
+}
+
+/// What row `row`, showing span `index`, shows now.
+fn look_of(lens: Lens, row: usize, index: u32) -> Option<RowLook> {
+    let Lens {
+        state,
+        rows,
+        sections,
+        matches,
+        collapsed,
+        ..
+    } = lens;
+    let zoom = state.zoom;
+    let loaded = state.loaded.get_untracked()?;
+    let trace = loaded.set.traces.get(state.selected.get_untracked()?)?;
+    let rows = rows.get_untracked()?;
+    let strings = &loaded.set.strings;
+    let (start, end) = zoom
+        .get_untracked()
+        .unwrap_or((rows.0.start_ns, rows.0.start_ns + rows.0.duration_ns));
+    let duration = (end - start).max(1) as f64;
+    let position = |ns: u64| (ns as f64 - start as f64) / duration * 100.0;
+    let span = &trace.spans[index as usize];
+    let left = position(span.start_ns);
+    let width = span.duration_ns() as f64 / duration * 100.0;
+    let service = strings.get(span.service);
+    let stripes: Vec<String> = sections
+        .get_untracked()
+        .0
+        .get(&index)
+        .into_iter()
+        .flatten()
+        .map(|&(from, to)| {
+            format!(
+                "left:{:.4}%;width:{:.4}%",
+                position(from),
+                (to - from) as f64 / duration * 100.0
+            )
+        })
+        .collect();
+    // Events as marks on the bar, named on hover.
+    let events = trace
+        .span_events(index)
+        .iter()
+        .map(|event| {
+            let at = event.time_ns.clamp(span.start_ns, span.end_ns);
+            let title = format!(
+                "{} at +{}",
+                strings.get(event.name),
+                format_duration(event.time_ns.saturating_sub(span.start_ns))
+            );
+            (format!("left:{:.4}%", position(at)), title)
+        })
+        .collect();
+    // Matches are sorted by row.
+    let matched = matches.with_untracked(|m| {
+        m.as_ref().is_some_and(|m| {
+            m.binary_search_by_key(&(row as u32), |&span| rows.0.row_of[span as usize])
+                .is_ok()
+        })
+    });
+    let logs = state
+        .logs
+        .get_untracked()
+        .zip(state.trace_logs.get_untracked());
+    let logs = logs.and_then(|(set, joined)| {
+        let lines: Vec<u32> = joined.0.of_span(index).collect();
+        let errors = lines
+            .iter()
+            .filter(|&&l| set.0.records[l as usize].level.is_error())
+            .count();
+        (!lines.is_empty()).then_some((lines.len(), errors))
+    });
+    Some(RowLook {
+        index,
+        depth: span.depth,
+        label_style: format!("padding-left:{}px", span.depth * INDENT_PX),
+        bar_style: format!(
+            "left:{left:.4}%;width:max({width:.4}%, 1px);background:{}",
+            service_colour(service)
+        ),
+        name: strings.get(span.name).to_owned(),
+        service: service.to_owned(),
+        duration: format_duration(span.duration_ns()),
+        span_id: span.span_id.to_string(),
+        error: span.status == StatusCode::Error,
+        critical: !stripes.is_empty(),
+        matched,
+        folded: collapsed.with_untracked(|c| c.contains(&index)),
+        below: trace.descendants(index),
+        stripes,
+        events,
+        logs,
+    })
+}
+
+/// One slot: the row of its number modulo the slots' count, rewritten
+/// when that row changes.
+#[component]
+fn Slot(
+    lens: Lens,
+    number: usize,
+    window: Memo<(usize, usize)>,
+    generation: Memo<u64>,
+) -> impl IntoView {
+    let Lens { state, rows, .. } = lens;
+    let slot = number;
+    // Which row the slot shows; what it shows only when that changes.
+    let place = Memo::new(move |_| {
+        let (first, count) = window.get();
+        let generation = generation.get();
+        // A slot on its way out when the rows shrink shows nothing.
+        if slot >= count {
+            return None;
+        }
+        let row = first + (slot + count - first % count) % count;
+        let index = rows.with(|r| r.as_ref().and_then(|r| r.0.order.get(row).copied()));
+        index.map(|index| (generation, row, index))
+    });
+    let look = Memo::new(move |_| {
+        place
+            .get()
+            .and_then(|(_, row, index)| look_of(lens, row, index))
+    });
+    let with =
+        move |f: fn(&RowLook) -> String| look.with(|l| l.as_ref().map(f).unwrap_or_default());
+    let flag = move |f: fn(&RowLook) -> bool| look.with(|l| l.as_ref().is_some_and(f));
+    let index = move || look.with(|l| l.as_ref().map(|l| l.index));
+    let selected = move || index().is_some() && state.selected_span.get() == index();
+    // The parts that are elements of their own, rebuilt only when they
+    // change (most rows have none of them).
+    let stripes =
+        Memo::new(move |_| look.with(|l| l.as_ref().map_or(Vec::new(), |l| l.stripes.clone())));
+    let events =
+        Memo::new(move |_| look.with(|l| l.as_ref().map_or(Vec::new(), |l| l.events.clone())));
+    let logs = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.logs)));
+    // Leptos has no `aria-level` attribute of its own: set by hand.
+    let row_element = NodeRef::<html::Div>::new();
+    let level = Memo::new(move |_| look.with(|l| l.as_ref().map(|l| l.depth + 1)));
+    Effect::new(move |_| {
+        if let (Some(element), Some(level)) = (row_element.get(), level.get()) {
+            let _ = element.set_attribute("aria-level", &level.to_string());
+        }
+    });
+    view! {
+        <div
+            class="span-row"
+            style=move || place.get().map(|(_, row, _)| format!("top:{}px", row as f64 * ROW_PX))
+            hidden=move || look.with(Option::is_none)
+            class:selected=selected
+            class:error=move || flag(|l| l.error)
+            class:critical=move || flag(|l| l.critical)
+            class:match=move || flag(|l| l.matched)
+            data-testid="span-row"
+            data-span-id=move || with(|l| l.span_id.clone())
+            data-row=move || place.get().map(|(_, row, _)| row.to_string())
+            // The DOM's order is not the rows' (see `slots`): a screen
+            // reader takes the row's place and level from these.
+            role="row"
+            aria-rowindex=move || place.get().map(|(_, row, _)| (row + 1).to_string())
+            node_ref=row_element
+            aria-expanded=move || look.with(|l| {
+                l.as_ref().filter(|l| l.below > 0).map(|l| (!l.folded).to_string())
+            })
+            aria-selected=move || selected().to_string()
+            data-critical=move || flag(|l| l.critical).to_string()
+            data-collapsed=move || flag(|l| l.folded).to_string()
+            on:click=move |_| state.selected_span.set(index())
+        >
+            <div class="span-label" role="gridcell" style=move || with(|l| l.label_style.clone())>
+                <button class="caret" data-testid="span-toggle"
+                    hidden=move || !flag(|l| l.below > 0)
+                    title=move || with(|l| match l.folded {
+                        true => format!("expand ({} spans below)", l.below),
+                        false => "collapse".to_owned(),
+                    })
+                    on:click=move |ev| {
+                        ev.stop_propagation();
+                        if let Some(index) = index() {
+                            lens.toggle(index, None);
+                        }
+                    }>
+                    {move || with(|l| match l.folded {
+                        true => format!("▸ {}", l.below),
+                        false => "▾".to_owned(),
+                    })}
+                </button>
+                <span class="span-name">{move || with(|l| l.name.clone())}</span>
+                <span class="span-service">{move || with(|l| l.service.clone())}</span>
+                {move || logs.get().map(|(lines, errors)| {
+                    let title = format!("{lines} log line(s), {errors} error(s)");
+                    let has_errors = errors > 0;
+                    view! {
+                        <span class="log-marker" class:error=has_errors title=title data-logs=lines>
+                            {format!("≡{lines}")}
+                        </span>
+                    }
+                })}
+            </div>
+            <div class="span-track" role="gridcell">
+                <div class="span-bar" style=move || with(|l| l.bar_style.clone())></div>
+                {move || stripes.get()
+                    .into_iter()
+                    .map(|style| view! { <div class="critical-section" style=style></div> })
+                    .collect::<Vec<_>>()}
+                {move || events.get()
+                    .into_iter()
+                    .map(|(style, title)| view! {
+                        <div class="event-mark" data-testid="event-mark" style=style title=title></div>
+                    })
+                    .collect::<Vec<_>>()}
+            </div>
+            <div class="span-duration" role="gridcell">{move || with(|l| l.duration.clone())}</div>
+        </div>
+    }
+}
+
+/// A stable colour per service, so a service looks the same in every view.
+pub(super) fn service_colour(service: &str) -> String {
+    // FNV-1a: tiny and stable across runs and platforms.
+    let hash = service.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    format!("hsl({}, 55%, 55%)", hash % 360)
+}

@@ -1,0 +1,182 @@
+//! Above the rows: what the trace is and where its time goes, find,
+//! folding, the group in focus, and the zoom buttons.
+
+use leptos::prelude::*;
+use tracelens_core::units::format_duration;
+
+use super::Lens;
+
+#[component]
+pub(super) fn Toolbar(lens: Lens) -> impl IntoView {
+    view! {
+        <Title lens=lens />
+        <Find lens=lens />
+        <Folding lens=lens />
+        <Zoom lens=lens />
+    }
+}
+
+/// The trace's root, service, id, size, start (in the reader's time zone,
+/// UTC on hover) and its biggest stage's share of the critical path.
+#[component]
+fn Title(lens: Lens) -> impl IntoView {
+    let state = lens.state;
+    move || {
+        let loaded = state.loaded.get()?;
+        let trace = loaded.set.traces.get(state.selected.get()?)?;
+        let strings = &loaded.set.strings;
+        let root = trace.main_root().map(|r| &trace.spans[r as usize]);
+        let title = root.map_or_else(String::new, |r| strings.get(r.name).to_owned());
+        let service = root.map_or_else(String::new, |r| strings.get(r.service).to_owned());
+        let started = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+            trace.start_ns() as f64 / 1e6,
+        ));
+        let started_local =
+            String::from(started.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED));
+        let started_utc = format!("{} UTC", String::from(started.to_iso_string()));
+        let biggest = move || {
+            let analysis = state.analysis.get()?;
+            let top = analysis.0.breakdown.first()?;
+            Some(format!(
+                "{}: {:.1}% of the critical path",
+                top.group, top.critical_pct
+            ))
+        };
+        // A partial view: the spans read so far, the critical path to come.
+        let (so_far, legend) = match loaded.partial {
+            true => (" read so far", "critical path: once all is read"),
+            false => ("", "critical path"),
+        };
+        let size = format!(
+            "{} spans{so_far} · {}",
+            trace.spans.len(),
+            format_duration(trace.duration_ns())
+        );
+        Some(view! {
+            <div class="timeline-header">
+                <h2 data-testid="trace-title">{title}<span class="trace-service">{service}</span></h2>
+                <span class="trace-id" data-testid="trace-id" title="trace id">{trace.trace_id.to_string()}</span>
+                <span>{size}</span>
+                <time data-testid="trace-start" title=started_utc>{started_local}</time>
+                <span class="biggest-stage" data-testid="biggest-stage">{biggest}</span>
+                <span class="legend"><span class="legend-critical"></span>{legend}</span>
+            </div>
+        })
+    }
+}
+
+/// Find: text, service, attribute, errors, a minimum duration; Enter and
+/// Shift+Enter walk the matches.
+#[component]
+fn Find(lens: Lens) -> impl IntoView {
+    let (state, find) = (lens.state, lens.find);
+    let restart = move || lens.current_match.set(0);
+    let services = move || {
+        let loaded = state.loaded.get()?;
+        let trace = loaded.set.traces.get(state.selected.get()?)?;
+        let names = loaded
+            .set
+            .strings
+            .distinct(trace.spans.iter().map(|s| s.service));
+        Some(names.into_iter().map(str::to_owned).collect::<Vec<_>>())
+    };
+    let count = move || {
+        if find.form().query().is_none() {
+            return String::new();
+        }
+        let count = lens.matches.get().map_or(0, |m| m.len());
+        format!("{count} match{}", if count == 1 { "" } else { "es" })
+    };
+    view! {
+        <div class="find">
+            <input type="search" data-testid="span-search" placeholder="Find spans (name, service, attribute value)  /"
+                node_ref=lens.search_box
+                prop:value=move || find.text.get()
+                on:input=move |ev| { restart(); find.text.set(event_target_value(&ev)); }
+                on:keydown=move |ev| match ev.key().as_str() {
+                    "Enter" => lens.go_to_match(if ev.shift_key() { -1 } else { 1 }),
+                    "Escape" => find.text.set(String::new()),
+                    _ => {}
+                } />
+            <select data-testid="filter-service" aria-label="Only spans of service"
+                on:change=move |ev| { restart(); find.service.set(event_target_value(&ev)); }>
+                <option value="">"any service"</option>
+                {move || services().unwrap_or_default().into_iter().map(|name| {
+                    let label = name.clone();
+                    view! { <option value=name>{label}</option> }
+                }).collect::<Vec<_>>()}
+            </select>
+            <input type="text" class="attribute-filter" data-testid="filter-attribute" placeholder="attribute[=value]"
+                aria-label="Only spans with attribute"
+                on:change=move |ev| { restart(); find.attribute.set(event_target_value(&ev)); } />
+            <label class="check"><input type="checkbox" data-testid="filter-errors"
+                on:change=move |ev| { restart(); find.errors_only.set(event_target_checked(&ev)); } />" errors"</label>
+            <input type="number" min="0" step="any" class="min-duration" data-testid="filter-min-ms" placeholder="≥ ms"
+                aria-label="Only spans at least this many milliseconds long"
+                on:change=move |ev| { restart(); find.min_ms.set(event_target_value(&ev)); } />
+            <span class="find-count" data-testid="span-search-count">{count}</span>
+            <button title="previous match (Shift+Enter)" on:click=move |_| lens.go_to_match(-1)>"↑"</button>
+            <button title="next match (Enter)" on:click=move |_| lens.go_to_match(1)>"↓"</button>
+        </div>
+    }
+}
+
+/// Folding all, none or to a depth; the group in focus, if any.
+#[component]
+fn Folding(lens: Lens) -> impl IntoView {
+    let state = lens.state;
+    let focus = move || {
+        state.focus_group.get().map(|group| {
+            let count = lens.rows.get().map_or(0, |r| r.0.order.len());
+            view! {
+                <div class="focus-group" data-testid="focus-group">
+                    {format!("Only the {count} span(s) of {group}")}
+                    " "
+                    <button on:click=move |_| state.focus_group.set(None)>"show all spans"</button>
+                </div>
+            }
+        })
+    };
+    view! {
+        <div class="fold">
+            <button data-testid="expand-all" on:click=move |_| lens.collapsed.set(Default::default())>"Expand all"</button>
+            <button data-testid="collapse-all" on:click=move |_| lens.fold_to_depth(1)>"Collapse all"</button>
+            <label>
+                "Show depth "
+                <select data-testid="collapse-depth" on:change=move |ev| {
+                    if let Ok(depth) = event_target_value(&ev).parse::<u32>() { lens.fold_to_depth(depth) }
+                }>
+                    <option value="">"all"</option>
+                    {(1..=8).map(|d| view! { <option value=d.to_string()>{d.to_string()}</option> }).collect::<Vec<_>>()}
+                </select>
+            </label>
+            <button class="help-button" title="Keyboard shortcuts (?)" on:click=move |_| lens.help.update(|o| *o = !*o)>"?"</button>
+        </div>
+        {focus}
+    }
+}
+
+/// Zoom in, out, the whole trace, and which part is shown.
+#[component]
+fn Zoom(lens: Lens) -> impl IntoView {
+    let zoom = lens.state.zoom;
+    let range = move || {
+        let start = lens.rows.get()?.0.start_ns;
+        zoom.get().map(|(a, b)| {
+            format!(
+                "showing +{} to +{}",
+                format_duration(a.saturating_sub(start)),
+                format_duration(b.saturating_sub(start))
+            )
+        })
+    };
+    view! {
+        <div class="zoom">
+            <button data-testid="zoom-out" title="Zoom out (-)" on:click=move |_| lens.zoom_by(2.0, 0.5)>"−"</button>
+            <button data-testid="zoom-in" title="Zoom in (+)" on:click=move |_| lens.zoom_by(0.5, 0.5)>"+"</button>
+            <button data-testid="zoom-reset" title="The whole trace (0)" on:click=move |_| zoom.set(None)>"whole trace"</button>
+            <span class="muted" data-testid="zoom-range">{range}</span>
+            <span class="muted hint">"drag on the ruler or the overview to zoom; Ctrl+wheel zooms, Shift+wheel pans"</span>
+        </div>
+    }
+}
