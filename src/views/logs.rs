@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use tracelens_core::logs::{Level, LogRecord, LogSet};
 use tracelens_core::units::format_duration;
 use tracelens_core::Trace;
+use tracelens_view::logs::{untraced_near, LineCounts, LogFilter};
 
 use crate::http::{Connection, Product};
 use crate::loader;
@@ -15,9 +16,6 @@ use crate::state::{AppState, Shared};
 
 /// Lines listed at most in the panel; the rest are counted.
 const SHOWN: usize = 1000;
-/// Lines without a trace id are listed with a trace when logged this close
-/// to it (zerolog writes whole seconds).
-const NEARBY_NS: u64 = 1_000_000_000;
 
 /// One log line: offset in the trace, level, where it was logged, message
 /// and fields.
@@ -73,17 +71,10 @@ pub fn LogsPanel(state: AppState) -> impl IntoView {
     let counts = move || {
         let joined = state.trace_logs.get()?;
         let logs = state.logs.get()?;
-        let errors = joined
-            .0
-            .lines
-            .iter()
-            .filter(|&&l| logs.0.records[l as usize].level.is_error())
-            .count();
+        let counts = LineCounts::of(&logs.0, &joined.0);
         Some(format!(
             "{} line(s), {} error(s), {} under a span",
-            joined.0.lines.len(),
-            errors,
-            joined.0.by_span.values().map(Vec::len).sum::<usize>()
+            counts.lines, counts.errors, counts.under_spans
         ))
     };
 
@@ -92,26 +83,15 @@ pub fn LogsPanel(state: AppState) -> impl IntoView {
         let joined = state.trace_logs.get()?;
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let min = min_level.get();
-        let needle = text.get().trim().to_lowercase();
-        let logs_set = &logs.0;
-        let keep = |record: &LogRecord| {
-            (min == Level::Unknown || record.level >= min)
-                && (needle.is_empty() || matches_text(logs_set, record, &needle))
+        let filter = LogFilter {
+            min_level: min_level.get(),
+            text: text.get(),
         };
-        let mut shown = 0usize;
-        let mut hidden = 0usize;
+        let logs_set = &logs.0;
+        let (kept, hidden) = filter.lines(logs_set, &joined.0, SHOWN);
         let mut items = Vec::new();
-        for (position, &line) in joined.0.lines.iter().enumerate() {
-            let record = &logs_set.records[line as usize];
-            if !keep(record) {
-                continue;
-            }
-            if shown == SHOWN {
-                hidden += 1;
-                continue;
-            }
-            shown += 1;
+        for position in kept {
+            let record = &logs_set.records[joined.0.lines[position] as usize];
             let span = joined.0.span_of_line[position];
             let place = match span {
                 Some(span) => loaded
@@ -148,15 +128,7 @@ pub fn LogsPanel(state: AppState) -> impl IntoView {
         let logs = state.logs.get()?;
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let (from, to) = (
-            trace.start_ns().saturating_sub(NEARBY_NS),
-            trace.start_ns() + trace.duration_ns() + NEARBY_NS,
-        );
-        let items: Vec<_> = logs
-            .0
-            .without_trace()
-            .map(|i| &logs.0.records[i as usize])
-            .filter(|r| r.time_ns >= from && r.time_ns <= to)
+        let items: Vec<_> = untraced_near(&logs.0, trace)
             .take(SHOWN)
             .map(|record| {
                 view! {
@@ -213,17 +185,6 @@ pub fn LogsPanel(state: AppState) -> impl IntoView {
             </section>
         </Show>
     }
-}
-
-fn matches_text(logs: &LogSet, record: &LogRecord, needle: &str) -> bool {
-    record.message.to_lowercase().contains(needle)
-        || record.fields.iter().any(|f| {
-            f.value
-                .display(&logs.strings)
-                .to_string()
-                .to_lowercase()
-                .contains(needle)
-        })
 }
 
 /// Fetches the selected trace's lines from Loki and adds them to the logs.
