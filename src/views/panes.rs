@@ -59,6 +59,13 @@ pub fn Panes(state: AppState) -> impl IntoView {
             </button>
         }
     };
+    let pane_box = move |which: Pane, content: AnyView| {
+        view! {
+            <div class="pane" role="tabpanel" data-pane=which.id() hidden=move || pane.get() != which>
+                {content}
+            </div>
+        }
+    };
     let many = Signal::derive(move || traces() >= 2 && whole());
     let always = Signal::derive(|| true);
     view! {
@@ -72,18 +79,10 @@ pub fn Panes(state: AppState) -> impl IntoView {
                     None => "Logs".to_owned(),
                 }), always)}
             </nav>
-            <div class="pane" role="tabpanel" data-pane="breakdown" hidden=move || pane.get() != Pane::Breakdown>
-                <Breakdown state=state />
-            </div>
-            <div class="pane" role="tabpanel" data-pane="all-traces" hidden=move || pane.get() != Pane::AllTraces>
-                <AggregateView state=state />
-            </div>
-            <div class="pane" role="tabpanel" data-pane="compare" hidden=move || pane.get() != Pane::Compare>
-                <CompareView state=state />
-            </div>
-            <div class="pane" role="tabpanel" data-pane="logs" hidden=move || pane.get() != Pane::Logs>
-                <LogsPanel state=state />
-            </div>
+            {pane_box(Pane::Breakdown, view! { <Breakdown state=state /> }.into_any())}
+            {pane_box(Pane::AllTraces, view! { <AggregateView state=state /> }.into_any())}
+            {pane_box(Pane::Compare, view! { <CompareView state=state /> }.into_any())}
+            {pane_box(Pane::Logs, view! { <LogsPanel state=state /> }.into_any())}
         </section>
     }
 }
