@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use tracelens_core::analysis::breakdown::analyze;
 use tracelens_core::analysis::breakdown::attribute_keys;
-use tracelens_core::analysis::compare::{compare, trace_value, GroupChange};
+use tracelens_core::analysis::compare::{compare, distinct_values, trace_value, GroupChange};
 use tracelens_core::units::format_duration;
 
 use crate::state::{AppState, Shared};
@@ -72,12 +72,7 @@ pub fn CompareView(state: AppState) -> impl IntoView {
     });
     let distinct = move || {
         values.get().map_or_else(Vec::new, |v| {
-            v.0.iter()
-                .flatten()
-                .cloned()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect::<Vec<_>>()
+            distinct_values(v.0.iter().flatten().map(String::as_str))
         })
     };
     // A new split or key starts from its first two choices.
@@ -174,7 +169,8 @@ pub fn CompareView(state: AppState) -> impl IntoView {
     };
     let choice = move |signal: RwSignal<String>, testid: &'static str| {
         view! {
-            <select data-testid=testid prop:value=move || signal.get()
+            <select data-testid=testid aria-label=if testid == "compare-a" { "Set A" } else { "Set B" }
+                prop:value=move || signal.get()
                 on:change=move |ev| signal.set(event_target_value(&ev))>
                 {move || options().into_iter().map(|(value, label)| {
                     let selected = value == signal.get_untracked();
@@ -200,7 +196,7 @@ pub fn CompareView(state: AppState) -> impl IntoView {
             <section class="compare-panel" data-testid="compare-panel">
                 <h3>"Compare two sets of traces"</h3>
                 <div class="compare-controls">
-                    <select data-testid="compare-mode" on:change=move |ev| split.set(Split::parse(&event_target_value(&ev)))>
+                    <select data-testid="compare-mode" aria-label="What to compare" on:change=move |ev| split.set(Split::parse(&event_target_value(&ev)))>
                         <option value="traces">"two traces"</option>
                         <option value="attribute">"by an attribute's value"</option>
                         {move || state.loaded.get().is_some_and(|l| l.files.len() >= 2).then(|| view! {
@@ -208,7 +204,7 @@ pub fn CompareView(state: AppState) -> impl IntoView {
                         })}
                     </select>
                     <Show when=move || split.get() == Split::Attribute>
-                        <select data-testid="compare-key" prop:value=move || key.get()
+                        <select data-testid="compare-key" aria-label="Attribute to split by" prop:value=move || key.get()
                             on:change=move |ev| key.set(event_target_value(&ev))>
                             <option value="">"choose an attribute…"</option>
                             {move || keys.get().into_iter().map(|k| { let label = k.clone(); view! { <option value=k>{label}</option> } }).collect::<Vec<_>>()}

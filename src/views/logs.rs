@@ -157,7 +157,7 @@ pub fn LogsPanel(state: AppState) -> impl IntoView {
                     <span class="muted">{move || counts().unwrap_or_else(|| "Drop a log file beside the traces, or query Loki.".to_owned())}</span>
                     <label>
                         "Level "
-                        <select data-testid="log-level" on:change=move |ev| {
+                        <select data-testid="log-level" aria-label="Lowest level shown" on:change=move |ev| {
                             let value = event_target_value(&ev);
                             min_level.set(Level::ALL.into_iter().find(|l| l.as_str() == value).unwrap_or(Level::Unknown));
                         }>
@@ -168,7 +168,7 @@ pub fn LogsPanel(state: AppState) -> impl IntoView {
                             <option value="error">"errors"</option>
                         </select>
                     </label>
-                    <input type="search" data-testid="log-filter" placeholder="Filter lines (text, field value)"
+                    <input type="search" data-testid="log-filter" aria-label="Filter the log lines by text or field value" placeholder="Filter lines (text, field value)"
                         prop:value=move || text.get()
                         on:input=move |ev| text.set(event_target_value(&ev)) />
                 </div>

@@ -35,6 +35,20 @@ fn non_trace_bytes_say_what_they_start_with() {
 }
 
 #[test]
+fn a_table_is_named_as_one() {
+    let error = ingest(b"trace_id,span_id,duration_ms\nab,cd,12\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("looks like a table") && error.contains("trace_id,span_id"),
+        "{error}"
+    );
+    // Text that is no table keeps the byte-level message.
+    let error = ingest(b"hello there\n").unwrap_err().to_string();
+    assert!(error.contains("0x68"), "{error}");
+}
+
+#[test]
 fn json_that_is_not_otlp_is_named() {
     let error = ingest(br#"{"hello": "world"}"#).unwrap_err().to_string();
     assert!(error.contains("resourceSpans"), "{error}");

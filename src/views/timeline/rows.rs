@@ -336,11 +336,103 @@ fn Slot(
     }
 }
 
+/// Hues service colours use: clear of the reds (330°–40°) that mark
+/// errors, so no service looks like a failure.
+const SERVICE_HUES: std::ops::Range<u32> = 40..330;
+
 /// A stable colour per service, so a service looks the same in every view.
 pub(super) fn service_colour(service: &str) -> String {
+    format!("hsl({}, 55%, 55%)", service_hue(service))
+}
+
+fn service_hue(service: &str) -> u32 {
     // FNV-1a: tiny and stable across runs and platforms.
     let hash = service.bytes().fold(0x811c_9dc5u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
-    format!("hsl({}, 55%, 55%)", hash % 360)
+    SERVICE_HUES.start + hash % (SERVICE_HUES.end - SERVICE_HUES.start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// sRGB of `hsl(hue, 55%, 55%)`, 0 to 1.
+    fn rgb(hue: u32) -> [f64; 3] {
+        let (s, l) = (0.55, 0.55);
+        let c = (1.0 - (2.0 * l - 1.0_f64).abs()) * s;
+        let h = f64::from(hue) / 60.0;
+        let x = c * (1.0 - (h % 2.0 - 1.0).abs());
+        let (r, g, b) = match h as u32 {
+            0 => (c, x, 0.0),
+            1 => (x, c, 0.0),
+            2 => (0.0, c, x),
+            3 => (0.0, x, c),
+            4 => (x, 0.0, c),
+            _ => (c, 0.0, x),
+        };
+        let m = l - c / 2.0;
+        [r + m, g + m, b + m]
+    }
+
+    /// WCAG relative luminance and contrast.
+    fn luminance([r, g, b]: [f64; 3]) -> f64 {
+        let lin = |c: f64| {
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    }
+
+    fn contrast(a: f64, b: f64) -> f64 {
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    #[test]
+    fn service_colours_stay_clear_of_the_error_reds() {
+        for i in 0..2000 {
+            let hue = service_hue(&format!("service-{i}"));
+            assert!(SERVICE_HUES.contains(&hue), "{hue}");
+        }
+    }
+
+    /// The colours of `.critical-section` in the style sheet: its fill
+    /// and the edge drawn around it.
+    fn critical_line_colours() -> [[f64; 3]; 2] {
+        let css = include_str!("../../../style/main.css");
+        let rule = css.split(".critical-section {").nth(1).unwrap();
+        let rule = &rule[..rule.find('}').unwrap()];
+        let hex = |after: &str| -> [f64; 3] {
+            let at = rule.find(after).unwrap() + after.len();
+            let text = rule[at..].trim_start().trim_start_matches('#');
+            let digits: String = text.chars().take_while(char::is_ascii_hexdigit).collect();
+            let digits = match digits.len() {
+                3 => digits.chars().flat_map(|c| [c, c]).collect(),
+                _ => digits,
+            };
+            let channel =
+                |i: usize| f64::from(u8::from_str_radix(&digits[i..i + 2], 16).unwrap()) / 255.0;
+            [channel(0), channel(2), channel(4)]
+        };
+        [hex("background:"), hex("1px")]
+    }
+
+    #[test]
+    fn the_critical_path_line_shows_on_every_service_colour() {
+        // The line is a dark core with a light edge: on every bar one of
+        // the two stands out by at least WCAG's 3:1 for graphics, in either
+        // theme (the bars are the same colours in both), and neither is a
+        // red that errors use.
+        let [core, edge] = critical_line_colours();
+        let (core, edge) = (luminance(core), luminance(edge));
+        assert!(contrast(core, edge) >= 7.0, "the core and edge differ");
+        for hue in SERVICE_HUES {
+            let bar = luminance(rgb(hue));
+            let best = contrast(bar, core).max(contrast(bar, edge));
+            assert!(best >= 3.0, "hue {hue}: {best:.2}");
+        }
+    }
 }

@@ -89,7 +89,7 @@ fn Find(lens: Lens) -> impl IntoView {
     };
     view! {
         <div class="find">
-            <input type="search" data-testid="span-search" placeholder="Find spans (name, service, attribute value)  /"
+            <input type="search" data-testid="span-search" aria-label="Find spans by name, service or attribute value" placeholder="Find spans (name, service, attribute value)  /"
                 node_ref=lens.search_box
                 prop:value=move || find.text.get()
                 on:input=move |ev| { restart(); find.text.set(event_target_value(&ev)); }

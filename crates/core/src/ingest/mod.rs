@@ -352,6 +352,13 @@ impl TraceSetBuilder {
                     IngestError::UnknownFormat(_) => unknown_object(&keys),
                     other => other,
                 }),
+                _ if delimited_header(&bytes[text_start..]).is_some() => {
+                    let header = delimited_header(&bytes[text_start..]).unwrap_or_default();
+                    Err(IngestError::UnknownFormat(format!(
+                        "it looks like a table (CSV or TSV, first line {header:?}), not a trace: \
+                         export traces as OTLP/JSON or protobuf, Jaeger or Zipkin JSON"
+                    )))
+                }
                 first => Err(IngestError::UnknownFormat(format!(
                     "it starts with the byte 0x{first:02x} at offset {text_start}, \
                      where a JSON trace file starts with '{{' or '['"
@@ -410,6 +417,22 @@ fn hex_prefix(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The first line of text that reads as a table's header: a comma or tab
+/// between fields, and the next line (if any) as many.
+fn delimited_header(text: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(&text[..text.len().min(4096)]).ok()?;
+    let mut lines = text.lines();
+    let first = lines.next()?;
+    let separator = [',', '\t', ';']
+        .into_iter()
+        .max_by_key(|&c| first.matches(c).count())?;
+    let fields = first.matches(separator).count();
+    let agrees = lines
+        .next()
+        .is_none_or(|second| second.matches(separator).count() == fields);
+    (fields > 0 && agrees).then(|| first.chars().take(80).collect())
 }
 
 /// The message for a JSON object no format is told by: the keys it has.
