@@ -1,46 +1,29 @@
-//! The loaded traces, one line each; clicking one opens it in the timeline.
+//! The loaded traces, one line each, in the order the user picks (start
+//! by default); clicking one opens it in the timeline.
 
 use leptos::prelude::*;
 use tracelens_core::units::format_duration;
+use tracelens_core::TraceSummary;
+use tracelens_view::traces::{order, TraceSort};
 
 use crate::state::AppState;
 
+/// Services listed on a line before the rest are counted.
+const SERVICES_SHOWN: usize = 3;
+
 #[component]
 pub fn TraceList(state: AppState) -> impl IntoView {
+    let sort = RwSignal::new(TraceSort::Start);
+    let descending = RwSignal::new(false);
     let items = move || {
         let Some(loaded) = state.loaded.get() else {
             return Vec::new();
         };
         // A partial view counts the spans read so far.
         let so_far = if loaded.partial { " so far" } else { "" };
-        loaded
-            .summaries
-            .iter()
-            .enumerate()
-            .map(|(index, summary)| {
-                let trace_id = summary.trace_id.to_string();
-                let short_id = trace_id[..8].to_owned();
-                view! {
-                    <li>
-                        <button
-                            class="trace-item"
-                            data-testid="trace-item"
-                            data-trace-id=trace_id.clone()
-                            class:selected=move || state.selected.get() == Some(index)
-                            on:click=move |_| state.select_trace(index)
-                            title=trace_id
-                        >
-                            <span class="root">{summary.root.clone()}</span>
-                            <span class="service">{summary.service.clone()}</span>
-                            <span class="meta">
-                                <span class="spans">{format!("{} spans{so_far}", summary.span_count)}</span>
-                                <span class="duration">{format_duration(summary.duration_ns)}</span>
-                                <code>{short_id}</code>
-                            </span>
-                        </button>
-                    </li>
-                }
-            })
+        order(&loaded.summaries, sort.get(), descending.get())
+            .into_iter()
+            .map(|index| item(state, index, &loaded.summaries[index], so_far))
             .collect::<Vec<_>>()
     };
     view! {
@@ -54,9 +37,88 @@ pub fn TraceList(state: AppState) -> impl IntoView {
                         .unwrap_or_else(|| "No traces yet".to_owned())
                 }}
             </h2>
+            <div class="trace-sort">
+                <label>
+                    "Sort by "
+                    <select data-testid="trace-sort" on:change=move |ev| {
+                        if let Some(by) = TraceSort::parse(&event_target_value(&ev)) {
+                            sort.set(by);
+                        }
+                    }>
+                        {TraceSort::ALL.into_iter().map(|by| view! {
+                            <option value=by.name()>{by.name()}</option>
+                        }).collect::<Vec<_>>()}
+                    </select>
+                </label>
+                <button data-testid="trace-sort-direction" aria-label="Reverse the order"
+                    title=move || if descending.get() { "highest first" } else { "lowest first" }
+                    on:click=move |_| descending.update(|d| *d = !*d)>
+                    {move || if descending.get() { "↓" } else { "↑" }}
+                </button>
+            </div>
             <ul class="trace-list" data-testid="trace-list">
                 {items}
             </ul>
         </nav>
+    }
+}
+
+/// One trace's line: root and service, start (local, UTC on hover),
+/// spans, duration, errors, the other services, the id.
+fn item(state: AppState, index: usize, summary: &TraceSummary, so_far: &str) -> impl IntoView {
+    let trace_id = summary.trace_id.to_string();
+    let short_id = trace_id[..8].to_owned();
+    let started = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        summary.start_ns as f64 / 1e6,
+    ));
+    let start_local =
+        String::from(started.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED));
+    let start_utc = format!("{} UTC", String::from(started.to_iso_string()));
+    let others: Vec<&String> = summary.services.iter().skip(1).collect();
+    let services = match others.len() {
+        0 => String::new(),
+        n if n <= SERVICES_SHOWN => format!(
+            "→ {}",
+            others
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        n => format!(
+            "→ {} +{}",
+            others[..SERVICES_SHOWN]
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            n - SERVICES_SHOWN
+        ),
+    };
+    let errors = summary.errors;
+    view! {
+        <li>
+            <button
+                class="trace-item"
+                data-testid="trace-item"
+                data-trace-id=trace_id.clone()
+                data-errors=errors
+                class:selected=move || state.selected.get() == Some(index)
+                on:click=move |_| state.select_trace(index)
+                title=trace_id
+            >
+                <span class="root">{summary.root.clone()}</span>
+                <span class="service">{summary.service.clone()}" "<span class="others">{services}</span></span>
+                <time class="start" data-testid="trace-start-time" title=start_utc>{start_local}</time>
+                <span class="meta">
+                    <span class="spans">{format!("{} spans{so_far}", summary.span_count)}</span>
+                    <span class="duration">{format_duration(summary.duration_ns)}</span>
+                    {(errors > 0).then(|| view! {
+                        <span class="errors" data-testid="trace-errors">{format!("{errors} error{}", if errors == 1 { "" } else { "s" })}</span>
+                    })}
+                    <code>{short_id}</code>
+                </span>
+            </button>
+        </li>
     }
 }

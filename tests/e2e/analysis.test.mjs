@@ -39,7 +39,7 @@ for (const file of ['etl-nightly/etl-nightly.otlp.json', 'ticket-booking/ticket-
     assert.equal(await items.count(), report.traces.length);
     for (let i = 0; i < report.traces.length; i++) {
       const trace = report.traces[i];
-      await items.nth(i).click();
+      await page.locator(`[data-testid=trace-item][data-trace-id="${trace.trace_id}"]`).click();
       await page.locator(`[data-testid=trace-item][data-trace-id="${trace.trace_id}"].selected`).waitFor();
       await page.locator('[data-testid=breakdown-row]').first().waitFor();
       assert.deepEqual(await breakdownRows(page), expectedRows(trace), trace.trace_id);

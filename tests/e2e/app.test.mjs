@@ -42,14 +42,29 @@ test('a file set on the file input loads and lists its traces', async () => {
     .getByTestId('file-input')
     .setInputFiles(path.join(corpusDir, 'ticket-booking/ticket-booking.otlp.json'));
   await page.getByText('ticket-booking.otlp.json').waitFor();
+  // Listed by start (their first spans start at +0, +2.7, +3.8 and +65 s).
+  assert.deepEqual(await traceIds(page), [
+    '1e250c70dff6fe52c690a9c144e7cf0f',
+    '003f9c5e2a71b8d4e6f00c1d2b3a4958',
+    '079a965be9f894c41f9f90e7475621ac',
+    '65984e656b3a11dfce24d109577afdc5',
+  ]);
+  // The trace first in trace id order is selected and drawn: one row per span.
+  assert.equal(await page.locator('[data-testid=span-row]').count(), 15);
+  // Each line says when its trace started (UTC on hover) and how many
+  // spans failed; the list sorts by errors, most first.
+  const starts = await items(page).locator('[data-testid=trace-start-time]').evaluateAll((all) => all.map((t) => t.title));
+  assert.ok(starts.every((t) => t.endsWith('Z UTC')), starts.join());
+  assert.deepEqual(await items(page).evaluateAll((all) => all.map((i) => i.dataset.errors)), ['0', '1', '1', '0']);
+  await page.getByTestId('trace-sort').selectOption('errors');
+  await page.getByTestId('trace-sort-direction').click();
   assert.deepEqual(await traceIds(page), [
     '003f9c5e2a71b8d4e6f00c1d2b3a4958',
     '079a965be9f894c41f9f90e7475621ac',
     '1e250c70dff6fe52c690a9c144e7cf0f',
     '65984e656b3a11dfce24d109577afdc5',
   ]);
-  // The first trace is selected and drawn: one row per span.
-  assert.equal(await page.locator('[data-testid=span-row]').count(), 15);
+  assert.equal(await items(page).first().getByTestId('trace-errors').textContent(), '1 error');
   assert.equal(await page.getByTestId('load-error').count(), 0);
   assert.deepEqual(errors, []);
   await page.close();

@@ -18,12 +18,32 @@ pub struct TraceSummary {
     pub start_ns: u64,
     /// Latest span end minus earliest span start.
     pub duration_ns: u64,
+    /// Spans with status ERROR.
+    pub errors: usize,
+    /// The services of its spans, the root's first, then by name.
+    pub services: Vec<String>,
 }
 
 impl TraceSummary {
     /// Summarises `trace`, resolving names through `set`'s strings.
     pub fn of(set: &TraceSet, trace: &Trace) -> Self {
         let root = trace.main_root().map(|r| &trace.spans[r as usize]);
+        let root_service = root.map(|s| s.service);
+        let mut services = set
+            .strings
+            .distinct(
+                trace
+                    .spans
+                    .iter()
+                    .map(|s| s.service)
+                    .filter(|&s| Some(s) != root_service),
+            )
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        if let Some(service) = root_service {
+            services.insert(0, set.strings.get(service).to_owned());
+        }
         Self {
             trace_id: trace.trace_id,
             span_count: trace.spans.len(),
@@ -31,6 +51,12 @@ impl TraceSummary {
             service: root.map_or_else(String::new, |s| set.strings.get(s.service).to_owned()),
             start_ns: trace.start_ns(),
             duration_ns: trace.duration_ns(),
+            errors: trace
+                .spans
+                .iter()
+                .filter(|s| s.status == crate::model::StatusCode::Error)
+                .count(),
+            services,
         }
     }
 }

@@ -9,6 +9,7 @@
 //!   a minimum width) and its form in a link;
 //! - [`find`]: the find form as a query, its matches and walking them;
 //! - [`spans`]: spans by id, and a partial view's spans in the whole trace;
+//! - [`traces`]: the trace list's order;
 //! - [`logs`]: the logs panel's filter, counts, and lines without ids
 //!   near a trace;
 //! - [`url`]: the view state in the address bar, read and written in one
@@ -18,5 +19,6 @@ pub mod find;
 pub mod logs;
 pub mod rows;
 pub mod spans;
+pub mod traces;
 pub mod url;
 pub mod window;

@@ -306,7 +306,7 @@ fn Slot(
                         false => "▾".to_owned(),
                     })}
                 </button>
-                <span class="span-name">{move || with(|l| l.name.clone())}</span>
+                <span class="span-name" title=move || with(|l| l.name.clone())>{move || with(|l| l.name.clone())}</span>
                 <span class="span-service">{move || with(|l| l.service.clone())}</span>
                 {move || logs.get().map(|(lines, errors)| {
                     let title = format!("{lines} log line(s), {errors} error(s)");
