@@ -139,6 +139,17 @@ impl Connection {
         let name = self.product.name();
         let text = String::from_utf8_lossy(body);
         let text = text.trim();
+        if is_html(text) {
+            // A web server or proxy answered, not the service: its page
+            // says nothing useful, where the URL should point does.
+            return format!(
+                "{path}: {status}: this is not {name}'s API (the answer is a web page): give \
+                 {name}'s own address, e.g. {}, or the path a proxy forwards to it, e.g. \
+                 http://your-host:8080/{}, without /api at the end",
+                self.product.example(),
+                name.to_lowercase()
+            );
+        }
         let hint = match status {
             400 => format!("{name} could not run the query"),
             401 => format!("{name} wants credentials: check the Authorization header"),
@@ -161,6 +172,17 @@ impl Connection {
     }
 }
 
+/// Whether an answer is a web page (a proxy's or web server's error page)
+/// rather than what an API answers.
+fn is_html(text: &str) -> bool {
+    let start: String = text
+        .chars()
+        .take(200)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    start.starts_with("<!doctype html") || start.starts_with("<html") || start.contains("<body")
+}
+
 /// `text` as a URL query component.
 pub fn encode(text: &str) -> String {
     String::from(js_sys::encode_uri_component(text))
@@ -168,4 +190,32 @@ pub fn encode(text: &str) -> String {
 
 fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tempo() -> Connection {
+        Connection {
+            product: Product::Tempo,
+            base: "http://host:8080".into(),
+            ..Connection::default()
+        }
+    }
+
+    #[test]
+    fn a_web_page_answer_says_the_url_is_not_the_api() {
+        let page = b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>";
+        let message = tempo().explain(404, page, "/api/echo");
+        assert!(message.contains("this is not Tempo's API"), "{message}");
+        assert!(message.contains("http://your-host:8080/tempo"), "{message}");
+        assert!(!message.contains("<h1>"), "{message}");
+        // What Tempo itself says is kept.
+        let message = tempo().explain(400, b"parse error at line 1", "/api/search");
+        assert!(
+            message.ends_with("Tempo could not run the query: parse error at line 1"),
+            "{message}"
+        );
+    }
 }

@@ -61,10 +61,14 @@ pub async fn fetch_trace(
     }
     let v1 = format!("/api/traces/{trace_id}{query}");
     let (status, body) = connection.get(&v1, "application/json").await?;
+    let where_ = match range {
+        Some(_) => "in that time range (untick the range to look everywhere)",
+        None => "anywhere it keeps traces",
+    };
     match status {
         200 => Ok((body, None)),
-        404 => Err(format!(
-            "trace {trace_id} was not found in Tempo in that time range"
+        404 if !body.trim_ascii_start().starts_with(b"<") => Err(format!(
+            "trace {trace_id} was not found: Tempo looked {where_}"
         )),
         _ => Err(connection.explain(status, &body, &v1)),
     }

@@ -142,6 +142,13 @@ function varint(value) {
 export async function startServer() {
   const server = createServer(async (req, res) => {
     if (req.url.startsWith('/tempo/')) return tempo(req, res);
+    // A web server's own 404 page, as nginx writes it: what a Tempo URL
+    // missing its proxy path reaches.
+    if (req.url.startsWith('/not-tempo/')) {
+      return res
+        .writeHead(404, { 'content-type': 'text/html' })
+        .end('<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n');
+    }
     if (req.url.startsWith('/loki/')) return loki(req, res);
     const file = await resolveFile(req.url);
     if (!file) {

@@ -45,7 +45,7 @@ test('a trace only the v1 API has is fetched from there; a missing one says so',
   await page.getByRole('button', { name: 'Open trace' }).click();
   const error = page.getByTestId('load-error');
   await error.waitFor();
-  assert.match(await error.textContent(), /0123456789abcdef0123456789abcdef was not found/);
+  assert.match(await error.textContent(), /0123456789abcdef0123456789abcdef was not found: Tempo looked anywhere/);
   await page.close();
 });
 
@@ -77,6 +77,14 @@ test('Tempo errors and an unreachable Tempo give readable messages', async () =>
   await page.getByTestId('tempo-url').fill('localhost:3200');
   await page.getByRole('button', { name: 'Test connection' }).click();
   await page.getByText(/must start with http:\/\//).waitFor();
+  // A server that is not Tempo (its own HTML 404 page) is named as such,
+  // with what the URL should look like, and its page is not pasted in.
+  await page.getByTestId('tempo-url').fill(`${running.server.url}/not-tempo`);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  const said = page.getByText(/this is not Tempo's API/);
+  await said.waitFor();
+  assert.match(await said.textContent(), /http:\/\/localhost:3200.*http:\/\/your-host:8080\/tempo/);
+  assert.doesNotMatch(await said.textContent(), /<h1>|nginx/);
   await page.close();
 });
 
