@@ -68,12 +68,7 @@ pub fn TraceList(state: AppState) -> impl IntoView {
 fn item(state: AppState, index: usize, summary: &TraceSummary, so_far: &str) -> impl IntoView {
     let trace_id = summary.trace_id.to_string();
     let short_id = trace_id[..8].to_owned();
-    let started = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-        summary.start_ns as f64 / 1e6,
-    ));
-    let start_local =
-        String::from(started.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED));
-    let start_utc = format!("{} UTC", String::from(started.to_iso_string()));
+    let (start_local, start_utc) = super::local_and_utc(summary.start_ns);
     let others: Vec<&String> = summary.services.iter().skip(1).collect();
     let services = match others.len() {
         0 => String::new(),

@@ -28,12 +28,7 @@ fn Title(lens: Lens) -> impl IntoView {
         let root = trace.main_root().map(|r| &trace.spans[r as usize]);
         let title = root.map_or_else(String::new, |r| strings.get(r.name).to_owned());
         let service = root.map_or_else(String::new, |r| strings.get(r.service).to_owned());
-        let started = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-            trace.start_ns() as f64 / 1e6,
-        ));
-        let started_local =
-            String::from(started.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED));
-        let started_utc = format!("{} UTC", String::from(started.to_iso_string()));
+        let (started_local, started_utc) = crate::views::local_and_utc(trace.start_ns());
         let biggest = move || {
             let analysis = state.analysis.get()?;
             let top = analysis.0.breakdown.first()?;
