@@ -1,5 +1,6 @@
 //! `tracelens`: the analyses of tracelens-core in a terminal and in CI.
 
+mod explain;
 mod input;
 mod report;
 
@@ -8,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tracelens_core::analysis::breakdown::GroupBy;
+use tracelens_core::analysis::explain::{explain, SlowRule};
 use tracelens_core::logs::LogFields;
 
 #[derive(Parser)]
@@ -54,6 +56,30 @@ enum Command {
         #[arg(long, value_name = "ROLE=FIELD,…", value_parser = parse_log_fields)]
         log_fields: Option<LogFields>,
     },
+    /// What makes the slow traces slow: the slow set (the slowest 10 % by
+    /// default) against the rest — stages that take a bigger share of the
+    /// critical path, attribute values over-represented, numeric
+    /// attributes a stage's time follows.
+    Explain {
+        /// Trace files, in any format `analyze` reads.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The slowest PCT percent by duration are the slow set.
+        #[arg(long, value_name = "PCT", conflicts_with_all = ["slow_over", "errors"])]
+        slow: Option<f64>,
+        /// Traces longer than DURATION (e.g. 2s, 150ms) are the slow set.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with = "errors")]
+        slow_over: Option<u64>,
+        /// Traces with an error are the slow set.
+        #[arg(long)]
+        errors: bool,
+        /// Group spans by `name`, `service` or `attr:KEY`.
+        #[arg(long, default_value = "name", value_parser = parse_group_by)]
+        group_by: GroupBy,
+        /// Print one JSON object instead of sentences and a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// How each group's critical time changed from one set of traces to
     /// another, biggest change first.
     Compare {
@@ -89,6 +115,26 @@ fn parse_size(text: &str) -> Result<usize, String> {
     number
         .checked_mul(1 << shift)
         .ok_or_else(|| format!("{text:?} is too big"))
+}
+
+/// "2s", "150ms", "900us", "1m", "500" (ns) as nanoseconds.
+fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let number: f64 = text[..digits]
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 2s or 150ms"))?;
+    let scale = match text[digits..].trim() {
+        "" | "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        "m" | "min" => 60e9,
+        unit => return Err(format!("{unit:?} is not a unit: use ns, us, ms, s or m")),
+    };
+    Ok((number * scale) as u64)
 }
 
 fn parse_group_by(text: &str) -> Result<GroupBy, String> {
@@ -162,6 +208,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(GATE_FAILED)
             })
+        }
+        Command::Explain {
+            files,
+            slow,
+            slow_over,
+            errors,
+            group_by,
+            json,
+        } => {
+            let set = input::read_all(&files)?;
+            let rule = match (slow, slow_over, errors) {
+                (_, _, true) => SlowRule::Errors,
+                (_, Some(ns), _) => SlowRule::Over(ns),
+                (Some(pct), _, _) if pct > 0.0 && pct < 100.0 => SlowRule::SlowestPercent(pct),
+                (Some(pct), _, _) => {
+                    anyhow::bail!("--slow {pct}: give a percentage between 0 and 100")
+                }
+                _ => SlowRule::SlowestPercent(10.0),
+            };
+            let found = explain(&set, &group_by, &rule);
+            if json {
+                explain::write_json(&mut out, &found)?;
+            } else {
+                explain::write_text(&mut out, &found)?;
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Compare {
             before,

@@ -279,3 +279,49 @@ fn an_unreadable_log_file_exits_1_naming_it() {
         "{stderr}"
     );
 }
+
+#[test]
+fn explain_json_has_the_contract_shape_and_the_slow_set_the_rule_asks_for() {
+    let file = corpus("etl-nightly/etl-nightly.otlp.json")
+        .display()
+        .to_string();
+    let run = |extra: &[&str]| -> Value {
+        let mut args = vec!["explain", "--json", file.as_str()];
+        args.extend(extra);
+        let out = tracelens(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let found = run(&["--slow", "40"]);
+    // Five nights: the slowest 40 % are two of them.
+    assert_eq!(found["slow"]["traces"], 2);
+    assert_eq!(found["rest"]["traces"], 3);
+    assert_eq!(found["slow"]["rule"], "the slowest 40% by duration");
+    for list in ["stages", "attributes", "correlations", "findings"] {
+        assert!(found[list].is_array(), "{list}");
+    }
+    let stage = &found["stages"][0];
+    assert!(
+        stage["group"].is_string()
+            && stage["slow_p50_pct"].is_f64()
+            && stage["rest_p50_pct"].is_f64()
+    );
+    // Stages come biggest difference first.
+    let gaps: Vec<f64> = found["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["slow_p50_pct"].as_f64().unwrap() - s["rest_p50_pct"].as_f64().unwrap()).abs())
+        .collect();
+    assert!(gaps.windows(2).all(|w| w[0] >= w[1]), "{gaps:?}");
+    // Over a duration: the 76.84 s night alone is longer than 60 s.
+    assert_eq!(run(&["--slow-over", "60s"])["slow"]["traces"], 1);
+    // A percentage out of range is refused with a reason.
+    let out = tracelens(&["explain", "--slow", "150", file.as_str()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("between 0 and 100"));
+}

@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod breakdown;
 pub mod compare;
 pub mod critical_path;
+pub mod explain;
 pub mod search;
 pub mod self_time;
 
