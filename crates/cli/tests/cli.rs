@@ -18,12 +18,13 @@ fn tracelens(args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn analyze_json(files: &[&str], extra: &[&str]) -> Value {
+/// `tracelens COMMAND --json FILES… EXTRA…` on corpus files: its JSON.
+fn json_of(command: &str, files: &[&str], extra: &[&str]) -> Value {
     let paths: Vec<String> = files
         .iter()
         .map(|f| corpus(f).display().to_string())
         .collect();
-    let mut args = vec!["analyze", "--json"];
+    let mut args = vec![command, "--json"];
     args.extend(paths.iter().map(String::as_str));
     args.extend(extra);
     let out = tracelens(&args);
@@ -33,6 +34,10 @@ fn analyze_json(files: &[&str], extra: &[&str]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn analyze_json(files: &[&str], extra: &[&str]) -> Value {
+    json_of("analyze", files, extra)
 }
 
 #[test]
@@ -282,20 +287,9 @@ fn an_unreadable_log_file_exits_1_naming_it() {
 
 #[test]
 fn explain_json_has_the_contract_shape_and_the_slow_set_the_rule_asks_for() {
-    let file = corpus("etl-nightly/etl-nightly.otlp.json")
-        .display()
-        .to_string();
-    let run = |extra: &[&str]| -> Value {
-        let mut args = vec!["explain", "--json", file.as_str()];
-        args.extend(extra);
-        let out = tracelens(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let night = "etl-nightly/etl-nightly.otlp.json";
+    let file = corpus(night).display().to_string();
+    let run = |extra: &[&str]| json_of("explain", &[night], extra);
     let found = run(&["--slow", "40"]);
     // Five nights: the slowest 40 % are two of them.
     assert_eq!(found["slow"]["traces"], 2);
