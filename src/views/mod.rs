@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod app;
 pub mod breakdown;
 pub mod compare;
+pub mod explain;
 pub mod logs;
 pub mod open_files;
 pub mod panes;

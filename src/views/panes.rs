@@ -1,5 +1,5 @@
 //! Below the timeline, one pane at a time: where the time goes, all the
-//! traces, compare, logs. A tab bar picks it; the timeline above never
+//! traces, compare, why the slow ones are slow, logs. A tab bar picks it; the timeline above never
 //! moves.
 
 use leptos::prelude::*;
@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::aggregate::AggregateView;
 use super::breakdown::Breakdown;
 use super::compare::CompareView;
+use super::explain::ExplainView;
 use super::logs::LogsPanel;
 use crate::state::AppState;
 
@@ -16,6 +17,7 @@ pub enum Pane {
     Breakdown,
     AllTraces,
     Compare,
+    Explain,
     Logs,
 }
 
@@ -26,6 +28,7 @@ impl Pane {
             Pane::Breakdown => "breakdown",
             Pane::AllTraces => "all-traces",
             Pane::Compare => "compare",
+            Pane::Explain => "explain",
             Pane::Logs => "logs",
         }
     }
@@ -41,7 +44,7 @@ pub fn Panes(state: AppState) -> impl IntoView {
     // way to the first.
     Effect::new(move |_| {
         let offered = match pane.get() {
-            Pane::AllTraces | Pane::Compare => traces() >= 2 && whole(),
+            Pane::AllTraces | Pane::Compare | Pane::Explain => traces() >= 2 && whole(),
             _ => true,
         };
         if !offered {
@@ -74,6 +77,7 @@ pub fn Panes(state: AppState) -> impl IntoView {
                 {tab(Pane::Breakdown, Signal::derive(|| "Where the time goes".to_owned()), always)}
                 {tab(Pane::AllTraces, Signal::derive(move || format!("All {} traces", traces())), many)}
                 {tab(Pane::Compare, Signal::derive(|| "Compare".to_owned()), many)}
+                {tab(Pane::Explain, Signal::derive(|| "Why slow".to_owned()), many)}
                 {tab(Pane::Logs, Signal::derive(move || match log_lines() {
                     Some(lines) => format!("Logs ({lines})"),
                     None => "Logs".to_owned(),
@@ -82,6 +86,7 @@ pub fn Panes(state: AppState) -> impl IntoView {
             {pane_box(Pane::Breakdown, view! { <Breakdown state=state /> }.into_any())}
             {pane_box(Pane::AllTraces, view! { <AggregateView state=state /> }.into_any())}
             {pane_box(Pane::Compare, view! { <CompareView state=state /> }.into_any())}
+            {pane_box(Pane::Explain, view! { <ExplainView state=state /> }.into_any())}
             {pane_box(Pane::Logs, view! { <LogsPanel state=state /> }.into_any())}
         </section>
     }

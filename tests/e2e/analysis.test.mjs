@@ -141,3 +141,30 @@ test('finding spans highlights and counts matches, and Enter walks through them'
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('why the slow traces are slow: the page finds what `tracelens explain` finds', async () => {
+  const file = 'etl-nightly/etl-nightly.otlp.json';
+  const out = execFileSync(
+    'cargo',
+    ['run', '--quiet', '-p', 'tracelens-cli', '--', 'explain', '--json', '--slow', '40', path.join(corpusDir, file)],
+    { cwd: projectRoot, encoding: 'utf8' },
+  );
+  const expected = JSON.parse(out);
+  const { page, errors } = await openPage(running.browser.context, `${running.server.url}/?trace=/corpus/${file}`);
+  await page.locator('[data-testid=trace-item]').nth(4).waitFor();
+  await showPane(page, 'explain');
+  await page.getByTestId('explain-rule').selectOption('40');
+  const panel = page.getByTestId('explain');
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid=explain] .muted')?.textContent.startsWith(`${n} trace(s)`),
+    expected.slow.traces,
+  );
+  const findings = await panel.locator('[data-testid=explain-finding]').evaluateAll((all) =>
+    all.map((f) => ({ kind: f.dataset.kind, text: f.textContent })),
+  );
+  assert.deepEqual(findings.map((f) => f.text), expected.findings);
+  assert.ok(findings.every((f) => ['stage', 'attribute', 'correlation'].includes(f.kind)), JSON.stringify(findings));
+  assert.ok(findings.some((f) => f.kind === 'stage'));
+  assert.deepEqual(errors, []);
+  await page.close();
+});

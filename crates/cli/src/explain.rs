@@ -15,7 +15,7 @@ struct Json<'a> {
     stages: Vec<Stage<'a>>,
     attributes: Vec<Attribute<'a>>,
     correlations: Vec<Correlation<'a>>,
-    findings: &'a [String],
+    findings: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -89,7 +89,7 @@ pub fn write_json(out: &mut impl Write, found: &Explanation) -> io::Result<()> {
                 r: c.r,
             })
             .collect(),
-        findings: &found.findings,
+        findings: found.findings.iter().map(|f| f.text.as_str()).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)
@@ -105,7 +105,7 @@ pub fn write_text(out: &mut impl Write, found: &Explanation) -> io::Result<()> {
         found.rest
     )?;
     for finding in &found.findings {
-        writeln!(out, "  {} {finding}", "•".yellow())?;
+        writeln!(out, "  {} {}", "•".yellow(), finding.text)?;
     }
     let width = found
         .stages

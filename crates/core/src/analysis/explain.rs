@@ -108,8 +108,21 @@ pub struct Explanation {
     pub attributes: Vec<AttributeShift>,
     /// Strongest correlation first.
     pub correlations: Vec<Correlation>,
-    /// The findings, as sentences.
-    pub findings: Vec<String>,
+    /// The findings, biggest effect first in each kind.
+    pub findings: Vec<Finding>,
+}
+
+/// One finding: what kind, about what, and the sentence that says it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// `stage`, `attribute` or `correlation`.
+    pub kind: &'static str,
+    /// The stage, the attribute key, or the stage a correlation is of.
+    pub key: String,
+    /// The attribute's value, or the attribute a correlation is with.
+    pub value: String,
+    /// The finding as a sentence.
+    pub text: String,
 }
 
 /// Attribute values listed at most.
@@ -341,12 +354,23 @@ fn findings(
     correlations: &[Correlation],
     slow: usize,
     rest: usize,
-) -> Vec<String> {
+) -> Vec<Finding> {
     let mut found = Vec::new();
+    let mut say = |kind, key: &str, value: &str, text: String| {
+        found.push(Finding {
+            kind,
+            key: key.to_owned(),
+            value: value.to_owned(),
+            text,
+        })
+    };
     if slow == 0 || rest == 0 {
-        found.push(format!(
-            "{slow} slow trace(s) against {rest} other(s): there is nothing to compare"
-        ));
+        say(
+            "none",
+            "",
+            "",
+            format!("{slow} slow trace(s) against {rest} other(s): there is nothing to compare"),
+        );
         return found;
     }
     for stage in stages
@@ -354,32 +378,40 @@ fn findings(
         .filter(|s| (s.slow_p50_pct - s.rest_p50_pct).abs() >= 5.0)
         .take(3)
     {
-        found.push(format!(
+        let text = format!(
             "{}: {:.0}% of the slow traces' critical path against {:.0}% of the others' (medians)",
             stage.group, stage.slow_p50_pct, stage.rest_p50_pct
-        ));
+        );
+        say(
+            "stage",
+            &stage.group,
+            &format!("{:.1}", stage.slow_p50_pct),
+            text,
+        );
     }
     for shift in attributes
         .iter()
         .filter(|s| (s.slow_share - s.rest_share).abs() >= 0.25)
         .take(3)
     {
-        found.push(format!(
+        let text = format!(
             "{}={} in {:.0}% of the slow traces, {:.0}% of the rest",
             shift.key,
             shift.value,
             shift.slow_share * 100.0,
             shift.rest_share * 100.0
-        ));
+        );
+        say("attribute", &shift.key, &shift.value, text);
     }
     for c in correlations.iter().take(3) {
-        found.push(format!(
+        let text = format!(
             "{} ≈ {}, r = {:.2} over {} traces",
             c.group,
             readable_slope(c.slope_ns_per_unit, &c.attribute),
             c.r,
             c.traces
-        ));
+        );
+        say("correlation", &c.group, &c.attribute, text);
     }
     found
 }
@@ -446,7 +478,7 @@ mod tests {
         assert!(found
             .findings
             .iter()
-            .any(|f| f == "level=19 in 100% of the slow traces, 0% of the rest"));
+            .any(|f| f.text == "level=19 in 100% of the slow traces, 0% of the rest"));
     }
 
     #[test]
@@ -480,10 +512,9 @@ mod tests {
         assert!((c.r - 1.0).abs() < 1e-9, "{c:?}");
         assert_eq!(c.traces, 6);
         assert!(
-            found
-                .findings
-                .iter()
-                .any(|f| f.starts_with("compress ≈ 2.00 s per MB of input_bytes, r = 1.00")),
+            found.findings.iter().any(|f| f
+                .text
+                .starts_with("compress ≈ 2.00 s per MB of input_bytes, r = 1.00")),
             "{:?}",
             found.findings
         );
@@ -506,11 +537,9 @@ mod tests {
             "{stage:?}"
         );
         assert!(
-            found
-                .findings
-                .iter()
-                .any(|f| f
-                    .starts_with("compress: 99% of the slow traces' critical path against 50%")),
+            found.findings.iter().any(|f| f
+                .text
+                .starts_with("compress: 99% of the slow traces' critical path against 50%")),
             "{:?}",
             found.findings
         );
@@ -538,8 +567,8 @@ mod tests {
         assert_eq!(SlowRule::Errors.pick(&set.traces), [false, false, false]);
         let none = explain(&set, &GroupBy::Name, &SlowRule::Errors);
         assert_eq!(
-            none.findings,
-            ["0 slow trace(s) against 3 other(s): there is nothing to compare"]
+            none.findings[0].text,
+            "0 slow trace(s) against 3 other(s): there is nothing to compare"
         );
     }
 }
