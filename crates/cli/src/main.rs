@@ -4,12 +4,14 @@ mod explain;
 mod input;
 mod report;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tracelens_core::analysis::breakdown::GroupBy;
 use tracelens_core::analysis::explain::{explain, SlowRule};
+use tracelens_core::analysis::graph::operation_graph;
 use tracelens_core::logs::LogFields;
 
 #[derive(Parser)]
@@ -79,6 +81,18 @@ enum Command {
         /// Print one JSON object instead of sentences and a table.
         #[arg(long)]
         json: bool,
+    },
+    /// The operation graph: spans folded by (service, name) into who calls
+    /// whom, with calls, total, self and critical time, as Graphviz DOT or
+    /// Mermaid text (the critical path's operations stand out).
+    Graph {
+        /// Trace files, in any format `analyze` reads (every trace is folded
+        /// into one graph).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `dot` (Graphviz) or `mermaid`.
+        #[arg(long, default_value = "dot", value_parser = ["dot", "mermaid"])]
+        format: String,
     },
     /// How each group's critical time changed from one set of traces to
     /// another, biggest change first.
@@ -233,6 +247,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 explain::write_text(&mut out, &found)?;
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Graph { files, format } => {
+            let set = input::read_all(&files)?;
+            let graph = operation_graph(&set);
+            let text = match format.as_str() {
+                "mermaid" => graph.to_mermaid(),
+                _ => graph.to_dot(),
+            };
+            out.write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare {

@@ -319,3 +319,31 @@ fn explain_json_has_the_contract_shape_and_the_slow_set_the_rule_asks_for() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("between 0 and 100"));
 }
+
+#[test]
+fn graph_writes_the_operations_as_dot_or_mermaid() {
+    let file = corpus("etl-nightly/etl-nightly.otlp.json")
+        .display()
+        .to_string();
+    let out = tracelens(&["graph", file.as_str()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(dot.starts_with("digraph operations {"), "{dot}");
+    // Five nights of the same job: each operation once, put_object calling
+    // S3.UploadPart across the nights, the compression on the critical path.
+    assert_eq!(dot.matches("\\nzstd_compress\\n").count(), 1, "{dot}");
+    assert!(dot.contains("\\nzstd_compress\\n5 calls"), "{dot}");
+    assert!(
+        dot.lines()
+            .any(|l| l.contains("zstd_compress") && l.contains("penwidth=3")),
+        "{dot}"
+    );
+    let out = tracelens(&["graph", "--format", "mermaid", file.as_str()]);
+    let mermaid = String::from_utf8(out.stdout).unwrap();
+    assert!(mermaid.starts_with("flowchart TD"), "{mermaid}");
+    assert!(mermaid.contains("-->|"), "{mermaid}");
+}

@@ -7,6 +7,7 @@ pub mod breakdown;
 pub mod compare;
 pub mod critical_path;
 pub mod explain;
+pub mod graph;
 pub mod search;
 pub mod self_time;
 
