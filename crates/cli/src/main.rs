@@ -53,6 +53,13 @@ enum Command {
         /// zstd or not; repeatable): adds log lines and errors per group.
         #[arg(long, value_name = "FILE")]
         logs: Vec<PathBuf>,
+        /// Also list each trace's N spans with the most self time (or,
+        /// with `--top-by critical`, critical time).
+        #[arg(long, value_name = "N")]
+        top: Option<usize>,
+        /// What `--top` ranks spans by: `self` or `critical`.
+        #[arg(long, default_value = "self", value_parser = ["self", "critical"], requires = "top")]
+        top_by: String,
         /// Field names of JSON Lines logs that the defaults miss, as
         /// ROLE=FIELD pairs: `trace_id=tid,span_id=sid,level=sev,time=ts,message=text`.
         #[arg(long, value_name = "ROLE=FIELD,…", value_parser = parse_log_fields)]
@@ -201,13 +208,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fail_over,
             logs,
             log_fields,
+            top,
+            top_by,
         } => {
             let set = input::read_all(&files)?;
             let logs = match logs.is_empty() {
                 true => None,
                 false => Some(input::read_logs(&logs, &log_fields.unwrap_or_default())?),
             };
-            let report = report::Report::of(&set, &group_by, logs.as_ref());
+            let top = report::Top {
+                count: top.unwrap_or(0),
+                by_critical: top_by == "critical",
+            };
+            let report = report::Report::of(&set, &group_by, logs.as_ref(), top);
             if json {
                 report.write_json(&mut out)?;
             } else {

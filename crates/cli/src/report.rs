@@ -39,6 +39,25 @@ struct TraceReport {
     duration_ns: u64,
     critical_path: Vec<SectionRow>,
     breakdown: Vec<ShareRow>,
+    /// With `--top N`: the spans with the most self (or critical) time.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    top: Vec<TopSpan>,
+}
+
+#[derive(Serialize)]
+struct TopSpan {
+    span_id: String,
+    name: String,
+    service: String,
+    self_ns: u64,
+    critical_ns: u64,
+}
+
+/// `--top N [--top-by self|critical]`: how many spans, ranked by what.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Top {
+    pub count: usize,
+    pub by_critical: bool,
 }
 
 #[derive(Serialize)]
@@ -75,8 +94,41 @@ struct AggregateRow {
     critical_pct_p95: f64,
 }
 
+/// The `top.count` spans of `trace` with the most self time (or critical
+/// time), ties by span order.
+fn top_spans(
+    set: &TraceSet,
+    trace: &tracelens_core::Trace,
+    analysis: &TraceAnalysis,
+    top: Top,
+) -> Vec<TopSpan> {
+    if top.count == 0 {
+        return Vec::new();
+    }
+    let times = match top.by_critical {
+        true => &analysis.critical_times,
+        false => &analysis.self_times,
+    };
+    let mut order: Vec<usize> = (0..trace.spans.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(times[i]));
+    order
+        .into_iter()
+        .take(top.count)
+        .map(|i| {
+            let span = &trace.spans[i];
+            TopSpan {
+                span_id: span.span_id.to_string(),
+                name: set.strings.get(span.name).to_owned(),
+                service: set.strings.get(span.service).to_owned(),
+                self_ns: analysis.self_times[i],
+                critical_ns: analysis.critical_times[i],
+            }
+        })
+        .collect()
+}
+
 impl Report {
-    pub fn of(set: &TraceSet, group_by: &GroupBy, logs: Option<&LogSet>) -> Self {
+    pub fn of(set: &TraceSet, group_by: &GroupBy, logs: Option<&LogSet>, top: Top) -> Self {
         let analyses: Vec<TraceAnalysis> = set
             .traces
             .iter()
@@ -89,7 +141,9 @@ impl Report {
             .map(|(trace, analysis)| {
                 let summary = TraceSummary::of(set, trace);
                 let log_counts = logs.map(|logs| counts_by_group(set, trace, logs, group_by));
+                let top = top_spans(set, trace, analysis, top);
                 TraceReport {
+                    top,
                     trace_id: summary.trace_id.to_string(),
                     span_count: summary.span_count,
                     root: summary.root,
@@ -184,6 +238,24 @@ impl Report {
                 })
                 .collect();
             write_shares(out, group_by, &rows)?;
+            if !trace.top.is_empty() {
+                let labels: Vec<String> = trace
+                    .top
+                    .iter()
+                    .map(|s| format!("{} ({}) {}", s.name, s.service, s.span_id))
+                    .collect();
+                let width = labels.iter().map(String::len).max().unwrap_or(0).max(12);
+                let title = format!("TOP {} SPANS", trace.top.len());
+                writeln!(out, "  {title:<width$}  {:>12}  {:>12}", "SELF", "CRITICAL")?;
+                for (span, label) in trace.top.iter().zip(labels) {
+                    writeln!(
+                        out,
+                        "  {label:<width$}  {:>12}  {:>12}",
+                        format_duration(span.self_ns),
+                        format_duration(span.critical_ns)
+                    )?;
+                }
+            }
             writeln!(out)?;
         }
         if self.traces.len() > 1 {

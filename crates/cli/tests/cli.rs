@@ -347,3 +347,29 @@ fn graph_writes_the_operations_as_dot_or_mermaid() {
     assert!(mermaid.starts_with("flowchart TD"), "{mermaid}");
     assert!(mermaid.contains("-->|"), "{mermaid}");
 }
+
+#[test]
+fn top_lists_the_spans_with_the_most_self_or_critical_time() {
+    let report = analyze_json(&["etl-nightly/etl-nightly.otlp.json"], &["--top", "3"]);
+    for trace in report["traces"].as_array().unwrap() {
+        let top = trace["top"].as_array().unwrap();
+        assert_eq!(top.len(), 3);
+        let selfs: Vec<u64> = top.iter().map(|s| s["self_ns"].as_u64().unwrap()).collect();
+        assert!(selfs.windows(2).all(|w| w[0] >= w[1]), "{selfs:?}");
+        // Each night's compression is its biggest span of its own.
+        assert_eq!(top[0]["name"], "zstd_compress");
+    }
+    let by_critical = analyze_json(
+        &["etl-nightly/etl-nightly.otlp.json"],
+        &["--top", "2", "--top-by", "critical"],
+    );
+    let top = by_critical["traces"][0]["top"].as_array().unwrap();
+    let criticals: Vec<u64> = top
+        .iter()
+        .map(|s| s["critical_ns"].as_u64().unwrap())
+        .collect();
+    assert!(criticals[0] >= criticals[1]);
+    // Without --top the contract's object is as it was.
+    let plain = analyze_json(&["etl-nightly/etl-nightly.otlp.json"], &[]);
+    assert!(plain["traces"][0].get("top").is_none());
+}
