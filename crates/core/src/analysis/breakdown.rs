@@ -264,28 +264,38 @@ fn grouping_attributes<'a>(set: &'a TraceSet, trace: &'a Trace, span: u32) -> [&
     ]
 }
 
-/// The attribute keys a breakdown of `trace` can be grouped by: those
-/// [`GroupBy::Attribute`] reads (spans', scopes' and resources'), sorted.
-pub fn attribute_keys(set: &TraceSet, trace: &Trace) -> Vec<String> {
-    // Each scope and resource once: a million spans share a few.
+/// Calls `visit` with every attribute grouping reads in `trace`: each
+/// span's own, and each of its scopes' and resources' once (a million
+/// spans share a few).
+pub(crate) fn visit_grouping_attributes<'a>(
+    set: &'a TraceSet,
+    trace: &'a Trace,
+    mut visit: impl FnMut(&'a Attribute),
+) {
     let mut seen_scope = vec![false; set.scopes.len()];
     let mut seen_resource = vec![false; set.resources.len()];
-    let mut keys = Vec::new();
     for (i, span) in trace.spans.iter().enumerate() {
         let [own, scope, resource] = grouping_attributes(set, trace, i as u32);
-        keys.extend(own.iter().map(|a| a.key));
+        own.iter().for_each(&mut visit);
         if let Some(seen) = seen_scope.get_mut(span.scope as usize).filter(|s| !**s) {
             *seen = true;
-            keys.extend(scope.iter().map(|a| a.key));
+            scope.iter().for_each(&mut visit);
         }
         if let Some(seen) = seen_resource
             .get_mut(span.resource as usize)
             .filter(|s| !**s)
         {
             *seen = true;
-            keys.extend(resource.iter().map(|a| a.key));
+            resource.iter().for_each(&mut visit);
         }
     }
+}
+
+/// The attribute keys a breakdown of `trace` can be grouped by: those
+/// [`GroupBy::Attribute`] reads (spans', scopes' and resources'), sorted.
+pub fn attribute_keys(set: &TraceSet, trace: &Trace) -> Vec<String> {
+    let mut keys = Vec::new();
+    visit_grouping_attributes(set, trace, |a| keys.push(a.key));
     set.strings
         .distinct(keys)
         .into_iter()

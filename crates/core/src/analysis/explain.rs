@@ -7,8 +7,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::analysis::aggregate::percentile;
-use crate::analysis::breakdown::{analyze, group_of, GroupBy};
+use crate::analysis::breakdown::{analyze, group_of, visit_grouping_attributes, GroupBy};
 use crate::attributes::Value;
+use crate::intern::Sym;
 use crate::model::{StatusCode, Trace, TraceSet};
 use crate::units::format_duration;
 
@@ -192,23 +193,12 @@ pub fn explain(set: &TraceSet, group_by: &GroupBy, rule: &SlowRule) -> Explanati
 fn attribute_shifts(set: &TraceSet, slow: &[usize], rest: &[usize]) -> Vec<AttributeShift> {
     let pairs_of = |trace: &Trace| -> HashSet<(String, String)> {
         let mut pairs = HashSet::new();
-        let mut add = |attributes: &[crate::attributes::Attribute]| {
-            for a in attributes {
-                if matches!(a.value, Value::Str(_) | Value::Int(_) | Value::Bool(_)) {
-                    let value = a.value.display(&set.strings).to_string();
-                    pairs.insert((set.strings.get(a.key).to_owned(), value));
-                }
+        visit_grouping_attributes(set, trace, |a| {
+            if matches!(a.value, Value::Str(_) | Value::Int(_) | Value::Bool(_)) {
+                let value = a.value.display(&set.strings).to_string();
+                pairs.insert((set.strings.get(a.key).to_owned(), value));
             }
-        };
-        for (i, span) in trace.spans.iter().enumerate() {
-            add(trace.span_attributes(i as u32));
-            if let Some(scope) = set.scopes.get(span.scope as usize) {
-                add(&scope.attributes);
-            }
-            if let Some(resource) = set.resources.get(span.resource as usize) {
-                add(&resource.attributes);
-            }
-        }
+        });
         pairs
     };
     let mut counts: HashMap<(String, String), (usize, usize)> = HashMap::new();
@@ -280,23 +270,33 @@ fn correlations(
             .iter()
             .map(|g| (g.group.as_str(), g.critical_ns))
             .collect();
-        let mut sums: HashMap<(String, String), f64> = HashMap::new();
+        // Per group label, per attribute key: the sum over its spans. A
+        // span's group is worked out only when it has a number to add.
+        let mut sums: HashMap<String, HashMap<Sym, f64>> = HashMap::new();
         for i in 0..trace.spans.len() as u32 {
-            let group = group_of(set, trace, i, group_by);
-            for a in trace.span_attributes(i) {
-                let number = match a.value {
-                    Value::Int(n) => n as f64,
-                    Value::Double(x) if x.is_finite() => x,
-                    _ => continue,
-                };
-                *sums
-                    .entry((group.clone(), set.strings.get(a.key).to_owned()))
-                    .or_default() += number;
+            let numbers = trace
+                .span_attributes(i)
+                .iter()
+                .filter_map(|a| match a.value {
+                    Value::Int(n) => Some((a.key, n as f64)),
+                    Value::Double(x) if x.is_finite() => Some((a.key, x)),
+                    _ => None,
+                });
+            let mut numbers = numbers.peekable();
+            if numbers.peek().is_none() {
+                continue;
+            }
+            let per_key = sums.entry(group_of(set, trace, i, group_by)).or_default();
+            for (key, number) in numbers {
+                *per_key.entry(key).or_default() += number;
             }
         }
-        for ((group, key), x) in sums {
+        for (group, per_key) in sums {
             let y = critical.get(group.as_str()).copied().unwrap_or(0) as f64;
-            points.entry((group, key)).or_default().push((x, y));
+            for (key, x) in per_key {
+                let key = set.strings.get(key).to_owned();
+                points.entry((group.clone(), key)).or_default().push((x, y));
+            }
         }
     }
     let mut found: Vec<Correlation> = points
