@@ -265,6 +265,21 @@ impl LogSet {
         if bytes[bom..].trim_ascii().is_empty() {
             return Err(IngestError::Empty);
         }
+        let whole = serde_json::from_slice::<Json>(&bytes[bom..]);
+        if let Err(error) = &whole {
+            // One pretty-printed document broken further down: its own
+            // error says where, where reading it as lines would blame line 1.
+            let first_line = bytes[bom..]
+                .split(|&b| b == b'\n')
+                .find(|l| !l.trim_ascii().is_empty())
+                .unwrap_or_default();
+            if error.line() > 1 && serde_json::from_slice::<Json>(first_line).is_err() {
+                return Err(IngestError::Malformed(format!(
+                    "invalid JSON at {}",
+                    crate::ingest::json_syntax::locate(&bytes[bom..], error)
+                )));
+            }
+        }
         let file = self.files;
         self.files += 1;
         let mut load = LogLoad {
@@ -281,22 +296,6 @@ impl LogSet {
             finished: None,
         };
         // One document (OTLP logs, pretty or not; Loki)?
-        let whole = serde_json::from_slice::<Json>(&load.bytes[bom..]);
-        if let Err(error) = &whole {
-            // One pretty-printed document broken further down: its own
-            // error says where, where reading it as lines would blame line 1.
-            let first_line = load.bytes[bom..]
-                .split(|&b| b == b'\n')
-                .find(|l| !l.trim_ascii().is_empty())
-                .unwrap_or_default();
-            if error.line() > 1 && serde_json::from_slice::<Json>(first_line).is_err() {
-                self.files -= 1;
-                return Err(IngestError::Malformed(format!(
-                    "invalid JSON at {}",
-                    crate::ingest::json_syntax::locate(&load.bytes[bom..], error)
-                )));
-            }
-        }
         if let Ok(Json::Object(object)) = whole {
             let mut reader = Reader {
                 set: self,

@@ -352,17 +352,18 @@ impl TraceSetBuilder {
                     IngestError::UnknownFormat(_) => unknown_object(&keys),
                     other => other,
                 }),
-                _ if delimited_header(&bytes[text_start..]).is_some() => {
-                    let header = delimited_header(&bytes[text_start..]).unwrap_or_default();
-                    Err(IngestError::UnknownFormat(format!(
-                        "it looks like a table (CSV or TSV, first line {header:?}), not a trace: \
-                         export traces as OTLP/JSON or protobuf, Jaeger or Zipkin JSON"
-                    )))
-                }
-                first => Err(IngestError::UnknownFormat(format!(
-                    "it starts with the byte 0x{first:02x} at offset {text_start}, \
-                     where a JSON trace file starts with '{{' or '['"
-                ))),
+                first => Err(IngestError::UnknownFormat(
+                    match delimited_header(&bytes[text_start..]) {
+                        Some(header) => format!(
+                            "it looks like a table (CSV or TSV, first line {header:?}), not a \
+                             trace: export traces as OTLP/JSON or protobuf, Jaeger or Zipkin JSON"
+                        ),
+                        None => format!(
+                            "it starts with the byte 0x{first:02x} at offset {text_start}, \
+                             where a JSON trace file starts with '{{' or '['"
+                        ),
+                    },
+                )),
             },
         }
     }

@@ -439,6 +439,10 @@ where
 /// about (see [`read_later`]).
 const AT_ADDRESS: char = '\u{1}';
 
+/// Marks, in a warning, the span id whose line is to be put in its place
+/// (see [`at_span`]).
+const AT_SPAN: char = '\u{2}';
+
 /// A serde_json error on `bytes[start..]`, whose first line is `line` of
 /// the file and whose bytes start `base` bytes into it, as "line L,
 /// column C (byte B): what".
@@ -804,10 +808,7 @@ struct SpanSeed<'b> {
 /// found once the element is read, by the id's text ([`place_warnings`]):
 /// a cost paid only by warnings.
 fn at_span(span_id: &[u8]) -> String {
-    format!(
-        "{AT_ADDRESS}{}{AT_ADDRESS}",
-        String::from_utf8_lossy(span_id)
-    )
+    format!("{AT_SPAN}{}{AT_SPAN}", String::from_utf8_lossy(span_id))
 }
 
 /// Puts the line of each span named by [`at_span`] in the warnings from
@@ -822,10 +823,10 @@ fn place_warnings(
 ) {
     let mut counted = (start, line);
     for warning in &mut builder.warnings[from..] {
-        let Some((before, rest)) = warning.message.split_once(AT_ADDRESS) else {
+        let Some((before, rest)) = warning.message.split_once(AT_SPAN) else {
             continue;
         };
-        let Some((id, after)) = rest.split_once(AT_ADDRESS) else {
+        let Some((id, after)) = rest.split_once(AT_SPAN) else {
             continue;
         };
         let found = (!id.is_empty())
