@@ -16,9 +16,14 @@ use crate::state::{AppState, Shared};
 const CHART_WIDTH: u32 = 420;
 const CHART_HEIGHT: u32 = 220;
 
+/// `shown`: whether its pane is on screen; it analyses every trace, so
+/// only then.
 #[component]
-pub fn AggregateView(state: AppState) -> impl IntoView {
+pub fn AggregateView(state: AppState, shown: Signal<bool>) -> impl IntoView {
     let computed = Memo::new(move |_| {
+        if !shown.get() {
+            return None;
+        }
         let loaded = state.loaded.get()?;
         if loaded.set.traces.len() < 2 || loaded.partial {
             return None;

@@ -16,10 +16,15 @@ const RULES: [(&str, &str); 5] = [
     ("errors", "those with errors"),
 ];
 
+/// `shown`: whether its pane is on screen; it analyses every trace, so
+/// only then.
 #[component]
-pub fn ExplainView(state: AppState) -> impl IntoView {
+pub fn ExplainView(state: AppState, shown: Signal<bool>) -> impl IntoView {
     let rule = RwSignal::new("10".to_owned());
     let found = Memo::new(move |_| {
+        if !shown.get() {
+            return None;
+        }
         let loaded = state.loaded.get()?;
         if loaded.set.traces.len() < 2 || loaded.partial {
             return None;

@@ -69,6 +69,8 @@ pub fn Panes(state: AppState) -> impl IntoView {
             </div>
         }
     };
+    // Panes that analyse every trace do so only while they are shown.
+    let shown = move |which: Pane| Signal::derive(move || pane.get() == which);
     let many = Signal::derive(move || traces() >= 2 && whole());
     let always = Signal::derive(|| true);
     view! {
@@ -84,9 +86,9 @@ pub fn Panes(state: AppState) -> impl IntoView {
                 }), always)}
             </nav>
             {pane_box(Pane::Breakdown, view! { <Breakdown state=state /> }.into_any())}
-            {pane_box(Pane::AllTraces, view! { <AggregateView state=state /> }.into_any())}
+            {pane_box(Pane::AllTraces, view! { <AggregateView state=state shown=shown(Pane::AllTraces) /> }.into_any())}
             {pane_box(Pane::Compare, view! { <CompareView state=state /> }.into_any())}
-            {pane_box(Pane::Explain, view! { <ExplainView state=state /> }.into_any())}
+            {pane_box(Pane::Explain, view! { <ExplainView state=state shown=shown(Pane::Explain) /> }.into_any())}
             {pane_box(Pane::Logs, view! { <LogsPanel state=state /> }.into_any())}
         </section>
     }
