@@ -7,6 +7,7 @@ mod download;
 mod http;
 mod loader;
 mod loki;
+mod saved;
 mod state;
 mod tempo;
 mod views;

@@ -7,6 +7,7 @@ use tracelens_core::analysis::breakdown::{analyze, analyze_with_path, GroupBy, T
 use tracelens_core::analysis::critical_path::Section;
 use tracelens_core::logs::{LogSet, TraceLogs};
 use tracelens_core::{TraceSet, TraceSummary};
+use tracelens_view::spans::same_place;
 
 /// A loaded set of traces, with the summaries the list shows.
 pub struct Loaded {
@@ -111,10 +112,7 @@ impl Theme {
 
     /// The choice saved in this browser, if any.
     pub fn saved() -> Theme {
-        let text = web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item(Self::KEY).ok().flatten());
-        match text.as_deref() {
+        match crate::saved::get(Self::KEY).as_deref() {
             Some("light") => Theme::Light,
             Some("dark") => Theme::Dark,
             _ => Theme::System,
@@ -149,9 +147,7 @@ impl Theme {
                 other => root.set_attribute("data-theme", other.name()),
             };
         }
-        if let Some(storage) = window.local_storage().ok().flatten() {
-            let _ = storage.set_item(Self::KEY, self.name());
-        }
+        crate::saved::set(Self::KEY, self.name());
     }
 }
 
@@ -289,17 +285,7 @@ impl AppState {
             let Some((old, index)) = old.as_ref().zip(self.selected.get_untracked()) else {
                 return (None, None);
             };
-            let Some(trace) = old.set.traces.get(index) else {
-                return (None, None);
-            };
-            let found = set.traces.iter().position(|t| t.trace_id == trace.trace_id);
-            let span = self
-                .selected_span
-                .get_untracked()
-                .and_then(|span| trace.spans.get(span as usize))
-                .zip(found)
-                .and_then(|(span, found)| set.traces[found].span_index(span.span_id));
-            (found, span)
+            same_place(&old.set, index, self.selected_span.get_untracked(), set)
         })
     }
 

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use tracelens_core::logs::{Level, LogRecord, LogSet};
 use tracelens_core::units::format_duration;
 use tracelens_core::Trace;
+use tracelens_view::detail::span_name;
 use tracelens_view::logs::{untraced_near, LineCounts, LogFilter};
 
 use crate::http::{Connection, Product};
@@ -94,11 +95,7 @@ pub fn LogsPanel(state: AppState) -> impl IntoView {
             let record = &logs_set.records[joined.0.lines[position] as usize];
             let span = joined.0.span_of_line[position];
             let place = match span {
-                Some(span) => loaded
-                    .set
-                    .strings
-                    .get(trace.spans[span as usize].name)
-                    .to_owned(),
+                Some(span) => span_name(&loaded.set, trace, span).to_owned(),
                 None => "span not in trace".to_owned(),
             };
             let select: Option<Box<dyn Fn() + Send + Sync>> = span.map(|span| {

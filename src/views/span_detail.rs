@@ -4,8 +4,7 @@
 //! lines. Values are shown as text, never as HTML.
 
 use leptos::prelude::*;
-use tracelens_core::units::format_duration;
-use tracelens_core::{Attribute, TraceSet};
+use tracelens_view::detail::{span_facts, KeyValue};
 
 use super::logs::log_line;
 use crate::state::AppState;
@@ -14,65 +13,34 @@ use crate::state::AppState;
 pub fn SpanDetail(state: AppState) -> impl IntoView {
     let content = move || {
         let loaded = state.loaded.get()?;
-        let trace = loaded.set.traces.get(state.selected.get()?)?;
+        let t = state.selected.get()?;
+        let trace = loaded.set.traces.get(t)?;
         let index = state.selected_span.get()?;
-        let span = trace.spans.get(index as usize)?;
         // Self and critical time need every span: pending on a partial read.
-        let analysis = state.analysis.get();
-        let timed = |times: fn(&tracelens_core::analysis::breakdown::TraceAnalysis) -> &[u64]| {
-            analysis.as_ref().map_or_else(
-                || "pending (reading the rest)".to_owned(),
-                |a| format_duration(times(&a.0)[index as usize]),
-            )
-        };
-        let set = &loaded.set;
-        let strings = &set.strings;
-        let status = match strings.get(span.status_message) {
-            "" => format!("{:?}", span.status),
-            message => format!("{:?}: {message}", span.status),
-        };
-        let facts = [
-            ("Service", strings.get(span.service).to_owned()),
-            ("Kind", format!("{:?}", span.kind)),
-            ("Status", status),
-            (
-                "Starts at",
-                format!("+{}", format_duration(span.start_ns - trace.start_ns())),
-            ),
-            ("Duration", format_duration(span.duration_ns())),
-            ("Self time", timed(|a| &a.self_times)),
-            ("Critical time", timed(|a| &a.critical_times)),
-            ("Span id", span.span_id.to_string()),
-            (
-                "Parent id",
-                span.parent_span_id
-                    .map(|p| p.to_string())
-                    .unwrap_or_else(|| "— (root)".to_owned()),
-            ),
-        ];
-        let events = trace
-            .span_events(index)
-            .iter()
+        let times = state.analysis.get().map(|a| {
+            let i = index as usize;
+            (a.0.self_times[i], a.0.critical_times[i])
+        });
+        let facts = span_facts(&loaded.set, t, index, times)?;
+        let events = facts
+            .events
+            .into_iter()
             .map(|event| {
                 view! {
                     <li>
-                        <strong>{strings.get(event.name).to_owned()}</strong>
+                        <strong>{event.name}</strong>
                         " "
-                        <span class="muted">{format!("+{}", format_duration(event.time_ns.saturating_sub(span.start_ns)))}</span>
-                        {attribute_list(set, trace.attributes_in(event.attributes))}
+                        <span class="muted">{event.after}</span>
+                        {attribute_list(event.attributes)}
                     </li>
                 }
             })
             .collect::<Vec<_>>();
-        let links = trace
-            .span_links(index)
-            .iter()
+        let links = facts
+            .links
+            .into_iter()
             .map(|link| {
-                let text = format!("{} / {}", link.trace_id, link.span_id);
-                let target = set.traces.iter().position(|t| t.trace_id == link.trace_id).and_then(|t| {
-                    Some((t, set.traces[t].span_index(link.span_id)?))
-                });
-                let jump = target.map(|(t, span)| {
+                let jump = link.target.map(|(t, span)| {
                     view! {
                         <button data-testid="link-jump" on:click=move |_| {
                             if state.selected.get_untracked() != Some(t) {
@@ -82,20 +50,11 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
                         }>"go to span"</button>
                     }
                 });
-                let missing = target.is_none().then(|| view! { <span class="muted">" (not loaded)"</span> });
-                view! { <li><code>{text}</code>" "{jump}{missing}{attribute_list(set, trace.attributes_in(link.attributes))}</li> }
+                let missing = link.target.is_none().then(|| view! { <span class="muted">" (not loaded)"</span> });
+                view! { <li><code>{link.text}</code>" "{jump}{missing}{attribute_list(link.attributes)}</li> }
             })
             .collect::<Vec<_>>();
-        let scope = set
-            .scopes
-            .get(span.scope as usize)
-            .map(|s| &s.attributes[..])
-            .unwrap_or(&[]);
-        let resource = set
-            .resources
-            .get(span.resource as usize)
-            .map(|r| &r.attributes[..])
-            .unwrap_or(&[]);
+        let (scope, resource) = (facts.scope, facts.resource);
         let logs = state
             .logs
             .get()
@@ -116,7 +75,7 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
             });
         Some(view! {
             <div class="detail-head">
-                <h3>{strings.get(span.name).to_owned()}</h3>
+                <h3>{facts.name}</h3>
                 <button class="close" data-testid="span-detail-close" title="Close (Esc)"
                     aria-label="Close the span's details"
                     on:click=move |_| state.selected_span.set(None)>
@@ -126,16 +85,16 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
                 </button>
             </div>
             <dl>
-                {facts.into_iter().map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect::<Vec<_>>()}
+                {facts.facts.into_iter().map(|(term, value)| view! { <dt>{term}</dt><dd>{value}</dd> }).collect::<Vec<_>>()}
             </dl>
             {logs}
             <h4>"Attributes"</h4>
-            {attribute_list(set, trace.span_attributes(index))}
+            {attribute_list(facts.attributes)}
             {(!events.is_empty()).then(|| view! { <h4>"Events"</h4><ul class="events">{events}</ul> })}
             {(!links.is_empty()).then(|| view! { <h4>"Links"</h4><ul class="links">{links}</ul> })}
-            {(!scope.is_empty()).then(|| view! { <h4>"Scope"</h4>{attribute_list(set, scope)} })}
+            {(!scope.is_empty()).then(|| view! { <h4>"Scope"</h4>{attribute_list(scope)} })}
             <h4>"Resource"</h4>
-            {attribute_list(set, resource)}
+            {attribute_list(resource)}
         })
     };
     view! {
@@ -147,14 +106,13 @@ pub fn SpanDetail(state: AppState) -> impl IntoView {
     }
 }
 
-fn attribute_list(set: &TraceSet, attributes: &[Attribute]) -> impl IntoView + use<> {
+fn attribute_list(attributes: Vec<KeyValue>) -> impl IntoView {
     let items = attributes
-        .iter()
-        .map(|a| {
-            let value = a.value.display(&set.strings).to_string();
+        .into_iter()
+        .map(|KeyValue { key, value }| {
             let copied = value.clone();
             view! {
-                <dt>{set.strings.get(a.key).to_owned()}</dt>
+                <dt>{key}</dt>
                 <dd>
                     <span class="value">{value}</span>
                     <button class="copy" data-testid="copy-value" title="Copy the value"

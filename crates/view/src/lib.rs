@@ -8,6 +8,9 @@
 //! - [`window`]: the time window on screen (zoom at a point, pan, clamp,
 //!   a minimum width) and its form in a link;
 //! - [`find`]: the find form as a query, its matches and walking them;
+//! - [`row`]: what one row shows of its span (bar, critical sections,
+//!   events, status chip and kind of call);
+//! - [`detail`]: what the trace header and the span detail say;
 //! - [`spans`]: spans by id, and a partial view's spans in the whole trace;
 //! - [`traces`]: the trace list's order;
 //! - [`logs`]: the logs panel's filter, counts, and lines without ids
@@ -15,8 +18,10 @@
 //! - [`url`]: the view state in the address bar, read and written in one
 //!   place.
 
+pub mod detail;
 pub mod find;
 pub mod logs;
+pub mod row;
 pub mod rows;
 pub mod spans;
 pub mod traces;

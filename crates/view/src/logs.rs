@@ -79,6 +79,17 @@ impl LineCounts {
     }
 }
 
+/// The lines of span `index` and how many are errors; `None` when it
+/// has none (most rows show no mark).
+pub fn span_line_counts(logs: &LogSet, joined: &TraceLogs, index: u32) -> Option<(usize, usize)> {
+    let (mut lines, mut errors) = (0, 0);
+    for line in joined.of_span(index) {
+        lines += 1;
+        errors += usize::from(logs.records[line as usize].level.is_error());
+    }
+    (lines > 0).then_some((lines, errors))
+}
+
 /// Lines naming no trace logged while `trace` ran (give or take
 /// [`NEARBY_NS`]), in time order.
 pub fn untraced_near<'a>(logs: &'a LogSet, trace: &Trace) -> impl Iterator<Item = &'a LogRecord> {
@@ -158,6 +169,13 @@ mod tests {
                 under_spans: 2
             }
         );
+        let read = trace.span_index(tracelens_core::SpanId([0, 0, 0, 0, 0, 0, 0, 2]));
+        assert_eq!(
+            span_line_counts(&logs, &joined, read.unwrap()),
+            Some((2, 1))
+        );
+        let root = trace.main_root().unwrap();
+        assert_eq!(span_line_counts(&logs, &joined, root), None);
         let near: Vec<&str> = untraced_near(&logs, &trace).map(|r| &*r.message).collect();
         assert_eq!(near, ["no ids, while it ran"]);
     }

@@ -25,6 +25,26 @@ pub fn same_spans(partial: &Trace, whole: &Trace, spans: &HashSet<u32>) -> HashS
         .collect()
 }
 
+/// Where trace `t` of `old` and its span `span` are in `new`, by their
+/// ids: a set read again (more files, the whole of a partial read) keeps
+/// the user's place.
+pub fn same_place(
+    old: &TraceSet,
+    t: usize,
+    span: Option<u32>,
+    new: &TraceSet,
+) -> (Option<usize>, Option<u32>) {
+    let Some(trace) = old.traces.get(t) else {
+        return (None, None);
+    };
+    let found = new.traces.iter().position(|n| n.trace_id == trace.trace_id);
+    let span = span
+        .and_then(|span| trace.spans.get(span as usize))
+        .zip(found)
+        .and_then(|(span, found)| new.traces[found].span_index(span.span_id));
+    (found, span)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +63,31 @@ mod tests {
         assert_eq!(find_span(&set, &id.to_uppercase()), Some((0, child)));
         assert_eq!(find_span(&set, "00000000000000ff"), None);
         assert_eq!(find_span(&set, "not an id"), None);
+    }
+
+    #[test]
+    fn a_place_is_kept_by_ids_in_a_set_read_again() {
+        let (old_set, old) = trace_from_ascii(&["root  [-----]", "  a    [-]", "  b      [-]"]);
+        let (new_set, whole) =
+            trace_from_ascii(&["root  [-----]", "  a    [-]", "  b      [-]", "  early [-]"]);
+        let b_old = old.span_index(SpanId([0, 0, 0, 0, 0, 0, 0, 3])).unwrap();
+        let b_new = whole.span_index(SpanId([0, 0, 0, 0, 0, 0, 0, 3])).unwrap();
+        let (old, new) = (
+            TraceSet {
+                traces: vec![old],
+                ..old_set
+            },
+            TraceSet {
+                traces: vec![whole],
+                ..new_set
+            },
+        );
+        assert_eq!(
+            same_place(&old, 0, Some(b_old), &new),
+            (Some(0), Some(b_new))
+        );
+        assert_eq!(same_place(&old, 0, None, &new), (Some(0), None));
+        assert_eq!(same_place(&old, 1, Some(b_old), &new), (None, None));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! a link's span and window are opened once its trace is loaded.
 
 use leptos::prelude::*;
+use tracelens_view::detail::span_id;
 use tracelens_view::spans::find_span;
 use tracelens_view::url;
 
@@ -22,7 +23,7 @@ pub(super) fn keep(lens: Lens) {
         let span = state.selected_span.get().and_then(|index| {
             let loaded = state.loaded.get()?;
             let trace = loaded.set.traces.get(state.selected.get()?)?;
-            Some(trace.spans.get(index as usize)?.span_id.to_string())
+            span_id(trace, index)
         });
         let find = lens.find.text.get();
         let zoom = state.zoom.get();

@@ -12,9 +12,11 @@
 //! - `toolbar.rs`: what the trace is, find, folding, zoom buttons;
 //! - `overview.rs`: the overview and the ruler, dragged to zoom;
 //! - `rows.rs`: the rows, as a fixed set of reused slots;
+//! - `columns.rs`: the divider that sets the name column's width;
 //! - `keyboard.rs`: the keys and their list;
 //! - `links.rs`: the view in the address bar, and a link's view opened.
 
+mod columns;
 mod keyboard;
 mod links;
 mod overview;
@@ -27,6 +29,7 @@ use std::sync::Arc;
 use leptos::html;
 use leptos::prelude::*;
 use tracelens_view::find::{matches as find_matches, next_match, FindForm};
+use tracelens_view::row::{sections, Sections};
 use tracelens_view::rows::{fold, folded_to_depth, Focus, Rows};
 use tracelens_view::spans::same_spans;
 use tracelens_view::url;
@@ -37,11 +40,6 @@ use crate::state::{AppState, Loaded, Shared};
 
 /// Height of a row in pixels; must match `.span-row` in the style sheet.
 const ROW_PX: f64 = 24.0;
-
-/// Critical sections of the spans on the critical path, `(start, end)` in
-/// Unix nanoseconds (a few of a million spans: a vector per span would cost
-/// more than the rows).
-type Sections = std::collections::HashMap<u32, Vec<(u64, u64)>>;
 
 /// The find form's fields, as the user types them.
 #[derive(Clone, Copy)]
@@ -76,6 +74,8 @@ struct Lens {
     /// Whether the list of keys is open.
     help: RwSignal<bool>,
     search_box: NodeRef<html::Input>,
+    /// The name column's width as the user set it (pixels).
+    name_width: RwSignal<Option<f64>>,
 }
 
 impl Lens {
@@ -83,12 +83,8 @@ impl Lens {
         let collapsed = RwSignal::new(HashSet::default());
         // A partial read has no critical path yet.
         let sections = Memo::new(move |_| {
-            let mut sections = Sections::new();
-            for section in state.analysis.get().iter().flat_map(|a| &a.0.critical_path) {
-                let span = sections.entry(section.span).or_default();
-                span.push((section.start_ns, section.end_ns));
-            }
-            Shared::new(sections)
+            let analysis = state.analysis.get();
+            Shared::new(sections(analysis.iter().flat_map(|a| &a.0.critical_path)))
         });
         let rows = Memo::new(move |_| {
             let loaded = state.loaded.get()?;
@@ -136,6 +132,7 @@ impl Lens {
             ruler: NodeRef::new(),
             help: RwSignal::new(false),
             search_box: NodeRef::new(),
+            name_width: RwSignal::new(columns::saved_width()),
         }
     }
 
@@ -286,7 +283,7 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     links::keep(lens);
     let rows = lens.rows;
     view! {
-        <section class="timeline" data-testid="timeline">
+        <section class="timeline" data-testid="timeline" style=move || columns::style(lens)>
             <Show
                 when=move || rows.get().is_some()
                 fallback=|| view! { <p class="empty">"Open a trace to see its timeline."</p> }

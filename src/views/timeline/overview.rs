@@ -7,7 +7,9 @@ use tracelens_core::units::format_duration;
 
 use wasm_bindgen::JsCast;
 
-use super::{latest_after, Lens, Sections};
+use tracelens_view::row::{overview_bars, Sections};
+
+use super::{latest_after, Lens};
 
 #[component]
 pub(super) fn Overview(lens: Lens) -> impl IntoView {
@@ -137,7 +139,7 @@ pub(super) fn Overview(lens: Lens) -> impl IntoView {
             <div class="ruler-end"></div>
         </div>
         <div class="ruler">
-            <div class="ruler-label"></div>
+            <super::columns::Divider lens=lens />
             <div class="ruler-track" data-testid="ruler" node_ref=lens.ruler
                 on:mousedown=move |ev| drag_start(ev, DragOn::Ruler)
                 on:mousemove=drag_move
@@ -209,8 +211,8 @@ fn draw_minimap(
     let palette = crate::charts::current_palette();
     let (w, h) = (f64::from(width), f64::from(MINIMAP_PX));
     context.clear_rect(0.0, 0.0, w, h);
-    let full = trace.depth_first();
-    let n = full.len().max(1) as f64;
+    let spans = overview_bars(trace, sections);
+    let n = spans.len().max(1) as f64;
     let start = trace.start_ns() as f64;
     let duration = trace.duration_ns().max(1) as f64;
     let x = |ns: u64| (ns as f64 - start) / duration * w;
@@ -229,17 +231,10 @@ fn draw_minimap(
             cover.add(y, left, right);
         }
     };
-    let mut on_path = vec![false; trace.spans.len()];
-    for &span in sections.keys() {
-        on_path[span as usize] = true;
-    }
-    for (row, &index) in full.iter().enumerate() {
-        let span = &trace.spans[index as usize];
-        mark(&mut bars, row, span.start_ns, span.end_ns);
-        if on_path[index as usize] {
-            for &(from, to) in &sections[&index] {
-                mark(&mut critical, row, from, to);
-            }
+    for (row, ((from, to), critical_sections)) in spans.enumerate() {
+        mark(&mut bars, row, from, to);
+        for &(from, to) in critical_sections {
+            mark(&mut critical, row, from, to);
         }
     }
     for (cover, fill) in [(bars, palette.bar), (critical, palette.highlight)] {

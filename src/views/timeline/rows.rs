@@ -4,8 +4,8 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use tracelens_core::units::format_duration;
-use tracelens_core::StatusCode;
+use tracelens_view::logs::span_line_counts;
+use tracelens_view::row::{row_facts, Call, Chip};
 use web_sys::Element;
 
 use super::{overview, Lens, ROW_PX};
@@ -22,6 +22,7 @@ struct RowLook {
     /// Nesting below its root (roots are 0).
     depth: u32,
     label_style: String,
+    guides_style: String,
     bar_style: String,
     name: String,
     service: String,
@@ -39,6 +40,9 @@ struct RowLook {
     events: Vec<(String, String)>,
     /// Its log lines and how many are errors.
     logs: Option<(usize, usize)>,
+    /// What kind of call it is (HTTP, DB…) and its status chip.
+    call: Option<&'static str>,
+    chip: Option<Chip>,
 }
 
 #[component]
@@ -131,48 +135,21 @@ fn look_of(lens: Lens, row: usize, index: u32) -> Option<RowLook> {
         collapsed,
         ..
     } = lens;
-    let zoom = state.zoom;
     let loaded = state.loaded.get_untracked()?;
     let trace = loaded.set.traces.get(state.selected.get_untracked()?)?;
     let rows = rows.get_untracked()?;
-    let strings = &loaded.set.strings;
-    let (start, end) = zoom
+    let window = state
+        .zoom
         .get_untracked()
         .unwrap_or((rows.0.start_ns, rows.0.start_ns + rows.0.duration_ns));
-    let duration = (end - start).max(1) as f64;
-    let position = |ns: u64| (ns as f64 - start as f64) / duration * 100.0;
-    let span = &trace.spans[index as usize];
-    let left = position(span.start_ns);
-    let width = span.duration_ns() as f64 / duration * 100.0;
-    let service = strings.get(span.service);
-    let stripes: Vec<String> = sections
-        .get_untracked()
-        .0
-        .get(&index)
-        .into_iter()
-        .flatten()
-        .map(|&(from, to)| {
-            format!(
-                "left:{:.4}%;width:{:.4}%",
-                position(from),
-                (to - from) as f64 / duration * 100.0
-            )
-        })
-        .collect();
-    // Events as marks on the bar, named on hover.
-    let events = trace
-        .span_events(index)
-        .iter()
-        .map(|event| {
-            let at = event.time_ns.clamp(span.start_ns, span.end_ns);
-            let title = format!(
-                "{} at +{}",
-                strings.get(event.name),
-                format_duration(event.time_ns.saturating_sub(span.start_ns))
-            );
-            (format!("left:{:.4}%", position(at)), title)
-        })
-        .collect();
+    let facts = row_facts(
+        &loaded.set,
+        trace,
+        index,
+        window,
+        &sections.get_untracked().0,
+    )?;
+    let percent = |(left, width): (f64, f64)| format!("left:{left:.4}%;width:{width:.4}%");
     // Matches are sorted by row.
     let matched = matches.with_untracked(|m| {
         m.as_ref().is_some_and(|m| {
@@ -184,33 +161,35 @@ fn look_of(lens: Lens, row: usize, index: u32) -> Option<RowLook> {
         .logs
         .get_untracked()
         .zip(state.trace_logs.get_untracked());
-    let logs = logs.and_then(|(set, joined)| {
-        let lines: Vec<u32> = joined.0.of_span(index).collect();
-        let errors = lines
-            .iter()
-            .filter(|&&l| set.0.records[l as usize].level.is_error())
-            .count();
-        (!lines.is_empty()).then_some((lines.len(), errors))
-    });
+    let logs = logs.and_then(|(set, joined)| span_line_counts(&set.0, &joined.0, index));
     Some(RowLook {
         index,
-        depth: span.depth,
-        label_style: format!("padding-left:{}px", span.depth * INDENT_PX),
+        depth: facts.depth,
+        label_style: format!("padding-left:{}px", facts.depth * INDENT_PX),
+        guides_style: format!("width:{}px", facts.depth * INDENT_PX),
         bar_style: format!(
-            "left:{left:.4}%;width:max({width:.4}%, 1px);background:{}",
-            service_colour(service)
+            "left:{:.4}%;width:max({:.4}%, 1px);background:{}",
+            facts.bar.0,
+            facts.bar.1,
+            service_colour(&facts.service)
         ),
-        name: strings.get(span.name).to_owned(),
-        service: service.to_owned(),
-        duration: format_duration(span.duration_ns()),
-        span_id: span.span_id.to_string(),
-        error: span.status == StatusCode::Error,
-        critical: !stripes.is_empty(),
+        critical: !facts.critical.is_empty(),
+        stripes: facts.critical.into_iter().map(percent).collect(),
+        events: facts
+            .events
+            .into_iter()
+            .map(|(at, title)| (format!("left:{at:.4}%"), title))
+            .collect(),
+        name: facts.name,
+        service: facts.service,
+        duration: facts.duration,
+        span_id: facts.span_id,
+        error: facts.error,
+        call: facts.call.map(Call::label),
+        chip: facts.chip,
         matched,
         folded: collapsed.with_untracked(|c| c.contains(&index)),
-        below: trace.descendants(index),
-        stripes,
-        events,
+        below: facts.below,
         logs,
     })
 }
@@ -255,6 +234,8 @@ fn Slot(
     let events =
         Memo::new(move |_| look.with(|l| l.as_ref().map_or(Vec::new(), |l| l.events.clone())));
     let logs = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.logs)));
+    let call = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.call)));
+    let chip = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.chip.clone())));
     // Leptos has no `aria-level` attribute of its own: set by hand.
     let row_element = NodeRef::<html::Div>::new();
     let level = Memo::new(move |_| look.with(|l| l.as_ref().map(|l| l.depth + 1)));
@@ -289,6 +270,9 @@ fn Slot(
             on:click=move |_| state.selected_span.set(index())
         >
             <div class="span-label" role="gridcell" style=move || with(|l| l.label_style.clone())>
+                // One guide line per level above the row, so depth reads
+                // at a glance however deep the tree.
+                <span class="guides" aria-hidden="true" style=move || with(|l| l.guides_style.clone())></span>
                 <button class="caret" data-testid="span-toggle"
                     hidden=move || !flag(|l| l.below > 0)
                     title=move || with(|l| match l.folded {
@@ -307,6 +291,10 @@ fn Slot(
                     })}
                 </button>
                 <span class="span-name" title=move || with(|l| l.name.clone())>{move || with(|l| l.name.clone())}</span>
+                {move || call.get().map(|call| view! { <span class="call-kind" data-testid="call-kind">{call}</span> })}
+                {move || chip.get().map(|chip| view! {
+                    <span class="chip" class:failed=chip.failed data-testid="status-chip" title=chip.title>{chip.text}</span>
+                })}
                 <span class="span-service">{move || with(|l| l.service.clone())}</span>
                 {move || logs.get().map(|(lines, errors)| {
                     let title = format!("{lines} log line(s), {errors} error(s)");

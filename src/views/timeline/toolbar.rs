@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use tracelens_core::units::format_duration;
 
+use tracelens_view::detail::header;
+
 use super::Lens;
 
 #[component]
@@ -24,11 +26,8 @@ fn Title(lens: Lens) -> impl IntoView {
     move || {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let strings = &loaded.set.strings;
-        let root = trace.main_root().map(|r| &trace.spans[r as usize]);
-        let title = root.map_or_else(String::new, |r| strings.get(r.name).to_owned());
-        let service = root.map_or_else(String::new, |r| strings.get(r.service).to_owned());
-        let (started_local, started_utc) = crate::views::local_and_utc(trace.start_ns());
+        let header = header(&loaded.set, trace);
+        let (started_local, started_utc) = crate::views::local_and_utc(header.start_ns);
         let biggest = move || {
             let analysis = state.analysis.get()?;
             let top = analysis.0.breakdown.first()?;
@@ -43,15 +42,20 @@ fn Title(lens: Lens) -> impl IntoView {
             false => ("", "critical path"),
         };
         let size = format!(
-            "{} spans{so_far} · {}",
-            trace.spans.len(),
-            format_duration(trace.duration_ns())
+            "{} spans{so_far} · {} · {} levels",
+            header.spans, header.duration, header.depth
         );
+        let services = match header.services.len() {
+            1 => header.services[0].clone(),
+            n => format!("{n} services"),
+        };
+        let all_services = header.services.join(", ");
         Some(view! {
             <div class="timeline-header">
-                <h2 data-testid="trace-title">{title}<span class="trace-service">{service}</span></h2>
-                <span class="trace-id" data-testid="trace-id" title="trace id">{trace.trace_id.to_string()}</span>
+                <h2 data-testid="trace-title">{header.title}<span class="trace-service">{header.service}</span></h2>
+                <span class="trace-id" data-testid="trace-id" title="trace id">{header.trace_id}</span>
                 <span>{size}</span>
+                <span data-testid="trace-services" title=all_services>{services}</span>
                 <time data-testid="trace-start" title=started_utc>{started_local}</time>
                 <span class="biggest-stage" data-testid="biggest-stage">{biggest}</span>
                 <span class="legend"><span class="legend-critical"></span>{legend}</span>
@@ -69,11 +73,7 @@ fn Find(lens: Lens) -> impl IntoView {
     let services = move || {
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let names = loaded
-            .set
-            .strings
-            .distinct(trace.spans.iter().map(|s| s.service));
-        Some(names.into_iter().map(str::to_owned).collect::<Vec<_>>())
+        Some(header(&loaded.set, trace).services)
     };
     let count = move || {
         if find.form().query().is_none() {
