@@ -1,5 +1,5 @@
-//! The address bar: the page's query string read, and rewritten without a
-//! new history entry. What goes in it is `tracelens_view::url`'s.
+//! The address bar: the page's query string read, and rewritten in place
+//! or (for a step Back should undo) in a new history entry. What goes in it is `tracelens_view::url`'s.
 
 use tracelens_view::url;
 
@@ -19,7 +19,19 @@ pub fn set_params(changes: &[(&str, Option<String>)]) {
     };
     let query = url::with(&search, changes);
     if query != search.trim_start_matches('?') {
-        replace(&query);
+        write(&query, false);
+    }
+}
+
+/// Sets parameters as [`set_params`] does, in a new history entry: Back
+/// returns to the view before.
+pub fn push_params(changes: &[(&str, Option<String>)]) {
+    let Some(search) = search() else {
+        return;
+    };
+    let query = url::with(&search, changes);
+    if query != search.trim_start_matches('?') {
+        write(&query, true);
     }
 }
 
@@ -29,10 +41,11 @@ pub fn replace_all(pairs: &[(&str, &str)]) {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    replace(&url::encode(&pairs));
+    write(&url::encode(&pairs), false);
 }
 
-fn replace(query: &str) {
+/// Puts `query` in the address bar, in a new history entry if `push`.
+fn write(query: &str, push: bool) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -41,6 +54,10 @@ fn replace(query: &str) {
         false => format!("?{query}"),
     };
     if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+        let state = wasm_bindgen::JsValue::NULL;
+        let _ = match push {
+            true => history.push_state_with_url(&state, "", Some(&address)),
+            false => history.replace_state_with_url(&state, "", Some(&address)),
+        };
     }
 }

@@ -34,6 +34,19 @@ pub fn url_as(name: &str, url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Offers what `canvas` shows as a PNG file.
+pub fn png(name: &str, canvas: &web_sys::HtmlCanvasElement) -> Result<(), String> {
+    let url = canvas
+        .to_data_url_with_type("image/png")
+        .map_err(describe)?;
+    url_as(name, &url)
+}
+
+/// Offers an SVG document as a file.
+pub fn svg(name: &str, svg: Result<String, String>) -> Result<(), String> {
+    text(name, "image/svg+xml", &svg?)
+}
+
 /// A CSV field: quoted when it holds a comma, quote or line break.
 pub fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {

@@ -1,7 +1,7 @@
 //! Getting bytes into tracelens-core: picked or dropped files, and `?trace=URL`.
 
 use js_sys::Uint8Array;
-use leptos::prelude::{GetUntracked, Set};
+use leptos::prelude::{GetUntracked, Set, Update};
 use tracelens_core::analysis::critical_path::{PathSearch, Section};
 use tracelens_core::logs::{looks_like_logs, LogFields, LogSet};
 use tracelens_core::TraceSetBuilder;
@@ -9,17 +9,19 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, Response};
 
-use crate::state::{AppState, Shared};
+use crate::state::{AppState, Opened, Shared};
+use crate::stored;
 
 /// Bytes of JSON Lines logs read between two frames: small enough that the
 /// page keeps painting, big enough that yielding costs little.
 const LOG_STEP_BYTES: usize = 1 << 20;
 
 /// Reads every file, shows the traces of those that could be read, and
-/// reports the others by name.
-pub async fn load_files(state: AppState, files: Vec<File>) {
+/// reports the others by name. Says of each file whether it was read.
+pub async fn load_files(state: AppState, files: Vec<File>) -> Vec<bool> {
+    let mut read_ok = vec![false; files.len()];
     if files.is_empty() {
-        return;
+        return read_ok;
     }
     let source = match files.as_slice() {
         [one] => one.name(),
@@ -36,7 +38,7 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
     // and nothing could be read in the end.
     let before = state.on_screen();
     let mut partial_shown = false;
-    for file in &files {
+    for (place, file) in files.iter().enumerate() {
         state.loading.set(Some(format!(
             "Reading {} ({})…",
             file.name(),
@@ -58,6 +60,7 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
                 match add_arriving(state, &mut builder, file, first, partial).await {
                     Ok(()) => {
                         read_any = true;
+                        read_ok[place] = true;
                         traces_read_from(&builder, file.name(), &mut trace_files, &mut first_seen);
                     }
                     Err(error) => errors.push(format!("{}: {error}", file.name())),
@@ -79,10 +82,14 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
         match read {
             // Logs are told from traces by their bytes, like every format.
             Ok(Err(error)) => errors.push(format!("{}: {error}", file.name())),
-            Ok(Ok(bytes)) if looks_like_logs(&bytes) => logs.push((file.name(), bytes)),
+            Ok(Ok(bytes)) if looks_like_logs(&bytes) => {
+                read_ok[place] = true;
+                logs.push((file.name(), bytes));
+            }
             Ok(Ok(bytes)) => match add_in_steps(state, &mut builder, bytes, &file.name()).await {
                 Ok(()) => {
                     read_any = true;
+                    read_ok[place] = true;
                     traces_read_from(&builder, file.name(), &mut trace_files, &mut first_seen);
                 }
                 Err(error) => errors.push(format!("{}: {error}", file.name())),
@@ -114,8 +121,12 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
     if partial_shown && !read_any {
         state.restore(before);
     }
+    if read_any && logs.is_empty() {
+        // The logs beside other traces (the sample's) are not these traces'.
+        state.logs.set(None);
+    }
     if !logs.is_empty() {
-        // Logs dropped with traces replace the old ones; logs dropped alone
+        // Logs read with traces replace the old ones; logs dropped alone
         // join the traces already open.
         let base = match read_any {
             true => LogSet::default(),
@@ -126,6 +137,120 @@ pub async fn load_files(state: AppState, files: Vec<File>) {
     }
     state.errors.set(errors);
     state.loading.set(None);
+    read_ok
+}
+
+/// Opens `new` files beside those the user opened before (the sample
+/// gives way to them), keeps them in this browser and reads them all:
+/// spans of one trace join across files as they do in one drop.
+pub async fn open_more(state: AppState, new: Vec<File>) {
+    let mut opened = state.opened.get_untracked();
+    let before = opened.len();
+    for file in new {
+        // The same file dropped again is read once.
+        let same = |o: &Opened| {
+            o.file.name() == file.name()
+                && o.file.size() == file.size()
+                && o.file.last_modified() == file.last_modified()
+        };
+        if !opened.iter().any(same) {
+            opened.push(Opened {
+                file,
+                kept_as: None,
+            });
+        }
+    }
+    if opened.len() > before {
+        open_these(state, opened).await;
+    }
+}
+
+/// Closes the file at `place` of those opened, reading the rest again.
+pub async fn close_file(state: AppState, place: usize) {
+    let mut opened = state.opened.get_untracked();
+    if place < opened.len() {
+        opened.remove(place);
+    }
+    match opened.is_empty() {
+        true => forget_all(state).await,
+        false => open_these(state, opened).await,
+    }
+}
+
+/// Forgets every opened file (here and in this browser's storage) and
+/// shows the sample again.
+pub async fn forget_all(state: AppState) {
+    state.opened.set(Vec::new());
+    if let Err(error) = stored::forget().await {
+        state.errors.set(vec![format!(
+            "The kept files could not be removed: {error}"
+        )]);
+    }
+    state.logs.set(None);
+    load_sample(state).await;
+}
+
+/// Opens the files kept from an earlier visit; `false` when there are none.
+pub async fn open_kept(state: AppState) -> bool {
+    match stored::kept().await {
+        Ok(kept) if kept.is_empty() => false,
+        Ok(kept) => {
+            open_these(state, kept).await;
+            true
+        }
+        Err(error) => {
+            state.errors.set(vec![format!(
+                "The files kept from the last visit are gone: {error}"
+            )]);
+            false
+        }
+    }
+}
+
+/// The bundled sample and its log lines (or `?logs=URL`'s).
+pub async fn load_sample(state: AppState) {
+    load_url(state, SAMPLE.to_owned()).await;
+    let logs =
+        crate::address::param(tracelens_view::url::LOGS).unwrap_or_else(|| SAMPLE_LOGS.to_owned());
+    load_logs_url(state, logs).await;
+}
+
+/// The bundled sample, shown when the page is opened with nothing else.
+const SAMPLE: &str = "sample.otlp.json";
+/// The sample run's log lines, opened beside it.
+const SAMPLE_LOGS: &str = "sample.logs.jsonl";
+
+/// Reads `opened` as the user's files: those read stay opened and are
+/// kept in this browser (a file that could not be read is dropped).
+async fn open_these(state: AppState, opened: Vec<Opened>) {
+    let files = opened.iter().map(|o| o.file.clone()).collect();
+    let read = load_files(state, files).await;
+    if !read.contains(&true) {
+        return;
+    }
+    let mut opened: Vec<Opened> = opened
+        .into_iter()
+        .zip(read)
+        .filter_map(|(o, read)| read.then_some(o))
+        .collect();
+    state.opened.set(opened.clone());
+    let kept = stored::keep(&mut opened).await;
+    // Where each is kept, unless other files were opened meanwhile.
+    state.opened.update(|now| {
+        let same = |a: &Opened, b: &Opened| {
+            a.file.name() == b.file.name() && a.file.size() == b.file.size()
+        };
+        if now.len() == opened.len() && now.iter().zip(&opened).all(|(a, b)| same(a, b)) {
+            *now = opened;
+        }
+    });
+    if let Err(error) = kept {
+        state.errors.update(|errors| {
+            errors.push(format!(
+                "These files are shown but not kept for a reload: {error}"
+            ))
+        });
+    }
 }
 
 /// Spans from which analysing and drawing a set each get a frame of their
@@ -358,16 +483,14 @@ pub async fn load_url(state: AppState, url: String) {
     state.errors.set(Vec::new());
     state.loading.set(Some(format!("Fetching {url}…")));
     let mut builder = TraceSetBuilder::default();
-    let mut errors = Vec::new();
-    let mut read_any = false;
-    match fetch(&url).await {
-        Ok(bytes) => match builder.add(&bytes) {
-            Ok(()) => read_any = true,
-            Err(error) => errors.push(format!("{url}: {error}")),
-        },
-        Err(error) => errors.push(format!("{url}: {error}")),
+    let read = fetch(&url)
+        .await
+        .and_then(|bytes| builder.add(&bytes).map_err(|e| e.to_string()));
+    match read {
+        Ok(()) => state.show(builder.finish(), url),
+        Err(error) => state.errors.set(vec![format!("{url}: {error}")]),
     }
-    finish(state, builder, read_any, errors, url);
+    state.loading.set(None);
 }
 
 /// Fetches `url` and opens its log lines beside the traces.
@@ -384,14 +507,14 @@ pub async fn load_logs_url(state: AppState, url: String) {
     state.loading.set(None);
 }
 
-/// Shows the traces of several fetched answers (Tempo) as one set; those
-/// that cannot be read are reported by name, and a partial answer's
-/// warning is kept.
+/// Shows the traces of several fetched answers (Tempo) as one set; a
+/// partial answer's warning is kept. Returns those that could not be read,
+/// by name, for the panel that asked.
 pub fn show_fetched(
     state: AppState,
     answers: Vec<(String, Result<crate::tempo::Fetched, String>)>,
     source: String,
-) {
+) -> Vec<String> {
     let mut builder = TraceSetBuilder::default();
     let mut errors = Vec::new();
     let mut read_any = false;
@@ -407,21 +530,11 @@ pub fn show_fetched(
             Err(error) => errors.push(format!("{name}: {error}")),
         }
     }
-    finish(state, builder, read_any, errors, source);
-}
-
-fn finish(
-    state: AppState,
-    builder: TraceSetBuilder,
-    read_any: bool,
-    errors: Vec<String>,
-    source: String,
-) {
     if read_any {
         state.show(builder.finish(), source);
     }
-    state.errors.set(errors);
     state.loading.set(None);
+    errors
 }
 
 /// Bytes of a file copied into memory between two frames.

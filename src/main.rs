@@ -9,6 +9,7 @@ mod loader;
 mod loki;
 mod saved;
 mod state;
+mod stored;
 mod tempo;
 mod views;
 

@@ -8,6 +8,9 @@ use tracelens_core::analysis::critical_path::Section;
 use tracelens_core::logs::{LogSet, TraceLogs};
 use tracelens_core::{TraceSet, TraceSummary};
 use tracelens_view::spans::same_place;
+use tracelens_view::url;
+
+use crate::address;
 
 /// A loaded set of traces, with the summaries the list shows.
 pub struct Loaded {
@@ -88,6 +91,19 @@ pub struct AppState {
     pub theme: RwSignal<Theme>,
     /// The timeline's time window, Unix ns; `None`: the whole trace.
     pub zoom: RwSignal<Option<(u64, u64)>>,
+    /// The files the user opened, in order (what a new file joins, what
+    /// a reload brings back).
+    pub opened: RwSignal<Vec<Opened>, LocalStorage>,
+    /// Counts Back and Forward: views that follow the address track it.
+    pub address_moved: RwSignal<u64>,
+}
+
+/// A file the user opened, and its place in this browser's storage once
+/// it is kept there.
+#[derive(Clone)]
+pub struct Opened {
+    pub file: web_sys::File,
+    pub kept_as: Option<String>,
 }
 
 /// The traces on screen and what of them is open.
@@ -190,6 +206,8 @@ impl AppState {
             focus_group: RwSignal::new(None),
             theme: RwSignal::new(Theme::saved()),
             zoom: RwSignal::new(None),
+            opened: RwSignal::new_local(Vec::new()),
+            address_moved: RwSignal::new(0),
         }
     }
 
@@ -273,10 +291,21 @@ impl AppState {
             self.focus_group.set(None);
             self.zoom.set(None);
         }
+        // The trace the address names (a reload, a link), else the first.
+        let named = address::param(url::SELECTED).and_then(|id| {
+            loaded
+                .set
+                .traces
+                .iter()
+                .position(|t| t.trace_id.to_string() == id)
+        });
         let first = (!loaded.set.traces.is_empty()).then_some(0);
+        let chosen = trace.or(named).or(first);
+        let id = chosen.map(|t| loaded.set.traces[t].trace_id.to_string());
         self.selected_span.set(span);
         self.loaded.set(Some(Arc::new(loaded)));
-        self.selected.set(trace.or(first));
+        self.selected.set(chosen);
+        address::set_params(&[(url::SELECTED, id)]);
     }
 
     /// Where in `set` the selected trace and span are, by their ids.
@@ -310,8 +339,23 @@ impl AppState {
         self.zoom.set(view.zoom);
     }
 
-    /// Opens trace `index` of the loaded set.
+    /// Opens trace `index` of the loaded set, as a step Back returns from.
     pub fn select_trace(&self, index: usize) {
+        self.show_trace(index);
+        let id = self.loaded.with_untracked(|l| {
+            l.as_ref()
+                .and_then(|l| Some(l.set.traces.get(index)?.trace_id.to_string()))
+        });
+        address::push_params(&[
+            (url::SELECTED, id),
+            (url::SPAN, None),
+            (url::ZOOM, None),
+            (url::GROUP, None),
+        ]);
+    }
+
+    /// Shows trace `index` of the loaded set, the address as it is.
+    pub fn show_trace(&self, index: usize) {
         self.selected_span.set(None);
         self.focus_group.set(None);
         self.zoom.set(None);

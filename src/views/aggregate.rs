@@ -138,13 +138,41 @@ pub fn AggregateView(state: AppState, shown: Signal<bool>) -> impl IntoView {
             Err(error) => chart_error.set(Some(error)),
         }
     });
+    // The trace under the pointer, in the canvas's own pixels (the page
+    // may draw the canvas narrower than it is).
+    let point_at = move |ev: &web_sys::MouseEvent| {
+        let (frame, canvas) = (frame.get_untracked()?, scatter.get_untracked()?);
+        let shown = canvas.get_bounding_client_rect().width().max(1.0);
+        let scale = f64::from(canvas.width()) / shown;
+        let (x, y) = (f64::from(ev.offset_x()), f64::from(ev.offset_y()));
+        frame.hit(x * scale, y * scale, 8.0 * scale)
+    };
     let on_scatter_click = move |ev: web_sys::MouseEvent| {
-        let Some(frame) = frame.get_untracked() else {
-            return;
-        };
-        if let Some(index) = frame.hit(f64::from(ev.offset_x()), f64::from(ev.offset_y()), 8.0) {
+        if let Some(index) = point_at(&ev) {
             state.select_trace(index);
         }
+    };
+    // A tooltip names the trace under the pointer: root, start, duration.
+    let hovered = RwSignal::new(None::<(usize, i32, i32)>);
+    let on_scatter_move = move |ev: web_sys::MouseEvent| {
+        let now = point_at(&ev).map(|i| (i, ev.offset_x(), ev.offset_y()));
+        if now != hovered.get_untracked() {
+            hovered.set(now);
+        }
+    };
+    let tooltip = move || {
+        let (index, x, y) = hovered.get()?;
+        let loaded = state.loaded.get()?;
+        let summary = loaded.summaries.get(index)?;
+        let (start, utc) = super::local_and_utc(summary.start_ns);
+        Some(view! {
+            <div class="chart-tooltip" data-testid="scatter-tooltip" role="tooltip"
+                style=format!("left:{}px;top:{}px", x + 12, y + 12)>
+                <strong>{summary.root.clone()}</strong>" "<span class="muted">{summary.service.clone()}</span>
+                <br /><time title=utc>{start}</time>
+                <br />{format_duration(summary.duration_ns)}{format!(" · {} spans", summary.span_count)}
+            </div>
+        })
     };
     let save_svg = move |which: &'static str| {
         let Some((starts, durations)) = timing() else {
@@ -216,10 +244,12 @@ pub fn AggregateView(state: AppState, shown: Signal<bool>) -> impl IntoView {
                             <button on:click=move |_| save_png("histogram")>"PNG"</button>
                         </figcaption>
                     </figure>
-                    <figure>
+                    <figure class="with-tooltip">
                         <canvas class="chart clickable" data-testid="trace-scatter" node_ref=scatter
                             aria-label="Each trace's start against its duration; click a point to open the trace"
-                            on:click=on_scatter_click></canvas>
+                            on:click=on_scatter_click on:mousemove=on_scatter_move
+                            on:mouseleave=move |_| hovered.set(None)></canvas>
+                        {tooltip}
                         <figcaption>
                             <button on:click=move |_| save_svg("scatter")>"SVG"</button>
                             <button on:click=move |_| save_png("scatter")>"PNG"</button>

@@ -14,11 +14,6 @@ use crate::address;
 use crate::loader;
 use crate::state::AppState;
 
-/// The bundled sample, shown when the page is opened without `?trace=`.
-const SAMPLE: &str = "sample.otlp.json";
-/// The sample run's log lines, opened beside it.
-const SAMPLE_LOGS: &str = "sample.logs.jsonl";
-
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
@@ -27,8 +22,9 @@ pub fn App() -> impl IntoView {
     state.theme.get_untracked().apply();
     Effect::new(move |_| state.theme.get().apply());
 
-    // A Tempo deep link opens its own trace; otherwise `?trace=` or the sample.
-    // `?logs=URL` opens log lines beside them (the sample's own by default).
+    // A Tempo deep link opens its own trace; otherwise `?trace=`, the files
+    // kept from the last visit, or the sample. `?logs=URL` opens log lines
+    // beside them (the sample's own by default).
     match address::param(url::TRACE) {
         Some(url) => spawn_local(async move {
             loader::load_url(state, url).await;
@@ -37,9 +33,9 @@ pub fn App() -> impl IntoView {
             }
         }),
         None if address::param(url::TEMPO).is_none() => spawn_local(async move {
-            loader::load_url(state, SAMPLE.to_owned()).await;
-            let logs = address::param(url::LOGS).unwrap_or_else(|| SAMPLE_LOGS.to_owned());
-            loader::load_logs_url(state, logs).await;
+            if !loader::open_kept(state).await {
+                loader::load_sample(state).await;
+            }
         }),
         None => {}
     }
@@ -56,8 +52,13 @@ pub fn App() -> impl IntoView {
                     .collect::<Vec<File>>()
             })
             .unwrap_or_default();
-        spawn_local(loader::load_files(state, files));
+        spawn_local(loader::open_more(state, files));
     };
+    // Back and Forward move through the traces and views opened.
+    let moved = window_event_listener(leptos::ev::popstate, move |_| {
+        state.address_moved.update(|n| *n += 1);
+    });
+    on_cleanup(move || moved.remove());
 
     view! {
         <div

@@ -1,6 +1,7 @@
 //! Below the timeline, one pane at a time: where the time goes, all the
-//! traces, compare, why the slow ones are slow, logs. A tab bar picks it; the timeline above never
-//! moves.
+//! traces, compare, why the slow ones are slow, logs. A tab bar picks it
+//! (kept in the address, a step Back returns from); the timeline above
+//! never moves.
 
 use leptos::prelude::*;
 
@@ -9,6 +10,9 @@ use super::breakdown::Breakdown;
 use super::compare::CompareView;
 use super::explain::ExplainView;
 use super::logs::LogsPanel;
+use tracelens_view::url;
+
+use crate::address;
 use crate::state::AppState;
 
 /// The panes under the timeline.
@@ -32,11 +36,41 @@ impl Pane {
             Pane::Logs => "logs",
         }
     }
+
+    const ALL: [Pane; 5] = [
+        Pane::Breakdown,
+        Pane::AllTraces,
+        Pane::Compare,
+        Pane::Explain,
+        Pane::Logs,
+    ];
+
+    /// The pane the address names (the first when it names none).
+    fn in_address() -> Pane {
+        let named = address::param(url::PANE);
+        Pane::ALL
+            .into_iter()
+            .find(|p| Some(p.id()) == named.as_deref())
+            .unwrap_or(Pane::Breakdown)
+    }
 }
 
 #[component]
 pub fn Panes(state: AppState) -> impl IntoView {
-    let pane = RwSignal::new(Pane::Breakdown);
+    let pane = RwSignal::new(Pane::in_address());
+    // Back and Forward bring back the pane of their entry.
+    Effect::new(move |first: Option<()>| {
+        state.address_moved.track();
+        if first.is_some() {
+            pane.set(Pane::in_address());
+        }
+    });
+    // A pane the user opens is a step Back returns from.
+    let open = move |which: Pane| {
+        pane.set(which);
+        let name = (which != Pane::Breakdown).then(|| which.id().to_owned());
+        address::push_params(&[(url::PANE, name)]);
+    };
     let traces = move || state.loaded.get().map_or(0, |l| l.set.traces.len());
     let whole = move || state.loaded.get().is_some_and(|l| !l.partial);
     let log_lines = move || state.trace_logs.get().map(|j| j.0.lines.len());
@@ -57,7 +91,7 @@ pub fn Panes(state: AppState) -> impl IntoView {
                 hidden=move || !shown.get()
                 aria-selected=move || (pane.get() == which).to_string()
                 class:active=move || pane.get() == which
-                on:click=move |_| pane.set(which)>
+                on:click=move |_| open(which)>
                 {label}
             </button>
         }

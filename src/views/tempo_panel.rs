@@ -74,10 +74,10 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
         } else {
             None
         };
+        status.set(Some(Ok("fetching…".to_owned())));
         spawn_local(async move {
             let total = ids.len();
             let done = std::cell::Cell::new(0usize);
-            state.errors.set(Vec::new());
             state
                 .loading
                 .set(Some(format!("Fetching {total} trace(s) from Tempo…")));
@@ -99,7 +99,11 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                 [one] => format!("Tempo trace {one}"),
                 _ => format!("{total} traces from Tempo"),
             };
-            loader::show_fetched(state, answers, source);
+            let failed = loader::show_fetched(state, answers, source);
+            status.set(Some(match failed.is_empty() {
+                true => Ok(format!("opened {total} trace(s)")),
+                false => Err(failed.join("\n")),
+            }));
         });
     };
     let open = move |id: TraceId| {
@@ -122,7 +126,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
     };
     let on_open = move |_| match normalize_trace_id(&trace_id.get_untracked()) {
         Ok(id) => open(id),
-        Err(error) => state.errors.set(vec![error]),
+        Err(error) => status.set(Some(Err(error))),
     };
     let run_search = move || {
         set_deep_link(&base.get_untracked(), url::QUERY, &traceql.get_untracked());
@@ -175,7 +179,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                     trace_id.set(id.to_string());
                     open_all(vec![id]);
                 }
-                Err(error) => state.errors.set(vec![error]),
+                Err(error) => status.set(Some(Err(error))),
             },
             DeepLink::Search(query) => {
                 traceql.set(query);
@@ -190,7 +194,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
             <summary>"Grafana Tempo"</summary>
             <div class="tempo-grid">
                 <label>"Tempo URL"
-                    <input type="url" data-testid="tempo-url" placeholder="http://localhost:3200"
+                    <input type="url" data-testid="tempo-url" placeholder="e.g. http://localhost:3200"
                         prop:value=move || base.get() on:input=move |ev| base.set(event_target_value(&ev)) />
                 </label>
                 <label>"Authorization"
@@ -205,13 +209,13 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                 <button on:click=on_test>"Test connection"</button>
             </div>
             <div class="tempo-row">
-                <input type="text" data-testid="tempo-trace-id" placeholder="trace id"
+                <input type="text" data-testid="tempo-trace-id" placeholder="trace id" aria-label="Trace id to open from Tempo"
                     prop:value=move || trace_id.get() on:input=move |ev| trace_id.set(event_target_value(&ev))
                     on:keydown=move |ev| if ev.key() == "Enter" { on_open(()) } />
                 <button on:click=move |_| on_open(())>"Open trace"</button>
             </div>
             <div class="tempo-row">
-                <input type="text" class="traceql" data-testid="tempo-search" title=EXAMPLES
+                <input type="text" class="traceql" data-testid="tempo-search" title=EXAMPLES aria-label="TraceQL search"
                     list="traceql-suggestions" autocomplete="off"
                     placeholder="TraceQL, e.g. { status = error }"
                     prop:value=move || traceql.get()
@@ -221,7 +225,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                         traceql.set(text);
                     }
                     on:keydown=move |ev| if ev.key() == "Enter" { run_search() } />
-                <select on:change=move |ev| range.set(event_target_value(&ev).parse().unwrap_or(1))>
+                <select aria-label="Time range" on:change=move |ev| range.set(event_target_value(&ev).parse().unwrap_or(1))>
                     {RANGES.iter().enumerate().map(|(i, (label, _))| {
                         view! { <option value=i.to_string() selected=i == 1>{*label}</option> }
                     }).collect::<Vec<_>>()}
@@ -232,7 +236,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                     <input type="datetime-local" title="to" aria-label="to"
                         on:input=move |ev| custom_to.set(event_target_value(&ev)) />
                 </Show>
-                <input type="number" min="1" max="1000" class="limit" title="most traces"
+                <input type="number" min="1" max="1000" class="limit" title="most traces" aria-label="Most traces to list"
                     prop:value=move || limit.get().to_string()
                     on:input=move |ev| limit.set(event_target_value(&ev).parse().unwrap_or(20)) />
                 <button on:click=move |_| run_search()>"Search"</button>
@@ -246,9 +250,11 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                 " look traces up by id only within the time range"
             </label>
             <p class="tempo-examples">"Examples: " {EXAMPLES}</p>
+            // Every answer of Tempo, good or bad, in this one place; the
+            // next try replaces it.
             {move || status.get().map(|s| match s {
-                Ok(text) => view! { <p class="tempo-status">{text}</p> }.into_any(),
-                Err(text) => view! { <p class="tempo-status error" role="alert">{text}</p> }.into_any(),
+                Ok(text) => view! { <p class="tempo-status" data-testid="tempo-status">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="tempo-status error" data-testid="tempo-error" role="alert">{text}</p> }.into_any(),
             })}
             <Show when=move || { hits.get().len() > 1 }>
                 <button class="tempo-open-all" on:click=move |_| {

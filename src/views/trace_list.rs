@@ -23,7 +23,17 @@ pub fn TraceList(state: AppState) -> impl IntoView {
         let so_far = if loaded.partial { " so far" } else { "" };
         order(&loaded.summaries, sort.get(), descending.get())
             .into_iter()
-            .map(|index| item(state, index, &loaded.summaries[index], so_far))
+            .map(|index| {
+                // With several files, each trace says which it came from.
+                let file = loaded
+                    .file_of
+                    .get(index)
+                    .copied()
+                    .flatten()
+                    .filter(|_| loaded.files.len() >= 2)
+                    .and_then(|f| loaded.files.get(f as usize).cloned());
+                item(state, index, &loaded.summaries[index], so_far, file)
+            })
             .collect::<Vec<_>>()
     };
     view! {
@@ -65,7 +75,13 @@ pub fn TraceList(state: AppState) -> impl IntoView {
 
 /// One trace's line: root and service, start (local, UTC on hover),
 /// spans, duration, errors, the other services, the id.
-fn item(state: AppState, index: usize, summary: &TraceSummary, so_far: &str) -> impl IntoView {
+fn item(
+    state: AppState,
+    index: usize,
+    summary: &TraceSummary,
+    so_far: &str,
+    file: Option<String>,
+) -> impl IntoView {
     let trace_id = summary.trace_id.to_string();
     let short_id = trace_id[..8].to_owned();
     let (start_local, start_utc) = super::local_and_utc(summary.start_ns);
@@ -113,6 +129,7 @@ fn item(state: AppState, index: usize, summary: &TraceSummary, so_far: &str) -> 
                     })}
                     <code>{short_id}</code>
                 </span>
+                {file.map(|file| view! { <span class="file" data-testid="trace-file">{file}</span> })}
             </button>
         </li>
     }

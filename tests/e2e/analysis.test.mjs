@@ -84,7 +84,7 @@ test('the span detail shows attributes as text, never as HTML', async () => {
   const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await page.locator('[data-testid=trace-item]').first().waitFor();
   await page.getByTestId('file-input').setInputFiles({ name: 'xss.json', mimeType: 'application/json', buffer: Buffer.from(spans) });
-  await page.getByText('xss.json').waitFor();
+  await page.locator('.trace-list-panel h2', { hasText: 'xss.json' }).waitFor();
   await page.locator('[data-testid=span-row]').first().click();
   const detail = page.getByTestId('span-detail');
   await detail.waitFor();

@@ -41,7 +41,7 @@ test('a file set on the file input loads and lists its traces', async () => {
   await page
     .getByTestId('file-input')
     .setInputFiles(path.join(corpusDir, 'ticket-booking/ticket-booking.otlp.json'));
-  await page.getByText('ticket-booking.otlp.json').waitFor();
+  await page.locator('.trace-list-panel h2', { hasText: 'ticket-booking.otlp.json' }).waitFor();
   // Listed by start (their first spans start at +0, +2.7, +3.8 and +65 s).
   assert.deepEqual(await traceIds(page), [
     '1e250c70dff6fe52c690a9c144e7cf0f',
@@ -93,7 +93,7 @@ test('a dropped file loads like a picked one', async () => {
     transfer.items.add(new File([content], 'edge-cases.otlp.json', { type: 'application/json' }));
     zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
   }, text);
-  await page.getByText('edge-cases.otlp.json').waitFor();
+  await page.locator('.trace-list-panel h2', { hasText: 'edge-cases.otlp.json' }).waitFor();
   assert.equal(await items(page).count(), 7);
   // The orphans of trace 81ee6b86… are reported, not hidden.
   const warnings = page.getByTestId('load-warnings');
@@ -137,7 +137,7 @@ test('a file that is not a trace shows a readable error and the page keeps worki
   await page
     .getByTestId('file-input')
     .setInputFiles(path.join(corpusDir, 'ticket-booking/ticket-booking.otlp.json'));
-  await page.getByText('ticket-booking.otlp.json').waitFor();
+  await page.locator('.trace-list-panel h2', { hasText: 'ticket-booking.otlp.json' }).waitFor();
   assert.equal(await items(page).count(), 4);
   assert.equal(await page.getByTestId('load-error').count(), 0);
   assert.deepEqual(errors, []);

@@ -21,7 +21,7 @@ function cli(file) {
 async function openEtl(page) {
   await page.locator('[data-testid=trace-item]').first().waitFor();
   await page.getByTestId('file-input').setInputFiles(ETL);
-  await page.getByText('etl-nightly.otlp.json').waitFor();
+  await page.locator('.trace-list-panel h2', { hasText: 'etl-nightly.otlp.json' }).waitFor();
   await page.locator('[data-testid=breakdown-row]').first().waitFor();
 }
 
@@ -139,6 +139,12 @@ test('the durations histogram and the start/duration scatter; a point opens its 
   const box = await scatter.boundingBox();
   const canvasWidth = await scatter.evaluate((c) => c.width);
   const scale = box.width / canvasWidth;
+  // Hovering a point names its trace: root, start, duration.
+  await page.mouse.move(box.x + points[highest][0] * scale, box.y + points[highest][1] * scale);
+  const tip = page.getByTestId('scatter-tooltip');
+  await tip.waitFor();
+  assert.match(await tip.textContent(), /76\.84 s · \d+ spans/);
+  assert.ok((await tip.locator('time').getAttribute('title')).endsWith('Z UTC'));
   await page.mouse.click(box.x + points[highest][0] * scale, box.y + points[highest][1] * scale);
   await page
     .locator('[data-testid=trace-item].selected[data-trace-id="dda343cd349a95d935ce5a9732a42bf2"]')

@@ -62,7 +62,7 @@ test('charts fit their panes at every width, with a span selected or not', async
   const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await page.locator('[data-testid=trace-item]').first().waitFor();
   await page.getByTestId('file-input').setInputFiles(path.join(corpusDir, 'etl-nightly/etl-nightly.otlp.json'));
-  await page.getByText('etl-nightly.otlp.json').waitFor();
+  await page.locator('.trace-list-panel h2', { hasText: 'etl-nightly.otlp.json' }).waitFor();
   for (const width of [1024, 1440, 1920]) {
     await page.setViewportSize({ width, height: 900 });
     for (const selected of [false, true]) {
@@ -73,6 +73,46 @@ test('charts fit their panes at every width, with a span selected or not', async
         assert.deepEqual(await clippedCanvases(page, pane), [], `${pane} at ${width} px, selected: ${selected}`);
       }
     }
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('at 1024×700 and 1440×900 a clicked span is read without scrolling; bars keep room, the ruler\'s labels do not collide', async () => {
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  await page.getByTestId('file-input').setInputFiles(path.join(corpusDir, 'ticket-booking/ticket-booking.otlp.json'));
+  await page.locator('.trace-list-panel h2', { hasText: 'ticket-booking.otlp.json' }).waitFor();
+  for (const [width, height] of [[1024, 700], [1440, 900]]) {
+    await page.setViewportSize({ width, height });
+    // The slowest trace, picked by sorting on duration.
+    await page.getByTestId('trace-sort').selectOption('duration');
+    if ((await page.getByTestId('trace-sort-direction').textContent()) === '↑') await page.getByTestId('trace-sort-direction').click();
+    await page.locator('[data-testid=trace-item]').first().click();
+    const row = page.locator('[data-testid=span-row][data-row="3"]');
+    await row.click();
+    const detail = page.getByTestId('span-detail');
+    await detail.locator('h3').waitFor();
+    const box = await detail.boundingBox();
+    assert.ok(box.y >= 0 && box.y + 60 < height, `${width}: the detail starts at ${box.y}`);
+    assert.ok(box.x >= 0 && box.x + box.width <= width + 1, `${width}: the detail spans ${box.x}–${box.x + box.width}`);
+    assert.equal(await page.evaluate(() => document.scrollingElement.scrollTop), 0);
+    // The detail's name is the clicked row's, and it reads in full.
+    assert.equal(await detail.locator('h3').textContent(), await row.locator('.span-name').textContent());
+    // The bars keep room beside the names.
+    const track = await row.locator('.span-track').boundingBox();
+    assert.ok(track.width >= 200, `${width}: the bars have ${track.width} px`);
+    // The ruler's labels never overlap.
+    const labels = await page.locator('.ruler-track .tick').evaluateAll((ticks) =>
+      ticks.map((t) => t.getBoundingClientRect()).filter((r) => r.width > 0).map((r) => [r.left, r.right]));
+    for (let i = 1; i < labels.length; i++) {
+      assert.ok(labels[i][0] >= labels[i - 1][1], `${width}: ruler labels ${i - 1} and ${i} overlap`);
+    }
+    // The find row stays on one line.
+    const find = await page.locator('.find').boundingBox();
+    assert.ok(find.height < 48, `${width}: the find row is ${find.height} px high`);
+    await detail.getByTestId('span-detail-close').click();
+    await detail.waitFor({ state: 'detached' });
   }
   assert.deepEqual(errors, []);
   await page.close();

@@ -103,7 +103,7 @@ test("Loki answers the selected trace's lines; its errors read as such", async (
   const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await page.locator('[data-testid=trace-item]').first().waitFor();
   await page.getByTestId('file-input').setInputFiles(path.join(ETL, 'etl-nightly.otlp.json'));
-  await page.getByText('etl-nightly.otlp.json').waitFor();
+  await page.locator('.trace-list-panel h2', { hasText: 'etl-nightly.otlp.json' }).waitFor();
   await page.locator(`[data-testid=trace-item][data-trace-id="${NIGHT}"]`).click();
   await showPane(page, 'logs');
   const panel = page.getByTestId('logs-panel');

@@ -203,6 +203,20 @@ export async function showPane(page, name) {
 /** Opens a page and records uncaught errors (a Rust panic shows up here). */
 export async function openPage(context, url) {
   const page = await context.newPage();
+  // Each test's page starts as a first visit: what an earlier test opened
+  // (kept in this browser) or resized is forgotten; a reload of the same
+  // page keeps it, as a user's would.
+  await page.addInitScript(() => {
+    try {
+      if (!sessionStorage.getItem('tracelens-test-started')) {
+        sessionStorage.setItem('tracelens-test-started', '1');
+        localStorage.removeItem('tracelens.files');
+        localStorage.removeItem('tracelens.nameColumn');
+      }
+    } catch {
+      // A document without storage (about:blank, data:): nothing kept.
+    }
+  });
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   page.on('console', (message) => {

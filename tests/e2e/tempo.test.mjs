@@ -43,9 +43,15 @@ test('a trace only the v1 API has is fetched from there; a missing one says so',
   await page.locator('[data-testid=trace-item][data-trace-id="4460be7fc4d34a6c40aa704163fd2147"]').waitFor();
   await page.getByTestId('tempo-trace-id').fill('0123456789abcdef0123456789abcdef');
   await page.getByRole('button', { name: 'Open trace' }).click();
-  const error = page.getByTestId('load-error');
+  const error = page.getByTestId('tempo-error');
   await error.waitFor();
   assert.match(await error.textContent(), /0123456789abcdef0123456789abcdef was not found: Tempo looked anywhere/);
+  // The next try clears it: one place, the latest answer.
+  await page.getByTestId('tempo-trace-id').fill('4460be7fc4d34a6c40aa704163fd2147');
+  await page.getByRole('button', { name: 'Open trace' }).click();
+  await page.getByTestId('tempo-status').filter({ hasText: 'opened 1 trace' }).waitFor();
+  assert.equal(await page.getByTestId('tempo-error').count(), 0);
+  assert.equal(await page.getByTestId('load-error').count(), 0);
   await page.close();
 });
 
@@ -103,7 +109,7 @@ test('a PARTIAL answer is shown as a warning; all results open at once', async (
   // Tempo has v1 or v2 answers for three of them; the others are reported.
   await page.getByText(/3 traces|traces from Tempo/).first().waitFor();
   assert.equal(await page.locator('[data-testid=trace-item]').count(), 3);
-  assert.match(await page.getByTestId('load-error').textContent(), /was not found/);
+  assert.match(await page.getByTestId('tempo-error').textContent(), /was not found/);
   await page.close();
 });
 
@@ -131,7 +137,7 @@ for (const [status, advice] of [
     await openTempo(page);
     await page.getByTestId('tempo-trace-id').fill(`dead0${status}`);
     await page.getByRole('button', { name: 'Open trace' }).click();
-    const error = page.getByTestId('load-error');
+    const error = page.getByTestId('tempo-error');
     await error.waitFor();
     assert.match(await error.textContent(), advice);
     await page.close();
@@ -178,7 +184,7 @@ test('a Tempo that does not answer times out with advice', async () => {
   await openTempo(page);
   await page.getByTestId('tempo-trace-id').fill('dead0999');
   await page.getByRole('button', { name: 'Open trace' }).click();
-  const error = page.getByTestId('load-error');
+  const error = page.getByTestId('tempo-error');
   await error.waitFor({ timeout: 45_000 });
   assert.match(await error.textContent(), /did not answer within 30 s: .*narrow the time range/);
   await page.close();

@@ -13,6 +13,7 @@
 //! - [`detail`]: what the trace header and the span detail say;
 //! - [`spans`]: spans by id, and a partial view's spans in the whole trace;
 //! - [`traces`]: the trace list's order;
+//! - [`tables`]: the breakdown table's columns and their order;
 //! - [`logs`]: the logs panel's filter, counts, and lines without ids
 //!   near a trace;
 //! - [`url`]: the view state in the address bar, read and written in one
@@ -24,6 +25,7 @@ pub mod logs;
 pub mod row;
 pub mod rows;
 pub mod spans;
+pub mod tables;
 pub mod traces;
 pub mod url;
 pub mod window;

@@ -6,6 +6,10 @@
 pub const TRACE: &str = "trace";
 /// `?logs=URL`: a log file to open with it.
 pub const LOGS: &str = "logs";
+/// `?id=TRACE_ID`: the trace on screen, of those loaded.
+pub const SELECTED: &str = "id";
+/// `?pane=NAME`: the pane under the timeline.
+pub const PANE: &str = "pane";
 /// `?span=ID`: the span in the detail panel.
 pub const SPAN: &str = "span";
 /// `?find=TEXT`: the find text.
