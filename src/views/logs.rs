@@ -79,6 +79,52 @@ pub fn LogsPanel(state: AppState) -> impl IntoView {
         ))
     };
 
+    view! {
+        <Show when=move || state.selected.get().is_some()>
+            <section class="logs-panel" data-testid="logs-panel">
+                <div class="logs-header">
+                    <h3>"Logs"</h3>
+                    <span class="muted">{move || counts().unwrap_or_else(|| "Drop a log file beside the traces, or query Loki.".to_owned())}</span>
+                    <label>
+                        "Level "
+                        <select data-testid="log-level" aria-label="Lowest level shown" on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            min_level.set(Level::ALL.into_iter().find(|l| l.as_str() == value).unwrap_or(Level::Unknown));
+                        }>
+                            <option value="unknown">"all"</option>
+                            <option value="debug">"debug and up"</option>
+                            <option value="info">"info and up"</option>
+                            <option value="warn">"warn and up"</option>
+                            <option value="error">"errors"</option>
+                        </select>
+                    </label>
+                    <input type="search" data-testid="log-filter" aria-label="Filter the log lines by text or field value" placeholder="Filter lines (text, field value)"
+                        prop:value=move || text.get()
+                        on:input=move |ev| text.set(event_target_value(&ev)) />
+                </div>
+                <TraceLines state=state min_level=min_level text=text />
+                <UntracedLines state=state />
+                <LokiQuery state=state />
+                <details class="log-fields-setting">
+                    <summary>"Field names"</summary>
+                    <p class="muted">"For JSON Lines logs whose ids, level, time or message are under other names, as ROLE=FIELD pairs (dots reach into objects); applies to files opened after."</p>
+                    <input type="text" aria-label="Log field names" placeholder="trace_id=tid, span_id=sid, level=sev, time=ts, message=text"
+                        prop:value=move || state.log_fields.get()
+                        on:change=move |ev| state.log_fields.set(event_target_value(&ev)) />
+                </details>
+            </section>
+        </Show>
+    }
+}
+
+/// The trace's lines the filter keeps, each naming its span (a click
+/// selects it).
+#[component]
+fn TraceLines(
+    state: AppState,
+    min_level: RwSignal<Level>,
+    text: RwSignal<String>,
+) -> impl IntoView {
     let lines = move || {
         let logs = state.logs.get()?;
         let joined = state.trace_logs.get()?;
@@ -120,8 +166,13 @@ pub fn LogsPanel(state: AppState) -> impl IntoView {
         Some(items)
     };
 
-    // Lines that name no trace, logged while this one ran.
-    let untraced = move || {
+    view! { <ul class="log-lines">{lines}</ul> }
+}
+
+/// Lines that name no trace, logged while this one ran.
+#[component]
+fn UntracedLines(state: AppState) -> impl IntoView {
+    move || {
         let logs = state.logs.get()?;
         let loaded = state.loaded.get()?;
         let trace = loaded.set.traces.get(state.selected.get()?)?;
@@ -144,43 +195,6 @@ pub fn LogsPanel(state: AppState) -> impl IntoView {
                 </details>
             }
         })
-    };
-
-    view! {
-        <Show when=move || state.selected.get().is_some()>
-            <section class="logs-panel" data-testid="logs-panel">
-                <div class="logs-header">
-                    <h3>"Logs"</h3>
-                    <span class="muted">{move || counts().unwrap_or_else(|| "Drop a log file beside the traces, or query Loki.".to_owned())}</span>
-                    <label>
-                        "Level "
-                        <select data-testid="log-level" aria-label="Lowest level shown" on:change=move |ev| {
-                            let value = event_target_value(&ev);
-                            min_level.set(Level::ALL.into_iter().find(|l| l.as_str() == value).unwrap_or(Level::Unknown));
-                        }>
-                            <option value="unknown">"all"</option>
-                            <option value="debug">"debug and up"</option>
-                            <option value="info">"info and up"</option>
-                            <option value="warn">"warn and up"</option>
-                            <option value="error">"errors"</option>
-                        </select>
-                    </label>
-                    <input type="search" data-testid="log-filter" aria-label="Filter the log lines by text or field value" placeholder="Filter lines (text, field value)"
-                        prop:value=move || text.get()
-                        on:input=move |ev| text.set(event_target_value(&ev)) />
-                </div>
-                <ul class="log-lines">{lines}</ul>
-                {untraced}
-                <LokiQuery state=state />
-                <details class="log-fields-setting">
-                    <summary>"Field names"</summary>
-                    <p class="muted">"For JSON Lines logs whose ids, level, time or message are under other names, as ROLE=FIELD pairs (dots reach into objects); applies to files opened after."</p>
-                    <input type="text" aria-label="Log field names" placeholder="trace_id=tid, span_id=sid, level=sev, time=ts, message=text"
-                        prop:value=move || state.log_fields.get()
-                        on:change=move |ev| state.log_fields.set(event_target_value(&ev)) />
-                </details>
-            </section>
-        </Show>
     }
 }
 

@@ -27,38 +27,69 @@ const CUSTOM: u64 = u64::MAX;
 const EXAMPLES: &str = "{ status = error }   { span.http.response.status_code >= 500 }   \
                         { resource.service.name = \"checkout\" && duration > 2s }";
 
-#[component]
-pub fn TempoPanel(state: AppState) -> impl IntoView {
-    let saved = tempo::saved_connection();
-    let base = RwSignal::new(saved.base);
-    let authorization = RwSignal::new(saved.authorization);
-    let tenant = RwSignal::new(saved.tenant);
-    let trace_id = RwSignal::new(String::new());
-    let traceql = RwSignal::new("{ }".to_owned());
-    let range = RwSignal::new(1usize);
-    let custom_from = RwSignal::new(String::new());
-    let custom_to = RwSignal::new(String::new());
-    let limit = RwSignal::new(20u32);
-    let status = RwSignal::new(None::<Result<String, String>>);
-    let hits = RwSignal::new(Vec::<SearchHit>::new());
-    let suggestions = RwSignal::new(Vec::<String>::new());
-    let lookup_in_range = RwSignal::new(false);
+/// The panel's fields and what they found, as signals (so it is `Copy`
+/// and each part takes it whole); the user's actions are its methods.
+#[derive(Clone, Copy)]
+struct Panel {
+    state: AppState,
+    base: RwSignal<String>,
+    authorization: RwSignal<String>,
+    tenant: RwSignal<String>,
+    trace_id: RwSignal<String>,
+    traceql: RwSignal<String>,
+    range: RwSignal<usize>,
+    custom_from: RwSignal<String>,
+    custom_to: RwSignal<String>,
+    limit: RwSignal<u32>,
+    /// Tempo's latest answer, good or bad: one place for all of them.
+    status: RwSignal<Option<Result<String, String>>>,
+    hits: RwSignal<Vec<SearchHit>>,
+    suggestions: RwSignal<Vec<String>>,
+    lookup_in_range: RwSignal<bool>,
+    /// Tags whose values were fetched for the suggestions.
+    fetched_tags: RwSignal<Vec<String>>,
+}
 
-    let connection = move || {
+impl Panel {
+    fn new(state: AppState) -> Self {
+        let saved = tempo::saved_connection();
+        Self {
+            state,
+            base: RwSignal::new(saved.base),
+            authorization: RwSignal::new(saved.authorization),
+            tenant: RwSignal::new(saved.tenant),
+            trace_id: RwSignal::new(String::new()),
+            traceql: RwSignal::new("{ }".to_owned()),
+            range: RwSignal::new(1),
+            custom_from: RwSignal::new(String::new()),
+            custom_to: RwSignal::new(String::new()),
+            limit: RwSignal::new(20),
+            status: RwSignal::new(None),
+            hits: RwSignal::new(Vec::new()),
+            suggestions: RwSignal::new(Vec::new()),
+            lookup_in_range: RwSignal::new(false),
+            fetched_tags: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// The connection as the fields say, remembered for this session.
+    fn connection(self) -> Connection {
         let connection = Connection {
             product: crate::http::Product::Tempo,
-            base: base.get_untracked(),
-            authorization: authorization.get_untracked(),
-            tenant: tenant.get_untracked(),
+            base: self.base.get_untracked(),
+            authorization: self.authorization.get_untracked(),
+            tenant: self.tenant.get_untracked(),
         };
         connection.save();
         connection
-    };
-    let seconds = move || {
-        let back = RANGES[range.get_untracked()].1;
+    }
+
+    /// The time range chosen, in Unix seconds (`None`: any time).
+    fn seconds(self) -> Option<(u64, u64)> {
+        let back = RANGES[self.range.get_untracked()].1;
         if back == CUSTOM {
-            let from = parse_local(&custom_from.get_untracked())?;
-            let to = parse_local(&custom_to.get_untracked())
+            let from = parse_local(&self.custom_from.get_untracked())?;
+            let to = parse_local(&self.custom_to.get_untracked())
                 .unwrap_or((js_sys::Date::now() / 1000.0) as u64);
             return Some((from, to));
         }
@@ -66,13 +97,15 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
             let now = (js_sys::Date::now() / 1000.0) as u64;
             (now - back, now)
         })
-    };
-    let open_all = move |ids: Vec<TraceId>| {
-        let connection = connection();
-        let range = if lookup_in_range.get_untracked() {
-            seconds()
-        } else {
-            None
+    }
+
+    /// Fetches the traces `ids` and shows them as one set.
+    fn open_all(self, ids: Vec<TraceId>) {
+        let (state, status) = (self.state, self.status);
+        let connection = self.connection();
+        let range = match self.lookup_in_range.get_untracked() {
+            true => self.seconds(),
+            false => None,
         };
         status.set(Some(Ok("fetching…".to_owned())));
         spawn_local(async move {
@@ -105,13 +138,26 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                 false => Err(failed.join("\n")),
             }));
         });
-    };
-    let open = move |id: TraceId| {
-        set_deep_link(&base.get_untracked(), url::TRACE_ID, &id.to_string());
-        open_all(vec![id]);
-    };
-    let on_test = move |_| {
-        let connection = connection();
+    }
+
+    /// Opens one trace, the link in the address saying which.
+    fn open(self, id: TraceId) {
+        set_deep_link(&self.base.get_untracked(), url::TRACE_ID, &id.to_string());
+        self.open_all(vec![id]);
+    }
+
+    /// Opens the trace whose id is typed.
+    fn open_typed(self) {
+        match normalize_trace_id(&self.trace_id.get_untracked()) {
+            Ok(id) => self.open(id),
+            Err(error) => self.status.set(Some(Err(error))),
+        }
+    }
+
+    /// Asks Tempo who it is; once connected, fetches suggestions.
+    fn test(self) {
+        let (status, suggestions) = (self.status, self.suggestions);
+        let connection = self.connection();
         status.set(Some(Ok("testing…".to_owned())));
         spawn_local(async move {
             let result = tempo::test_connection(&connection).await;
@@ -123,15 +169,19 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                 }
             }
         });
-    };
-    let on_open = move |_| match normalize_trace_id(&trace_id.get_untracked()) {
-        Ok(id) => open(id),
-        Err(error) => status.set(Some(Err(error))),
-    };
-    let run_search = move || {
-        set_deep_link(&base.get_untracked(), url::QUERY, &traceql.get_untracked());
-        let connection = connection();
-        let (query, range, limit) = (traceql.get_untracked(), seconds(), limit.get_untracked());
+    }
+
+    /// Runs the TraceQL search, the link in the address saying which.
+    fn search(self) {
+        set_deep_link(
+            &self.base.get_untracked(),
+            url::QUERY,
+            &self.traceql.get_untracked(),
+        );
+        let (status, hits) = (self.status, self.hits);
+        let connection = self.connection();
+        let query = self.traceql.get_untracked();
+        let (range, limit) = (self.seconds(), self.limit.get_untracked());
         status.set(Some(Ok("searching…".to_owned())));
         spawn_local(async move {
             match tempo::search(&connection, &query, range, limit).await {
@@ -142,19 +192,20 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                 Err(error) => status.set(Some(Err(error))),
             }
         });
-    };
+    }
 
-    // Typing `{ span.http.route = ` fetches that tag's values, once.
-    let fetched_tags = RwSignal::new(Vec::<String>::new());
-    let suggest_values = move |text: &str| {
+    /// Typing `{ span.http.route = ` fetches that tag's values, once.
+    fn suggest_values(self, text: &str) {
         let Some(tag) = tag_being_compared(text) else {
             return;
         };
-        if fetched_tags.get_untracked().contains(&tag) || base.get_untracked().trim().is_empty() {
+        if self.fetched_tags.get_untracked().contains(&tag)
+            || self.base.get_untracked().trim().is_empty()
+        {
             return;
         }
-        fetched_tags.update(|tags| tags.push(tag.clone()));
-        let connection = connection();
+        self.fetched_tags.update(|tags| tags.push(tag.clone()));
+        let (connection, suggestions) = (self.connection(), self.suggestions);
         spawn_local(async move {
             if let Ok(values) = tempo::value_suggestions(&connection, &tag).await {
                 suggestions.update(|all| {
@@ -166,87 +217,52 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                 });
             }
         });
-    };
+    }
 
-    // Deep links: ?tempo=BASE&traceid=ID or ?tempo=BASE&q=TRACEQL.
-    let linked = deep_link();
-    let expanded = linked.is_some();
-    if let Some((linked_base, action)) = linked {
-        base.set(linked_base);
+    /// Deep links: `?tempo=BASE&traceid=ID` or `?tempo=BASE&q=TRACEQL`.
+    /// Whether the address had one.
+    fn follow_deep_link(self) -> bool {
+        let Some((linked_base, action)) = deep_link() else {
+            return false;
+        };
+        self.base.set(linked_base);
         match action {
             DeepLink::Trace(id) => match normalize_trace_id(&id) {
                 Ok(id) => {
-                    trace_id.set(id.to_string());
-                    open_all(vec![id]);
+                    self.trace_id.set(id.to_string());
+                    self.open_all(vec![id]);
                 }
-                Err(error) => status.set(Some(Err(error))),
+                Err(error) => self.status.set(Some(Err(error))),
             },
             DeepLink::Search(query) => {
-                traceql.set(query);
-                run_search();
+                self.traceql.set(query);
+                self.search();
             }
             DeepLink::Nothing => {}
         }
+        true
     }
+}
 
+#[component]
+pub fn TempoPanel(state: AppState) -> impl IntoView {
+    let panel = Panel::new(state);
+    let expanded = panel.follow_deep_link();
+    let status = panel.status;
     view! {
         <details class="tempo-panel" open=expanded>
             <summary>"Grafana Tempo"</summary>
-            <div class="tempo-grid">
-                <label>"Tempo URL"
-                    <input type="url" data-testid="tempo-url" placeholder="e.g. http://localhost:3200"
-                        prop:value=move || base.get() on:input=move |ev| base.set(event_target_value(&ev)) />
-                </label>
-                <label>"Authorization"
-                    <input type="password" placeholder="Bearer … or Basic … (optional)"
-                        prop:value=move || authorization.get()
-                        on:input=move |ev| authorization.set(event_target_value(&ev)) />
-                </label>
-                <label>"Tenant (X-Scope-OrgID)"
-                    <input type="text" placeholder="optional"
-                        prop:value=move || tenant.get() on:input=move |ev| tenant.set(event_target_value(&ev)) />
-                </label>
-                <button on:click=on_test>"Test connection"</button>
-            </div>
+            <ConnectionFields panel=panel />
             <div class="tempo-row">
                 <input type="text" data-testid="tempo-trace-id" placeholder="trace id" aria-label="Trace id to open from Tempo"
-                    prop:value=move || trace_id.get() on:input=move |ev| trace_id.set(event_target_value(&ev))
-                    on:keydown=move |ev| if ev.key() == "Enter" { on_open(()) } />
-                <button on:click=move |_| on_open(())>"Open trace"</button>
+                    prop:value=move || panel.trace_id.get() on:input=move |ev| panel.trace_id.set(event_target_value(&ev))
+                    on:keydown=move |ev| if ev.key() == "Enter" { panel.open_typed() } />
+                <button on:click=move |_| panel.open_typed()>"Open trace"</button>
             </div>
-            <div class="tempo-row">
-                <input type="text" class="traceql" data-testid="tempo-search" title=EXAMPLES aria-label="TraceQL search"
-                    list="traceql-suggestions" autocomplete="off"
-                    placeholder="TraceQL, e.g. { status = error }"
-                    prop:value=move || traceql.get()
-                    on:input=move |ev| {
-                        let text = event_target_value(&ev);
-                        suggest_values(&text);
-                        traceql.set(text);
-                    }
-                    on:keydown=move |ev| if ev.key() == "Enter" { run_search() } />
-                <select aria-label="Time range" on:change=move |ev| range.set(event_target_value(&ev).parse().unwrap_or(1))>
-                    {RANGES.iter().enumerate().map(|(i, (label, _))| {
-                        view! { <option value=i.to_string() selected=i == 1>{*label}</option> }
-                    }).collect::<Vec<_>>()}
-                </select>
-                <Show when=move || RANGES[range.get()].1 == CUSTOM>
-                    <input type="datetime-local" title="from" aria-label="from"
-                        on:input=move |ev| custom_from.set(event_target_value(&ev)) />
-                    <input type="datetime-local" title="to" aria-label="to"
-                        on:input=move |ev| custom_to.set(event_target_value(&ev)) />
-                </Show>
-                <input type="number" min="1" max="1000" class="limit" title="most traces" aria-label="Most traces to list"
-                    prop:value=move || limit.get().to_string()
-                    on:input=move |ev| limit.set(event_target_value(&ev).parse().unwrap_or(20)) />
-                <button on:click=move |_| run_search()>"Search"</button>
-                <datalist id="traceql-suggestions">
-                    {move || suggestions.get().into_iter().map(|s| view! { <option value=s></option> }).collect::<Vec<_>>()}
-                </datalist>
-            </div>
+            <SearchRow panel=panel />
             <label class="tempo-check">
-                <input type="checkbox" prop:checked=move || lookup_in_range.get()
-                    on:change=move |ev| lookup_in_range.set(event_target_checked(&ev)) />
+                <input type="checkbox" prop:checked=move || panel.lookup_in_range.get()
+                    on:change=move |ev| panel.lookup_in_range.set(event_target_checked(&ev)) />
                 " look traces up by id only within the time range"
             </label>
             <p class="tempo-examples">"Examples: " {EXAMPLES}</p>
@@ -256,31 +272,115 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                 Ok(text) => view! { <p class="tempo-status" data-testid="tempo-status">{text}</p> }.into_any(),
                 Err(text) => view! { <p class="tempo-status error" data-testid="tempo-error" role="alert">{text}</p> }.into_any(),
             })}
-            <Show when=move || { hits.get().len() > 1 }>
-                <button class="tempo-open-all" on:click=move |_| {
-                    open_all(hits.get_untracked().iter().map(|h| h.trace_id).collect())
-                }>{move || format!("Open all {} results", hits.get().len())}</button>
-            </Show>
-            <ul class="tempo-results" data-testid="tempo-results">
-                {move || hits.get().into_iter().map(|hit| {
-                    let id = hit.trace_id;
-                    let name = if hit.root_name.is_empty() { "—".to_owned() } else { hit.root_name.clone() };
-                    view! {
-                        <li>
-                            <button class="tempo-hit" data-trace-id=id.to_string() on:click=move |_| open(id)>
-                                <span class="root">{hit.root_service.clone()}" · "{name}</span>
-                                <span class="meta">
-                                    {start_time(hit.start_ns)}" · "
-                                    {format_duration(hit.duration_ms * 1_000_000)}
-                                    {format!(" · {} matched · ", hit.matched)}
-                                    <code>{hit.trace_id_as_written.clone()}</code>
-                                </span>
-                            </button>
-                        </li>
-                    }
-                }).collect::<Vec<_>>()}
-            </ul>
+            <Results panel=panel />
         </details>
+    }
+}
+
+/// Where Tempo is and how to ask it: URL, credentials, tenant, a test.
+#[component]
+fn ConnectionFields(panel: Panel) -> impl IntoView {
+    let Panel {
+        base,
+        authorization,
+        tenant,
+        ..
+    } = panel;
+    view! {
+        <div class="tempo-grid">
+            <label>"Tempo URL"
+                <input type="url" data-testid="tempo-url" placeholder="e.g. http://localhost:3200"
+                    prop:value=move || base.get() on:input=move |ev| base.set(event_target_value(&ev)) />
+            </label>
+            <label>"Authorization"
+                <input type="password" placeholder="Bearer … or Basic … (optional)"
+                    prop:value=move || authorization.get()
+                    on:input=move |ev| authorization.set(event_target_value(&ev)) />
+            </label>
+            <label>"Tenant (X-Scope-OrgID)"
+                <input type="text" placeholder="optional"
+                    prop:value=move || tenant.get() on:input=move |ev| tenant.set(event_target_value(&ev)) />
+            </label>
+            <button on:click=move |_| panel.test()>"Test connection"</button>
+        </div>
+    }
+}
+
+/// TraceQL, with suggestions; the time range; how many traces.
+#[component]
+fn SearchRow(panel: Panel) -> impl IntoView {
+    let Panel {
+        traceql,
+        range,
+        custom_from,
+        custom_to,
+        limit,
+        suggestions,
+        ..
+    } = panel;
+    view! {
+        <div class="tempo-row">
+            <input type="text" class="traceql" data-testid="tempo-search" title=EXAMPLES aria-label="TraceQL search"
+                list="traceql-suggestions" autocomplete="off"
+                placeholder="TraceQL, e.g. { status = error }"
+                prop:value=move || traceql.get()
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    panel.suggest_values(&text);
+                    traceql.set(text);
+                }
+                on:keydown=move |ev| if ev.key() == "Enter" { panel.search() } />
+            <select aria-label="Time range" on:change=move |ev| range.set(event_target_value(&ev).parse().unwrap_or(1))>
+                {RANGES.iter().enumerate().map(|(i, (label, _))| {
+                    view! { <option value=i.to_string() selected=i == 1>{*label}</option> }
+                }).collect::<Vec<_>>()}
+            </select>
+            <Show when=move || RANGES[range.get()].1 == CUSTOM>
+                <input type="datetime-local" title="from" aria-label="from"
+                    on:input=move |ev| custom_from.set(event_target_value(&ev)) />
+                <input type="datetime-local" title="to" aria-label="to"
+                    on:input=move |ev| custom_to.set(event_target_value(&ev)) />
+            </Show>
+            <input type="number" min="1" max="1000" class="limit" title="most traces" aria-label="Most traces to list"
+                prop:value=move || limit.get().to_string()
+                on:input=move |ev| limit.set(event_target_value(&ev).parse().unwrap_or(20)) />
+            <button on:click=move |_| panel.search()>"Search"</button>
+            <datalist id="traceql-suggestions">
+                {move || suggestions.get().into_iter().map(|s| view! { <option value=s></option> }).collect::<Vec<_>>()}
+            </datalist>
+        </div>
+    }
+}
+
+/// The search's traces, each opened by a click, or all at once.
+#[component]
+fn Results(panel: Panel) -> impl IntoView {
+    let hits = panel.hits;
+    view! {
+        <Show when=move || { hits.get().len() > 1 }>
+            <button class="tempo-open-all" on:click=move |_| {
+                panel.open_all(hits.get_untracked().iter().map(|h| h.trace_id).collect())
+            }>{move || format!("Open all {} results", hits.get().len())}</button>
+        </Show>
+        <ul class="tempo-results" data-testid="tempo-results">
+            {move || hits.get().into_iter().map(|hit| {
+                let id = hit.trace_id;
+                let name = if hit.root_name.is_empty() { "—".to_owned() } else { hit.root_name.clone() };
+                view! {
+                    <li>
+                        <button class="tempo-hit" data-trace-id=id.to_string() on:click=move |_| panel.open(id)>
+                            <span class="root">{hit.root_service.clone()}" · "{name}</span>
+                            <span class="meta">
+                                {start_time(hit.start_ns)}" · "
+                                {format_duration(hit.duration_ms * 1_000_000)}
+                                {format!(" · {} matched · ", hit.matched)}
+                                <code>{hit.trace_id_as_written.clone()}</code>
+                            </span>
+                        </button>
+                    </li>
+                }
+            }).collect::<Vec<_>>()}
+        </ul>
     }
 }
 

@@ -13,12 +13,14 @@
 //! - [`detail`]: what the trace header and the span detail say;
 //! - [`spans`]: spans by id, and a partial view's spans in the whole trace;
 //! - [`traces`]: the trace list's order;
+//! - [`compare`]: the compare pane's split, its choices and their traces;
 //! - [`tables`]: the breakdown table's columns and their order;
 //! - [`logs`]: the logs panel's filter, counts, and lines without ids
 //!   near a trace;
 //! - [`url`]: the view state in the address bar, read and written in one
 //!   place.
 
+pub mod compare;
 pub mod detail;
 pub mod find;
 pub mod logs;

@@ -11,45 +11,52 @@ use tracelens_view::row::{overview_bars, Sections};
 
 use super::{latest_after, Lens};
 
-#[component]
-pub(super) fn Overview(lens: Lens) -> impl IntoView {
-    let state = lens.state;
-    let zoom = state.zoom;
-    let minimap_box = NodeRef::<leptos::html::Div>::new();
-    let minimap = NodeRef::<leptos::html::Canvas>::new();
-    // A drag: where, and from/to as fractions of that element's width.
-    let drag: RwSignal<Option<(DragOn, f64, f64)>> = RwSignal::new(None);
-    let fraction_in = move |on: DragOn, ev: &web_sys::MouseEvent| -> Option<f64> {
+/// A zoom drag under way on the ruler or the overview: where, and from/to
+/// as fractions of that element's width.
+#[derive(Clone, Copy)]
+struct Drag {
+    lens: Lens,
+    minimap_box: NodeRef<leptos::html::Div>,
+    now: RwSignal<Option<(DragOn, f64, f64)>>,
+}
+
+impl Drag {
+    fn fraction_in(self, on: DragOn, ev: &web_sys::MouseEvent) -> Option<f64> {
         match on {
-            DragOn::Ruler => fraction_of(lens, ev),
-            DragOn::Minimap => fraction_over(&minimap_box.get_untracked()?.into(), ev),
+            DragOn::Ruler => fraction_of(self.lens, ev),
+            DragOn::Minimap => fraction_over(&self.minimap_box.get_untracked()?.into(), ev),
         }
-    };
-    let drag_start = move |ev: web_sys::MouseEvent, on: DragOn| {
+    }
+
+    fn start(self, ev: web_sys::MouseEvent, on: DragOn) {
         if ev.button() != 0 {
             return;
         }
         ev.prevent_default();
-        if let Some(at) = fraction_in(on, &ev) {
-            drag.set(Some((on, at, at)));
+        if let Some(at) = self.fraction_in(on, &ev) {
+            self.now.set(Some((on, at, at)));
         }
-    };
-    let drag_move = move |ev: web_sys::MouseEvent| {
-        if let Some((on, from, _)) = drag.get_untracked() {
-            if let Some(at) = fraction_in(on, &ev) {
-                drag.set(Some((on, from, at)));
+    }
+
+    fn moved(self, ev: web_sys::MouseEvent) {
+        if let Some((on, from, _)) = self.now.get_untracked() {
+            if let Some(at) = self.fraction_in(on, &ev) {
+                self.now.set(Some((on, from, at)));
             }
         }
-    };
-    let drag_end = move |ev: web_sys::MouseEvent| {
-        let Some((on, from, _)) = drag.get_untracked() else {
+    }
+
+    /// Zooms to the range dragged.
+    fn end(self, ev: web_sys::MouseEvent) {
+        let Some((on, from, _)) = self.now.get_untracked() else {
             return;
         };
-        drag.set(None);
-        let (Some(to), Some(bounds)) = (fraction_in(on, &ev), lens.bounds()) else {
+        self.now.set(None);
+        let (Some(to), Some(bounds)) = (self.fraction_in(on, &ev), self.lens.bounds()) else {
             return;
         };
         // The ruler spans the window on screen; the overview the whole trace.
+        let zoom = self.lens.state.zoom;
         let of = match on {
             DragOn::Ruler => bounds.shown(zoom.get_untracked()),
             DragOn::Minimap => bounds.shown(None),
@@ -57,17 +64,50 @@ pub(super) fn Overview(lens: Lens) -> impl IntoView {
         if let Some(window) = bounds.dragged(of, from, to) {
             zoom.set(window);
         }
+    }
+
+    /// The range being dragged over `on`, as a box.
+    fn shown_box(self, on: DragOn) -> impl IntoView {
+        move || {
+            self.now.get().filter(|d| d.0 == on).map(|(_, a, b)| {
+                let style = format!(
+                    "left:{:.3}%;width:{:.3}%",
+                    a.min(b) * 100.0,
+                    (a - b).abs() * 100.0
+                );
+                view! { <div class="drag-box" style=style></div> }
+            })
+        }
+    }
+}
+
+#[component]
+pub(super) fn Overview(lens: Lens) -> impl IntoView {
+    let drag = Drag {
+        lens,
+        minimap_box: NodeRef::new(),
+        now: RwSignal::new(None),
     };
-    let drag_box = move |on: DragOn| {
-        drag.get().filter(|d| d.0 == on).map(|(_, a, b)| {
-            let style = format!(
-                "left:{:.3}%;width:{:.3}%",
-                a.min(b) * 100.0,
-                (a - b).abs() * 100.0
-            );
-            view! { <div class="drag-box" style=style></div> }
-        })
-    };
+    view! {
+        <Minimap lens=lens drag=drag />
+        <Ruler lens=lens drag=drag />
+    }
+}
+
+/// The trace's bounds and the window on screen.
+fn shown(lens: Lens) -> Option<(tracelens_view::window::Bounds, (u64, u64))> {
+    let bounds = lens.rows.get().map(|r| tracelens_view::window::Bounds {
+        start_ns: r.0.start_ns,
+        duration_ns: r.0.duration_ns,
+    })?;
+    Some((bounds, bounds.shown(lens.state.zoom.get())))
+}
+
+/// The overview of the whole trace, the window a box over it.
+#[component]
+fn Minimap(lens: Lens, drag: Drag) -> impl IntoView {
+    let state = lens.state;
+    let minimap = NodeRef::<leptos::html::Canvas>::new();
     // The overview: every span as a line, the critical path in red, drawn
     // once per trace (the window is a box laid over it). It is drawn in a
     // task of its own, after the rows: at a million spans it takes as long
@@ -93,17 +133,9 @@ pub(super) fn Overview(lens: Lens) -> impl IntoView {
             draw_minimap(&canvas, width, trace, &sections.0);
         });
     });
-    // The window on the overview, and the ruler's ticks: offsets from the
-    // trace's start of the window's edges and quarters.
-    let shown = move || {
-        let bounds = lens.rows.get().map(|r| tracelens_view::window::Bounds {
-            start_ns: r.0.start_ns,
-            duration_ns: r.0.duration_ns,
-        })?;
-        Some((bounds, bounds.shown(zoom.get())))
-    };
+    // The window, as offsets from the trace's start of its edges.
     let window_box = move || {
-        let (bounds, (from, to)) = shown()?;
+        let (bounds, (from, to)) = shown(lens)?;
         let whole = bounds.duration_ns.max(1) as f64;
         Some(format!(
             "left:{:.3}%;width:{:.3}%",
@@ -111,8 +143,28 @@ pub(super) fn Overview(lens: Lens) -> impl IntoView {
             ((to - from) as f64 / whole * 100.0).max(0.3)
         ))
     };
+    view! {
+        <div class="minimap-row">
+            <div class="ruler-label muted">"overview"</div>
+            <div class="minimap" node_ref=drag.minimap_box
+                on:mousedown=move |ev| drag.start(ev, DragOn::Minimap)
+                on:mousemove=move |ev| drag.moved(ev)
+                on:mouseup=move |ev| drag.end(ev)
+                on:mouseleave=move |_| drag.now.set(None)>
+                <canvas data-testid="minimap" node_ref=minimap></canvas>
+                <div class="minimap-view" style=window_box></div>
+                {drag.shown_box(DragOn::Minimap)}
+            </div>
+            <div class="ruler-end"></div>
+        </div>
+    }
+}
+
+/// The ruler over the rows: the window's edges and quarters.
+#[component]
+fn Ruler(lens: Lens, drag: Drag) -> impl IntoView {
     let ticks = move || {
-        let Some((bounds, (from, to))) = shown() else {
+        let Some((bounds, (from, to))) = shown(lens) else {
             return Vec::new();
         };
         (0..=4)
@@ -125,28 +177,15 @@ pub(super) fn Overview(lens: Lens) -> impl IntoView {
             .collect::<Vec<_>>()
     };
     view! {
-        <div class="minimap-row">
-            <div class="ruler-label muted">"overview"</div>
-            <div class="minimap" node_ref=minimap_box
-                on:mousedown=move |ev| drag_start(ev, DragOn::Minimap)
-                on:mousemove=drag_move
-                on:mouseup=drag_end
-                on:mouseleave=move |_| drag.set(None)>
-                <canvas data-testid="minimap" node_ref=minimap></canvas>
-                <div class="minimap-view" style=window_box></div>
-                {move || drag_box(DragOn::Minimap)}
-            </div>
-            <div class="ruler-end"></div>
-        </div>
         <div class="ruler">
             <super::columns::Divider lens=lens />
             <div class="ruler-track" data-testid="ruler" node_ref=lens.ruler
-                on:mousedown=move |ev| drag_start(ev, DragOn::Ruler)
-                on:mousemove=drag_move
-                on:mouseup=drag_end
-                on:mouseleave=move |_| drag.set(None)>
+                on:mousedown=move |ev| drag.start(ev, DragOn::Ruler)
+                on:mousemove=move |ev| drag.moved(ev)
+                on:mouseup=move |ev| drag.end(ev)
+                on:mouseleave=move |_| drag.now.set(None)>
                 {ticks}
-                {move || drag_box(DragOn::Ruler)}
+                {drag.shown_box(DragOn::Ruler)}
             </div>
             <div class="ruler-end"></div>
         </div>

@@ -222,20 +222,10 @@ fn Slot(
             .get()
             .and_then(|(_, row, index)| look_of(lens, row, index))
     });
-    let with =
-        move |f: fn(&RowLook) -> String| look.with(|l| l.as_ref().map(f).unwrap_or_default());
-    let flag = move |f: fn(&RowLook) -> bool| look.with(|l| l.as_ref().is_some_and(f));
+    let with = move |f| text_of(look, f);
+    let flag = move |f| flag_of(look, f);
     let index = move || look.with(|l| l.as_ref().map(|l| l.index));
     let selected = move || index().is_some() && state.selected_span.get() == index();
-    // The parts that are elements of their own, rebuilt only when they
-    // change (most rows have none of them).
-    let stripes =
-        Memo::new(move |_| look.with(|l| l.as_ref().map_or(Vec::new(), |l| l.stripes.clone())));
-    let events =
-        Memo::new(move |_| look.with(|l| l.as_ref().map_or(Vec::new(), |l| l.events.clone())));
-    let logs = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.logs)));
-    let call = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.call)));
-    let chip = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.chip.clone())));
     // Leptos has no `aria-level` attribute of its own: set by hand.
     let row_element = NodeRef::<html::Div>::new();
     let level = Memo::new(move |_| look.with(|l| l.as_ref().map(|l| l.depth + 1)));
@@ -269,57 +259,97 @@ fn Slot(
             data-collapsed=move || flag(|l| l.folded).to_string()
             on:click=move |_| state.selected_span.set(index())
         >
-            <div class="span-label" role="gridcell" style=move || with(|l| l.label_style.clone())>
-                // One guide line per level above the row, so depth reads
-                // at a glance however deep the tree.
-                <span class="guides" aria-hidden="true" style=move || with(|l| l.guides_style.clone())></span>
-                <button class="caret" data-testid="span-toggle"
-                    hidden=move || !flag(|l| l.below > 0)
-                    title=move || with(|l| match l.folded {
-                        true => format!("expand ({} spans below)", l.below),
-                        false => "collapse".to_owned(),
-                    })
-                    on:click=move |ev| {
-                        ev.stop_propagation();
-                        if let Some(index) = index() {
-                            lens.toggle(index, None);
-                        }
-                    }>
-                    {move || with(|l| match l.folded {
-                        true => format!("▸ {}", l.below),
-                        false => "▾".to_owned(),
-                    })}
-                </button>
-                <span class="span-name" title=move || with(|l| l.name.clone())>{move || with(|l| l.name.clone())}</span>
-                {move || call.get().map(|call| view! { <span class="call-kind" data-testid="call-kind">{call}</span> })}
-                {move || chip.get().map(|chip| view! {
-                    <span class="chip" class:failed=chip.failed data-testid="status-chip" title=chip.title>{chip.text}</span>
-                })}
-                <span class="span-service">{move || with(|l| l.service.clone())}</span>
-                {move || logs.get().map(|(lines, errors)| {
-                    let title = format!("{lines} log line(s), {errors} error(s)");
-                    let has_errors = errors > 0;
-                    view! {
-                        <span class="log-marker" class:error=has_errors title=title data-logs=lines>
-                            {format!("≡{lines}")}
-                        </span>
-                    }
-                })}
-            </div>
-            <div class="span-track" role="gridcell">
-                <div class="span-bar" style=move || with(|l| l.bar_style.clone())></div>
-                {move || stripes.get()
-                    .into_iter()
-                    .map(|style| view! { <div class="critical-section" style=style></div> })
-                    .collect::<Vec<_>>()}
-                {move || events.get()
-                    .into_iter()
-                    .map(|(style, title)| view! {
-                        <div class="event-mark" data-testid="event-mark" style=style title=title></div>
-                    })
-                    .collect::<Vec<_>>()}
-            </div>
+            <RowLabel lens=lens look=look />
+            <RowTrack look=look />
             <div class="span-duration" role="gridcell">{move || with(|l| l.duration.clone())}</div>
+        </div>
+    }
+}
+
+/// A text of what a slot shows ("" when it shows no row).
+fn text_of(look: Memo<Option<RowLook>>, f: fn(&RowLook) -> String) -> String {
+    look.with(|l| l.as_ref().map(f).unwrap_or_default())
+}
+
+/// A flag of what a slot shows (false when it shows no row).
+fn flag_of(look: Memo<Option<RowLook>>, f: fn(&RowLook) -> bool) -> bool {
+    look.with(|l| l.as_ref().is_some_and(f))
+}
+
+/// A row's name cell: caret, guide lines, name, kind of call, status
+/// chip, service and log lines.
+#[component]
+fn RowLabel(lens: Lens, look: Memo<Option<RowLook>>) -> impl IntoView {
+    let with = move |f| text_of(look, f);
+    let flag = move |f| flag_of(look, f);
+    let index = move || look.with(|l| l.as_ref().map(|l| l.index));
+    // The parts that are elements of their own, rebuilt only when they
+    // change (most rows have none of them).
+    let logs = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.logs)));
+    let call = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.call)));
+    let chip = Memo::new(move |_| look.with(|l| l.as_ref().and_then(|l| l.chip.clone())));
+    view! {
+        <div class="span-label" role="gridcell" style=move || with(|l| l.label_style.clone())>
+            // One guide line per level above the row, so depth reads
+            // at a glance however deep the tree.
+            <span class="guides" aria-hidden="true" style=move || with(|l| l.guides_style.clone())></span>
+            <button class="caret" data-testid="span-toggle"
+                hidden=move || !flag(|l| l.below > 0)
+                title=move || with(|l| match l.folded {
+                    true => format!("expand ({} spans below)", l.below),
+                    false => "collapse".to_owned(),
+                })
+                on:click=move |ev| {
+                    ev.stop_propagation();
+                    if let Some(index) = index() {
+                        lens.toggle(index, None);
+                    }
+                }>
+                {move || with(|l| match l.folded {
+                    true => format!("▸ {}", l.below),
+                    false => "▾".to_owned(),
+                })}
+            </button>
+            <span class="span-name" title=move || with(|l| l.name.clone())>{move || with(|l| l.name.clone())}</span>
+            {move || call.get().map(|call| view! { <span class="call-kind" data-testid="call-kind">{call}</span> })}
+            {move || chip.get().map(|chip| view! {
+                <span class="chip" class:failed=chip.failed data-testid="status-chip" title=chip.title>{chip.text}</span>
+            })}
+            <span class="span-service">{move || with(|l| l.service.clone())}</span>
+            {move || logs.get().map(|(lines, errors)| {
+                let title = format!("{lines} log line(s), {errors} error(s)");
+                let has_errors = errors > 0;
+                view! {
+                    <span class="log-marker" class:error=has_errors title=title data-logs=lines>
+                        {format!("≡{lines}")}
+                    </span>
+                }
+            })}
+        </div>
+    }
+}
+
+/// A row's bar, its critical sections and its events.
+#[component]
+fn RowTrack(look: Memo<Option<RowLook>>) -> impl IntoView {
+    let with = move |f| text_of(look, f);
+    let stripes =
+        Memo::new(move |_| look.with(|l| l.as_ref().map_or(Vec::new(), |l| l.stripes.clone())));
+    let events =
+        Memo::new(move |_| look.with(|l| l.as_ref().map_or(Vec::new(), |l| l.events.clone())));
+    view! {
+        <div class="span-track" role="gridcell">
+            <div class="span-bar" style=move || with(|l| l.bar_style.clone())></div>
+            {move || stripes.get()
+                .into_iter()
+                .map(|style| view! { <div class="critical-section" style=style></div> })
+                .collect::<Vec<_>>()}
+            {move || events.get()
+                .into_iter()
+                .map(|(style, title)| view! {
+                    <div class="event-mark" data-testid="event-mark" style=style title=title></div>
+                })
+                .collect::<Vec<_>>()}
         </div>
     }
 }
