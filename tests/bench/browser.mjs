@@ -129,8 +129,60 @@ async function measure(file, kind) {
       return { zoom: Math.max(...zoom), collapse, expand };
     });
   }
+  // The other views of the trace: the flame graph's first paint (from the
+  // tab's click to the frame after its boxes are drawn), the longest frame
+  // while zooming it to the root's first child and back, and the spans
+  // table's sort by duration (click to the frame after its rows change).
+  let views = null;
+  if (kind === 'traces') {
+    await page.locator('[data-testid=span-row][data-row="1"]').click();
+    views = await page.evaluate(async () => {
+      const frame = () => new Promise((r) => requestAnimationFrame(r));
+      const until = async (done) => {
+        for (let i = 0; i < 2000 && !done(); i++) await frame();
+        return frame();
+      };
+      const flame = () => document.querySelector('[data-testid=flamegraph]');
+      let start = performance.now();
+      document.querySelector('[data-testid=view-tab][data-view=flame]').click();
+      const painted = (await until(() => (flame()?.dataset.boxes ?? '[]') !== '[]')) - start;
+      const longest = async (act, done) => {
+        let last = await frame();
+        act();
+        let worst = 0;
+        for (let i = 0; i < 200 && !done(); i++) {
+          const now = await frame();
+          worst = Math.max(worst, now - last);
+          last = now;
+        }
+        const now = await frame();
+        return Math.max(worst, now - last);
+      };
+      const before = flame().dataset.boxes;
+      const zoomIn = await longest(
+        () => flame().dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true })),
+        () => flame().dataset.boxes !== before,
+      );
+      const zoomOut = await longest(
+        () => document.querySelector('[data-testid=flame-crumb]').click(),
+        () => flame().dataset.boxes === before,
+      );
+      document.querySelector('[data-testid=view-tab][data-view=spans]').click();
+      await until(() => document.querySelector('[data-testid=spans-row]'));
+      const first = () => document.querySelector('[data-testid=spans-row]')?.dataset.spanId;
+      const was = first();
+      start = performance.now();
+      document.querySelector('.spans-head [data-sort=duration]').click();
+      const sorted = (await until(() => first() !== was)) - start;
+      document.querySelector('[data-testid=view-tab][data-view=timeline]').click();
+      return { painted, zoom: Math.max(zoomIn, zoomOut), sorted };
+    });
+  }
   await page.close();
   return {
+    flame_first_paint_ms: views && Math.round(views.painted),
+    flame_zoom_worst_frame_ms: views && Math.round(views.zoom),
+    spans_sort_ms: views && Math.round(views.sorted),
     zoom_worst_frame_ms: actions && Math.round(actions.zoom),
     collapse_all_frame_ms: actions && Math.round(actions.collapse),
     expand_all_frame_ms: actions && Math.round(actions.expand),

@@ -9,7 +9,7 @@ const server = await startServer();
 const browser = await launchBrowser();
 try {
   const { page } = await openPage(browser.context, server.url + '/');
-  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.setViewportSize({ width: 1440, height: 900 });
   await page.locator('[data-testid=trace-item]').first().waitFor();
   await page.getByTestId('file-input').setInputFiles([
     path.join(ETL, 'etl-nightly.otlp.json'),
@@ -21,6 +21,18 @@ try {
   await page.waitForTimeout(300);
   // The page as it opens: the trace first, the breakdown under it.
   await page.screenshot({ path: path.join(docs, 'screenshot.png') });
+  // A narrow window: the detail lies over the timeline's right edge.
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(docs, 'screenshot-1024.png') });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  // The other ways to see the trace.
+  for (const view of ['flame', 'spans', 'graph']) {
+    await page.locator(`[data-testid=view-tab][data-view=${view}]`).click();
+    await page.waitForTimeout(400);
+    await page.locator('.trace-main').screenshot({ path: path.join(docs, `view-${view}.png`) });
+  }
+  await page.locator('[data-testid=view-tab][data-view=timeline]').click();
 
   // Tall enough that no pane scrolls inside itself.
   await page.setViewportSize({ width: 1400, height: 2600 });

@@ -231,6 +231,24 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     let _ = writeln!(
         md,
+        "\nThe other views of the selected trace: the flame graph's first paint (from the tab's \
+         click to the frame after its boxes are drawn), the longest frame interval while zooming \
+         it to a subtree and back, and the spans table's sort by duration (from the click to the \
+         frame after its rows changed).\n\n| input | flame graph, first paint | flame graph, zoom, \
+         longest frame | spans table, sort |\n| --- | --- | --- | --- |"
+    );
+    for row in browser.iter().filter(|row| row["kind"] == "traces") {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} |",
+            row["label"].as_str().unwrap_or_default(),
+            millis(row, "flame_first_paint_ms"),
+            millis(row, "flame_zoom_worst_frame_ms"),
+            millis(row, "spans_sort_ms"),
+        );
+    }
+    let _ = writeln!(
+        md,
         "\nTargets: 100k spans: first timeline paint in ≤ 0.3 s (Jaeger UI: 3.1 s here); 1M spans load with \
          a progress bar and never freeze the tab; frames < 16 ms; JS heap + wasm < 100 MB at \
          100k spans; 1M log lines load with progress, never freezing the tab."

@@ -68,6 +68,14 @@ pub fn span_name<'a>(set: &'a TraceSet, trace: &Trace, index: u32) -> &'a str {
         .map_or("", |s| set.strings.get(s.name))
 }
 
+/// The service of span `index` ("" past the trace's end).
+pub fn span_service<'a>(set: &'a TraceSet, trace: &Trace, index: u32) -> &'a str {
+    trace
+        .spans
+        .get(index as usize)
+        .map_or("", |s| set.strings.get(s.service))
+}
+
 /// The id of span `index` as links write it.
 pub fn span_id(trace: &Trace, index: u32) -> Option<String> {
     Some(trace.spans.get(index as usize)?.span_id.to_string())

@@ -7,6 +7,9 @@
 //!   the breakdown group in focus), folding to a depth, moving by keys;
 //! - [`window`]: the time window on screen (zoom at a point, pan, clamp,
 //!   a minimum width) and its form in a link;
+//! - [`flame`]: the flame graph's boxes at a width, merged below a pixel,
+//!   zoomed to a subtree;
+//! - [`graph`]: the operation graph placed by a layered layout;
 //! - [`find`]: the find form as a query, its matches and walking them;
 //! - [`row`]: what one row shows of its span (bar, critical sections,
 //!   events, status chip and kind of call);
@@ -23,6 +26,8 @@
 pub mod compare;
 pub mod detail;
 pub mod find;
+pub mod flame;
+pub mod graph;
 pub mod logs;
 pub mod row;
 pub mod rows;

@@ -8,6 +8,9 @@ pub const TRACE: &str = "trace";
 pub const LOGS: &str = "logs";
 /// `?id=TRACE_ID`: the trace on screen, of those loaded.
 pub const SELECTED: &str = "id";
+/// `?view=NAME`: how the trace is seen (flame, spans, graph; the
+/// timeline when absent).
+pub const VIEW: &str = "view";
 /// `?pane=NAME`: the pane under the timeline.
 pub const PANE: &str = "pane";
 /// `?span=ID`: the span in the detail panel.

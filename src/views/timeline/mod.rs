@@ -14,13 +14,20 @@
 //! - `rows.rs`: the rows, as a fixed set of reused slots;
 //! - `columns.rs`: the divider that sets the name column's width;
 //! - `keyboard.rs`: the keys and their list;
-//! - `links.rs`: the view in the address bar, and a link's view opened.
+//! - `links.rs`: the view in the address bar, and a link's view opened;
+//! - `flame.rs`, `spans_table.rs`, `op_graph.rs`: the other ways to see
+//!   the trace (flame graph, spans table, operation graph), a tab each,
+//!   in step with the timeline through the selected span, find and the
+//!   group in focus.
 
 mod columns;
+mod flame;
 mod keyboard;
 mod links;
+mod op_graph;
 mod overview;
 mod rows;
+mod spans_table;
 mod toolbar;
 
 use std::collections::HashSet;
@@ -76,6 +83,57 @@ struct Lens {
     search_box: NodeRef<html::Input>,
     /// The name column's width as the user set it (pixels).
     name_width: RwSignal<Option<f64>>,
+    /// How the trace is seen: timeline, flame graph, spans table, graph.
+    view: RwSignal<TraceView>,
+    /// Outside the timeline, the spans find and the group in focus pick
+    /// (over every span, folded or not); `None` when nothing narrows them.
+    highlighted: Memo<Option<Shared<HashSet<u32>>>>,
+}
+
+/// The ways to see one trace, a tab each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TraceView {
+    Timeline,
+    Flame,
+    Spans,
+    Graph,
+}
+
+impl TraceView {
+    const ALL: [TraceView; 4] = [
+        TraceView::Timeline,
+        TraceView::Flame,
+        TraceView::Spans,
+        TraceView::Graph,
+    ];
+
+    /// Its name in `data-view` and the address.
+    fn id(self) -> &'static str {
+        match self {
+            TraceView::Timeline => "timeline",
+            TraceView::Flame => "flame",
+            TraceView::Spans => "spans",
+            TraceView::Graph => "graph",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            TraceView::Timeline => "Timeline",
+            TraceView::Flame => "Flame graph",
+            TraceView::Spans => "Spans",
+            TraceView::Graph => "Operations",
+        }
+    }
+
+    /// The view the address names (the timeline when it names none).
+    fn in_address() -> TraceView {
+        let named = address::param(url::VIEW);
+        TraceView::ALL
+            .into_iter()
+            .find(|v| Some(v.id()) == named.as_deref())
+            .unwrap_or(TraceView::Timeline)
+    }
 }
 
 impl Lens {
@@ -118,6 +176,31 @@ impl Lens {
             let rows = rows.get()?;
             Some(find_matches(&loaded.set, trace, &query, &rows.0))
         });
+        let view = RwSignal::new(TraceView::in_address());
+        let highlighted = Memo::new(move |_| {
+            if view.get() == TraceView::Timeline {
+                return None;
+            }
+            let (query, group) = (find.form().query(), state.focus_group.get());
+            if query.is_none() && group.is_none() {
+                return None;
+            }
+            let loaded = state.loaded.get()?;
+            let trace = loaded.set.traces.get(state.selected.get()?)?;
+            let group_by = state.group_by.get();
+            let focus = group.as_deref().map(|group| Focus {
+                group_by: &group_by,
+                group,
+            });
+            let all = Rows::visible(&loaded.set, trace, &HashSet::new(), focus);
+            let picked: HashSet<u32> = match query {
+                Some(query) => find_matches(&loaded.set, trace, &query, &all)
+                    .into_iter()
+                    .collect(),
+                None => all.order.iter().copied().collect(),
+            };
+            Some(Shared::new(picked))
+        });
         Self {
             state,
             collapsed,
@@ -133,7 +216,16 @@ impl Lens {
             help: RwSignal::new(false),
             search_box: NodeRef::new(),
             name_width: RwSignal::new(columns::saved_width()),
+            view,
+            highlighted,
         }
+    }
+
+    /// Shows `view`, as a step Back returns from.
+    fn show_view(self, view: TraceView) {
+        self.view.set(view);
+        let name = (view != TraceView::Timeline).then(|| view.id().to_owned());
+        address::push_params(&[(url::VIEW, name)]);
     }
 
     /// The trace the window is over.
@@ -282,6 +374,23 @@ pub fn Timeline(state: AppState) -> impl IntoView {
     keyboard::listen(lens);
     links::keep(lens);
     let rows = lens.rows;
+    let view = lens.view;
+    // Back and Forward bring back the view of their entry; the timeline,
+    // shown again, brings the selected span into view.
+    Effect::new(move |first: Option<()>| {
+        state.address_moved.track();
+        if first.is_some() {
+            view.set(TraceView::in_address());
+        }
+    });
+    Effect::new(move |_| {
+        if view.get() == TraceView::Timeline {
+            if let Some(span) = state.selected_span.get_untracked() {
+                request_animation_frame(move || lens.reveal(span));
+            }
+        }
+    });
+    let timeline = move || view.get() == TraceView::Timeline;
     view! {
         <section class="timeline" data-testid="timeline" style=move || columns::style(lens)>
             <Show
@@ -289,10 +398,20 @@ pub fn Timeline(state: AppState) -> impl IntoView {
                 fallback=|| view! { <p class="empty">"Open a trace to see its timeline."</p> }
             >
                 <toolbar::Toolbar lens=lens />
-                <overview::Overview lens=lens />
+                <div class="view-body" hidden=move || !timeline()>
+                    <overview::Overview lens=lens />
+                </div>
             </Show>
             <keyboard::Shortcuts lens=lens />
-            <rows::RowsView lens=lens />
+            <div class="view-body" hidden=move || !timeline()>
+                <rows::RowsView lens=lens />
+            </div>
+            {move || match view.get() {
+                TraceView::Timeline => None,
+                TraceView::Flame => Some(view! { <flame::FlameGraph lens=lens /> }.into_any()),
+                TraceView::Spans => Some(view! { <spans_table::SpansTable lens=lens /> }.into_any()),
+                TraceView::Graph => Some(view! { <op_graph::OperationGraph lens=lens /> }.into_any()),
+            }}
         </section>
     }
 }

@@ -6,15 +6,40 @@ use tracelens_core::units::format_duration;
 
 use tracelens_view::detail::header;
 
-use super::Lens;
+use super::{Lens, TraceView};
 
 #[component]
 pub(super) fn Toolbar(lens: Lens) -> impl IntoView {
+    let timeline = move || lens.view.get() == TraceView::Timeline;
     view! {
         <Title lens=lens />
+        <ViewTabs lens=lens />
         <Find lens=lens />
-        <Folding lens=lens />
-        <Zoom lens=lens />
+        // Folding and zooming are the timeline's.
+        <div class="view-body" hidden=move || !timeline()>
+            <Folding lens=lens />
+            <Zoom lens=lens />
+        </div>
+    }
+}
+
+/// The ways to see the trace, a tab each.
+#[component]
+fn ViewTabs(lens: Lens) -> impl IntoView {
+    let tabs = TraceView::ALL.into_iter().map(|which| {
+        let chosen = move || lens.view.get() == which;
+        view! {
+            <button role="tab" class="view-tab" data-testid="view-tab" data-view=which.id()
+                class:active=chosen aria-selected=move || chosen().to_string()
+                on:click=move |_| lens.show_view(which)>
+                {which.label()}
+            </button>
+        }
+    });
+    view! {
+        <nav class="view-tabs" role="tablist" aria-label="Ways to see the trace">
+            {tabs.collect::<Vec<_>>()}
+        </nav>
     }
 }
 

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::analysis::breakdown::{analyze, GroupBy};
-use crate::model::TraceSet;
+use crate::analysis::breakdown::{analyze, GroupBy, TraceAnalysis};
+use crate::model::{Trace, TraceSet};
 use crate::units::format_duration;
 
 /// One operation: the spans of one (service, name).
@@ -46,12 +46,26 @@ pub struct OpGraph {
 
 /// The operation graph of every trace in `set`.
 pub fn operation_graph(set: &TraceSet) -> OpGraph {
+    let analysed: Vec<_> = set
+        .traces
+        .iter()
+        .map(|trace| (trace, analyze(set, trace, &GroupBy::Name)))
+        .collect();
+    graph_of(set, analysed.iter().map(|(t, a)| (*t, a)))
+}
+
+/// The operation graph of traces of `set` already analysed (self and
+/// critical times are per span, so any grouping's analysis will do): the
+/// page draws the selected trace's from the analysis it has.
+pub fn graph_of<'a>(
+    set: &TraceSet,
+    analysed: impl IntoIterator<Item = (&'a Trace, &'a TraceAnalysis)>,
+) -> OpGraph {
     let mut index: HashMap<(u32, u32), usize> = HashMap::new();
     let mut nodes: Vec<OpNode> = Vec::new();
     let mut edges: HashMap<(usize, usize), u64> = HashMap::new();
     let mut root_ns = 0u64;
-    for trace in &set.traces {
-        let analysis = analyze(set, trace, &GroupBy::Name);
+    for (trace, analysis) in analysed {
         root_ns += analysis
             .root
             .map_or(0, |r| trace.spans[r as usize].duration_ns());
