@@ -72,7 +72,7 @@ test('flame graph boxes land where the definitions put them, the critical path m
   await showView(page, 'flame');
   const { boxes, width } = await flameBoxes(page);
   const at = (span) => boxes.find((b) => b.span === id(span));
-  const expect = { 1: [0, 10, 0], 2: [1, 4, 1], 3: [2, 2, 2], 5: [1.5, 1.5, 1], 4: [7, 3, 1] };
+  const expect = { 1: [0, 10, 0], 2: [1, 4, 1], 3: [2, 2, 2], 4: [7, 3, 1] };
   for (const [span, [from, length, row]] of Object.entries(expect)) {
     const b = at(Number(span));
     assert.ok(b, `span ${span} has a box`);
@@ -80,6 +80,9 @@ test('flame graph boxes land where the definitions put them, the critical path m
     assert.ok(Math.abs(b.width - (length / 10) * width) < 1, `span ${span} width ${b.width}`);
     assert.equal(b.y, row * 20, `span ${span} row`);
   }
+  // cache lies wholly under query, off the path: not drawn (a box that
+  // would show no pixel of its own is left out).
+  assert.equal(at(5), undefined);
   // The path: every span but cache, as the CLI says.
   const dir = await mkdtemp(path.join(tmpdir(), 'tracelens-views-'));
   const file = path.join(dir, 'drawn.json');
@@ -98,7 +101,7 @@ test('flame graph boxes land where the definitions put them, the critical path m
   assert.ok(Math.abs(zoomed[1].x - now / 4) < 1 && Math.abs(zoomed[1].width - now / 2) < 1);
   assert.deepEqual(await page.getByTestId('flame-crumb').allTextContents(), ['whole trace', 'handle', 'query']);
   await page.getByTestId('flame-crumb').first().click();
-  await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid=flamegraph]').dataset.boxes).length === 5);
+  await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid=flamegraph]').dataset.boxes).length === 4);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -191,6 +194,23 @@ test('the operation graph folds spans by operation: its counts and self times ar
       assert.ok(a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1], `boxes ${i} and ${j} overlap`);
     }
   }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the average trace\'s structure in the Why slow pane is the CLI\'s --structure tree, the slow ones beside the others', async () => {
+  const file = 'etl-nightly/etl-nightly.otlp.json';
+  const report = cli(path.join(corpusDir, file), '--structure');
+  const { page, errors } = await openPage(running.browser.context, `${running.server.url}/?trace=${encodeURIComponent('/corpus/' + file)}`);
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  await page.getByTestId('pane-explain').click();
+  await page.getByTestId('structure-node').first().waitFor();
+  const nodes = await page.getByTestId('structure-node').evaluateAll((all) =>
+    all.map((n) => ({ path: n.dataset.path, traces: Number(n.dataset.traces), critical: Number(n.dataset.meanCriticalNs) })));
+  assert.deepEqual(nodes, report.structure.map((n) => ({ path: n.path, traces: n.traces, critical: n.mean_critical_ns })));
+  // Two icicles: the slow night, the four others.
+  assert.deepEqual(await page.locator('.icicle figcaption').allTextContents(), ['The slow ones (1 traces)', 'The others (4 traces)']);
+  assert.ok(await page.locator('.icicle-box').count() >= 2);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -60,6 +60,11 @@ enum Command {
         /// What `--top` ranks spans by: `self` or `critical`.
         #[arg(long, default_value = "self", value_parser = ["self", "critical"], requires = "top")]
         top_by: String,
+        /// Also merge every trace by the path of (service, name) from its
+        /// root into one tree (the average trace's structure), printed as
+        /// indented text (or a `structure` list in `--json`).
+        #[arg(long)]
+        structure: bool,
         /// Field names of JSON Lines logs that the defaults miss, as
         /// ROLE=FIELD pairs: `trace_id=tid,span_id=sid,level=sev,time=ts,message=text`.
         #[arg(long, value_name = "ROLE=FIELD,…", value_parser = parse_log_fields)]
@@ -210,6 +215,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             log_fields,
             top,
             top_by,
+            structure,
         } => {
             let set = input::read_all(&files)?;
             let logs = match logs.is_empty() {
@@ -220,7 +226,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 count: top.unwrap_or(0),
                 by_critical: top_by == "critical",
             };
-            let report = report::Report::of(&set, &group_by, logs.as_ref(), top);
+            let report = report::Report::of(&set, &group_by, logs.as_ref(), top, structure);
             if json {
                 report.write_json(&mut out)?;
             } else {

@@ -9,6 +9,7 @@ use tracelens_core::analysis::aggregate::{
 };
 use tracelens_core::analysis::breakdown::{analyze, GroupBy, TraceAnalysis};
 use tracelens_core::analysis::compare::{compare, GroupChange};
+use tracelens_core::analysis::structure::{structure, Structure};
 use tracelens_core::logs::{counts_by_group, LogSet, TraceLogs};
 use tracelens_core::units::format_duration;
 use tracelens_core::{TraceSet, TraceSummary};
@@ -25,8 +26,29 @@ pub struct Report {
     traces: Vec<TraceReport>,
     aggregate: Vec<AggregateRow>,
     warnings: Vec<String>,
+    /// With `--structure`: every trace merged by the path of (service,
+    /// name) from its root, in tree order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    structure: Option<Vec<StructureRow>>,
+    #[serde(skip)]
+    merged: Option<Structure>,
     #[serde(skip)]
     durations: DurationStats,
+}
+
+/// A node of the merged tree, as `--json` writes it.
+#[derive(Serialize)]
+struct StructureRow {
+    path: String,
+    service: String,
+    name: String,
+    depth: u32,
+    traces: usize,
+    spans: u64,
+    p50_ns: u64,
+    p95_ns: u64,
+    mean_self_ns: u64,
+    mean_critical_ns: u64,
 }
 
 #[derive(Serialize)]
@@ -128,12 +150,19 @@ fn top_spans(
 }
 
 impl Report {
-    pub fn of(set: &TraceSet, group_by: &GroupBy, logs: Option<&LogSet>, top: Top) -> Self {
+    pub fn of(
+        set: &TraceSet,
+        group_by: &GroupBy,
+        logs: Option<&LogSet>,
+        top: Top,
+        merge: bool,
+    ) -> Self {
         let analyses: Vec<TraceAnalysis> = set
             .traces
             .iter()
             .map(|trace| analyze(set, trace, group_by))
             .collect();
+        let merged = merge.then(|| structure(set, set.traces.iter().zip(&analyses)));
         let traces = set
             .traces
             .iter()
@@ -205,6 +234,26 @@ impl Report {
                         .collect::<Vec<_>>()
                 }))
                 .collect(),
+            structure: merged.as_ref().map(|tree| {
+                (0..tree.nodes.len())
+                    .map(|i| {
+                        let n = &tree.nodes[i];
+                        StructureRow {
+                            path: tree.path(i),
+                            service: n.service.clone(),
+                            name: n.name.clone(),
+                            depth: n.depth,
+                            traces: n.traces,
+                            spans: n.spans,
+                            p50_ns: n.p50_ns,
+                            p95_ns: n.p95_ns,
+                            mean_self_ns: n.mean_self_ns,
+                            mean_critical_ns: n.mean_critical_ns,
+                        }
+                    })
+                    .collect()
+            }),
+            merged,
             durations: duration_stats(&analyses),
         }
     }
@@ -311,6 +360,10 @@ impl Report {
                     writeln!(out, "{} {warning}", "warning:".yellow())?;
                 }
             }
+        }
+        if let Some(tree) = &self.merged {
+            writeln!(out, "\n{}", "STRUCTURE".bold())?;
+            write!(out, "{}", tree.to_text())?;
         }
         Ok(())
     }

@@ -373,3 +373,48 @@ fn top_lists_the_spans_with_the_most_self_or_critical_time() {
     let plain = analyze_json(&["etl-nightly/etl-nightly.otlp.json"], &[]);
     assert!(plain["traces"][0].get("top").is_none());
 }
+
+#[test]
+fn structure_merges_the_nights_into_one_tree() {
+    let report = analyze_json(&["etl-nightly/etl-nightly.otlp.json"], &["--structure"]);
+    let nodes = report["structure"].as_array().unwrap();
+    // One root, in every night; the compression under it, in every night,
+    // with one span a night; a node never holds more than its parent.
+    assert_eq!(nodes[0]["depth"], 0);
+    assert_eq!(nodes[0]["traces"], 5);
+    let compress = nodes
+        .iter()
+        .find(|n| n["name"] == "zstd_compress")
+        .expect("zstd_compress in the tree");
+    assert_eq!(compress["path"], "export_partition > zstd_compress");
+    assert_eq!(
+        (compress["traces"].as_u64(), compress["spans"].as_u64()),
+        (Some(5), Some(5))
+    );
+    let critical = |n: &serde_json::Value| n["mean_critical_ns"].as_u64().unwrap();
+    assert!(critical(compress) <= critical(&nodes[0]));
+    // The nights' compression times: the mean is their sum over five.
+    let nights = analyze_json(&["etl-nightly/etl-nightly.otlp.json"], &[]);
+    let sum: u64 = nights["traces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["breakdown"].as_array().unwrap().iter())
+        .filter(|g| g["group"] == "zstd_compress")
+        .map(|g| g["critical_ns"].as_u64().unwrap())
+        .sum();
+    assert_eq!(critical(compress), sum / 5);
+    assert!(nights.get("structure").is_none());
+    let text = tracelens(&[
+        "analyze",
+        "--structure",
+        &corpus("etl-nightly/etl-nightly.otlp.json")
+            .display()
+            .to_string(),
+    ]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("  zstd_compress (ledger-export) · in 100% of traces · 5 spans"),
+        "{text}"
+    );
+}

@@ -50,60 +50,124 @@ fn shown(trace: &Trace, focus: Option<u32>) -> (&[u32], u64, u64, u32) {
 }
 
 /// The boxes of the flame graph of `trace` (or of `focus`'s subtree) at
-/// `width` pixels, with the critical sections of `sections` on them.
-pub fn layout(trace: &Trace, focus: Option<u32>, width: f64, sections: &Sections) -> Vec<FlameBox> {
+/// `width` pixels and at most `max_rows` rows deep, with the critical
+/// sections of `sections` on them.
+///
+/// A box is drawn only if it shows: one that would cover no pixel of its
+/// row that an earlier box has not covered (concurrent siblings hide each
+/// other) is left out, unless it is on the critical path. So a row holds
+/// at most as many boxes as it has pixels, and a million spans cost what
+/// the screen shows. Which pixels are covered is kept per row as "the next
+/// free pixel" links, each followed once (a union-find).
+pub fn layout(
+    trace: &Trace,
+    focus: Option<u32>,
+    width: f64,
+    sections: &Sections,
+    max_rows: u32,
+) -> Vec<FlameBox> {
     let (spans, from, to, top) = shown(trace, focus);
     let scale = width / to.saturating_sub(from).max(1) as f64;
     let x = |ns: u64| (ns.saturating_sub(from)) as f64 * scale;
+    let columns = width.ceil().max(1.0) as usize;
+    let mut on_path = vec![false; trace.spans.len()];
+    for &span in sections.keys() {
+        on_path[span as usize] = true;
+    }
     let mut boxes = Vec::new();
-    // Per row, the run of narrow spans being merged: its index in `boxes`.
+    // Per row: the run of narrow spans being merged (its index in
+    // `boxes`), and the next-free-pixel links.
     let mut runs: Vec<Option<usize>> = Vec::new();
+    let mut free: Vec<Vec<u32>> = Vec::new();
     for &index in spans {
         let span = &trace.spans[index as usize];
         let row = span.depth - top;
-        let (left, right) = (x(span.start_ns), x(span.end_ns));
-        if runs.len() <= row as usize {
-            runs.resize(row as usize + 1, None);
+        if row >= max_rows {
+            continue;
         }
-        if right - left >= MERGE_BELOW_PX {
-            let critical = sections
-                .get(&index)
-                .into_iter()
-                .flatten()
-                .map(|&(a, b)| (x(a), x(b) - x(a)))
-                .collect();
+        let r = row as usize;
+        if runs.len() <= r {
+            runs.resize(r + 1, None);
+            free.resize_with(r + 1, Vec::new);
+        }
+        if free[r].is_empty() {
+            free[r] = (0..=columns as u32).collect();
+        }
+        let (left, right) = (x(span.start_ns), x(span.end_ns));
+        let first = (left.floor().max(0.0) as usize).min(columns - 1);
+        let last = (right.ceil() as usize).clamp(first + 1, columns);
+        let critical = on_path[index as usize];
+        if right - left < MERGE_BELOW_PX {
+            // A narrow span joins the run of its row if it touches it.
+            if let Some(run) =
+                runs[r].filter(|&run| left <= boxes_end(&boxes, run) + MERGE_BELOW_PX)
+            {
+                let merged: &mut FlameBox = &mut boxes[run];
+                merged.width = merged.width.max(right - merged.x);
+                merged.spans += 1;
+                merged.span = None;
+                occupy(&mut free[r], first, last);
+                continue;
+            }
+            if next_free(&mut free[r], first) >= last && !critical {
+                continue;
+            }
+            occupy(&mut free[r], first, last);
+            runs[r] = Some(boxes.len());
             boxes.push(FlameBox {
                 span: Some(index),
                 spans: 1,
                 row,
                 x: left,
-                width: right - left,
-                critical,
+                width: (right - left).max(MERGE_BELOW_PX),
+                critical: Vec::new(),
             });
             continue;
         }
-        // A narrow span joins the run of its row if it touches it.
-        match runs[row as usize] {
-            Some(run) if left <= boxes[run].x + boxes[run].width + MERGE_BELOW_PX => {
-                let merged = &mut boxes[run];
-                merged.width = merged.width.max(right - merged.x);
-                merged.spans += 1;
-                merged.span = None;
-            }
-            _ => {
-                runs[row as usize] = Some(boxes.len());
-                boxes.push(FlameBox {
-                    span: Some(index),
-                    spans: 1,
-                    row,
-                    x: left,
-                    width: (right - left).max(MERGE_BELOW_PX),
-                    critical: Vec::new(),
-                });
-            }
+        if next_free(&mut free[r], first) >= last && !critical {
+            continue;
         }
+        occupy(&mut free[r], first, last);
+        let critical = sections
+            .get(&index)
+            .into_iter()
+            .flatten()
+            .map(|&(a, b)| (x(a), x(b) - x(a)))
+            .collect();
+        boxes.push(FlameBox {
+            span: Some(index),
+            spans: 1,
+            row,
+            x: left,
+            width: right - left,
+            critical,
+        });
     }
     boxes
+}
+
+fn boxes_end(boxes: &[FlameBox], at: usize) -> f64 {
+    boxes[at].x + boxes[at].width
+}
+
+/// The first pixel at or after `x` no box covers yet (the row's width
+/// when there is none), halving the links it follows.
+fn next_free(links: &mut [u32], mut x: usize) -> usize {
+    while links[x] as usize != x {
+        let next = links[x] as usize;
+        links[x] = links[next];
+        x = next;
+    }
+    x
+}
+
+/// Marks pixels `from..to` covered.
+fn occupy(links: &mut [u32], from: usize, to: usize) {
+    let mut x = next_free(links, from);
+    while x < to {
+        links[x] = x as u32 + 1;
+        x = next_free(links, x + 1);
+    }
 }
 
 /// The span whose box is at `x` on `row`, if one is (runs of merged spans
@@ -164,7 +228,7 @@ mod tests {
             "  c         [--]",
         ]);
         let none = Sections::new();
-        let boxes = layout(&trace, None, 100.0, &none);
+        let boxes = layout(&trace, None, 100.0, &none, 100);
         let of = |id| {
             boxes
                 .iter()
@@ -189,7 +253,7 @@ mod tests {
             "  c         [--]",
         ]);
         let a = span(&trace, 2);
-        let boxes = layout(&trace, Some(a), 100.0, &Sections::new());
+        let boxes = layout(&trace, Some(a), 100.0, &Sections::new(), 100);
         assert_eq!(boxes.len(), 2);
         assert_eq!((boxes[0].row, boxes[0].x, boxes[0].width), (0, 0.0, 100.0));
         assert_eq!((boxes[1].row, boxes[1].x, boxes[1].width), (1, 25.0, 50.0));
@@ -212,20 +276,50 @@ mod tests {
         }
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let (_, trace) = trace_from_ascii(&lines);
-        let boxes = layout(&trace, None, 100.0, &Sections::new());
+        let boxes = layout(&trace, None, 100.0, &Sections::new(), 100);
         let children: Vec<&FlameBox> = boxes.iter().filter(|b| b.row == 1).collect();
         assert_eq!(children.len(), 1, "{children:?}");
         assert_eq!(children[0].spans, 1000);
         assert_eq!(children[0].span, None);
         // Wide enough, each child is a box of its own.
-        assert_eq!(layout(&trace, None, 10_000.0, &Sections::new()).len(), 1001);
+        assert_eq!(
+            layout(&trace, None, 10_000.0, &Sections::new(), 100).len(),
+            1001
+        );
+    }
+
+    #[test]
+    fn a_box_hidden_under_its_siblings_is_left_out_unless_on_the_path() {
+        // Three siblings at once: b lies wholly under a, c sticks out.
+        let (_, trace) = trace_from_ascii(&[
+            "root [----------]",
+            "  a  [------]",
+            "  b    [--]",
+            "  c     [------]",
+        ]);
+        let boxes = layout(&trace, None, 100.0, &Sections::new(), 100);
+        let drawn: Vec<u32> = boxes.iter().filter_map(|b| b.span).collect();
+        assert!(!drawn.contains(&span(&trace, 3)), "{drawn:?}");
+        assert!(drawn.contains(&span(&trace, 4)));
+        // Rows past the limit are not laid out.
+        assert!(layout(&trace, None, 100.0, &Sections::new(), 1)
+            .iter()
+            .all(|b| b.row == 0));
+        // On the path, a hidden span is drawn all the same.
+        let mut path = Sections::new();
+        path.insert(
+            span(&trace, 3),
+            vec![(trace.start_ns() + 2_000, trace.start_ns() + 4_000)],
+        );
+        let boxes = layout(&trace, None, 100.0, &path, 100);
+        assert!(boxes.iter().any(|b| b.span == Some(span(&trace, 3))));
     }
 
     #[test]
     fn critical_sections_are_marked_on_their_boxes() {
         let (_, trace) = trace_from_ascii(&["root [--------]", "  a   [--]", "  b        [-]"]);
         let sections = sections(&critical_path(&trace, trace.main_root().unwrap()));
-        let boxes = layout(&trace, None, 90.0, &sections);
+        let boxes = layout(&trace, None, 90.0, &sections, 100);
         let root = boxes.iter().find(|b| b.row == 0).unwrap();
         // The root holds 0–1, 4–6 and 8–9 µs of the 9 µs path.
         assert_eq!(root.critical, vec![(0.0, 10.0), (40.0, 20.0), (80.0, 10.0)]);

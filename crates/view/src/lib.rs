@@ -17,6 +17,7 @@
 //! - [`spans`]: spans by id, and a partial view's spans in the whole trace;
 //! - [`traces`]: the trace list's order;
 //! - [`compare`]: the compare pane's split, its choices and their traces;
+//! - [`structure`]: the average trace's structure as an icicle;
 //! - [`tables`]: the breakdown table's columns and their order;
 //! - [`logs`]: the logs panel's filter, counts, and lines without ids
 //!   near a trace;
@@ -32,6 +33,7 @@ pub mod logs;
 pub mod row;
 pub mod rows;
 pub mod spans;
+pub mod structure;
 pub mod tables;
 pub mod traces;
 pub mod url;

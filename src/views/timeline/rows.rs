@@ -359,7 +359,7 @@ fn RowTrack(look: Memo<Option<RowLook>>) -> impl IntoView {
 const SERVICE_HUES: std::ops::Range<u32> = 40..330;
 
 /// A stable colour per service, so a service looks the same in every view.
-pub(super) fn service_colour(service: &str) -> String {
+pub(crate) fn service_colour(service: &str) -> String {
     format!("hsl({}, 55%, 55%)", service_hue(service))
 }
 

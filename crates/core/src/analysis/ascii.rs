@@ -69,11 +69,31 @@ fn only_trace(json: String) -> (TraceSet, Trace) {
 /// Builds the drawn trace through the real OTLP/JSON ingest (one resource
 /// per service).
 pub fn trace_from_ascii(lines: &[&str]) -> (TraceSet, Trace) {
+    only_trace(format!(
+        r#"{{"resourceSpans":[{}]}}"#,
+        resource_spans(lines, TRACE_ID).join(",")
+    ))
+}
+
+/// Several drawn traces as one set, read by the real OTLP/JSON ingest:
+/// drawing `n` is the trace whose id ends in `n` (in hex), so the set
+/// lists them in the order drawn.
+pub fn set_from_ascii(drawings: &[&[&str]]) -> TraceSet {
+    let resources: Vec<String> = drawings
+        .iter()
+        .enumerate()
+        .flat_map(|(n, lines)| resource_spans(lines, &format!("{}{n:04x}", &TRACE_ID[..28])))
+        .collect();
+    ingest(format!(r#"{{"resourceSpans":[{}]}}"#, resources.join(",")).as_bytes()).unwrap()
+}
+
+/// The drawn spans as OTLP/JSON `resourceSpans`, one per service.
+fn resource_spans(lines: &[&str], trace_id: &str) -> Vec<String> {
     let spans = drawn(lines);
     let mut services: Vec<&str> = spans.iter().map(|s| s.service).collect();
     services.sort_unstable();
     services.dedup();
-    let resources: Vec<String> = services
+    services
         .iter()
         .map(|service| {
             let of_service: Vec<String> = spans
@@ -88,7 +108,7 @@ pub fn trace_from_ascii(lines: &[&str]) -> (TraceSet, Trace) {
                         _ => 1,
                     };
                     format!(
-                        r#"{{"traceId":"{TRACE_ID}","spanId":"{}","parentSpanId":"{}","name":"{}","kind":{kind},"startTimeUnixNano":"{}","endTimeUnixNano":"{}"}}"#,
+                        r#"{{"traceId":"{trace_id}","spanId":"{}","parentSpanId":"{}","name":"{}","kind":{kind},"startTimeUnixNano":"{}","endTimeUnixNano":"{}"}}"#,
                         s.id,
                         s.parent,
                         s.name,
@@ -102,8 +122,7 @@ pub fn trace_from_ascii(lines: &[&str]) -> (TraceSet, Trace) {
                 of_service.join(",")
             )
         })
-        .collect();
-    only_trace(format!(r#"{{"resourceSpans":[{}]}}"#, resources.join(",")))
+        .collect()
 }
 
 /// Builds the drawn trace through the real Zipkin v2 ingest: `@server`

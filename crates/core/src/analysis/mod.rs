@@ -10,6 +10,7 @@ pub mod explain;
 pub mod graph;
 pub mod search;
 pub mod self_time;
+pub mod structure;
 
 /// Traces drawn as ASCII timelines: for tests, here and in the crates
 /// built on core (the view model's).
