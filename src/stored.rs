@@ -16,6 +16,9 @@ use crate::loader::describe;
 use crate::saved;
 use crate::state::Opened;
 
+/// Bytes written to storage between two frames.
+const WRITE_SLICE_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+
 /// The kept files, one a line: its place in storage, a tab, its name.
 const LIST: &str = "tracelens.files";
 
@@ -64,8 +67,22 @@ pub async fn keep(opened: &mut [Opened]) -> Result<(), String> {
             .await
             .map_err(describe)?
             .unchecked_into();
-        let written = stream.write_with_blob(&entry.file).map_err(describe)?;
-        JsFuture::from(written).await.map_err(describe)?;
+        // In slices, a frame each: written whole, a big file held the page
+        // (scrolling right after loading a million spans dropped frames)
+        // and its bytes sat in the page's memory.
+        let size = entry.file.size();
+        let mut at = 0.0;
+        while at < size {
+            let to = (at + WRITE_SLICE_BYTES).min(size);
+            let slice = entry
+                .file
+                .slice_with_f64_and_f64(at, to)
+                .map_err(describe)?;
+            let written = stream.write_with_blob(&slice).map_err(describe)?;
+            JsFuture::from(written).await.map_err(describe)?;
+            crate::loader::next_frame().await;
+            at = to;
+        }
         JsFuture::from(stream.close()).await.map_err(describe)?;
         entry.kept_as = Some(key);
     }

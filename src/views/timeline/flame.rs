@@ -169,12 +169,9 @@ fn Crumbs(lens: Lens, focus: RwSignal<Option<u32>>) -> impl IntoView {
 /// The services and their colours.
 #[component]
 fn Legend(lens: Lens) -> impl IntoView {
-    let state = lens.state;
     let services = move || {
-        let loaded = state.loaded.get()?;
-        let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let header = tracelens_view::detail::header(&loaded.set, trace);
-        let items = header.services.into_iter().map(|service| {
+        let header = lens.header.get()?;
+        let items = header.0.services.clone().into_iter().map(|service| {
             let swatch = format!("background:{}", service_colour(&service));
             view! { <li><span class="swatch" style=swatch></span>{service}</li> }
         });

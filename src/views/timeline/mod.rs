@@ -37,6 +37,7 @@ use std::sync::Arc;
 
 use leptos::html;
 use leptos::prelude::*;
+use tracelens_view::detail::{header, Header};
 use tracelens_view::find::{matches as find_matches, next_match, FindForm};
 use tracelens_view::row::{sections, Sections};
 use tracelens_view::rows::{fold, folded_to_depth, Focus, Rows};
@@ -87,6 +88,10 @@ struct Lens {
     name_width: RwSignal<Option<f64>>,
     /// How the trace is seen: timeline, flame graph, spans table, graph.
     view: RwSignal<TraceView>,
+    /// What the trace is (root, services, depth…), worked out once a trace
+    /// for the title, find's services and the flame graph's legend (a
+    /// pass over every span).
+    header: Memo<Option<Shared<Header>>>,
     /// Outside the timeline, the spans find and the group in focus pick
     /// (over every span, folded or not); `None` when nothing narrows them.
     highlighted: Memo<Option<Shared<HashSet<u32>>>>,
@@ -203,6 +208,11 @@ impl Lens {
             };
             Some(Shared::new(picked))
         });
+        let header = Memo::new(move |_| {
+            let loaded = state.loaded.get()?;
+            let trace = loaded.set.traces.get(state.selected.get()?)?;
+            Some(Shared::new(header(&loaded.set, trace)))
+        });
         Self {
             state,
             collapsed,
@@ -219,6 +229,7 @@ impl Lens {
             search_box: NodeRef::new(),
             name_width: RwSignal::new(columns::saved_width()),
             view,
+            header,
             highlighted,
         }
     }

@@ -4,8 +4,6 @@
 use leptos::prelude::*;
 use tracelens_core::units::format_duration;
 
-use tracelens_view::detail::header;
-
 use super::{Lens, TraceView};
 
 #[component]
@@ -50,8 +48,7 @@ fn Title(lens: Lens) -> impl IntoView {
     let state = lens.state;
     move || {
         let loaded = state.loaded.get()?;
-        let trace = loaded.set.traces.get(state.selected.get()?)?;
-        let header = header(&loaded.set, trace);
+        let header = (*lens.header.get()?.0).clone();
         let (started_local, started_utc) = crate::views::local_and_utc(header.start_ns);
         let biggest = move || {
             let analysis = state.analysis.get()?;
@@ -93,13 +90,9 @@ fn Title(lens: Lens) -> impl IntoView {
 /// Shift+Enter walk the matches.
 #[component]
 fn Find(lens: Lens) -> impl IntoView {
-    let (state, find) = (lens.state, lens.find);
+    let find = lens.find;
     let restart = move || lens.current_match.set(0);
-    let services = move || {
-        let loaded = state.loaded.get()?;
-        let trace = loaded.set.traces.get(state.selected.get()?)?;
-        Some(header(&loaded.set, trace).services)
-    };
+    let services = move || Some(lens.header.get()?.0.services.clone());
     let count = move || {
         if find.form().query().is_none() {
             return String::new();
