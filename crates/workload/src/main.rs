@@ -24,9 +24,15 @@ pub struct Args {
     /// Batches to process (one trace each).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub batches: u32,
-    /// Messages consumed per batch.
+    /// Messages consumed per batch: the median when batches vary (the
+    /// default), each batch's count with `--steady`.
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub messages: u32,
+    /// Every batch the same size. By default batch sizes vary as real
+    /// ones do: skewed around `--messages`, now and then several times
+    /// larger (drawn from `--seed`).
+    #[arg(long)]
+    pub steady: bool,
     /// Compression codec.
     #[arg(long, value_enum, default_value_t = Codec::Zstd)]
     pub codec: Codec,

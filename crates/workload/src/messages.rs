@@ -25,6 +25,23 @@ impl Rng {
     }
 }
 
+/// How many messages a batch holds when batches vary as real ones do:
+/// around `median`, skewed (a log-normal spread), and now and then a batch
+/// several times larger (a backlog after an outage).
+pub fn batch_size(rng: &mut Rng, median: u32) -> u32 {
+    // Box–Muller: a standard normal from two uniform numbers.
+    let (u1, u2) = (rng.unit().max(f64::MIN_POSITIVE), rng.unit());
+    let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+    let mut factor = (0.45 * normal).exp();
+    if rng.unit() < 0.15 {
+        factor *= 4.0;
+    }
+    let median = f64::from(median);
+    (median * factor)
+        .clamp(median / 5.0, median * 10.0)
+        .max(1.0) as u32
+}
+
 const KINDS: [&str; 6] = [
     "page_view",
     "search",
@@ -57,4 +74,33 @@ pub fn message(rng: &mut Rng, batch: u32, offset: u32) -> String {
         "path": format!("/catalog/{}/item/{}", rng.next() % 40, rng.next() % 9_000),
     })
     .to_string()
+}
+
+#[cfg(test)]
+mod batch_size_tests {
+    use super::*;
+
+    #[test]
+    fn batch_sizes_vary_skewed_around_the_median_with_now_and_then_a_big_one() {
+        let mut rng = Rng::new(7);
+        let mut sizes: Vec<u32> = (0..1000).map(|_| batch_size(&mut rng, 1000)).collect();
+        sizes.sort_unstable();
+        let median = sizes[500];
+        assert!((900..=1300).contains(&median), "median {median}");
+        // Skewed: the mean is above the median; a tenth are backlogs.
+        let mean = sizes.iter().map(|&s| f64::from(s)).sum::<f64>() / 1000.0;
+        assert!(
+            mean > f64::from(median) * 1.2,
+            "mean {mean}, median {median}"
+        );
+        let big = sizes.iter().filter(|&&s| s >= 3000).count();
+        assert!((50..=250).contains(&big), "{big} big batches");
+        assert!(sizes[0] >= 200 && sizes[999] <= 10_000);
+        // The same seed draws the same sizes.
+        let mut again = Rng::new(7);
+        assert_eq!(
+            batch_size(&mut again, 1000),
+            batch_size(&mut Rng::new(7), 1000)
+        );
+    }
 }

@@ -79,14 +79,21 @@ pub fn run(
     );
     let level = args.level.unwrap_or(args.codec.default_level());
     let mut rng = Rng::new(args.seed);
+    // Batch sizes from a stream of their own: the messages stay the same
+    // for a seed whether sizes vary or not.
+    let mut sizes = Rng::new(args.seed ^ 0x5eed_ba7c);
     let mut summary = Summary::default();
     for batch in 0..args.batches {
+        let messages = match args.steady {
+            true => args.messages,
+            false => crate::messages::batch_size(&mut sizes, args.messages),
+        };
         let mut span = tracer
             .span_builder("process_batch")
             .with_kind(SpanKind::Internal)
             .with_attributes([
                 KeyValue::new("batch.index", i64::from(batch)),
-                KeyValue::new("messaging.batch.message_count", i64::from(args.messages)),
+                KeyValue::new("messaging.batch.message_count", i64::from(messages)),
                 KeyValue::new("compression.codec", args.codec.name()),
                 KeyValue::new("compression.level", i64::from(level)),
             ])
@@ -104,6 +111,7 @@ pub fn run(
             &progress,
             &mut rng,
             batch,
+            messages,
             level,
             &scratch,
             &mut summary,
@@ -141,6 +149,7 @@ fn process(
     progress: &ProgressBar,
     rng: &mut Rng,
     batch: u32,
+    messages: u32,
     level: i32,
     scratch: &std::path::Path,
     summary: &mut Summary,
@@ -151,7 +160,7 @@ fn process(
         span.set_attribute(KeyValue::new("messaging.system", "generator"));
         span.set_attribute(KeyValue::new("messaging.operation.type", "receive"));
         span.set_attribute(KeyValue::new("messaging.destination.name", "events"));
-        let lines: Vec<String> = (0..args.messages).map(|i| message(rng, batch, i)).collect();
+        let lines: Vec<String> = (0..messages).map(|i| message(rng, batch, i)).collect();
         span.set_attribute(KeyValue::new(
             "messaging.batch.message_count",
             lines.len() as i64,
