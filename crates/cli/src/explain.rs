@@ -14,8 +14,18 @@ struct Json<'a> {
     rest: RestSet,
     stages: Vec<Stage<'a>>,
     attributes: Vec<Attribute<'a>>,
+    /// Numeric attributes larger in the slow set (beyond the contract's
+    /// keys, which stay as they were).
+    numbers: Vec<Number<'a>>,
     correlations: Vec<Correlation<'a>>,
     findings: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Number<'a> {
+    key: &'a str,
+    slow_p50: f64,
+    rest_p50: f64,
 }
 
 #[derive(Serialize)]
@@ -77,6 +87,15 @@ pub fn write_json(out: &mut impl Write, found: &Explanation) -> io::Result<()> {
                 value: &a.value,
                 slow_share: a.slow_share,
                 rest_share: a.rest_share,
+            })
+            .collect(),
+        numbers: found
+            .numbers
+            .iter()
+            .map(|n| Number {
+                key: &n.key,
+                slow_p50: n.slow_p50,
+                rest_p50: n.rest_p50,
             })
             .collect(),
         correlations: found

@@ -198,7 +198,7 @@ pub fn spans_in_group(set: &TraceSet, trace: &Trace, group_by: &GroupBy, group: 
         .collect()
 }
 
-fn group_key(
+pub(crate) fn group_key(
     set: &TraceSet,
     trace: &Trace,
     span: u32,
@@ -214,14 +214,14 @@ fn group_key(
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
-enum GroupKey {
+pub(crate) enum GroupKey {
     Sym(Sym),
     Text(String),
     Missing,
 }
 
 impl GroupKey {
-    fn label(&self, set: &TraceSet) -> String {
+    pub(crate) fn label(&self, set: &TraceSet) -> String {
         match self {
             Self::Sym(sym) => set.strings.get(*sym).to_owned(),
             Self::Text(text) => text.clone(),

@@ -4,10 +4,14 @@
 //! ranks them), and which numeric attributes a stage's time follows —
 //! with the findings as sentences a person can act on.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::analysis::aggregate::percentile;
-use crate::analysis::breakdown::{analyze, group_of, visit_grouping_attributes, GroupBy};
+use crate::analysis::breakdown::{
+    analyze, group_key, visit_grouping_attributes, GroupBy, GroupKey,
+};
 use crate::attributes::Value;
 use crate::intern::Sym;
 use crate::model::{StatusCode, Trace, TraceSet};
@@ -21,6 +25,16 @@ pub enum SlowRule {
     SlowestPercent(f64),
     /// Traces longer than this many nanoseconds.
     Over(u64),
+    /// Traces lasting from the first to the second many nanoseconds (a
+    /// range brushed on the duration histogram).
+    Between(u64, u64),
+    /// Traces starting within `starts` (ns after the earliest trace's
+    /// start) and lasting within `durations` (ns), ends included: a box
+    /// drawn on the start/duration scatter.
+    Within {
+        starts: (u64, u64),
+        durations: (u64, u64),
+    },
     /// Traces with a span whose status is ERROR.
     Errors,
 }
@@ -31,6 +45,18 @@ impl SlowRule {
         match self {
             Self::SlowestPercent(p) => format!("the slowest {p}% by duration"),
             Self::Over(ns) => format!("longer than {}", format_duration(*ns)),
+            Self::Between(from, to) => format!(
+                "lasting {} to {}",
+                format_duration(*from),
+                format_duration(*to)
+            ),
+            Self::Within { starts, durations } => format!(
+                "starting {} to {} after the first and lasting {} to {}",
+                format_duration(starts.0),
+                format_duration(starts.1),
+                format_duration(durations.0),
+                format_duration(durations.1)
+            ),
             Self::Errors => "with an error".to_owned(),
         }
     }
@@ -51,6 +77,20 @@ impl SlowRule {
                 slow
             }
             Self::Over(ns) => traces.iter().map(|t| t.duration_ns() > *ns).collect(),
+            Self::Between(from, to) => traces
+                .iter()
+                .map(|t| (*from..=*to).contains(&t.duration_ns()))
+                .collect(),
+            Self::Within { starts, durations } => {
+                let first = traces.iter().map(Trace::start_ns).min().unwrap_or(0);
+                traces
+                    .iter()
+                    .map(|t| {
+                        (starts.0..=starts.1).contains(&(t.start_ns() - first))
+                            && (durations.0..=durations.1).contains(&t.duration_ns())
+                    })
+                    .collect()
+            }
             Self::Errors => traces
                 .iter()
                 .map(|t| t.spans.iter().any(|s| s.status == StatusCode::Error))
@@ -80,6 +120,22 @@ pub struct AttributeShift {
     pub rest_share: f64,
 }
 
+/// A numeric attribute that is larger in the slow traces: the median of
+/// its per-trace value (the largest a trace's spans carry) in each set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumberShift {
+    pub key: String,
+    pub slow_p50: f64,
+    pub rest_p50: f64,
+}
+
+impl NumberShift {
+    /// How many times larger in the slow traces.
+    pub fn ratio(&self) -> f64 {
+        self.slow_p50 / self.rest_p50
+    }
+}
+
 /// A stage's critical time per trace against a numeric attribute of its
 /// spans (summed per trace), fitted by least squares.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,10 +144,27 @@ pub struct Correlation {
     pub attribute: String,
     /// Nanoseconds of the stage per unit of the attribute.
     pub slope_ns_per_unit: f64,
+    /// Where the fitted line crosses zero of the attribute, ns.
+    pub intercept_ns: f64,
     /// Pearson's correlation coefficient.
     pub r: f64,
-    /// Traces the fit is over.
-    pub traces: usize,
+    /// Per trace the fit is over: (the attribute's sum, the stage's
+    /// critical ns).
+    pub points: Vec<(f64, f64)>,
+}
+
+impl Correlation {
+    /// The fit in words: "compress ≈ 0.46 s per MB of input_bytes, r = 0.99
+    /// over 5 traces".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ≈ {}, r = {:.2} over {} traces",
+            self.group,
+            readable_slope(self.slope_ns_per_unit, &self.attribute),
+            self.r,
+            self.points.len()
+        )
+    }
 }
 
 /// The slow set against the rest.
@@ -107,6 +180,8 @@ pub struct Explanation {
     pub stages: Vec<StageShift>,
     /// Biggest difference of share first (BubbleUp's ranking).
     pub attributes: Vec<AttributeShift>,
+    /// Numeric attributes larger in the slow traces, most first.
+    pub numbers: Vec<NumberShift>,
     /// Strongest correlation first.
     pub correlations: Vec<Correlation>,
     /// The findings, biggest effect first in each kind.
@@ -175,36 +250,123 @@ pub fn explain(set: &TraceSet, group_by: &GroupBy, rule: &SlowRule) -> Explanati
     });
 
     let attributes = attribute_shifts(set, &slow, &rest);
+    let numbers = number_shifts(set, &slow, &rest);
     let correlations = correlations(set, group_by, &analyses);
-    let findings = findings(&stages, &attributes, &correlations, slow.len(), rest.len());
+    let findings = findings(
+        &stages,
+        &attributes,
+        &numbers,
+        &correlations,
+        slow.len(),
+        rest.len(),
+    );
     Explanation {
         rule: rule.describe(),
         rest: rest.len(),
         slow,
         stages,
         attributes,
+        numbers,
         correlations,
         findings,
+    }
+}
+
+/// How many times larger a numeric attribute's median must be in the slow
+/// set to be a finding.
+const LARGER_BY: f64 = 1.5;
+
+/// Numeric attributes (integers and doubles of spans, scopes, resources)
+/// whose median per-trace value is at least [`LARGER_BY`] times larger in
+/// the slow set: "the slow batches are the big ones".
+fn number_shifts(set: &TraceSet, slow: &[usize], rest: &[usize]) -> Vec<NumberShift> {
+    let values_of = |trace: &Trace| -> FxHashMap<Sym, f64> {
+        let mut values: FxHashMap<Sym, f64> = FxHashMap::default();
+        visit_grouping_attributes(set, trace, |a| {
+            let number = match a.value {
+                Value::Int(n) => n as f64,
+                Value::Double(d) if d.is_finite() => d,
+                _ => return,
+            };
+            let value = values.entry(a.key).or_insert(number);
+            *value = value.max(number);
+        });
+        values
+    };
+    let mut per_key: FxHashMap<Sym, (Vec<f64>, Vec<f64>)> = FxHashMap::default();
+    for (of, slow_side) in [(slow, true), (rest, false)] {
+        for &i in of {
+            for (key, value) in values_of(&set.traces[i]) {
+                let sides = per_key.entry(key).or_default();
+                match slow_side {
+                    true => sides.0.push(value),
+                    false => sides.1.push(value),
+                }
+            }
+        }
+    }
+    let median = |values: &mut Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        percentile(values, 50.0)
+    };
+    let mut shifts: Vec<NumberShift> = per_key
+        .into_iter()
+        .filter(|(_, (s, r))| !s.is_empty() && !r.is_empty())
+        .map(|(key, (mut s, mut r))| NumberShift {
+            key: set.strings.get(key).to_owned(),
+            slow_p50: median(&mut s),
+            rest_p50: median(&mut r),
+        })
+        .filter(|n| n.rest_p50 > 0.0 && n.ratio() >= LARGER_BY)
+        .collect();
+    shifts.sort_by(|a, b| {
+        b.ratio()
+            .total_cmp(&a.ratio())
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    shifts.truncate(ATTRIBUTES_LISTED);
+    shifts
+}
+
+/// An attribute value as counted: strings by their symbol, integers and
+/// booleans as they are (no text is made until a pair is reported).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Plain {
+    Str(Sym),
+    Int(i64),
+    Bool(bool),
+}
+
+impl Plain {
+    fn text(self, set: &TraceSet) -> String {
+        let value = match self {
+            Self::Str(sym) => Value::Str(sym),
+            Self::Int(n) => Value::Int(n),
+            Self::Bool(b) => Value::Bool(b),
+        };
+        let text = value.display(&set.strings).to_string();
+        text
     }
 }
 
 /// Each trace's `key=value` pairs (span, scope and resource attributes),
 /// counted once per trace, as shares of each set; identifiers left out.
 fn attribute_shifts(set: &TraceSet, slow: &[usize], rest: &[usize]) -> Vec<AttributeShift> {
-    let pairs_of = |trace: &Trace| -> HashSet<(String, String)> {
-        let mut pairs = HashSet::new();
-        visit_grouping_attributes(set, trace, |a| {
-            if matches!(a.value, Value::Str(_) | Value::Int(_) | Value::Bool(_)) {
-                let value = a.value.display(&set.strings).to_string();
-                pairs.insert((set.strings.get(a.key).to_owned(), value));
-            }
-        });
-        pairs
-    };
-    let mut counts: HashMap<(String, String), (usize, usize)> = HashMap::new();
+    let mut counts: FxHashMap<(Sym, Plain), (usize, usize)> = FxHashMap::default();
+    let mut pairs: FxHashSet<(Sym, Plain)> = FxHashSet::default();
     for (of, slow_side) in [(slow, true), (rest, false)] {
         for &i in of {
-            for pair in pairs_of(&set.traces[i]) {
+            pairs.clear();
+            visit_grouping_attributes(set, &set.traces[i], |a| {
+                let value = match a.value {
+                    Value::Str(sym) => Plain::Str(sym),
+                    Value::Int(n) => Plain::Int(n),
+                    Value::Bool(b) => Plain::Bool(b),
+                    _ => return,
+                };
+                pairs.insert((a.key, value));
+            });
+            for &pair in &pairs {
                 let count = counts.entry(pair).or_default();
                 match slow_side {
                     true => count.0 += 1,
@@ -217,16 +379,11 @@ fn attribute_shifts(set: &TraceSet, slow: &[usize], rest: &[usize]) -> Vec<Attri
     // object keys) are identifiers: each value is in one trace, and
     // would rank first for a slow set of one. They are left out.
     let traces = slow.len() + rest.len();
-    let mut distinct: HashMap<&str, usize> = HashMap::new();
+    let mut distinct: FxHashMap<Sym, usize> = FxHashMap::default();
     for (key, _) in counts.keys() {
-        *distinct.entry(key.as_str()).or_default() += 1;
+        *distinct.entry(*key).or_default() += 1;
     }
-    let identifiers: HashSet<String> = distinct
-        .into_iter()
-        .filter(|&(_, values)| traces >= 4 && values * 2 > traces)
-        .map(|(key, _)| key.to_owned())
-        .collect();
-    counts.retain(|(key, _), _| !identifiers.contains(key));
+    counts.retain(|(key, _), _| !(traces >= 4 && distinct[key] * 2 > traces));
     let share = |count: usize, of: usize| {
         if of == 0 {
             0.0
@@ -236,13 +393,21 @@ fn attribute_shifts(set: &TraceSet, slow: &[usize], rest: &[usize]) -> Vec<Attri
     };
     let mut shifts: Vec<AttributeShift> = counts
         .into_iter()
-        .map(|((key, value), (in_slow, in_rest))| AttributeShift {
-            key,
-            value,
-            slow_share: share(in_slow, slow.len()),
-            rest_share: share(in_rest, rest.len()),
+        .map(|((key, value), (in_slow, in_rest))| {
+            (
+                key,
+                value,
+                share(in_slow, slow.len()),
+                share(in_rest, rest.len()),
+            )
         })
-        .filter(|s| s.slow_share != s.rest_share)
+        .filter(|&(_, _, slow_share, rest_share)| slow_share != rest_share)
+        .map(|(key, value, slow_share, rest_share)| AttributeShift {
+            key: set.strings.get(key).to_owned(),
+            value: value.text(set),
+            slow_share,
+            rest_share,
+        })
         .collect();
     shifts.sort_by(|a, b| {
         let gap = |s: &AttributeShift| (s.slow_share - s.rest_share).abs();
@@ -262,6 +427,10 @@ fn correlations(
     group_by: &GroupBy,
     analyses: &[crate::analysis::breakdown::TraceAnalysis],
 ) -> Vec<Correlation> {
+    let key_sym = match group_by {
+        GroupBy::Attribute(key) => set.strings.lookup(key),
+        _ => None,
+    };
     // (group, attribute) → per trace (attribute sum, stage critical ns).
     let mut points: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
     for (t, trace) in set.traces.iter().enumerate() {
@@ -270,9 +439,9 @@ fn correlations(
             .iter()
             .map(|g| (g.group.as_str(), g.critical_ns))
             .collect();
-        // Per group label, per attribute key: the sum over its spans. A
-        // span's group is worked out only when it has a number to add.
-        let mut sums: HashMap<String, HashMap<Sym, f64>> = HashMap::new();
+        // Per group, per attribute key: the sum over its spans. A span's
+        // group is worked out only when it has a number to add.
+        let mut sums: FxHashMap<GroupKey, FxHashMap<Sym, f64>> = FxHashMap::default();
         for i in 0..trace.spans.len() as u32 {
             let numbers = trace
                 .span_attributes(i)
@@ -286,12 +455,14 @@ fn correlations(
             if numbers.peek().is_none() {
                 continue;
             }
-            let per_key = sums.entry(group_of(set, trace, i, group_by)).or_default();
+            let group = group_key(set, trace, i, group_by, key_sym);
+            let per_key = sums.entry(group).or_default();
             for (key, number) in numbers {
                 *per_key.entry(key).or_default() += number;
             }
         }
         for (group, per_key) in sums {
+            let group = group.label(set);
             let y = critical.get(group.as_str()).copied().unwrap_or(0) as f64;
             for (key, x) in per_key {
                 let key = set.strings.get(key).to_owned();
@@ -302,13 +473,14 @@ fn correlations(
     let mut found: Vec<Correlation> = points
         .into_iter()
         .filter_map(|((group, attribute), points)| {
-            let (slope, r) = fit(&points)?;
+            let (slope, intercept, r) = fit(&points)?;
             Some(Correlation {
                 group,
                 attribute,
                 slope_ns_per_unit: slope,
+                intercept_ns: intercept,
                 r,
-                traces: points.len(),
+                points,
             })
         })
         .filter(|c| c.r.abs() >= WEAKEST_R)
@@ -322,9 +494,9 @@ fn correlations(
     found
 }
 
-/// The least-squares slope and Pearson's r of `points`; `None` for fewer
-/// than three or no spread.
-fn fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+/// The least-squares slope and intercept and Pearson's r of `points`;
+/// `None` for fewer than three or no spread.
+fn fit(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
     if points.len() < 3 {
         return None;
     }
@@ -342,7 +514,8 @@ fn fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     if sxx <= 0.0 || syy <= 0.0 {
         return None;
     }
-    Some((sxy / sxx, sxy / (sxx * syy).sqrt()))
+    let slope = sxy / sxx;
+    Some((slope, my - slope * mx, sxy / (sxx * syy).sqrt()))
 }
 
 /// The findings worth a sentence: stages whose median share differs by
@@ -351,6 +524,7 @@ fn fit(points: &[(f64, f64)]) -> Option<(f64, f64)> {
 fn findings(
     stages: &[StageShift],
     attributes: &[AttributeShift],
+    numbers: &[NumberShift],
     correlations: &[Correlation],
     slow: usize,
     rest: usize,
@@ -403,17 +577,40 @@ fn findings(
         );
         say("attribute", &shift.key, &shift.value, text);
     }
-    for c in correlations.iter().take(3) {
+    for number in numbers.iter().take(3) {
         let text = format!(
-            "{} ≈ {}, r = {:.2} over {} traces",
-            c.group,
-            readable_slope(c.slope_ns_per_unit, &c.attribute),
-            c.r,
-            c.traces
+            "{} is {:.1}× larger in the slow traces: median {} against {}",
+            number.key,
+            number.ratio(),
+            readable_number(number.slow_p50),
+            readable_number(number.rest_p50)
         );
-        say("correlation", &c.group, &c.attribute, text);
+        say("attribute", &number.key, "larger", text);
+    }
+    for c in correlations.iter().take(3) {
+        say("correlation", &c.group, &c.attribute, c.describe());
     }
     found
+}
+
+/// A number with thousands apart (integers) or three significant digits.
+fn readable_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        let digits = (value.abs() as u64).to_string();
+        let mut grouped = String::new();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        return if value < 0.0 {
+            format!("-{grouped}")
+        } else {
+            grouped
+        };
+    }
+    format!("{value:.3}")
 }
 
 /// A slope as a person reads it: per MB of a byte count, else per unit.
@@ -510,7 +707,9 @@ mod tests {
             .unwrap();
         assert!((c.slope_ns_per_unit - 2_000.0).abs() < 1e-6, "{c:?}");
         assert!((c.r - 1.0).abs() < 1e-9, "{c:?}");
-        assert_eq!(c.traces, 6);
+        assert!(c.intercept_ns.abs() < 1e-6, "{c:?}");
+        assert_eq!(c.points.len(), 6);
+        assert!(c.points.contains(&(30.0, 60_000.0)), "{:?}", c.points);
         assert!(
             found.findings.iter().any(|f| f
                 .text
@@ -518,6 +717,24 @@ mod tests {
             "{:?}",
             found.findings
         );
+    }
+
+    #[test]
+    fn a_number_larger_in_the_slow_traces_is_found_and_one_that_is_not_is_not() {
+        // The slow batches are the big ones; the level is the same.
+        let mut rows = vec![(900, 40_000, 3), (1000, 50_000, 3)];
+        rows.extend((0..8).map(|i| (100 + i, 10_000 + i as i64, 3)));
+        let set = batches(&rows);
+        let found = explain(&set, &GroupBy::Name, &SlowRule::SlowestPercent(20.0));
+        assert_eq!(found.numbers.len(), 1, "{:?}", found.numbers);
+        let bytes = &found.numbers[0];
+        // Medians (nearest rank): 40,000 of the slow two, 10,003 of the rest.
+        assert_eq!(
+            (bytes.key.as_str(), bytes.slow_p50, bytes.rest_p50),
+            ("input_bytes", 40_000.0, 10_003.0)
+        );
+        assert!(found.findings.iter().any(|f| f.text
+            == "input_bytes is 4.0× larger in the slow traces: median 40,000 against 10,003"));
     }
 
     #[test]
@@ -542,6 +759,40 @@ mod tests {
                 .starts_with("compress: 99% of the slow traces' critical path against 50%")),
             "{:?}",
             found.findings
+        );
+    }
+
+    #[test]
+    fn a_brushed_range_picks_the_traces_lasting_within_it() {
+        let set = batches(&[(100, 1, 3), (500, 1, 3), (900, 1, 3)]);
+        // Durations: compress + 10 µs from 1 µs on: 110, 510, 910 µs.
+        let picked = SlowRule::Between(400_000, 910_000).pick(&set.traces);
+        let durations: Vec<u64> = set.traces.iter().map(|t| t.duration_ns()).collect();
+        let expect: Vec<bool> = durations
+            .iter()
+            .map(|&d| (400_000..=910_000).contains(&d))
+            .collect();
+        assert_eq!(picked, expect);
+        assert_eq!(picked.iter().filter(|&&p| p).count(), 2);
+        assert_eq!(
+            SlowRule::Between(1_000, 2_000_000).describe(),
+            "lasting 1.00 µs to 2.00 ms"
+        );
+    }
+
+    #[test]
+    fn a_box_on_the_scatter_picks_the_traces_starting_and_lasting_within_it() {
+        // All start together; durations 110, 510, 910 µs.
+        let set = batches(&[(100, 1, 3), (500, 1, 3), (900, 1, 3)]);
+        let within = |starts, durations| SlowRule::Within { starts, durations };
+        assert_eq!(
+            within((0, 0), (500_000, 600_000)).pick(&set.traces),
+            [false, true, false]
+        );
+        // The same durations, but a start range the traces are not in.
+        assert_eq!(
+            within((1, 10), (0, 1_000_000)).pick(&set.traces),
+            [false; 3]
         );
     }
 

@@ -5,7 +5,7 @@
 //! tree of where a batch's time goes; the slow set's tree beside the
 //! rest's shows which part grows.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::analysis::aggregate::percentile;
 use crate::analysis::breakdown::TraceAnalysis;
@@ -52,7 +52,6 @@ struct Building {
     depth: u32,
     traces: usize,
     last_trace: Option<usize>,
-    durations: Vec<f64>,
     self_ns: u64,
     critical_ns: u64,
 }
@@ -63,8 +62,12 @@ pub fn structure<'a>(
     set: &TraceSet,
     traces: impl IntoIterator<Item = (&'a Trace, &'a TraceAnalysis)>,
 ) -> Structure {
-    let mut index: HashMap<(Option<usize>, Sym, Sym), usize> = HashMap::new();
+    let mut index: FxHashMap<(Option<usize>, Sym, Sym), usize> = FxHashMap::default();
     let mut nodes: Vec<Building> = Vec::new();
+    // Every span's (node, duration), sorted out per node at the end: a
+    // vector per node cost an allocation per node, and traces of many
+    // shapes have nearly a node per span.
+    let mut durations: Vec<(usize, f64)> = Vec::new();
     let mut count = 0;
     for (t, (trace, analysis)) in traces.into_iter().enumerate() {
         count += 1;
@@ -87,7 +90,6 @@ pub fn structure<'a>(
                     depth: parent.map_or(0, |p| nodes[p].depth + 1),
                     traces: 0,
                     last_trace: None,
-                    durations: Vec::new(),
                     self_ns: 0,
                     critical_ns: 0,
                 });
@@ -99,26 +101,45 @@ pub fn structure<'a>(
                 n.last_trace = Some(t);
                 n.traces += 1;
             }
-            n.durations.push(span.duration_ns() as f64);
+            durations.push((node, span.duration_ns() as f64));
             n.self_ns += analysis.self_times[i as usize];
             n.critical_ns += below[i as usize];
         }
     }
-    finish(set, nodes, count)
+    finish(set, nodes, durations, count)
 }
 
 /// The built nodes in tree order, parents renumbered.
-fn finish(set: &TraceSet, mut nodes: Vec<Building>, traces: usize) -> Structure {
+fn finish(
+    set: &TraceSet,
+    nodes: Vec<Building>,
+    durations: Vec<(usize, f64)>,
+    traces: usize,
+) -> Structure {
     let per_trace = |ns: u64| ns / traces.max(1) as u64;
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    // Each node's durations, sorted, at `durations_of[starts[i]..starts[i + 1]]`.
+    let starts = offsets(nodes.len(), durations.iter().map(|&(node, _)| node));
+    let mut durations_of = vec![0.0; durations.len()];
+    let mut next = starts.clone();
+    for (node, duration) in durations {
+        durations_of[next[node]] = duration;
+        next[node] += 1;
+    }
+    // Children likewise, at `children[child_starts[i]..child_starts[i + 1]]`.
+    let child_starts = offsets(nodes.len(), nodes.iter().filter_map(|n| n.key.0));
+    let mut children = vec![0usize; child_starts[nodes.len()]];
+    let mut next = child_starts.clone();
     let mut roots = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
         match node.key.0 {
-            Some(parent) => children[parent].push(i),
+            Some(parent) => {
+                children[next[parent]] = i;
+                next[parent] += 1;
+            }
             None => roots.push(i),
         }
     }
-    let order = |list: &mut Vec<usize>, nodes: &[Building]| {
+    let order = |list: &mut [usize], nodes: &[Building]| {
         list.sort_by(|&a, &b| {
             nodes[b]
                 .critical_ns
@@ -131,8 +152,8 @@ fn finish(set: &TraceSet, mut nodes: Vec<Building>, traces: usize) -> Structure 
         });
     };
     order(&mut roots, &nodes);
-    for list in &mut children {
-        order(list, &nodes);
+    for i in 0..nodes.len() {
+        order(&mut children[child_starts[i]..child_starts[i + 1]], &nodes);
     }
     // Tree order without recursion: a stack of nodes still to emit.
     let mut new_index = vec![0usize; nodes.len()];
@@ -140,23 +161,37 @@ fn finish(set: &TraceSet, mut nodes: Vec<Building>, traces: usize) -> Structure 
     let mut stack: Vec<usize> = roots.into_iter().rev().collect();
     while let Some(i) = stack.pop() {
         new_index[i] = out.len();
-        let node = &mut nodes[i];
-        node.durations.sort_by(f64::total_cmp);
+        let node = &nodes[i];
+        let durations = &mut durations_of[starts[i]..starts[i + 1]];
+        durations.sort_by(f64::total_cmp);
         out.push(StructureNode {
             service: set.strings.get(node.key.1).to_owned(),
             name: set.strings.get(node.key.2).to_owned(),
             parent: node.key.0.map(|p| new_index[p]),
             depth: node.depth,
             traces: node.traces,
-            spans: node.durations.len() as u64,
-            p50_ns: percentile(&node.durations, 50.0) as u64,
-            p95_ns: percentile(&node.durations, 95.0) as u64,
+            spans: durations.len() as u64,
+            p50_ns: percentile(durations, 50.0) as u64,
+            p95_ns: percentile(durations, 95.0) as u64,
             mean_self_ns: per_trace(node.self_ns),
             mean_critical_ns: per_trace(node.critical_ns),
         });
-        stack.extend(children[i].iter().rev());
+        stack.extend(children[child_starts[i]..child_starts[i + 1]].iter().rev());
     }
     Structure { traces, nodes: out }
+}
+
+/// Where each of `count` slots' items start in one vector holding them
+/// slot by slot, given the slot of every item; one more offset at the end.
+fn offsets(count: usize, slots: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut starts = vec![0usize; count + 1];
+    for slot in slots {
+        starts[slot + 1] += 1;
+    }
+    for i in 0..count {
+        starts[i + 1] += starts[i];
+    }
+    starts
 }
 
 impl Structure {
