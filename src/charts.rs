@@ -143,7 +143,7 @@ pub fn histogram<DB: DrawingBackend>(
     title: &str,
     durations_ns: &[u64],
     palette: Palette,
-) -> Result<(), Failure> {
+) -> Result<HistogramFrame, Failure> {
     area.fill(&palette.background).map_err(fail)?;
     let max = durations_ns.iter().copied().max().unwrap_or(1).max(1);
     let (unit, scale) = unit_of(max);
@@ -186,7 +186,35 @@ pub fn histogram<DB: DrawingBackend>(
             rect
         }))
         .map_err(fail)?;
-    area.present().map_err(fail)
+    area.present().map_err(fail)?;
+    Ok(HistogramFrame {
+        x_px: chart.plotting_area().get_pixel_range().0,
+        top_ns: top * scale,
+    })
+}
+
+/// Where a histogram's duration axis landed, to map a brushed range back
+/// to durations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramFrame {
+    pub x_px: Range<i32>,
+    /// The duration at the axis's right end.
+    pub top_ns: f64,
+}
+
+impl HistogramFrame {
+    /// The duration at canvas pixel `px` across (clamped to the axis).
+    pub fn ns_at(&self, px: f64) -> u64 {
+        let (from, to) = (f64::from(self.x_px.start), f64::from(self.x_px.end));
+        let fraction = ((px - from) / (to - from).max(1.0)).clamp(0.0, 1.0);
+        (fraction * self.top_ns) as u64
+    }
+
+    /// Canvas pixel across of duration `ns`.
+    pub fn px_of(&self, ns: u64) -> f64 {
+        let (from, to) = (f64::from(self.x_px.start), f64::from(self.x_px.end));
+        from + (ns as f64 / self.top_ns.max(1.0)) * (to - from)
+    }
 }
 
 /// Where a scatter's points landed, to map a click back to a point.
@@ -198,6 +226,8 @@ pub struct ScatterFrame {
     pub y: Range<f64>,
     /// Each point in chart units, in input order.
     pub points: Vec<(f64, f64)>,
+    /// Nanoseconds (or the attribute's units) per chart unit, across and up.
+    pub per_unit: (f64, f64),
 }
 
 impl ScatterFrame {
@@ -209,6 +239,18 @@ impl ScatterFrame {
             f64::from(self.x_px.start) + fx * f64::from(self.x_px.end - self.x_px.start),
             f64::from(self.y_px.end) - fy * f64::from(self.y_px.end - self.y_px.start),
         )
+    }
+
+    /// The point at canvas pixels (`px`, `py`), clamped to the axes, in
+    /// the data's own units (ns, or the attribute's) across and up.
+    pub fn value_at(&self, px: f64, py: f64) -> (f64, f64) {
+        let fx =
+            (px - f64::from(self.x_px.start)) / f64::from((self.x_px.end - self.x_px.start).max(1));
+        let fy =
+            (f64::from(self.y_px.end) - py) / f64::from((self.y_px.end - self.y_px.start).max(1));
+        let x = self.x.start + fx.clamp(0.0, 1.0) * (self.x.end - self.x.start);
+        let y = self.y.start + fy.clamp(0.0, 1.0) * (self.y.end - self.y.start);
+        (x * self.per_unit.0, y * self.per_unit.1)
     }
 
     /// The point within `radius` pixels of (`px`, `py`), if any.
@@ -293,7 +335,96 @@ pub fn scatter<DB: DrawingBackend>(
         x,
         y,
         points,
+        per_unit: (x_scale, y_scale),
     })
+}
+
+/// Each trace as a point: a numeric attribute (`points`' first, in its own
+/// units) against a stage's time (second, ns), with the least-squares line
+/// `slope_ns_per_unit`·x + `intercept_ns` over the points' range.
+pub fn fit<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    x_desc: &str,
+    points_ns: &[(f64, f64)],
+    (slope_ns_per_unit, intercept_ns): (f64, f64),
+    palette: Palette,
+) -> Result<ScatterFrame, Failure> {
+    area.fill(&palette.background).map_err(fail)?;
+    let widest = points_ns.iter().map(|p| p.0.abs()).fold(1.0, f64::max);
+    let (x_unit, x_scale) = count_unit_of(widest);
+    let longest = points_ns.iter().map(|p| p.1).fold(1.0, f64::max);
+    let (y_unit, y_scale) = unit_of(longest as u64);
+    let points: Vec<(f64, f64)> = points_ns
+        .iter()
+        .map(|&(x, ns)| (x / x_scale, ns / y_scale))
+        .collect();
+    let lowest = points.iter().map(|p| p.0).fold(0.0, f64::min);
+    let x = lowest..(widest / x_scale) * 1.05;
+    let y = 0.0..(longest / y_scale) * 1.1;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, text(palette, 16))
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(52)
+        .build_cartesian_2d::<RangedCoordf64, RangedCoordf64>(x.clone().into(), y.clone().into())
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .light_line_style(palette.background)
+        .bold_line_style(palette.grid)
+        .axis_style(palette.text)
+        .x_labels(6)
+        .y_labels(5)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .x_desc(format!("{x_desc}{x_unit}"))
+        .y_desc(format!("critical time ({y_unit})"))
+        .label_style(text(palette, 12))
+        .axis_desc_style(text(palette, 12))
+        .draw()
+        .map_err(fail)?;
+    chart
+        .draw_series(
+            points
+                .iter()
+                .map(|&p| Circle::new(p, 4, palette.bar.filled())),
+        )
+        .map_err(fail)?;
+    let line_at = |x: f64| (slope_ns_per_unit * x * x_scale + intercept_ns) / y_scale;
+    let (from, to) = (
+        points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min),
+        points.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max),
+    );
+    if from < to {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(from, line_at(from)), (to, line_at(to))],
+                palette.highlight.stroke_width(2),
+            )))
+            .map_err(fail)?;
+    }
+    let (x_px, y_px) = chart.plotting_area().get_pixel_range();
+    area.present().map_err(fail)?;
+    Ok(ScatterFrame {
+        x_px,
+        y_px,
+        x,
+        y,
+        points,
+        per_unit: (x_scale, y_scale),
+    })
+}
+
+/// A unit for counts up to `max` (none, thousands, millions, billions) as
+/// the axis title's tail, and units per step.
+fn count_unit_of(max: f64) -> (&'static str, f64) {
+    match max {
+        m if m >= 1e9 => (" (billions)", 1e9),
+        m if m >= 1e6 => (" (millions)", 1e6),
+        m if m >= 1e4 => (" (thousands)", 1e3),
+        _ => ("", 1.0),
+    }
 }
 
 /// A unit for durations up to `max_ns`, and nanoseconds per unit.

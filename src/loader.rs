@@ -478,6 +478,19 @@ pub async fn next_frame() {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Waits until what is on the page now has been painted: a frame, then a
+/// task after it.
+pub async fn after_paint() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        leptos::prelude::request_animation_frame(move || {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            }
+        });
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
 /// Fetches `url` and shows its traces (the `?trace=URL` deep link).
 pub async fn load_url(state: AppState, url: String) {
     state.errors.set(Vec::new());

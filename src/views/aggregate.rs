@@ -112,7 +112,7 @@ fn AggregateTable(groups: Signal<Option<Vec<GroupAggregate>>>) -> impl IntoView 
 }
 
 /// Starts and durations of the loaded traces, in list order.
-fn timing(state: AppState) -> Option<(Vec<u64>, Vec<u64>)> {
+pub(crate) fn timing(state: AppState) -> Option<(Vec<u64>, Vec<u64>)> {
     let loaded = state.loaded.get()?;
     (loaded.set.traces.len() >= 2).then(|| {
         let starts = loaded.set.traces.iter().map(|t| t.start_ns()).collect();
@@ -137,7 +137,7 @@ fn TraceCharts(state: AppState) -> impl IntoView {
         };
         let palette = charts::current_palette();
         let drawn = charts::on_canvas(&histogram, CHART_WIDTH, CHART_HEIGHT, |area| {
-            charts::histogram(area, "Trace durations", &durations, palette)
+            charts::histogram(area, "Trace durations", &durations, palette).map(|_| ())
         })
         .and_then(|()| {
             charts::on_canvas(&scatter, CHART_WIDTH, CHART_HEIGHT, |area| {
@@ -176,7 +176,9 @@ fn TraceCharts(state: AppState) -> impl IntoView {
         };
         let palette = charts::Palette::LIGHT;
         let svg = charts::to_svg(CHART_WIDTH, CHART_HEIGHT, |area| match which {
-            "histogram" => charts::histogram(area, "Trace durations", &durations, palette),
+            "histogram" => {
+                charts::histogram(area, "Trace durations", &durations, palette).map(|_| ())
+            }
             _ => charts::scatter(
                 area,
                 "Start against duration",

@@ -53,6 +53,29 @@ try {
   await showPane(page, 'logs');
   await page.getByTestId('logs-panel').screenshot({ path: path.join(docs, 'logs.png') });
   await page.getByTestId('span-detail').screenshot({ path: path.join(docs, 'span-logs.png') });
+
+  // The sample's story: the big batches, picked on the histogram.
+  const sample = (await openPage(browser.context, server.url + '/')).page;
+  await sample.setViewportSize({ width: 1400, height: 3600 });
+  await sample.locator('[data-testid=trace-item]').first().waitFor();
+  await showPane(sample, 'explain');
+  const histogram = sample.getByTestId('explain-histogram');
+  await histogram.waitFor();
+  await sample.waitForTimeout(300);
+  const box = await histogram.boundingBox();
+  await sample.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2);
+  await sample.mouse.down();
+  await sample.mouse.move(box.x + box.width - 2, box.y + box.height / 2, { steps: 5 });
+  await sample.mouse.up();
+  const choice = sample.getByTestId('explain-fit-choice');
+  const inputBytes = await choice.evaluate((select) =>
+    [...select.options].find((o) => o.text.includes('by compression.input_bytes')).value);
+  await choice.selectOption(inputBytes);
+  await sample.waitForTimeout(400);
+  const panel = sample.getByTestId('explain');
+  const top = await panel.boundingBox();
+  const fit = await sample.getByTestId('explain-fit').boundingBox();
+  await sample.screenshot({ path: path.join(docs, 'why-slow.png'), clip: { x: top.x, y: top.y, width: top.width, height: fit.y + fit.height + 30 - top.y } });
   console.log('screenshots written to docs/');
 } finally {
   await browser.close();

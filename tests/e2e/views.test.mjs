@@ -214,3 +214,89 @@ test('the average trace\'s structure in the Why slow pane is the CLI\'s --struct
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('brushing a range of durations in the Why slow pane compares those traces with the rest, as tracelens explain does', async () => {
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  await page.getByTestId('pane-explain').click();
+  const histogram = page.getByTestId('explain-histogram');
+  await histogram.waitFor();
+  const box = await histogram.boundingBox();
+  // From the middle of the axis to its right end: the long batches.
+  await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector('[data-testid=explain-histogram]').dataset.picked);
+  const [from] = (await histogram.getAttribute('data-picked')).split('-');
+  await page.locator('.explain-panel .muted', { hasText: /lasting/ }).first().waitFor();
+  const out = execFileSync('cargo', ['run', '--quiet', '-p', 'tracelens-cli', '--', 'explain', path.join(projectRoot, 'public/sample.otlp.json'), '--slow-over', `${from}ns`, '--json'], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  });
+  const report = JSON.parse(out);
+  assert.ok(report.slow.traces >= 1 && report.rest.traces >= 1, JSON.stringify(report.slow));
+  const findings = await page.getByTestId('explain-finding').allTextContents();
+  assert.deepEqual(findings, report.findings);
+  // The sample's story: the slow batches are the big ones.
+  assert.ok(findings.some((f) => /^messaging\.batch\.message_count is .*× larger in the slow traces/.test(f)), findings.join('\n'));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a box drawn on the start/duration scatter picks the traces inside it; the fitted line is the CLI\'s correlation', async () => {
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  await page.getByTestId('pane-explain').click();
+  const scatter = page.getByTestId('explain-scatter');
+  await page.waitForFunction(() => document.querySelector('[data-testid=explain-scatter]')?.dataset.points);
+  const box = await scatter.boundingBox();
+  const canvasWidth = await scatter.evaluate((c) => c.width);
+  const scale = box.width / canvasWidth;
+  // Every start (from left of the axis to the right edge), durations from
+  // 40 % of the way down to the top: the long batches.
+  const top = box.y + 2;
+  const bottom = box.y + box.height * 0.4;
+  await page.mouse.move(box.x + 2, bottom);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width - 2, top, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector('[data-testid=explain-scatter]').dataset.picked);
+  const picked = await scatter.getAttribute('data-picked');
+  const [, durations] = picked.split(':');
+  const [shortest] = durations.split('-').map(Number);
+  // The points drawn inside the box are the slow set.
+  const inside = (await scatter.getAttribute('data-points')).split(' ')
+    .map((p) => Number(p.split(',')[1]) * scale + box.y)
+    .filter((y) => y >= top && y <= bottom).length;
+  assert.ok(inside >= 1, picked);
+  await page.locator('.explain-panel .muted', { hasText: new RegExp(`^${inside} trace\\(s\\) starting`) }).first().waitFor();
+  // All starts are inside, so the box is "longer than its lower edge".
+  const report = cliExplain('--slow-over', `${shortest - 1}ns`);
+  assert.equal(report.slow.traces, inside);
+  assert.deepEqual(await page.getByTestId('explain-finding').allTextContents(), report.findings);
+  // The strongest correlation, drawn with its line: the CLI's numbers.
+  const fit = page.getByTestId('explain-fit');
+  await fit.waitFor();
+  const top1 = report.correlations[0];
+  assert.deepEqual([await fit.getAttribute('data-group'), await fit.getAttribute('data-attribute')], [top1.group, top1.attribute]);
+  const close = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+  assert.ok(close(Number(await fit.getAttribute('data-slope-ns-per-unit')), top1.slope_ns_per_unit));
+  assert.ok(close(Number(await fit.getAttribute('data-r')), top1.r));
+  // Choosing another redraws it as that one.
+  await page.getByTestId('explain-fit-choice').selectOption('1');
+  await page.waitForFunction((attribute) => document.querySelector('[data-testid=explain-fit]').dataset.attribute === attribute, report.correlations[1].attribute);
+  assert.match(await page.locator('.fit figcaption').textContent(), /≈ .* per .* r = /);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+function cliExplain(...args) {
+  const out = execFileSync('cargo', ['run', '--quiet', '-p', 'tracelens-cli', '--', 'explain', path.join(projectRoot, 'public/sample.otlp.json'), ...args, '--json'], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  });
+  return JSON.parse(out);
+}
