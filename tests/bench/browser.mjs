@@ -6,14 +6,23 @@
 // between animation frames meanwhile (how long the tab froze), whether a
 // determinate progress bar showed, and the JS heap after loading.
 //
-// usage: node tests/bench/browser.mjs traces FILE… -- logs FILE…
+// For a night of many traces (night), the time from opening the *Why
+// slow* pane to the frame showing its findings, and to the frame showing
+// the average trace's structure.
+//
+// usage: node tests/bench/browser.mjs traces FILE… [-- logs FILE…] [-- night FILE…]
 // Prints one JSON object per file.
 import { launchBrowser, openPage, startServer } from '../e2e/support.mjs';
 
-const args = process.argv.slice(2);
-const split = args.indexOf('--');
-const traces = args.slice(1, split < 0 ? args.length : split);
-const logs = split < 0 ? [] : args.slice(split + 2);
+// The files of each kind: `KIND FILE…`, kinds separated by `--`.
+const groups = { traces: [], logs: [], night: [] };
+let group = null;
+for (const arg of process.argv.slice(2)) {
+  if (arg === '--') group = null;
+  else if (group === null && arg in groups) group = arg;
+  else groups[group ?? 'traces'].push(arg);
+}
+const { traces, logs, night } = groups;
 
 const server = await startServer();
 const browser = await launchBrowser();
@@ -68,8 +77,8 @@ async function measure(file, kind) {
   }
   const loaded = (Date.now() - started) / 1000;
   const times = await page.evaluate(() => window.times);
-  const painted = kind === 'traces' ? times.painted / 1000 : null;
-  const whole = kind === 'traces' ? times.whole / 1000 : null;
+  const painted = kind === 'logs' ? null : times.painted / 1000;
+  const whole = kind === 'logs' ? null : times.whole / 1000;
   const worstGap = await page.evaluate(() => Math.max(...window.frameGaps));
   const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
   const wasm = await page.evaluate(() => window.tracelensWasm?.memory?.buffer.byteLength ?? 0);
@@ -178,8 +187,26 @@ async function measure(file, kind) {
       return { painted, zoom: Math.max(zoomIn, zoomOut), sorted };
     });
   }
+  // The Why slow pane over every trace of a night.
+  let explain = null;
+  if (kind === 'night') {
+    explain = await page.evaluate(async () => {
+      const frame = () => new Promise((r) => requestAnimationFrame(r));
+      const until = async (done) => {
+        for (let i = 0; i < 20000 && !done(); i++) await frame();
+        return frame();
+      };
+      const start = performance.now();
+      document.querySelector('[data-testid=pane-explain]').click();
+      const findings = (await until(() => /against \d+ other/.test(document.querySelector('[data-testid=explain] p.muted')?.textContent ?? ''))) - start;
+      const structure = (await until(() => document.querySelector('[data-testid=structure-node]'))) - start;
+      return { findings, structure, traces: document.querySelectorAll('[data-testid=trace-item]').length };
+    });
+  }
   await page.close();
   return {
+    explain_findings_ms: explain && Math.round(explain.findings),
+    explain_structure_ms: explain && Math.round(explain.structure),
     flame_first_paint_ms: views && Math.round(views.painted),
     flame_zoom_worst_frame_ms: views && Math.round(views.zoom),
     spans_sort_ms: views && Math.round(views.sorted),
@@ -198,6 +225,7 @@ async function measure(file, kind) {
 try {
   for (const file of traces) console.log(JSON.stringify(await measure(file, 'traces')));
   for (const file of logs) console.log(JSON.stringify(await measure(file, 'logs')));
+  for (const file of night) console.log(JSON.stringify(await measure(file, 'night')));
 } finally {
   await browser.close();
   await server.close();

@@ -37,6 +37,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .iter()
         .map(|&n| Ok((n, mean(&format!("critical_path_and_breakdown/{n}"))?)))
         .collect::<anyhow::Result<_>>()?;
+    let explain_native = mean("explain/1000x1000")?;
 
     println!("\n==> memory and the CLI on a 1M-span OTLP/JSON file");
     std::fs::create_dir_all(root.join("target/bench"))?;
@@ -249,6 +250,25 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     let _ = writeln!(
         md,
+        "\n## Why slow (1,000 traces of 1,000 spans)\n\nThe slowest 10 % against the rest \
+         (stages, attribute values, numbers, correlations): natively, core's `explain` alone; in \
+         the browser, from the click on the *Why slow* tab to the frame showing its findings, \
+         and to the frame showing the average trace's structure as well (every trace analysed \
+         again and merged).\n\n| where | findings | with the structure |\n| --- | --- | --- |\n\
+         | natively (criterion mean) | {} | — |",
+        time(explain_native)
+    );
+    for row in browser.iter().filter(|row| row["kind"] == "night") {
+        let _ = writeln!(
+            md,
+            "| in the browser | {} | {} |",
+            millis(row, "explain_findings_ms"),
+            millis(row, "explain_structure_ms"),
+        );
+    }
+    let _ = writeln!(md, "\nTarget: under 1 s in the browser.");
+    let _ = writeln!(
+        md,
         "\nTargets: 100k spans: first timeline paint in ≤ 0.3 s (Jaeger UI: 3.1 s here); 1M spans load with \
          a progress bar and never freeze the tab; frames < 16 ms; JS heap + wasm < 100 MB at \
          100k spans; 1M log lines load with progress, never freezing the tab."
@@ -302,11 +322,28 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
             .current_dir(root),
         "generating log lines",
     )?;
+    let night = "target/bench/night.otlp.json";
+    crate::tools::run(
+        Command::new("cargo")
+            .args(["run", "--quiet", "--release", "-p", "tracelens-core"])
+            .args([
+                "--example",
+                "bench_memory",
+                "--",
+                "night",
+                "1000",
+                "1000",
+                night,
+            ])
+            .current_dir(root),
+        "bench_memory night",
+    )?;
     let out = Command::new("node")
         .arg("tests/bench/browser.mjs")
         .arg("traces")
         .args(traces.iter().map(|(_, file)| file))
         .args(["--", "logs", logs])
+        .args(["--", "night", night])
         .env("TRACELENS_DIST", root.join("target/bench/dist"))
         .current_dir(root)
         .output()
@@ -320,7 +357,8 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
     let labels = traces
         .iter()
         .map(|(label, _)| label.clone())
-        .chain(["1M log lines (zerolog JSON Lines)".to_owned()]);
+        .chain(["1M log lines (zerolog JSON Lines)".to_owned()])
+        .chain(["1,000 traces of 1,000 spans (OTLP/JSON)".to_owned()]);
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|line| line.starts_with('{'))

@@ -22,5 +22,23 @@ fn analysis(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, analysis);
+/// The slow tenth of 1,000 traces of 1,000 spans against the rest, as the
+/// *Why slow* pane works it out.
+fn explain(c: &mut Criterion) {
+    let set = tracelens_core::ingest(&support::protobuf(&support::night(1_000, 1_000))).unwrap();
+    let mut group = c.benchmark_group("explain");
+    group.sample_size(10);
+    group.bench_function("1000x1000", |b| {
+        b.iter(|| {
+            tracelens_core::analysis::explain::explain(
+                black_box(&set),
+                &GroupBy::Name,
+                &tracelens_core::analysis::explain::SlowRule::SlowestPercent(10.0),
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, analysis, explain);
 criterion_main!(benches);

@@ -2,6 +2,8 @@
 //! the peak is the loader's alone:
 //!
 //! - `bench_memory generate SPANS PATH` writes a synthetic trace as OTLP/JSON;
+//! - `bench_memory night TRACES SPANS PATH` writes TRACES such traces of
+//!   SPANS spans each, of varied durations, as OTLP/JSON;
 //! - `bench_memory load PATH` loads it and prints
 //!   `spans=… heap_bytes=… peak_rss_kb=…`.
 
@@ -21,6 +23,12 @@ fn main() {
             let spans: usize = spans.parse().expect("SPANS is a number");
             std::fs::write(path, support::json(&support::trace(spans))).expect("PATH is writable");
         }
+        ["night", traces, spans, path] => {
+            let traces: usize = traces.parse().expect("TRACES is a number");
+            let spans: usize = spans.parse().expect("SPANS is a number");
+            std::fs::write(path, support::json(&support::night(traces, spans)))
+                .expect("PATH is writable");
+        }
         ["load", path] => {
             let bytes = std::fs::read(path).expect("PATH is readable");
             let set = tracelens_core::ingest(&bytes).expect("PATH holds a trace");
@@ -33,7 +41,9 @@ fn main() {
             );
         }
         _ => {
-            eprintln!("usage: bench_memory generate SPANS PATH | load PATH");
+            eprintln!(
+                "usage: bench_memory generate SPANS PATH | night TRACES SPANS PATH | load PATH"
+            );
             std::process::exit(2);
         }
     }

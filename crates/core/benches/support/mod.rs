@@ -50,11 +50,43 @@ impl Rng {
 
 /// One trace of `spans` spans: children nest inside their parents.
 pub fn trace(spans: usize) -> TracesData {
-    let mut rng = Rng(0x7ace_1e25);
     let trace_id: Vec<u8> = (1..=16).collect();
     let base = 1_741_977_000_000_000_000u64;
+    one(0x7ace_1e25, trace_id, (base, 60_000_000_000), spans)
+}
+
+/// A night of `traces` traces of `spans` spans each, a minute apart,
+/// lasting from 1 to about 30 s (one in ten several times longer), as one
+/// file: what the *Why slow* pane and `explain` read.
+pub fn night(traces: usize, spans: usize) -> TracesData {
+    let mut rng = Rng(0x5eed_fa11);
+    let base = 1_741_977_000_000_000_000u64;
+    let mut all = TracesData::default();
+    for t in 0..traces {
+        let mut trace_id = vec![0u8; 8];
+        trace_id.extend_from_slice(&(t as u64 + 1).to_be_bytes());
+        let slow = if rng.below(10) == 0 { 6 } else { 1 };
+        let length = (1_000_000_000 + rng.below(4_000_000_000)) * slow;
+        let start = base + t as u64 * 60_000_000_000;
+        let mut data = one(rng.next(), trace_id, (start, length), spans);
+        // What the slow ones share, for explain to find: the root's input
+        // size, which its time follows, and the tier it ran on.
+        let root = &mut data.resource_spans[0].scope_spans[0].spans[0];
+        root.attributes
+            .push(int("batch.bytes", (length / 1_000) as i64));
+        let tier = if slow > 1 { "cold" } else { "hot" };
+        root.attributes.push(string("storage.tier", tier));
+        all.resource_spans.extend(data.resource_spans);
+    }
+    all
+}
+
+/// A trace with its own seed and id, its root at `start` lasting `length`
+/// ns.
+fn one(seed: u64, trace_id: Vec<u8>, (start, length): (u64, u64), spans: usize) -> TracesData {
+    let mut rng = Rng(seed | 1);
     // (start, end) of each span; span 0 is the root.
-    let mut intervals = vec![(base, base + 60_000_000_000)];
+    let mut intervals = vec![(start, start + length)];
     let mut parents = vec![None];
     let mut depth = vec![0u32];
     for i in 1..spans {
