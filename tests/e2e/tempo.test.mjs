@@ -2,7 +2,7 @@
 // corpus's Tempo files over HTTP.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage, tempoRequests, withAppAndBrowser } from './support.mjs';
+import { openPage, showPane, tempoRequests, withAppAndBrowser } from './support.mjs';
 
 const running = withAppAndBrowser(before, after);
 
@@ -110,6 +110,10 @@ test('a PARTIAL answer is shown as a warning; all results open at once', async (
   await page.getByText(/3 traces|traces from Tempo/).first().waitFor();
   assert.equal(await page.locator('[data-testid=trace-item]').count(), 3);
   assert.match(await page.getByTestId('tempo-error').textContent(), /was not found/);
+  // The Why slow pane reads what Open all loaded like any file.
+  await showPane(page, 'explain');
+  await page.locator('.explain-panel .muted', { hasText: /^1 trace\(s\) the slowest 10% by duration against 2 other\(s\)$/ }).waitFor();
+  assert.ok(await page.getByTestId('structure-node').count() >= 1);
   await page.close();
 });
 
