@@ -231,6 +231,25 @@ pub struct ScatterFrame {
 }
 
 impl ScatterFrame {
+    /// Where `chart` (a [`plane`] over the ranges `x` and `y`) drew
+    /// `points`, their units `per_unit` across and up.
+    fn of<DB: DrawingBackend>(
+        chart: &ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+        (x, y): (Range<f64>, Range<f64>),
+        points: Vec<(f64, f64)>,
+        per_unit: (f64, f64),
+    ) -> Self {
+        let (x_px, y_px) = chart.plotting_area().get_pixel_range();
+        Self {
+            x_px,
+            y_px,
+            x,
+            y,
+            points,
+            per_unit,
+        }
+    }
+
     /// Where point `(x, y)` (chart units) is drawn, in canvas pixels.
     pub fn to_pixels(&self, (x, y): (f64, f64)) -> (f64, f64) {
         let fx = (x - self.x.start) / (self.x.end - self.x.start).max(f64::MIN_POSITIVE);
@@ -295,28 +314,11 @@ pub fn scatter<DB: DrawingBackend>(
         .collect();
     let x = 0.0..(span as f64 / x_scale) * 1.05;
     let y = 0.0..(longest as f64 / y_scale) * 1.1;
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, text(palette, 16))
-        .margin(10)
-        .x_label_area_size(36)
-        .y_label_area_size(52)
-        .build_cartesian_2d::<RangedCoordf64, RangedCoordf64>(x.clone().into(), y.clone().into())
-        .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .light_line_style(palette.background)
-        .bold_line_style(palette.grid)
-        .axis_style(palette.text)
-        .x_labels(6)
-        .y_labels(5)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .x_desc(format!("start, after the first trace ({x_unit})"))
-        .y_desc(format!("duration ({y_unit})"))
-        .label_style(text(palette, 12))
-        .axis_desc_style(text(palette, 12))
-        .draw()
-        .map_err(fail)?;
+    let descriptions = (
+        format!("start, after the first trace ({x_unit})"),
+        format!("duration ({y_unit})"),
+    );
+    let mut chart = plane(area, title, (&x, &y), descriptions, palette)?;
     chart
         .draw_series(points.iter().enumerate().map(|(i, &p)| {
             let (size, colour) = if Some(i) == selected {
@@ -327,16 +329,8 @@ pub fn scatter<DB: DrawingBackend>(
             Circle::new(p, size, colour.filled())
         }))
         .map_err(fail)?;
-    let (x_px, y_px) = chart.plotting_area().get_pixel_range();
     area.present().map_err(fail)?;
-    Ok(ScatterFrame {
-        x_px,
-        y_px,
-        x,
-        y,
-        points,
-        per_unit: (x_scale, y_scale),
-    })
+    Ok(ScatterFrame::of(&chart, (x, y), points, (x_scale, y_scale)))
 }
 
 /// Each trace as a point: a numeric attribute (`points`' first, in its own
@@ -362,28 +356,11 @@ pub fn fit<DB: DrawingBackend>(
     let lowest = points.iter().map(|p| p.0).fold(0.0, f64::min);
     let x = lowest..(widest / x_scale) * 1.05;
     let y = 0.0..(longest / y_scale) * 1.1;
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, text(palette, 16))
-        .margin(10)
-        .x_label_area_size(36)
-        .y_label_area_size(52)
-        .build_cartesian_2d::<RangedCoordf64, RangedCoordf64>(x.clone().into(), y.clone().into())
-        .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .light_line_style(palette.background)
-        .bold_line_style(palette.grid)
-        .axis_style(palette.text)
-        .x_labels(6)
-        .y_labels(5)
-        .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
-        .x_desc(format!("{x_desc}{x_unit}"))
-        .y_desc(format!("critical time ({y_unit})"))
-        .label_style(text(palette, 12))
-        .axis_desc_style(text(palette, 12))
-        .draw()
-        .map_err(fail)?;
+    let descriptions = (
+        format!("{x_desc}{x_unit}"),
+        format!("critical time ({y_unit})"),
+    );
+    let mut chart = plane(area, title, (&x, &y), descriptions, palette)?;
     chart
         .draw_series(
             points
@@ -404,16 +381,42 @@ pub fn fit<DB: DrawingBackend>(
             )))
             .map_err(fail)?;
     }
-    let (x_px, y_px) = chart.plotting_area().get_pixel_range();
     area.present().map_err(fail)?;
-    Ok(ScatterFrame {
-        x_px,
-        y_px,
-        x,
-        y,
-        points,
-        per_unit: (x_scale, y_scale),
-    })
+    Ok(ScatterFrame::of(&chart, (x, y), points, (x_scale, y_scale)))
+}
+
+/// Two numeric axes over `x` and `y` with their descriptions, a grid and a
+/// title: what the scatter and the fit are drawn on.
+fn plane<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    (x, y): (&Range<f64>, &Range<f64>),
+    (x_desc, y_desc): (String, String),
+    palette: Palette,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, Failure> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, text(palette, 16))
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(52)
+        .build_cartesian_2d::<RangedCoordf64, RangedCoordf64>(x.clone().into(), y.clone().into())
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .light_line_style(palette.background)
+        .bold_line_style(palette.grid)
+        .axis_style(palette.text)
+        .x_labels(6)
+        .y_labels(5)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(text(palette, 12))
+        .axis_desc_style(text(palette, 12))
+        .draw()
+        .map_err(fail)?;
+    Ok(chart)
 }
 
 /// A unit for counts up to `max` (none, thousands, millions, billions) as

@@ -216,10 +216,7 @@ test('the average trace\'s structure in the Why slow pane is the CLI\'s --struct
 });
 
 test('brushing a range of durations in the Why slow pane compares those traces with the rest, as tracelens explain does', async () => {
-  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.locator('[data-testid=trace-item]').first().waitFor();
-  await page.getByTestId('pane-explain').click();
+  const { page, errors } = await openSampleWhySlow();
   const histogram = page.getByTestId('explain-histogram');
   await histogram.waitFor();
   const box = await histogram.boundingBox();
@@ -231,11 +228,7 @@ test('brushing a range of durations in the Why slow pane compares those traces w
   await page.waitForFunction(() => document.querySelector('[data-testid=explain-histogram]').dataset.picked);
   const [from] = (await histogram.getAttribute('data-picked')).split('-');
   await page.locator('.explain-panel .muted', { hasText: /lasting/ }).first().waitFor();
-  const out = execFileSync('cargo', ['run', '--quiet', '-p', 'tracelens-cli', '--', 'explain', path.join(projectRoot, 'public/sample.otlp.json'), '--slow-over', `${from}ns`, '--json'], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-  });
-  const report = JSON.parse(out);
+  const report = cliExplain('--slow-over', `${from}ns`);
   assert.ok(report.slow.traces >= 1 && report.rest.traces >= 1, JSON.stringify(report.slow));
   const findings = await page.getByTestId('explain-finding').allTextContents();
   assert.deepEqual(findings, report.findings);
@@ -246,10 +239,7 @@ test('brushing a range of durations in the Why slow pane compares those traces w
 });
 
 test('a box drawn on the start/duration scatter picks the traces inside it; the fitted line is the CLI\'s correlation', async () => {
-  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.locator('[data-testid=trace-item]').first().waitFor();
-  await page.getByTestId('pane-explain').click();
+  const { page, errors } = await openSampleWhySlow();
   const scatter = page.getByTestId('explain-scatter');
   await page.waitForFunction(() => document.querySelector('[data-testid=explain-scatter]')?.dataset.points);
   const box = await scatter.boundingBox();
@@ -293,6 +283,16 @@ test('a box drawn on the start/duration scatter picks the traces inside it; the 
   await page.close();
 });
 
+/** The sample at 1440×900 with its Why slow pane open. */
+async function openSampleWhySlow() {
+  const opened = await openPage(running.browser.context, running.server.url + '/');
+  await opened.page.setViewportSize({ width: 1440, height: 900 });
+  await opened.page.locator('[data-testid=trace-item]').first().waitFor();
+  await opened.page.getByTestId('pane-explain').click();
+  return opened;
+}
+
+/** `tracelens explain` on the sample with `args`, as JSON. */
 function cliExplain(...args) {
   const out = execFileSync('cargo', ['run', '--quiet', '-p', 'tracelens-cli', '--', 'explain', path.join(projectRoot, 'public/sample.otlp.json'), ...args, '--json'], {
     cwd: projectRoot,
