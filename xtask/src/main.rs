@@ -5,6 +5,8 @@
 //! - `serve [--tempo URL] [--loki URL]`: set-up, then builds the app and
 //!   serves it at :8080, proxying /tempo/ to a Tempo and /loki/ to a Loki
 //! - `dist DIR`: set-up, then writes the release app into DIR
+//! - `profile-dist DIR`: the same app, keeping the wasm's function names
+//!   for profiles (tests/bench/profile.mjs)
 //! - `test`: set-up, then the whole suite, ending with a count line
 //! - `bench`: the speed and memory targets, written to docs/BENCHMARKS.md
 //! - `sample`: regenerates the bundled sample trace with the workload
@@ -19,7 +21,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context};
 
 const USAGE: &str =
-    "usage: cargo xtask <setup | serve [--tempo URL] [--loki URL] | dist DIR | test | bench | sample>";
+    "usage: cargo xtask <setup | serve [--tempo URL] [--loki URL] | dist DIR | profile-dist DIR | test | bench | sample>";
 /// Where `cargo xtask serve` proxies `/tempo/` unless told otherwise.
 const DEFAULT_TEMPO: &str = "http://localhost:3200/";
 /// Where `cargo xtask serve` proxies `/loki/` unless told otherwise.
@@ -64,6 +66,11 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         ["dist", dir] => {
             tools::ensure_all(&root, tools::Needs::Build)?;
             dist(&root, &absolute(Path::new(dir))?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ["profile-dist", dir] => {
+            tools::ensure_all(&root, tools::Needs::Build)?;
+            profile_dist(&root, &absolute(Path::new(dir))?)?;
             Ok(ExitCode::SUCCESS)
         }
         ["sample"] => {
@@ -113,6 +120,38 @@ pub fn dist(root: &Path, dir: &Path) -> anyhow::Result<()> {
         ]),
         "trunk build --release",
     )
+}
+
+/// Builds the release app into `dir` as [`dist`] does, but with the wasm's
+/// names and debug information kept and wasm-opt left out, so that a
+/// profile names Rust functions. Trunk reads these settings from the page,
+/// so a copy of index.html beside it (its paths stay right) says so.
+pub fn profile_dist(root: &Path, dir: &Path) -> anyhow::Result<()> {
+    let dir = dir.to_str().context("the dist path is not valid UTF-8")?;
+    let page = std::fs::read_to_string(root.join("index.html"))?;
+    let profiled = page.replace(
+        r#"data-wasm-opt="3""#,
+        r#"data-wasm-opt="0" data-keep-debug"#,
+    );
+    if profiled == page {
+        bail!("index.html no longer sets data-wasm-opt=\"3\": update profile_dist");
+    }
+    let copy = root.join("index.profile.html");
+    std::fs::write(&copy, profiled)?;
+    let built = tools::run(
+        tools::command(root, "trunk").args([
+            "build",
+            "--release",
+            "--cargo-profile",
+            "wasm-release",
+            "--dist",
+            dir,
+            "index.profile.html",
+        ]),
+        "trunk build --release (profiling)",
+    );
+    let _ = std::fs::remove_file(&copy);
+    built
 }
 
 /// The bundled sample: a real run of the workload with its defaults (zstd

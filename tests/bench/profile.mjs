@@ -1,0 +1,88 @@
+// Where the page's time goes while it opens a file: a Chromium CPU profile
+// (the DevTools protocol's sampling profiler) from the file input's change
+// event to the frame showing the whole trace analysed, summed by function:
+// self time and time including callees, the 30 biggest of each.
+//
+// usage: cargo xtask profile-dist target/profile-dist
+//        TRACELENS_DIST=target/profile-dist node tests/bench/profile.mjs FILE
+// (that build keeps the wasm's function names; the release build drops them.)
+import { launchBrowser, openPage, startServer } from '../e2e/support.mjs';
+
+const file = process.argv[2];
+if (!file) {
+  console.error('usage: node tests/bench/profile.mjs FILE');
+  process.exit(2);
+}
+
+/** Rust's legacy mangling (`_ZN4core3ptr…17h…E`) as a path. */
+function demangle(name) {
+  const match = /^_ZN(.*)E$/.exec(name);
+  if (!match) return name;
+  const parts = [];
+  let rest = match[1];
+  while (rest.length) {
+    const length = /^\d+/.exec(rest);
+    if (!length) break;
+    const at = length[0].length;
+    parts.push(rest.slice(at, at + Number(length[0])));
+    rest = rest.slice(at + Number(length[0]));
+  }
+  if (/^h[0-9a-f]{16}$/.test(parts.at(-1) ?? '')) parts.pop();
+  return parts.join('::').replaceAll('$LT$', '<').replaceAll('$GT$', '>').replaceAll('$u20$', ' ')
+    .replaceAll('$RF$', '&').replaceAll('$C$', ',').replaceAll('..', '::');
+}
+
+const server = await startServer();
+const browser = await launchBrowser();
+try {
+  const { page, errors } = await openPage(browser.context, server.url + '/');
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  const before = await page.locator('[data-testid=span-row]').first().getAttribute('data-span-id');
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+  const started = Date.now();
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.waitForFunction((was) => {
+    const row = document.querySelector('[data-testid=span-row]');
+    return row && row.dataset.spanId !== was && !document.querySelector('[data-testid=analysis-pending]')
+      && !document.querySelector('[data-testid=load-progress]') && document.querySelector('[data-testid=breakdown-row]');
+  }, before, { timeout: 300_000, polling: 'raf' });
+  const { profile } = await cdp.send('Profiler.stop');
+  console.log(`${file}: whole trace on screen after about ${Date.now() - started} ms (as the test driver sees it)`);
+
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const name = (id) => demangle(byId.get(id).callFrame.functionName || '(anonymous)');
+  // Each sample's time: the gap to the next sample.
+  const own = new Map();
+  const within = new Map();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const micros = profile.timeDeltas[i + 1] ?? 0;
+    total += micros;
+    own.set(name(id), (own.get(name(id)) ?? 0) + micros);
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const n = name(at);
+      if (!seen.has(n)) {
+        seen.add(n);
+        within.set(n, (within.get(n) ?? 0) + micros);
+      }
+    }
+  });
+  const table = (title, map) => {
+    console.log(`\n${title} (ms, share of ${(total / 1000).toFixed(0)} ms sampled)`);
+    for (const [n, micros] of [...map].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+      console.log(`${(micros / 1000).toFixed(1).padStart(8)} ${((micros / total) * 100).toFixed(1).padStart(5)} %  ${n.slice(0, 150)}`);
+    }
+  };
+  table('self time', own);
+  table('with callees', within);
+  if (errors.length) console.log('\npage errors:', errors.slice(0, 3));
+} finally {
+  await browser.close();
+  await server.close();
+}
