@@ -69,16 +69,7 @@ pub fn ExplainView(state: AppState, shown: Signal<bool>) -> impl IntoView {
             &rule,
         )))
     });
-    let heading = move || {
-        found.get().map(|f| {
-            format!(
-                "{} trace(s) {} against {} other(s)",
-                f.0.slow.len(),
-                f.0.rule,
-                f.0.rest
-            )
-        })
-    };
+    let heading = move || found.get().map(|f| f.0.heading());
     let findings = move || {
         found.get().map(|f| {
             f.0.findings

@@ -158,7 +158,7 @@ test('why the slow traces are slow: the page finds what `tracelens explain` find
   await page.getByTestId('explain-rule').selectOption('40');
   const panel = page.getByTestId('explain');
   await page.waitForFunction(
-    (n) => document.querySelector('[data-testid=explain] .muted')?.textContent.startsWith(`${n} trace(s)`),
+    (n) => document.querySelector('[data-testid=explain] .muted')?.textContent.startsWith(`${n} trace${n === 1 ? '' : 's'} `),
     expected.slow.traces,
   );
   const findings = await panel.locator('[data-testid=explain-finding]').evaluateAll((all) =>

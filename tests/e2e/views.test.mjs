@@ -262,7 +262,7 @@ test('a box drawn on the start/duration scatter picks the traces inside it; the 
     .map((p) => Number(p.split(',')[1]) * scale + box.y)
     .filter((y) => y >= top && y <= bottom).length;
   assert.ok(inside >= 1, picked);
-  await page.locator('.explain-panel .muted', { hasText: new RegExp(`^${inside} trace\\(s\\) starting`) }).first().waitFor();
+  await page.locator('.explain-panel .muted', { hasText: new RegExp(`^${inside} traces? starting`) }).first().waitFor();
   // All starts are inside, so the box is "longer than its lower edge".
   const report = cliExplain('--slow-over', `${shortest - 1}ns`);
   assert.equal(report.slow.traces, inside);

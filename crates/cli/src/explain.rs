@@ -116,13 +116,7 @@ pub fn write_json(out: &mut impl Write, found: &Explanation) -> io::Result<()> {
 
 /// Writes the findings as sentences, then the stages as a table.
 pub fn write_text(out: &mut impl Write, found: &Explanation) -> io::Result<()> {
-    writeln!(
-        out,
-        "{} traces {} against {} others",
-        found.slow.len(),
-        found.rule,
-        found.rest
-    )?;
+    writeln!(out, "{}", found.heading())?;
     for finding in &found.findings {
         writeln!(out, "  {} {}", "•".yellow(), finding.text)?;
     }

@@ -188,6 +188,24 @@ pub struct Explanation {
     pub findings: Vec<Finding>,
 }
 
+impl Explanation {
+    /// The slow set against the rest, in words: "2 traces the slowest 40%
+    /// by duration against 3 others".
+    pub fn heading(&self) -> String {
+        let (slow, rest) = (self.slow.len(), self.rest);
+        let plural = |n: usize, one: &'static str, many: &'static str| match n {
+            1 => one,
+            _ => many,
+        };
+        format!(
+            "{slow} {} {} against {rest} {}",
+            plural(slow, "trace", "traces"),
+            self.rule,
+            plural(rest, "other", "others")
+        )
+    }
+}
+
 /// One finding: what kind, about what, and the sentence that says it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
@@ -666,6 +684,10 @@ mod tests {
         let found = explain(&set, &GroupBy::Name, &SlowRule::SlowestPercent(20.0));
         assert_eq!(found.slow.len(), 2);
         assert_eq!(found.rest, 8);
+        assert_eq!(
+            found.heading(),
+            "2 traces the slowest 20% by duration against 8 others"
+        );
         let top = &found.attributes[0];
         assert_eq!(
             (top.key.as_str(), top.slow_share, top.rest_share),
