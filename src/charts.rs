@@ -260,6 +260,18 @@ impl ScatterFrame {
         )
     }
 
+    /// Where each point is drawn, as `x,y` canvas pixels separated by
+    /// spaces: the `data-points` tests and tools read.
+    pub fn pixels(&self) -> String {
+        let pixels: Vec<String> = (self.points.iter())
+            .map(|&p| {
+                let (x, y) = self.to_pixels(p);
+                format!("{x:.0},{y:.0}")
+            })
+            .collect();
+        pixels.join(" ")
+    }
+
     /// The point at canvas pixels (`px`, `py`), clamped to the axes, in
     /// the data's own units (ns, or the attribute's) across and up.
     pub fn value_at(&self, px: f64, py: f64) -> (f64, f64) {

@@ -481,14 +481,13 @@ pub async fn next_frame() {
 /// Waits until what is on the page now has been painted: a frame, then a
 /// task after it.
 pub async fn after_paint() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
+    let frame = js_sys::Promise::new(&mut |resolve, _| {
         leptos::prelude::request_animation_frame(move || {
-            if let Some(window) = web_sys::window() {
-                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-            }
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
         });
     });
-    let _ = JsFuture::from(promise).await;
+    let _ = JsFuture::from(frame).await;
+    next_frame().await;
 }
 
 /// Fetches `url` and shows its traces (the `?trace=URL` deep link).

@@ -155,15 +155,7 @@ fn TraceCharts(state: AppState) -> impl IntoView {
         match drawn {
             Ok(drawn) => {
                 // Where each trace's point is, for tests and tools.
-                let pixels: Vec<String> = drawn
-                    .points
-                    .iter()
-                    .map(|&p| {
-                        let (x, y) = drawn.to_pixels(p);
-                        format!("{x:.0},{y:.0}")
-                    })
-                    .collect();
-                let _ = scatter.set_attribute("data-points", &pixels.join(" "));
+                let _ = scatter.set_attribute("data-points", &drawn.pixels());
                 frame.set(Some(drawn));
                 failed.set(None);
             }

@@ -231,13 +231,7 @@ fn Brush(
         });
         if let Ok(Frame::Scatter(drawn)) = &drawn {
             // Where each trace's point is, for tests and tools.
-            let pixels: Vec<String> = (drawn.points.iter())
-                .map(|&p| {
-                    let (x, y) = drawn.to_pixels(p);
-                    format!("{x:.0},{y:.0}")
-                })
-                .collect();
-            let _ = canvas.set_attribute("data-points", &pixels.join(" "));
+            let _ = canvas.set_attribute("data-points", &drawn.pixels());
         }
         frame.set(drawn.ok());
     });
@@ -289,13 +283,12 @@ fn Brush(
         );
         Some(view! { <div class="brush-box" style=style></div> })
     };
-    let picked = move || match rule_of(&rule.get()) {
-        SlowRule::Between(a, b) if picture == Picture::Durations => Some(format!("{a}-{b}")),
-        SlowRule::Within { starts, durations } if picture == Picture::StartAndDuration => Some(
-            format!("{}-{}:{}-{}", starts.0, starts.1, durations.0, durations.1),
-        ),
-        _ => None,
+    // The choice's range or box, when it was picked on this chart.
+    let prefix = match picture {
+        Picture::Durations => "between:",
+        Picture::StartAndDuration => "within:",
     };
+    let picked = move || rule.get().strip_prefix(prefix).map(str::to_owned);
     let (testid, label) = match picture {
         Picture::Durations => ("explain-histogram", "Histogram of trace durations; drag across a range to compare the traces lasting within it with the rest"),
         Picture::StartAndDuration => ("explain-scatter", "Each trace's start against its duration; draw a box to compare the traces inside it with the rest"),
@@ -324,10 +317,11 @@ fn Follows(found: Signal<Option<Shared<Explanation>>>) -> impl IntoView {
     let picked = RwSignal::new(0usize);
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     let failed = RwSignal::new(None::<String>);
-    let chosen = move || {
+    let chosen = Memo::new(move |_| {
         let found = found.get()?;
         found.0.correlations.get(picked.get()).cloned()
-    };
+    });
+    let chosen = move || chosen.get();
     Effect::new(move |_| {
         let (Some(c), Some(canvas)) = (chosen(), canvas.get()) else {
             return;

@@ -108,6 +108,11 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
 
 /// Builds the release app into `dir`.
 pub fn dist(root: &Path, dir: &Path) -> anyhow::Result<()> {
+    trunk_release(root, dir, "index.html", "trunk build --release")
+}
+
+/// Trunk's release build of `page` (a page beside index.html) into `dir`.
+fn trunk_release(root: &Path, dir: &Path, page: &str, what: &str) -> anyhow::Result<()> {
     let dir = dir.to_str().context("the dist path is not valid UTF-8")?;
     tools::run(
         tools::command(root, "trunk").args([
@@ -117,8 +122,9 @@ pub fn dist(root: &Path, dir: &Path) -> anyhow::Result<()> {
             "wasm-release",
             "--dist",
             dir,
+            page,
         ]),
-        "trunk build --release",
+        what,
     )
 }
 
@@ -127,7 +133,6 @@ pub fn dist(root: &Path, dir: &Path) -> anyhow::Result<()> {
 /// profile names Rust functions. Trunk reads these settings from the page,
 /// so a copy of index.html beside it (its paths stay right) says so.
 pub fn profile_dist(root: &Path, dir: &Path) -> anyhow::Result<()> {
-    let dir = dir.to_str().context("the dist path is not valid UTF-8")?;
     let page = std::fs::read_to_string(root.join("index.html"))?;
     let profiled = page.replace(
         r#"data-wasm-opt="3""#,
@@ -138,16 +143,10 @@ pub fn profile_dist(root: &Path, dir: &Path) -> anyhow::Result<()> {
     }
     let copy = root.join("index.profile.html");
     std::fs::write(&copy, profiled)?;
-    let built = tools::run(
-        tools::command(root, "trunk").args([
-            "build",
-            "--release",
-            "--cargo-profile",
-            "wasm-release",
-            "--dist",
-            dir,
-            "index.profile.html",
-        ]),
+    let built = trunk_release(
+        root,
+        dir,
+        "index.profile.html",
         "trunk build --release (profiling)",
     );
     let _ = std::fs::remove_file(&copy);

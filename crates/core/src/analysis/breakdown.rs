@@ -24,6 +24,17 @@ pub enum GroupBy {
     Attribute(String),
 }
 
+impl GroupBy {
+    /// The attribute key grouped by, as `set` interned it; `None` when
+    /// grouping by name or service, or when no span carries the key.
+    pub(crate) fn key_sym(&self, set: &TraceSet) -> Option<Sym> {
+        match self {
+            Self::Attribute(key) => set.strings.lookup(key),
+            _ => None,
+        }
+    }
+}
+
 impl FromStr for GroupBy {
     type Err = String;
 
@@ -119,10 +130,7 @@ pub fn analyze_with_path(
 
     let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
     let mut rows: Vec<GroupShare> = Vec::new();
-    let key_sym = match group_by {
-        GroupBy::Attribute(key) => set.strings.lookup(key),
-        _ => None,
-    };
+    let key_sym = group_by.key_sym(set);
     for (i, span) in trace.spans.iter().enumerate() {
         let key = group_key(set, trace, i as u32, group_by, key_sym);
         let row = *index.entry(key).or_insert_with_key(|key| {
@@ -175,20 +183,14 @@ pub fn percent(part: u64, whole: u64) -> f64 {
 /// The label of the group span `span` of `trace` is counted under, as in
 /// [`analyze`]'s breakdown.
 pub fn group_of(set: &TraceSet, trace: &Trace, span: u32, group_by: &GroupBy) -> String {
-    let key_sym = match group_by {
-        GroupBy::Attribute(key) => set.strings.lookup(key),
-        _ => None,
-    };
+    let key_sym = group_by.key_sym(set);
     group_key(set, trace, span, group_by, key_sym).label(set)
 }
 
 /// The spans of `trace` counted under the group labelled `group`, in
 /// index order: what the breakdown row of that label sums.
 pub fn spans_in_group(set: &TraceSet, trace: &Trace, group_by: &GroupBy, group: &str) -> Vec<u32> {
-    let key_sym = match group_by {
-        GroupBy::Attribute(key) => set.strings.lookup(key),
-        _ => None,
-    };
+    let key_sym = group_by.key_sym(set);
     (0..trace.spans.len() as u32)
         .filter(|&i| match group_key(set, trace, i, group_by, key_sym) {
             GroupKey::Sym(sym) => set.strings.get(sym) == group,

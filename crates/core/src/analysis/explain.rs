@@ -445,10 +445,7 @@ fn correlations(
     group_by: &GroupBy,
     analyses: &[crate::analysis::breakdown::TraceAnalysis],
 ) -> Vec<Correlation> {
-    let key_sym = match group_by {
-        GroupBy::Attribute(key) => set.strings.lookup(key),
-        _ => None,
-    };
+    let key_sym = group_by.key_sym(set);
     // (group, attribute) → per trace (attribute sum, stage critical ns).
     let mut points: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
     for (t, trace) in set.traces.iter().enumerate() {
