@@ -3,6 +3,7 @@
 mod explain;
 mod input;
 mod report;
+mod serve;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -120,6 +121,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Receive OTLP (HTTP and gRPC) from OpenTelemetry SDKs, keep it in a
+    /// data folder, and serve the app with this server as its Tempo and
+    /// Loki: traces appear in the browser as they arrive.
+    Serve(serve::Args),
 }
 
 /// "4GiB", "512 MiB", "100000" (bytes).
@@ -292,6 +297,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 changes.write_table(&mut out)?;
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => {
+            serve::run(args)?;
             Ok(ExitCode::SUCCESS)
         }
     }
