@@ -55,15 +55,17 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// The settings of this browser session for `product`, if any were saved.
+    /// The settings of this browser session for `product`, if any were
+    /// saved; else, when `tracelens serve` serves the page, its own origin.
     pub fn load(product: Product) -> Self {
         let text = session_storage()
             .and_then(|s| s.get_item(product.storage_key()).ok().flatten())
             .unwrap_or_default();
         let mut parts = text.splitn(3, '\n').map(str::to_owned);
+        let base = parts.next().filter(|b| !b.trim().is_empty());
         Self {
             product,
-            base: parts.next().unwrap_or_default(),
+            base: base.or_else(served_origin).unwrap_or_default(),
             authorization: parts.next().unwrap_or_default(),
             tenant: parts.next().unwrap_or_default(),
         }
@@ -186,6 +188,19 @@ fn is_html(text: &str) -> bool {
 /// `text` as a URL query component.
 pub fn encode(text: &str) -> String {
     String::from(js_sys::encode_uri_component(text))
+}
+
+/// The page's origin when `tracelens serve` served it (it marks the page
+/// with `<meta name="tracelens-serve">` and answers Tempo's and Loki's
+/// queries itself).
+pub fn served_origin() -> Option<String> {
+    let window = web_sys::window()?;
+    window
+        .document()?
+        .query_selector("meta[name=tracelens-serve]")
+        .ok()
+        .flatten()?;
+    window.location().origin().ok()
 }
 
 fn session_storage() -> Option<web_sys::Storage> {

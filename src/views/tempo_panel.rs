@@ -1,5 +1,7 @@
 //! Grafana Tempo: connection settings, open a trace by id, TraceQL search.
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tracelens_core::tempo::{normalize_trace_id, SearchHit};
@@ -48,7 +50,17 @@ struct Panel {
     lookup_in_range: RwSignal<bool>,
     /// Tags whose values were fetched for the suggestions.
     fetched_tags: RwSignal<Vec<String>>,
+    /// Whether the search runs again every [`FOLLOW_EVERY`].
+    following: RwSignal<bool>,
+    /// Traces the last follow-up search found that the one before had not.
+    fresh: RwSignal<Vec<TraceId>>,
+    follow_timer: StoredValue<Option<IntervalHandle>>,
+    /// A search is on its way (a follow-up waits for it).
+    searching: StoredValue<bool>,
 }
+
+/// How often a followed search runs again.
+const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 
 impl Panel {
     fn new(state: AppState) -> Self {
@@ -69,6 +81,10 @@ impl Panel {
             suggestions: RwSignal::new(Vec::new()),
             lookup_in_range: RwSignal::new(false),
             fetched_tags: RwSignal::new(Vec::new()),
+            following: RwSignal::new(false),
+            fresh: RwSignal::new(Vec::new()),
+            follow_timer: StoredValue::new(None),
+            searching: StoredValue::new(false),
         }
     }
 
@@ -178,20 +194,77 @@ impl Panel {
             url::QUERY,
             &self.traceql.get_untracked(),
         );
-        let (status, hits) = (self.status, self.hits);
+        self.run_search(false);
+    }
+
+    /// Runs the search; a follow-up (`again`) says what is new instead of
+    /// "searching…", and is skipped while another is on its way.
+    fn run_search(self, again: bool) {
+        if again && self.searching.get_value() {
+            return;
+        }
+        self.searching.set_value(true);
+        let Panel {
+            status,
+            hits,
+            fresh,
+            searching,
+            ..
+        } = self;
         let connection = self.connection();
         let query = self.traceql.get_untracked();
         let (range, limit) = (self.seconds(), self.limit.get_untracked());
-        status.set(Some(Ok("searching…".to_owned())));
+        if !again {
+            status.set(Some(Ok("searching…".to_owned())));
+        }
         spawn_local(async move {
-            match tempo::search(&connection, &query, range, limit).await {
-                Ok(found) => {
-                    status.set(Some(Ok(format!("{} traces found", found.len()))));
-                    hits.set(found);
+            let result = tempo::search(&connection, &query, range, limit).await;
+            searching.set_value(false);
+            let found = match result {
+                Ok(found) => found,
+                Err(error) => return status.set(Some(Err(error))),
+            };
+            let new: Vec<TraceId> = match again {
+                true => {
+                    let before = hits.get_untracked();
+                    found
+                        .iter()
+                        .map(|hit| hit.trace_id)
+                        .filter(|id| !before.iter().any(|b| b.trace_id == *id))
+                        .collect()
                 }
-                Err(error) => status.set(Some(Err(error))),
+                false => Vec::new(),
+            };
+            status.set(Some(Ok(match again {
+                true => format!(
+                    "following: {} traces, {} new at {}",
+                    found.len(),
+                    new.len(),
+                    clock_time()
+                ),
+                false => format!("{} traces found", found.len()),
+            })));
+            if !again || !new.is_empty() || found.len() != hits.with_untracked(Vec::len) {
+                hits.set(found);
+            }
+            if !again || !new.is_empty() {
+                fresh.set(new);
             }
         });
+    }
+
+    /// Starts or stops running the search again every [`FOLLOW_EVERY`].
+    fn follow(self, on: bool) {
+        self.following.set(on);
+        if let Some(timer) = self.follow_timer.get_value() {
+            timer.clear();
+        }
+        self.follow_timer.set_value(None);
+        if on {
+            self.run_search(true);
+            let timer = set_interval_with_handle(move || self.run_search(true), FOLLOW_EVERY).ok();
+            self.follow_timer.set_value(timer);
+        }
     }
 
     /// Typing `{ span.http.route = ` fetches that tag's values, once.
@@ -247,7 +320,15 @@ impl Panel {
 #[component]
 pub fn TempoPanel(state: AppState) -> impl IntoView {
     let panel = Panel::new(state);
-    let expanded = panel.follow_deep_link();
+    // Served by `tracelens serve`: it is the Tempo, and what it received
+    // is what the user came to see.
+    let served = crate::http::served_origin().is_some();
+    let linked = panel.follow_deep_link();
+    if served && !linked {
+        panel.run_search(false);
+    }
+    on_cleanup(move || panel.follow(false));
+    let expanded = linked || served;
     let status = panel.status;
     view! {
         <details class="tempo-panel" open=expanded>
@@ -260,6 +341,11 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
                 <button on:click=move |_| panel.open_typed()>"Open trace"</button>
             </div>
             <SearchRow panel=panel />
+            <label class="tempo-check">
+                <input type="checkbox" data-testid="tempo-follow" prop:checked=move || panel.following.get()
+                    on:change=move |ev| panel.follow(event_target_checked(&ev)) />
+                " follow: search again every 2 s, new traces marked"
+            </label>
             <label class="tempo-check">
                 <input type="checkbox" prop:checked=move || panel.lookup_in_range.get()
                     on:change=move |ev| panel.lookup_in_range.set(event_target_checked(&ev)) />
@@ -355,7 +441,7 @@ fn SearchRow(panel: Panel) -> impl IntoView {
 /// The search's traces, each opened by a click, or all at once.
 #[component]
 fn Results(panel: Panel) -> impl IntoView {
-    let hits = panel.hits;
+    let (hits, fresh) = (panel.hits, panel.fresh);
     view! {
         <Show when=move || { hits.get().len() > 1 }>
             <button class="tempo-open-all" on:click=move |_| {
@@ -368,7 +454,8 @@ fn Results(panel: Panel) -> impl IntoView {
                 let name = if hit.root_name.is_empty() { "—".to_owned() } else { hit.root_name.clone() };
                 view! {
                     <li>
-                        <button class="tempo-hit" data-trace-id=id.to_string() on:click=move |_| panel.open(id)>
+                        <button class="tempo-hit" class:new=move || fresh.with(|f| f.contains(&id))
+                            data-trace-id=id.to_string() on:click=move |_| panel.open(id)>
                             <span class="root">{hit.root_service.clone()}" · "{name}</span>
                             <span class="meta">
                                 {start_time(hit.start_ns)}" · "
@@ -382,6 +469,11 @@ fn Results(panel: Panel) -> impl IntoView {
             }).collect::<Vec<_>>()}
         </ul>
     }
+}
+
+/// The time now, local, hours to seconds.
+fn clock_time() -> String {
+    String::from(js_sys::Date::new_0().to_locale_time_string("en-GB"))
 }
 
 /// A start time as ISO 8601 (UTC), millisecond precision.

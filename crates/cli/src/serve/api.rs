@@ -96,13 +96,10 @@ struct TraceByIdResponse {
     trace: Option<TracesData>,
 }
 
-fn trace_key(id: &str) -> Result<TraceKey, Response> {
-    normalize_trace_id(id).map(|id| id.0).map_err(|error| {
-        text(
-            StatusCode::BAD_REQUEST,
-            format!("invalid trace id {id:?}: {error}"),
-        )
-    })
+fn trace_key(id: &str) -> Result<TraceKey, String> {
+    normalize_trace_id(id)
+        .map(|id| id.0)
+        .map_err(|error| format!("invalid trace id {id:?}: {error}"))
 }
 
 /// `GET /api/v2/traces/{id}`: protobuf when asked for, else JSON.
@@ -113,7 +110,7 @@ pub async fn trace_v2(
 ) -> Response {
     let key = match trace_key(&id) {
         Ok(key) => key,
-        Err(answer) => return answer,
+        Err(error) => return text(StatusCode::BAD_REQUEST, error),
     };
     let Some(trace) = tokio::task::block_in_place(|| read_trace(&shared.store, &key)) else {
         return text(StatusCode::NOT_FOUND, format!("trace not found: {id}"));
@@ -138,7 +135,7 @@ pub async fn trace_v2(
 pub async fn trace_v1(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let key = match trace_key(&id) {
         Ok(key) => key,
-        Err(answer) => return answer,
+        Err(error) => return text(StatusCode::BAD_REQUEST, error),
     };
     match tokio::task::block_in_place(|| read_trace(&shared.store, &key)) {
         Some(trace) => json_answer(json!({ "batches": trace.resource_spans })),

@@ -141,49 +141,37 @@ async fn serve(
     let services = tonic::service::Routes::new(
         TraceServiceServer::new(otlp::Grpc(shared.clone()))
             .accept_compressed(CompressionEncoding::Gzip)
-            .max_decoding_message_size(shared.max_request),
+            .max_decoding_message_size(shared.max_request.saturating_mul(4)),
     )
     .add_service(
         LogsServiceServer::new(otlp::Grpc(shared.clone()))
             .accept_compressed(CompressionEncoding::Gzip)
-            .max_decoding_message_size(shared.max_request),
+            .max_decoding_message_size(shared.max_request.saturating_mul(4)),
     );
 
     let (traces, spans) = shared.store.counts();
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "tracelens serve")?;
-    writeln!(
-        out,
-        "  app, Tempo and Loki API  http://{}",
-        web.local_addr()?
-    )?;
-    writeln!(
-        out,
-        "  OTLP/HTTP                http://{}",
-        http.local_addr()?
-    )?;
-    writeln!(
-        out,
-        "  OTLP/gRPC                http://{}",
-        grpc.local_addr()?
-    )?;
-    writeln!(
-        out,
-        "  data                     {} ({traces} traces, {spans} spans, {} log records, {} bytes replayed)",
+    let mut banner = format!(
+        "tracelens serve\n  app, Tempo and Loki API  http://{}\n  OTLP/HTTP                http://{}\n  \
+         OTLP/gRPC                http://{}\n  data                     {} ({traces} traces, {spans} \
+         spans, {} log records, {} bytes replayed)\n",
+        web.local_addr()?,
+        http.local_addr()?,
+        grpc.local_addr()?,
         shared.store.dir().display(),
         replayed.log_records,
         replayed.bytes,
-    )?;
+    );
     let app = &shared.app;
     if !app.join("index.html").is_file() {
-        writeln!(
-            out,
-            "  app missing              {} has no index.html: run `cargo xtask dist {}` or pass --app DIR",
+        banner.push_str(&format!(
+            "  app missing              {} has no index.html: run `cargo xtask dist {}` or pass --app DIR\n",
             app.display(),
             app.display()
-        )?;
+        ));
     }
-    out.flush()?;
+    // Nobody reading standard output is no reason to stop serving.
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     drop(out);
 
     let grpc_incoming = tonic::transport::server::TcpIncoming::from(grpc);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -27,7 +27,7 @@ use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, TracesDat
 use prost::Message;
 use serde::Serialize;
 
-use super::store::TraceKey;
+use super::store::{TagSeen, TraceKey, TypedValue};
 use super::Shared;
 
 /// What the index needs of one trace's part of a request.
@@ -44,7 +44,7 @@ pub struct TracePiece {
     pub data: TracesData,
     pub summary: Summary,
     /// (scope, key, typed value) of every attribute, for autocompletion.
-    pub tags: Vec<(&'static str, String, Option<(&'static str, String)>)>,
+    pub tags: Vec<TagSeen>,
 }
 
 /// One trace's log records (or those without a trace) from one request.
@@ -80,7 +80,7 @@ pub fn value_text(value: &Value) -> String {
 }
 
 /// Tempo's type name and the text of a value worth suggesting.
-fn typed(value: Option<&Value>) -> Option<(&'static str, String)> {
+fn typed(value: Option<&Value>) -> Option<TypedValue> {
     match value? {
         Value::StringValue(s) if s.len() <= 200 => Some(("string", s.clone())),
         Value::IntValue(i) => Some(("int", i.to_string())),
@@ -349,9 +349,9 @@ impl Encoding {
 }
 
 /// The body as sent: media type checked, gzip undone, size limited.
-fn read_body(
+async fn read_body(
     headers: &HeaderMap,
-    body: &Bytes,
+    body: Body,
     limit: usize,
 ) -> Result<(Encoding, Vec<u8>), Refusal> {
     let media = headers
@@ -378,9 +378,9 @@ fn read_body(
             "the body is larger than --max-request-size ({limit} bytes): send smaller batches"
         ))
     };
-    if body.len() > limit {
-        return Err(too_large());
-    }
+    let body = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())?;
     let content_encoding = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
@@ -458,9 +458,9 @@ fn answer_encoding(headers: &HeaderMap) -> Encoding {
 pub async fn http_traces(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    let (encoding, bytes) = match read_body(&headers, &body, shared.max_request) {
+    let (encoding, bytes) = match read_body(&headers, body, shared.max_request).await {
         Ok(read) => read,
         Err(refusal) => return refuse(answer_encoding(&headers), refusal),
     };
@@ -476,9 +476,9 @@ pub async fn http_traces(
 pub async fn http_logs(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    let (encoding, bytes) = match read_body(&headers, &body, shared.max_request) {
+    let (encoding, bytes) = match read_body(&headers, body, shared.max_request).await {
         Ok(read) => read,
         Err(refusal) => return refuse(answer_encoding(&headers), refusal),
     };
@@ -487,6 +487,18 @@ pub async fn http_logs(
     match result {
         Ok(response) => answer(encoding, StatusCode::OK, &response),
         Err(refusal) => refuse(encoding, refusal),
+    }
+}
+
+/// A gRPC request no larger than `limit` encoded; past it
+/// RESOURCE_EXHAUSTED, as the Collector answers. (tonic itself refuses
+/// messages past four times the limit, with OUT_OF_RANGE.)
+fn within_limit<T: Message>(request: T, limit: usize) -> Result<T, tonic::Status> {
+    match request.encoded_len() {
+        size if size > limit => Err(tonic::Status::resource_exhausted(format!(
+            "the message is {size} bytes, larger than --max-request-size ({limit} bytes): send smaller batches"
+        ))),
+        _ => Ok(request),
     }
 }
 
@@ -500,7 +512,7 @@ impl TraceService for Grpc {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        let request = request.into_inner();
+        let request = within_limit(request.into_inner(), self.0.max_request)?;
         let response = tokio::task::block_in_place(|| accept_traces(&self.0, request))?;
         Ok(tonic::Response::new(response))
     }
@@ -512,7 +524,7 @@ impl LogsService for Grpc {
         &self,
         request: tonic::Request<ExportLogsServiceRequest>,
     ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
-        let request = request.into_inner();
+        let request = within_limit(request.into_inner(), self.0.max_request)?;
         let response = tokio::task::block_in_place(|| accept_logs(&self.0, request))?;
         Ok(tonic::Response::new(response))
     }

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -22,8 +22,9 @@ use prost::Message;
 
 use super::otlp::{log_pieces, trace_pieces, LogPiece, TracePiece};
 
-/// A segment is closed and a new one begun past this size.
-const SEGMENT_BYTES: u64 = 64 << 20;
+/// A segment is closed and a new one begun past an eighth of the size
+/// limit, within these bounds (so removing the oldest frees little).
+const SEGMENT_BYTES: (u64, u64) = (64 << 10, 64 << 20);
 /// Distinct values kept per tag for autocompletion.
 const VALUES_PER_TAG: usize = 200;
 /// Tags kept per scope for autocompletion.
@@ -78,15 +79,22 @@ pub struct LogRef {
     pub end_ns: u64,
 }
 
+/// A value as Tempo types it (`string`, `int`, `float`, `bool`) and its text.
+pub type TypedValue = (&'static str, String);
+
+/// An attribute seen: scope (`resource`, `span`), key and value if worth
+/// suggesting.
+pub type TagSeen = (&'static str, String, Option<TypedValue>);
+
 /// Tag names per scope (`resource`, `span`) and some of their values, typed
 /// as Tempo types them (`string`, `int`, `float`, `bool`).
 #[derive(Default)]
 pub struct Tags {
-    pub scopes: BTreeMap<&'static str, BTreeMap<String, BTreeSet<(&'static str, String)>>>,
+    pub scopes: BTreeMap<&'static str, BTreeMap<String, BTreeSet<TypedValue>>>,
 }
 
 impl Tags {
-    pub fn add(&mut self, scope: &'static str, key: &str, value: Option<(&'static str, String)>) {
+    pub fn add(&mut self, scope: &'static str, key: &str, value: Option<TypedValue>) {
         let tags = self.scopes.entry(scope).or_default();
         if !tags.contains_key(key) && tags.len() >= TAGS_PER_SCOPE {
             return;
@@ -130,6 +138,7 @@ struct Inner {
 pub struct Store {
     dir: PathBuf,
     limit: u64,
+    segment_bytes: u64,
     inner: Mutex<Inner>,
 }
 
@@ -151,6 +160,7 @@ impl Store {
         let store = Self {
             dir: dir.to_owned(),
             limit,
+            segment_bytes: (limit / 8).clamp(SEGMENT_BYTES.0, SEGMENT_BYTES.1),
             inner: Mutex::new(Inner::default()),
         };
         let replayed = store.replay()?;
@@ -186,8 +196,10 @@ impl Store {
         for (number, kind, path) in found {
             // As long as the file says it is: a device standing in for a
             // file (a test's /dev/full) has nothing to replay.
-            let bytes = fs::read(&path)?;
-            let bytes = &bytes[..bytes.len().min(fs::metadata(&path)?.len() as usize)];
+            let mut bytes = Vec::new();
+            File::open(&path)?
+                .take(fs::metadata(&path)?.len())
+                .read_to_end(&mut bytes)?;
             let mut at = 0usize;
             while at < bytes.len() {
                 let Some(prefix) = bytes.get(at..at + 4) else {
@@ -255,7 +267,7 @@ impl Store {
     pub fn append_traces(&self, parts: Vec<(TraceKey, TracePiece)>) -> io::Result<Vec<String>> {
         let messages = parts.iter().map(|(_, p)| p.data.encode_to_vec()).collect();
         let mut inner = self.inner.lock().unwrap();
-        let pieces = inner.append(&self.dir, Kind::Traces, messages)?;
+        let pieces = inner.append(&self.dir, self.segment_bytes, Kind::Traces, messages)?;
         for ((key, part), piece) in parts.iter().zip(pieces) {
             inner.index_trace(*key, piece, part);
         }
@@ -266,7 +278,7 @@ impl Store {
     pub fn append_logs(&self, parts: Vec<(TraceKey, LogPiece)>) -> io::Result<Vec<String>> {
         let messages = parts.iter().map(|(_, p)| p.data.encode_to_vec()).collect();
         let mut inner = self.inner.lock().unwrap();
-        let pieces = inner.append(&self.dir, Kind::Logs, messages)?;
+        let pieces = inner.append(&self.dir, self.segment_bytes, Kind::Logs, messages)?;
         for ((key, part), piece) in parts.iter().zip(pieces) {
             inner.index_logs(*key, piece, part);
         }
@@ -346,7 +358,13 @@ impl Store {
 impl Inner {
     /// Writes `messages` with their length prefixes in one write; their
     /// places.
-    fn append(&mut self, dir: &Path, kind: Kind, messages: Vec<Vec<u8>>) -> io::Result<Vec<Piece>> {
+    fn append(
+        &mut self,
+        dir: &Path,
+        segment_bytes: u64,
+        kind: Kind,
+        messages: Vec<Vec<u8>>,
+    ) -> io::Result<Vec<Piece>> {
         let size: u64 = messages.iter().map(|m| 4 + m.len() as u64).sum();
         let open = match kind {
             Kind::Traces => &self.open_traces,
@@ -354,9 +372,9 @@ impl Inner {
         };
         if open
             .as_ref()
-            .is_none_or(|o| o.len > 0 && o.len + size > SEGMENT_BYTES)
+            .is_none_or(|o| o.len > 0 && o.len + size > segment_bytes)
         {
-            self.begin_segment(dir, kind)?;
+            self.begin_segment(dir, segment_bytes, kind)?;
         }
         let open = match kind {
             Kind::Traces => self.open_traces.as_mut(),
@@ -392,11 +410,11 @@ impl Inner {
 
     /// Continues the newest segment of `kind` if it has room, else starts
     /// a new one numbered after every other.
-    fn begin_segment(&mut self, dir: &Path, kind: Kind) -> io::Result<()> {
+    fn begin_segment(&mut self, dir: &Path, segment_bytes: u64, kind: Kind) -> io::Result<()> {
         let newest = self.segments.iter().rev().find(|(_, s)| s.kind == kind);
         let reopen = match (&self.open_traces, &self.open_logs, kind) {
             (None, _, Kind::Traces) | (_, None, Kind::Logs) => {
-                newest.filter(|(_, s)| s.bytes < SEGMENT_BYTES)
+                newest.filter(|(_, s)| s.bytes < segment_bytes)
             }
             _ => None,
         };
