@@ -23,8 +23,10 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| state.theme.get().apply());
 
     // A Tempo deep link opens its own trace; otherwise `?trace=`, the files
-    // kept from the last visit, or the sample. `?logs=URL` opens log lines
-    // beside them (the sample's own by default).
+    // kept from the last visit, or the sample (not when `tracelens serve`
+    // serves the page: the newest trace it received is opened instead).
+    // `?logs=URL` opens log lines beside them (the sample's own by default).
+    let served = crate::http::served_origin().is_some();
     match address::param(url::TRACE) {
         Some(url) => spawn_local(async move {
             loader::load_url(state, url).await;
@@ -33,7 +35,7 @@ pub fn App() -> impl IntoView {
             }
         }),
         None if address::param(url::TEMPO).is_none() => spawn_local(async move {
-            if !loader::open_kept(state).await {
+            if !loader::open_kept(state).await && !served {
                 loader::load_sample(state).await;
             }
         }),

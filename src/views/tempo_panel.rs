@@ -57,6 +57,8 @@ struct Panel {
     follow_timer: StoredValue<Option<IntervalHandle>>,
     /// A search is on its way (a follow-up waits for it).
     searching: StoredValue<bool>,
+    /// Open the first trace the next search finds (served, nothing open).
+    open_first: StoredValue<bool>,
 }
 
 /// How often a followed search runs again.
@@ -85,6 +87,7 @@ impl Panel {
             fresh: RwSignal::new(Vec::new()),
             follow_timer: StoredValue::new(None),
             searching: StoredValue::new(false),
+            open_first: StoredValue::new(false),
         }
     }
 
@@ -244,11 +247,20 @@ impl Panel {
                 ),
                 false => format!("{} traces found", found.len()),
             })));
+            let first = found.first().map(|hit| hit.trace_id);
             if !again || !new.is_empty() || found.len() != hits.with_untracked(Vec::len) {
                 hits.set(found);
             }
-            if !again || !new.is_empty() {
-                fresh.set(new);
+            // Marked new since the follow began (or the search was run).
+            match again {
+                true => fresh.update(|marked| marked.extend(new)),
+                false => fresh.set(Vec::new()),
+            }
+            if self.open_first.get_value() && self.state.loaded.get_untracked().is_none() {
+                if let Some(first) = first {
+                    self.open_first.set_value(false);
+                    self.open_all(vec![first]);
+                }
             }
         });
     }
@@ -261,6 +273,7 @@ impl Panel {
         }
         self.follow_timer.set_value(None);
         if on {
+            self.fresh.set(Vec::new());
             self.run_search(true);
             let timer = set_interval_with_handle(move || self.run_search(true), FOLLOW_EVERY).ok();
             self.follow_timer.set_value(timer);
@@ -325,6 +338,7 @@ pub fn TempoPanel(state: AppState) -> impl IntoView {
     let served = crate::http::served_origin().is_some();
     let linked = panel.follow_deep_link();
     if served && !linked {
+        panel.open_first.set_value(true);
         panel.run_search(false);
     }
     on_cleanup(move || panel.follow(false));

@@ -29,6 +29,7 @@ pub fn ensure_all(root: &Path, needs: Needs) -> anyhow::Result<()> {
     ensure_node_packages(root)?;
     if needs == Needs::Everything {
         ensure_chromium()?;
+        ensure_otel_python(root)?;
     }
     // Trunk builds offline (see Trunk.toml): fetch every crate first.
     run(
@@ -122,6 +123,56 @@ fn ensure_chromium() -> anyhow::Result<()> {
             .env("DEBIAN_FRONTEND", "noninteractive"),
         "apt-get install chromium",
     )
+}
+
+/// The virtual environment with the OpenTelemetry Python SDK and its OTLP
+/// exporters, which the tests of `tracelens serve` send with.
+pub const OTEL_VENV: &str = "target/otel-venv";
+
+fn ensure_otel_python(root: &Path) -> anyhow::Result<()> {
+    let venv = root.join(OTEL_VENV);
+    let requirements = root.join("tests/serve/requirements.txt");
+    let stamp = venv.join("installed.txt");
+    let fresh = match (modified(&requirements), modified(&stamp)) {
+        (Some(wanted), Some(installed)) => installed >= wanted,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    step("installing the OpenTelemetry Python SDK and OTLP exporters from PyPI");
+    let made = Command::new("python3")
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        // Debian keeps venv's pip bootstrap in its own package.
+        let is_root = output(Command::new("id").arg("-u")).is_ok_and(|id| id.trim() == "0");
+        if !is_root || !Path::new("/usr/bin/apt-get").exists() {
+            bail!("python3 -m venv failed: install Debian's python3-venv");
+        }
+        run(
+            Command::new("apt-get")
+                .args(["install", "-y", "--no-install-recommends", "python3-venv"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+            "apt-get install python3-venv",
+        )?;
+        run(
+            Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv),
+            "python3 -m venv",
+        )?;
+    }
+    run(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements),
+        "pip install (tests/serve/requirements.txt)",
+    )?;
+    std::fs::write(&stamp, std::fs::read(&requirements)?)?;
+    Ok(())
 }
 
 /// The version of `package` that Cargo.lock pins.
