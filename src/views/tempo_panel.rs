@@ -240,12 +240,12 @@ impl Panel {
             };
             status.set(Some(Ok(match again {
                 true => format!(
-                    "following: {} traces, {} new at {}",
-                    found.len(),
+                    "following: {}, {} new at {}",
+                    traces(found.len()),
                     new.len(),
                     clock_time()
                 ),
-                false => format!("{} traces found", found.len()),
+                false => format!("{} found", traces(found.len())),
             })));
             let first = found.first().map(|hit| hit.trace_id);
             if !again || !new.is_empty() || found.len() != hits.with_untracked(Vec::len) {
@@ -482,6 +482,14 @@ fn Results(panel: Panel) -> impl IntoView {
                 }
             }).collect::<Vec<_>>()}
         </ul>
+    }
+}
+
+/// "1 trace", "3 traces".
+fn traces(count: usize) -> String {
+    match count {
+        1 => "1 trace".to_owned(),
+        n => format!("{n} traces"),
     }
 }
 

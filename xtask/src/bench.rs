@@ -82,6 +82,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "cargo build --release -p tracelens-cli",
     )?;
     let cli = cli_end_to_end(root)?;
+    let serve = serve_bench(root)?;
     let browser = browser(root)?;
 
     let mut md = String::new();
@@ -154,6 +155,31 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "| `tracelens analyze --json` end to end | {:.2} s, peak RSS {:.0} MB |",
         cli.0,
         cli.1 / 1024.0
+    );
+    let field = |name: &str| serve.get(name).map_or("—".to_owned(), String::clone);
+    let _ = writeln!(
+        md,
+        "\n## `tracelens serve` (1,000,000 spans over OTLP/HTTP protobuf, loopback)\n\n\
+         The release server with an empty data folder; `otlp_load` (crates/cli/examples) sends \
+         1,000 traces of 1,000 spans, one trace per request, from 4 threads with kept-alive \
+         connections, the bodies encoded before the clock starts. Latencies are medians of 5 \
+         with the 1M spans stored.\n\n| what | measured |\n| --- | --- |\n\
+         | accepted (stored before each answer) | {} spans/s ({} s in all) |\n\
+         | server's resident memory after the load | {} MB |\n\
+         | trace by id, 1,000 spans, JSON | {} ms |\n\
+         | search `{{ }}`, limit 20 (the index alone) | {} ms |\n\
+         | search `{{ span.step.kind = \"odd\" }}`, limit 20 (stops at 20 traces) | {} ms |\n\
+         | search matching nothing (reads all 1M spans) | {} ms |\n\
+         | restart: replaying the data folder ({} MB) | {} s |",
+        field("spans_per_second"),
+        field("seconds"),
+        field("rss_mb"),
+        field("trace_by_id_ms"),
+        field("search_all_ms"),
+        field("search_attribute_ms"),
+        field("search_no_match_ms"),
+        field("data_mb"),
+        field("replay_seconds"),
     );
     let _ = writeln!(
         md,
@@ -403,6 +429,107 @@ fn estimate(root: &Path, id: &str) -> anyhow::Result<f64> {
         .and_then(|rest| rest.split([',', '}']).next())
         .context("no point_estimate in estimates.json")?;
     Ok(value.trim().parse()?)
+}
+
+/// `tracelens serve` under load: the `name=value` pairs `otlp_load`
+/// prints, the server's memory, and the time a restart takes to replay.
+pub fn serve_bench(root: &Path) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    println!("\n==> tracelens serve: 1M spans over OTLP/HTTP protobuf");
+    crate::tools::run(
+        Command::new("cargo")
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "tracelens-cli",
+                "--bin",
+                "tracelens",
+            ])
+            .args(["--example", "otlp_load"])
+            .current_dir(root),
+        "cargo build --release (tracelens, otlp_load)",
+    )?;
+    let data = root.join("target/bench/serve-data");
+    let _ = std::fs::remove_dir_all(&data);
+    let start = || -> anyhow::Result<(std::process::Child, Vec<String>, f64)> {
+        use std::io::BufRead;
+        let started = std::time::Instant::now();
+        let mut child = Command::new(root.join("target/release/tracelens"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--otlp-http",
+                "127.0.0.1:0",
+            ])
+            .args([
+                "--otlp-grpc",
+                "127.0.0.1:0",
+                "--max-data-size",
+                "4GiB",
+                "--data",
+            ])
+            .arg(&data)
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        let mut urls = Vec::new();
+        let lines = std::io::BufReader::new(child.stdout.take().context("no stdout")?).lines();
+        for line in lines.map_while(Result::ok) {
+            if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+                urls.push(url.to_owned());
+            }
+            if line.trim_start().starts_with("data ") {
+                break;
+            }
+        }
+        Ok((child, urls, started.elapsed().as_secs_f64()))
+    };
+    let pairs = |out: &[u8], into: &mut std::collections::BTreeMap<String, String>| {
+        for pair in String::from_utf8_lossy(out).split_whitespace() {
+            if let Some((key, value)) = pair.split_once('=') {
+                into.insert(key.to_owned(), value.to_owned());
+            }
+        }
+    };
+    let example = root.join("target/release/examples/otlp_load");
+    let mut figures = std::collections::BTreeMap::new();
+    let (mut server, urls, _) = start()?;
+    let [web, http, ..] = urls.as_slice() else {
+        bail!("tracelens serve did not print its addresses");
+    };
+    let sent = Command::new(&example)
+        .args(["send", http, "1000000", "1000", "4"])
+        .output()?;
+    pairs(&sent.stdout, &mut figures);
+    let queried = Command::new(&example).args(["query", web]).output()?;
+    pairs(&queried.stdout, &mut figures);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.id()))?;
+    if let Some(kb) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+    {
+        figures.insert("rss_mb".to_owned(), format!("{:.0}", kb / 1024.0));
+    }
+    server.kill()?;
+    server.wait()?;
+    let bytes: u64 = std::fs::read_dir(&data)?
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    figures.insert("data_mb".to_owned(), format!("{:.0}", bytes as f64 / 1e6));
+    let (mut server, _, seconds) = start()?;
+    figures.insert("replay_seconds".to_owned(), format!("{seconds:.2}"));
+    server.kill()?;
+    server.wait()?;
+    if !sent.status.success() || !queried.status.success() {
+        bail!(
+            "otlp_load failed: {}{}",
+            String::from_utf8_lossy(&sent.stderr),
+            String::from_utf8_lossy(&queried.stderr)
+        );
+    }
+    Ok(figures)
 }
 
 /// Seconds and peak RSS (kB) of the release CLI on the big file.

@@ -21,7 +21,7 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context};
 
 const USAGE: &str =
-    "usage: cargo xtask <setup | serve [--tempo URL] [--loki URL] | dist DIR | profile-dist DIR | test | bench | sample>";
+    "usage: cargo xtask <setup | serve [--tempo URL] [--loki URL] | dist DIR | profile-dist DIR | test | bench [serve] | sample>";
 /// Where `cargo xtask serve` proxies `/tempo/` unless told otherwise.
 const DEFAULT_TEMPO: &str = "http://localhost:3200/";
 /// Where `cargo xtask serve` proxies `/loki/` unless told otherwise.
@@ -79,6 +79,12 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         }
         ["bench"] => {
             bench::run(&root)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ["bench", "serve"] => {
+            for (name, value) in bench::serve_bench(&root)? {
+                println!("{name}={value}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         ["test"] => {

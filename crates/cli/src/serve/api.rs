@@ -146,6 +146,11 @@ pub async fn trace_v1(State(shared): State<Arc<Shared>>, Path(id): Path<String>)
 #[derive(Deserialize)]
 pub struct SearchParams {
     q: Option<String>,
+    tags: Option<String>,
+    #[serde(rename = "minDuration")]
+    min_duration: Option<String>,
+    #[serde(rename = "maxDuration")]
+    max_duration: Option<String>,
     limit: Option<usize>,
     start: Option<u64>,
     end: Option<u64>,
@@ -157,6 +162,16 @@ pub async fn search(
     State(shared): State<Arc<Shared>>,
     Query(params): Query<SearchParams>,
 ) -> Response {
+    if params.tags.is_some() || params.min_duration.is_some() || params.max_duration.is_some() {
+        return text(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "tracelens serve searches by TraceQL only (q=…): write tags=, minDuration= and \
+                 maxDuration= as {{ span.key = \"value\" && duration > 100ms }}; {}",
+                traceql::SUPPORTED
+            ),
+        );
+    }
     let q = params.q.unwrap_or_else(|| "{ }".to_owned());
     let query = match traceql::parse(&q) {
         Ok(query) => query,
