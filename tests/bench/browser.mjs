@@ -10,19 +10,22 @@
 // slow* pane to the frame showing its findings, and to the frame showing
 // the average trace's structure.
 //
-// usage: node tests/bench/browser.mjs traces FILE… [-- logs FILE…] [-- night FILE…]
+// usage: node tests/bench/browser.mjs traces FILE… [-- logs FILE…] [-- night FILE…] [-- tall FILE…]
+//
+// A tall trace (tall: millions of spans, more rows than a browser lays
+// out) is loaded and its last row scrolled to, selected and checked.
 // Prints one JSON object per file.
 import { launchBrowser, openPage, startServer } from '../e2e/support.mjs';
 
 // The files of each kind: `KIND FILE…`, kinds separated by `--`.
-const groups = { traces: [], logs: [], night: [] };
+const groups = { traces: [], logs: [], night: [], tall: [] };
 let group = null;
 for (const arg of process.argv.slice(2)) {
   if (arg === '--') group = null;
   else if (group === null && arg in groups) group = arg;
   else groups[group ?? 'traces'].push(arg);
 }
-const { traces, logs, night } = groups;
+const { traces, logs, night, tall } = groups;
 
 const server = await startServer();
 const browser = await launchBrowser();
@@ -187,6 +190,23 @@ async function measure(file, kind) {
       return { painted, zoom: Math.max(zoomIn, zoomOut), sorted };
     });
   }
+  // A trace taller than the browser lays out: the scroll range's end shows
+  // the last row, which a click selects.
+  let lastRow = null;
+  if (kind === 'tall') {
+    const total = Number(await page.locator('.rows').getAttribute('aria-rowcount'));
+    await page.evaluate(() => { const rows = document.querySelector('.rows'); rows.scrollTop = rows.scrollHeight; });
+    const last = page.locator(`[data-testid=span-row][data-row="${total - 1}"]`);
+    await last.waitFor({ timeout: 10_000 });
+    await last.click();
+    await page.locator(`[data-testid=span-row].selected[data-row="${total - 1}"]`).waitFor({ timeout: 10_000 });
+    const inView = await last.evaluate((row) => {
+      const box = row.getBoundingClientRect();
+      const view = document.querySelector('.rows').getBoundingClientRect();
+      return box.top >= view.top && box.bottom <= view.bottom + 1;
+    });
+    lastRow = { total, inView, height: await page.evaluate(() => document.querySelector('.rows').scrollHeight) };
+  }
   // The Why slow pane over every trace of a night.
   let explain = null;
   if (kind === 'night') {
@@ -218,6 +238,7 @@ async function measure(file, kind) {
     scroll_late_frames: scrollGap && `${scrollGap.dropped} of ${scrollGap.frames}`,
     scroll_longest_step_ms: scrollGap && Math.round(scrollGap.step),
     progress, js_heap_mb: Math.round(heap / 1e6), wasm_memory_mb: Math.round(wasm / 1e6),
+    last_row: lastRow,
     errors: errors.slice(0, 3),
   };
 }
@@ -226,6 +247,7 @@ try {
   for (const file of traces) console.log(JSON.stringify(await measure(file, 'traces')));
   for (const file of logs) console.log(JSON.stringify(await measure(file, 'logs')));
   for (const file of night) console.log(JSON.stringify(await measure(file, 'night')));
+  for (const file of tall) console.log(JSON.stringify(await measure(file, 'tall')));
 } finally {
   await browser.close();
   await server.close();

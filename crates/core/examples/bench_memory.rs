@@ -1,7 +1,8 @@
 //! Memory measurements for `cargo xtask bench`, each in its own process so
 //! the peak is the loader's alone:
 //!
-//! - `bench_memory generate SPANS PATH` writes a synthetic trace as OTLP/JSON;
+//! - `bench_memory generate SPANS PATH` writes a synthetic trace as OTLP/JSON
+//!   (`generate-protobuf`: as OTLP protobuf);
 //! - `bench_memory night TRACES SPANS PATH` writes TRACES such traces of
 //!   SPANS spans each, of varied durations, as OTLP/JSON;
 //! - `bench_memory load PATH` loads it and prints
@@ -23,6 +24,11 @@ fn main() {
             let spans: usize = spans.parse().expect("SPANS is a number");
             std::fs::write(path, support::json(&support::trace(spans))).expect("PATH is writable");
         }
+        ["generate-protobuf", spans, path] => {
+            let spans: usize = spans.parse().expect("SPANS is a number");
+            std::fs::write(path, support::protobuf(&support::trace(spans)))
+                .expect("PATH is writable");
+        }
         ["night", traces, spans, path] => {
             let traces: usize = traces.parse().expect("TRACES is a number");
             let spans: usize = spans.parse().expect("SPANS is a number");
@@ -42,7 +48,7 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: bench_memory generate SPANS PATH | night TRACES SPANS PATH | load PATH"
+                "usage: bench_memory generate[-protobuf] SPANS PATH | night TRACES SPANS PATH | load PATH"
             );
             std::process::exit(2);
         }

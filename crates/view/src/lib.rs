@@ -5,6 +5,8 @@
 //!
 //! - [`rows`]: which spans have a row, in which order (tree order, folds,
 //!   the breakdown group in focus), folding to a depth, moving by keys;
+//! - [`scroll`]: lists taller than a browser lays out, the scroll
+//!   position scaled onto the rows;
 //! - [`window`]: the time window on screen (zoom at a point, pan, clamp,
 //!   a minimum width) and its form in a link;
 //! - [`flame`]: the flame graph's boxes at a width, merged below a pixel,
@@ -32,6 +34,7 @@ pub mod graph;
 pub mod logs;
 pub mod row;
 pub mod rows;
+pub mod scroll;
 pub mod spans;
 pub mod structure;
 pub mod tables;

@@ -41,6 +41,7 @@ use tracelens_view::detail::{header, Header};
 use tracelens_view::find::{matches as find_matches, next_match, FindForm};
 use tracelens_view::row::{sections, Sections};
 use tracelens_view::rows::{fold, folded_to_depth, Focus, Rows};
+use tracelens_view::scroll::RowScroll;
 use tracelens_view::spans::same_spans;
 use tracelens_view::url;
 use tracelens_view::window::Bounds;
@@ -259,14 +260,28 @@ impl Lens {
         let Some(row) = rows.0.row(span) else {
             return;
         };
-        let top = row as f64 * ROW_PX;
-        let (view_top, height) = (
-            f64::from(element.scroll_top()),
-            f64::from(element.client_height()),
-        );
-        if top < view_top || top + ROW_PX > view_top + height {
-            element.set_scroll_top((top - 3.0 * ROW_PX).max(0.0) as i32);
+        let scroll = RowScroll {
+            view_px: f64::from(element.client_height()),
+            ..self.row_scroll_untracked()
+        };
+        if !scroll.in_view(row, f64::from(element.scroll_top())) {
+            element.set_scroll_top(scroll.scroll_for(row as f64 - 3.0).round() as i32);
         }
+    }
+
+    /// The rows' list as scrolled: how many rows, how tall, the view.
+    fn row_scroll(self) -> RowScroll {
+        RowScroll {
+            rows: self
+                .rows
+                .with(|r| r.as_ref().map_or(0, |r| r.0.order.len())),
+            row_px: ROW_PX,
+            view_px: self.view_height.get(),
+        }
+    }
+
+    fn row_scroll_untracked(self) -> RowScroll {
+        untrack(|| self.row_scroll())
     }
 
     /// Selects `span` and brings it into view.

@@ -8,7 +8,7 @@ use tracelens_view::logs::span_line_counts;
 use tracelens_view::row::{row_facts, Call, Chip};
 use web_sys::Element;
 
-use super::{overview, Lens, ROW_PX};
+use super::{overview, Lens};
 
 /// Rows drawn beyond each edge of the view, so scrolling shows no gaps.
 const OVERSCAN: usize = 3;
@@ -94,23 +94,16 @@ pub(super) fn RowsView(lens: Lens) -> impl IntoView {
         previous.map_or(0, |g| g + 1)
     });
     // The rows in view (and a few around them): the first and how many.
-    let window = Memo::new(move |_| {
-        let total = rows.with(|r| r.as_ref().map_or(0, |r| r.0.order.len()));
-        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
-        let count = ((view_height.get() / ROW_PX).ceil() as usize + 2 * OVERSCAN).min(total);
-        // At the end, more rows above instead of slots with none.
-        (first.min(total - count), count)
-    });
+    let window = Memo::new(move |_| lens.row_scroll().window(scroll_top.get(), OVERSCAN));
     // A fixed set of row elements (slots), each showing the row of its
     // number modulo their count: a row still in view keeps its slot, and a
     // slot whose row changes rewrites its text and attributes instead of
     // being built anew (building rows was most of a scrolling frame).
     let slots = move || (0..window.get().1).collect::<Vec<usize>>();
 
-    let total_height = move || {
-        let rows = rows.get().map_or(0, |r| r.0.order.len());
-        format!("height:{}px", rows as f64 * ROW_PX)
-    };
+    // Past a few million pixels the canvas stops growing and the scroll
+    // position is scaled onto the rows (tracelens_view::scroll).
+    let total_height = move || format!("height:{}px", lens.row_scroll().canvas_px());
     view! {
         <div class="rows" node_ref=container on:scroll=on_scroll
             on:wheel=move |ev| overview::on_wheel(lens, ev)
@@ -217,6 +210,16 @@ fn Slot(
         let index = rows.with(|r| r.as_ref().and_then(|r| r.0.order.get(row).copied()));
         index.map(|index| (generation, row, index))
     });
+    // Where the row is drawn: its number times the row height, or, in a
+    // list too tall to lay out, near the scroll position.
+    let top = Memo::new(move |_| {
+        let (_, row, _) = place.get()?;
+        let scroll = lens.row_scroll();
+        Some(match scroll.scaled() {
+            true => scroll.row_top(row, lens.scroll_top.get()),
+            false => scroll.row_top(row, 0.0),
+        })
+    });
     let look = Memo::new(move |_| {
         place
             .get()
@@ -237,7 +240,7 @@ fn Slot(
     view! {
         <div
             class="span-row"
-            style=move || place.get().map(|(_, row, _)| format!("top:{}px", row as f64 * ROW_PX))
+            style=move || top.get().map(|top| format!("top:{top}px"))
             hidden=move || look.with(Option::is_none)
             class:selected=selected
             class:error=move || flag(|l| l.error)

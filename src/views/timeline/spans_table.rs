@@ -6,6 +6,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use tracelens_view::scroll::RowScroll;
 use tracelens_view::tables::{span_cells, span_order, spans_csv, SpanColumn, SpanFigures};
 
 use super::Lens;
@@ -53,17 +54,23 @@ pub(super) fn SpansTable(lens: Lens) -> impl IntoView {
     });
     let scroll_top = RwSignal::new(0.0);
     let body = NodeRef::<html::Div>::new();
+    // Past a few million pixels the scroll position is scaled onto the rows.
+    let table_scroll = move |rows| RowScroll {
+        rows,
+        row_px: ROW_PX,
+        view_px: body.get().map_or(600.0, |b| f64::from(b.client_height())),
+    };
     let shown = move || {
         let order = order.get()?;
-        let height = body.get().map_or(600.0, |b| f64::from(b.client_height()));
-        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
-        let last = (((scroll_top.get() + height) / ROW_PX) as usize + OVERSCAN).min(order.0.len());
+        let scroll = table_scroll(order.0.len());
+        let (first, count) = scroll.window(scroll_top.get(), OVERSCAN);
+        let last = first + count;
         let rows = with_figures(lens, |set, trace, figures| {
             (first..last)
                 .map(|at| {
                     row(
                         lens,
-                        at,
+                        scroll.row_top(at, scroll_top.get_untracked()),
                         span_cells(set, trace, order.0[at], figures),
                         order.0[at],
                     )
@@ -82,7 +89,7 @@ pub(super) fn SpansTable(lens: Lens) -> impl IntoView {
             <div class="spans-body" data-testid="spans-table" role="grid" node_ref=body
                 aria-rowcount=move || total().to_string()
                 on:scroll=move |_| if let Some(b) = body.get_untracked() { scroll_top.set(f64::from(b.scroll_top())) }>
-                <div class="spans-space" style=move || format!("height:{}px", total() as f64 * ROW_PX)>
+                <div class="spans-space" style=move || format!("height:{}px", table_scroll(total()).canvas_px())>
                     {shown}
                 </div>
             </div>
@@ -119,7 +126,7 @@ fn heading(
 /// The row at `at` of the order, showing span `index`.
 fn row(
     lens: Lens,
-    at: usize,
+    top_px: f64,
     cells: tracelens_view::tables::SpanCells,
     index: u32,
 ) -> impl IntoView {
@@ -127,7 +134,7 @@ fn row(
     let selected = move || state.selected_span.get() == Some(index);
     view! {
         <div class="spans-row" role="row" data-testid="spans-row" class:selected=selected class:error=cells.error
-            style=format!("top:{}px", at as f64 * ROW_PX)
+            style=format!("top:{top_px}px")
             data-span-id=cells.span_id.clone() data-self-ns=cells.self_ns.to_string()
             data-critical-ns=cells.critical_ns.to_string()
             on:click=move |_| state.selected_span.set(Some(index))>
