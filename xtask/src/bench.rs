@@ -276,6 +276,30 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     }
     let _ = writeln!(
         md,
+        "\nPast the browser's height limit (Chromium lays out about 33.5 million px: 1.4M rows at \
+         24 px): the rows' canvas stops at 15 million px and the scroll position is scaled onto \
+         the rows. After the load, the rows are scrolled to the end of their range and the last \
+         row clicked: is it the trace's last row, selected and wholly in view?\n\n\
+         | input | rows | canvas | last row selected and in view | wasm memory |\n| --- | --- | --- | --- | --- |"
+    );
+    for row in browser.iter().filter(|row| row["kind"] == "tall") {
+        let last = &row["last_row"];
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} px | {} | {} MB |",
+            row["label"].as_str().unwrap_or_default(),
+            last["total"],
+            last["height"],
+            if last["inView"].as_bool() == Some(true) {
+                "yes"
+            } else {
+                "no"
+            },
+            row["wasm_memory_mb"],
+        );
+    }
+    let _ = writeln!(
+        md,
         "\n## Why slow (1,000 traces of 1,000 spans)\n\nThe slowest 10 % against the rest \
          (stages, attribute values, numbers, correlations): natively, core's `explain` alone; in \
          the browser, from the click on the *Why slow* tab to the frame showing its findings, \
@@ -364,12 +388,39 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
             .current_dir(root),
         "bench_memory night",
     )?;
+    // Past the browser's height limit (about 1.4M rows at 24 px): written
+    // as protobuf to keep the files manageable, never committed.
+    let mut tall = Vec::new();
+    for (label, spans) in [("2M", "2000000"), ("5M", "5000000")] {
+        let file = format!("target/bench/{}.pb", label.to_lowercase());
+        crate::tools::run(
+            Command::new("cargo")
+                .args(["run", "--quiet", "--release", "-p", "tracelens-core"])
+                .args([
+                    "--example",
+                    "bench_memory",
+                    "--",
+                    "generate-protobuf",
+                    spans,
+                    &file,
+                ])
+                .current_dir(root),
+            "bench_memory generate-protobuf",
+        )?;
+        let megabytes = std::fs::metadata(root.join(&file))?.len() / 1_000_000;
+        tall.push((
+            format!("{label} spans (OTLP protobuf, {megabytes} MB)"),
+            file,
+        ));
+    }
     let out = Command::new("node")
         .arg("tests/bench/browser.mjs")
         .arg("traces")
         .args(traces.iter().map(|(_, file)| file))
         .args(["--", "logs", logs])
         .args(["--", "night", night])
+        .args(["--", "tall"])
+        .args(tall.iter().map(|(_, file)| file))
         .env("TRACELENS_DIST", root.join("target/bench/dist"))
         .current_dir(root)
         .output()
@@ -384,7 +435,8 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
         .iter()
         .map(|(label, _)| label.clone())
         .chain(["1M log lines (zerolog JSON Lines)".to_owned()])
-        .chain(["1,000 traces of 1,000 spans (OTLP/JSON)".to_owned()]);
+        .chain(["1,000 traces of 1,000 spans (OTLP/JSON)".to_owned()])
+        .chain(tall.iter().map(|(label, _)| label.clone()));
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|line| line.starts_with('{'))
