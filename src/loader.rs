@@ -28,6 +28,7 @@ pub async fn load_files(state: AppState, files: Vec<File>) -> Vec<bool> {
         many => format!("{} files", many.len()),
     };
     state.errors.set(Vec::new());
+    mark("tracelens:read");
     let mut builder = TraceSetBuilder::default();
     let mut errors = Vec::new();
     let mut read_any = false;
@@ -99,6 +100,7 @@ pub async fn load_files(state: AppState, files: Vec<File>) -> Vec<bool> {
     }
     if read_any {
         let set = join(state, builder).await;
+        measure("tracelens:ingest", "tracelens:read");
         // A big set gets frames between the steps of analysing and drawing
         // it; for a small one the frames would cost more than they give.
         let big = set.span_count() > BIG_SET_SPANS;
@@ -469,6 +471,22 @@ pub async fn read_logs(
 }
 
 /// Lets the browser paint and handle input before the next step.
+/// A User Timing mark, for the benchmarks (and anyone's performance panel).
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
+/// A User Timing measure from mark `from` to now: `tracelens:ingest` is
+/// the files read and their traces joined, as the page does it (frames
+/// between steps included).
+fn measure(name: &str, from: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.measure_with_start_mark(name, from);
+    }
+}
+
 pub async fn next_frame() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {

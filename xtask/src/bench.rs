@@ -240,6 +240,31 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             text("wasm_memory_mb"),
         );
     }
+    // The same bytes natively (criterion) and in the page.
+    let _ = writeln!(
+        md,
+        "\nIngest in the page against natively, the same generated 100k-span bytes: in the page \
+         the app's User Timing measure `tracelens:ingest` (the file read from disk and its traces \
+         joined, with the frames it yields between steps); natively criterion's mean of \
+         `tracelens_ingest` on those bytes in memory.\n\n| input | in the page (wasm) | natively | \
+         ratio |\n| --- | --- | --- | --- |"
+    );
+    for (label, native) in [
+        ("100k spans (OTLP/JSON)", json),
+        ("100k spans (OTLP protobuf)", proto),
+    ] {
+        let page = browser
+            .iter()
+            .find(|row| row["label"] == label)
+            .and_then(|row| row["ingest_ms"].as_f64());
+        let _ = writeln!(
+            md,
+            "| {label} | {} | {} | {} |",
+            page.map_or("—".to_owned(), |ms| format!("{ms:.0} ms")),
+            time(native),
+            page.map_or("—".to_owned(), |ms| format!("{:.2}×", ms * 1e6 / native)),
+        );
+    }
     let _ = writeln!(
         md,
         "\nAfter loading, the longest frame interval around a click (as above: from the start \
@@ -360,6 +385,22 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
         )?;
         traces.push((format!("{label} spans (OTLP/JSON)"), file));
     }
+    let protobuf = "target/bench/100k.pb";
+    crate::tools::run(
+        Command::new("cargo")
+            .args(["run", "--quiet", "--release", "-p", "tracelens-core"])
+            .args([
+                "--example",
+                "bench_memory",
+                "--",
+                "generate-protobuf",
+                "100000",
+                protobuf,
+            ])
+            .current_dir(root),
+        "bench_memory generate-protobuf",
+    )?;
+    traces.push(("100k spans (OTLP protobuf)".to_owned(), protobuf.to_owned()));
     // Written earlier in the run for the memory measurement.
     traces.push((
         "1M spans (OTLP/JSON, 485 MB)".to_owned(),
