@@ -41,32 +41,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
 
     println!("\n==> memory and the CLI on a 1M-span OTLP/JSON file");
     std::fs::create_dir_all(root.join("target/bench"))?;
-    let example = |args: &[&str]| -> anyhow::Result<String> {
-        let out = Command::new("cargo")
-            .args([
-                "run",
-                "--quiet",
-                "--release",
-                "-p",
-                "tracelens-core",
-                "--example",
-                "bench_memory",
-                "--",
-            ])
-            .args(args)
-            .current_dir(root)
-            .output()?;
-        if !out.status.success() {
-            bail!(
-                "bench_memory failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    };
-    example(&["generate", BIG_SPANS, BIG_FILE])?;
+    bench_memory(root, &["generate", BIG_SPANS, BIG_FILE])?;
     let file_bytes = std::fs::metadata(root.join(BIG_FILE))?.len();
-    let loaded = example(&["load", BIG_FILE])?;
+    let loaded = bench_memory(root, &["load", BIG_FILE])?;
     let field = |name: &str| -> f64 {
         loaded
             .split_whitespace()
@@ -361,6 +338,24 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs core's `bench_memory` example (release) with `args`; its output.
+fn bench_memory(root: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new("cargo")
+        .args(["run", "--quiet", "--release", "-p", "tracelens-core"])
+        .args(["--example", "bench_memory", "--"])
+        .args(args)
+        .current_dir(root)
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "bench_memory {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// A measurement of the browser bench in whole milliseconds, or a dash.
 fn millis(row: &serde_json::Value, key: &str) -> String {
     row.get(key)
@@ -376,30 +371,11 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
     let mut traces = Vec::new();
     for (label, spans) in [("10k", "10000"), ("100k", "100000")] {
         let file = format!("target/bench/{label}.otlp.json");
-        crate::tools::run(
-            Command::new("cargo")
-                .args(["run", "--quiet", "--release", "-p", "tracelens-core"])
-                .args(["--example", "bench_memory", "--", "generate", spans, &file])
-                .current_dir(root),
-            "bench_memory generate",
-        )?;
+        bench_memory(root, &["generate", spans, &file])?;
         traces.push((format!("{label} spans (OTLP/JSON)"), file));
     }
     let protobuf = "target/bench/100k.pb";
-    crate::tools::run(
-        Command::new("cargo")
-            .args(["run", "--quiet", "--release", "-p", "tracelens-core"])
-            .args([
-                "--example",
-                "bench_memory",
-                "--",
-                "generate-protobuf",
-                "100000",
-                protobuf,
-            ])
-            .current_dir(root),
-        "bench_memory generate-protobuf",
-    )?;
+    bench_memory(root, &["generate-protobuf", "100000", protobuf])?;
     traces.push(("100k spans (OTLP protobuf)".to_owned(), protobuf.to_owned()));
     // Written earlier in the run for the memory measurement.
     traces.push((
@@ -414,40 +390,13 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
         "generating log lines",
     )?;
     let night = "target/bench/night.otlp.json";
-    crate::tools::run(
-        Command::new("cargo")
-            .args(["run", "--quiet", "--release", "-p", "tracelens-core"])
-            .args([
-                "--example",
-                "bench_memory",
-                "--",
-                "night",
-                "1000",
-                "1000",
-                night,
-            ])
-            .current_dir(root),
-        "bench_memory night",
-    )?;
+    bench_memory(root, &["night", "1000", "1000", night])?;
     // Past the browser's height limit (about 1.4M rows at 24 px): written
     // as protobuf to keep the files manageable, never committed.
     let mut tall = Vec::new();
     for (label, spans) in [("2M", "2000000"), ("5M", "5000000")] {
         let file = format!("target/bench/{}.pb", label.to_lowercase());
-        crate::tools::run(
-            Command::new("cargo")
-                .args(["run", "--quiet", "--release", "-p", "tracelens-core"])
-                .args([
-                    "--example",
-                    "bench_memory",
-                    "--",
-                    "generate-protobuf",
-                    spans,
-                    &file,
-                ])
-                .current_dir(root),
-            "bench_memory generate-protobuf",
-        )?;
+        bench_memory(root, &["generate-protobuf", spans, &file])?;
         let megabytes = std::fs::metadata(root.join(&file))?.len() / 1_000_000;
         tall.push((
             format!("{label} spans (OTLP protobuf, {megabytes} MB)"),

@@ -460,16 +460,14 @@ pub async fn http_traces(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let (encoding, bytes) = match read_body(&headers, body, shared.max_request).await {
-        Ok(read) => read,
-        Err(refusal) => return refuse(answer_encoding(&headers), refusal),
-    };
-    let result = decode::<ExportTraceServiceRequest>(encoding, &bytes, "ExportTraceServiceRequest")
-        .and_then(|request| tokio::task::block_in_place(|| accept_traces(&shared, request)));
-    match result {
-        Ok(response) => answer(encoding, StatusCode::OK, &response),
-        Err(refusal) => refuse(encoding, refusal),
-    }
+    export(
+        &shared,
+        &headers,
+        body,
+        "ExportTraceServiceRequest",
+        accept_traces,
+    )
+    .await
 }
 
 /// `POST /v1/logs`.
@@ -478,28 +476,59 @@ pub async fn http_logs(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let (encoding, bytes) = match read_body(&headers, body, shared.max_request).await {
+    export(
+        &shared,
+        &headers,
+        body,
+        "ExportLogsServiceRequest",
+        accept_logs,
+    )
+    .await
+}
+
+/// An OTLP/HTTP export: the body read and decoded as `what`, stored by
+/// `accept`, answered in the request's encoding.
+async fn export<Request, Answer>(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Body,
+    what: &str,
+    accept: fn(&Shared, Request) -> Result<Answer, Refusal>,
+) -> Response
+where
+    Request: Message + Default + serde::de::DeserializeOwned,
+    Answer: Message + Serialize,
+{
+    let (encoding, bytes) = match read_body(headers, body, shared.max_request).await {
         Ok(read) => read,
-        Err(refusal) => return refuse(answer_encoding(&headers), refusal),
+        Err(refusal) => return refuse(answer_encoding(headers), refusal),
     };
-    let result = decode::<ExportLogsServiceRequest>(encoding, &bytes, "ExportLogsServiceRequest")
-        .and_then(|request| tokio::task::block_in_place(|| accept_logs(&shared, request)));
+    let result = decode::<Request>(encoding, &bytes, what)
+        .and_then(|request| tokio::task::block_in_place(|| accept(shared, request)));
     match result {
         Ok(response) => answer(encoding, StatusCode::OK, &response),
         Err(refusal) => refuse(encoding, refusal),
     }
 }
 
-/// A gRPC request no larger than `limit` encoded; past it
-/// RESOURCE_EXHAUSTED, as the Collector answers. (tonic itself refuses
-/// messages past four times the limit, with OUT_OF_RANGE.)
-fn within_limit<T: Message>(request: T, limit: usize) -> Result<T, tonic::Status> {
-    match request.encoded_len() {
-        size if size > limit => Err(tonic::Status::resource_exhausted(format!(
+/// An OTLP/gRPC export: stored by `accept` if no larger than the size
+/// limit encoded; past it RESOURCE_EXHAUSTED, as the Collector answers.
+/// (tonic itself refuses messages past four times the limit, with
+/// OUT_OF_RANGE.)
+fn grpc_export<Request: Message, Answer>(
+    shared: &Shared,
+    request: tonic::Request<Request>,
+    accept: fn(&Shared, Request) -> Result<Answer, Refusal>,
+) -> Result<tonic::Response<Answer>, tonic::Status> {
+    let request = request.into_inner();
+    let (size, limit) = (request.encoded_len(), shared.max_request);
+    if size > limit {
+        return Err(tonic::Status::resource_exhausted(format!(
             "the message is {size} bytes, larger than --max-request-size ({limit} bytes): send smaller batches"
-        ))),
-        _ => Ok(request),
+        )));
     }
+    let answer = tokio::task::block_in_place(|| accept(shared, request))?;
+    Ok(tonic::Response::new(answer))
 }
 
 /// The gRPC services, over the same store.
@@ -512,9 +541,7 @@ impl TraceService for Grpc {
         &self,
         request: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        let request = within_limit(request.into_inner(), self.0.max_request)?;
-        let response = tokio::task::block_in_place(|| accept_traces(&self.0, request))?;
-        Ok(tonic::Response::new(response))
+        grpc_export(&self.0, request, accept_traces)
     }
 }
 
@@ -524,8 +551,6 @@ impl LogsService for Grpc {
         &self,
         request: tonic::Request<ExportLogsServiceRequest>,
     ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
-        let request = within_limit(request.into_inner(), self.0.max_request)?;
-        let response = tokio::task::block_in_place(|| accept_logs(&self.0, request))?;
-        Ok(tonic::Response::new(response))
+        grpc_export(&self.0, request, accept_logs)
     }
 }
