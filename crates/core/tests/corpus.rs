@@ -714,6 +714,44 @@ fn reading_as_the_input_arrives_gives_what_reading_it_whole_gives() {
     binary[120..230].fill(0x1a);
     inputs.push(("control characters in the first bytes".to_owned(), binary));
     inputs.push(("empty".to_owned(), Vec::new()));
+    // One protobuf message is read as it arrives too: damaged anywhere, it
+    // gives what reading it whole gives.
+    let pb = std::fs::read(corpus().join("etl-nightly/etl-nightly.pb")).unwrap();
+    for at in [
+        0,
+        1,
+        2,
+        7,
+        300,
+        pb.len() / 3,
+        pb.len() / 2 + 5,
+        pb.len() - 3,
+    ] {
+        inputs.push((format!("protobuf cut at byte {at}"), pb[..at].to_vec()));
+        for byte in [0x00, 0x0f, 0xff, 0x0a, 0x12] {
+            let mut broken = pb.clone();
+            broken[at] = byte;
+            inputs.push((format!("protobuf with {byte:#04x} at byte {at}"), broken));
+        }
+    }
+    // It is read while it arrives: a resource's spans as soon as all of
+    // them are there (two messages one after the other are one message).
+    let twice = [&pb[..], &pb[..]].concat();
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let mut load = builder.start_arriving(twice[..pb.len() + 100].to_vec(), twice.len());
+    assert!(builder.advance(&mut load, 1 << 20).is_none());
+    assert!(load.wants_input());
+    assert!(
+        load.progress() >= 0.5 && builder.span_total() > 0,
+        "{}",
+        load.progress()
+    );
+    inputs.push(("a protobuf message twice".to_owned(), twice));
+    let mut unknown = pb.clone();
+    unknown.extend_from_slice(&[
+        0x10, 0x96, 0x01, 0x1d, 1, 2, 3, 4, 0x19, 1, 2, 3, 4, 5, 6, 7, 8,
+    ]);
+    inputs.push(("protobuf with unknown top-level fields".to_owned(), unknown));
     for (name, bytes) in &inputs {
         let whole = everything(&ingest(bytes));
         for part in [64, 997, 65_536, bytes.len() / 3 + 1] {

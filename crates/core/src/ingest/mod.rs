@@ -116,6 +116,8 @@ pub struct TraceLoad {
 enum LoadKind {
     /// OTLP/JSON, a few resource spans a step.
     Json(otlp_json::Stepper),
+    /// One OTLP protobuf message, a resource spans field a step.
+    Protobuf(otlp_proto::Stepper),
     /// Any other format: read whole in the first step.
     Whole,
     /// Compressed, or not OTLP/JSON: sniffed and read once complete.
@@ -128,6 +130,9 @@ impl TraceLoad {
     pub fn progress(&self) -> f64 {
         match &self.kind {
             LoadKind::Json(stepper) if self.length > 0 => {
+                stepper.offset() as f64 / self.length as f64
+            }
+            LoadKind::Protobuf(stepper) if self.length > 0 => {
                 stepper.offset() as f64 / self.length as f64
             }
             LoadKind::Whole | LoadKind::Collecting => 0.0,
@@ -148,10 +153,12 @@ impl TraceLoad {
         if !self.complete {
             // OTLP/JSON read so far is let go: the buffer holds what is
             // still to read (at most a part of an element) and the new part.
-            if let LoadKind::Json(stepper) = &mut self.kind {
-                let read = stepper.let_go(&self.bytes);
-                self.bytes.drain(..read);
-            }
+            let read = match &mut self.kind {
+                LoadKind::Json(stepper) => stepper.let_go(&self.bytes),
+                LoadKind::Protobuf(stepper) => stepper.let_go(),
+                _ => 0,
+            };
+            self.bytes.drain(..read);
             let from = self.bytes.len();
             self.bytes.resize(from + length, 0);
             fill(&mut self.bytes[from..]);
@@ -175,6 +182,7 @@ impl TraceLoad {
         !self.complete
             && match &self.kind {
                 LoadKind::Json(stepper) => stepper.waiting(),
+                LoadKind::Protobuf(stepper) => stepper.waiting(),
                 _ => true,
             }
     }
@@ -236,8 +244,9 @@ impl TraceSetBuilder {
     /// file read in slices), `first` being its first part: reading goes on
     /// as the parts come ([`TraceLoad::append`], then
     /// [`TraceLoad::complete`]), so reading the file and reading the
-    /// traces overlap. OTLP/JSON is read as it arrives; compressed input
-    /// and other formats are read once complete. The spans and warnings
+    /// traces overlap. OTLP/JSON and one OTLP protobuf message are read as
+    /// they arrive; compressed input and other formats are read once
+    /// complete. The spans and warnings
     /// are those [`TraceSetBuilder::add`] gives for the whole input.
     pub fn start_arriving(&mut self, mut first: Vec<u8>, length: usize) -> TraceLoad {
         // Sniffing needs the bytes that tell text from binary, and the
@@ -246,9 +255,13 @@ impl TraceSetBuilder {
         let streamable = sniffable
             && !compression::is_compressed(&first)
             && is_streamable_json(&first) == Some(true);
-        let kind = match streamable {
-            true => LoadKind::Json(otlp_json::Stepper::new(self.span_total(), length)),
-            false => LoadKind::Collecting,
+        let message = sniffable
+            && !compression::is_compressed(&first)
+            && otlp_proto::arrives_as_message(&first);
+        let kind = match (streamable, message) {
+            (true, _) => LoadKind::Json(otlp_json::Stepper::new(self.span_total(), length)),
+            (_, true) => LoadKind::Protobuf(otlp_proto::Stepper::new(self.span_total())),
+            _ => LoadKind::Collecting,
         };
         // What is collected is kept whole: room for all of it at once, as
         // growing by doubling would hold up to twice the input while
@@ -274,6 +287,9 @@ impl TraceSetBuilder {
     ) -> Option<Result<(), IngestError>> {
         let outcome = match &mut load.kind {
             LoadKind::Json(stepper) => stepper.step(&load.bytes, self, budget, load.complete)?,
+            LoadKind::Protobuf(stepper) => {
+                stepper.step(&load.bytes, self, budget, load.complete)?
+            }
             LoadKind::Whole => self.add(&load.bytes),
             LoadKind::Collecting | LoadKind::Done => return None,
         };

@@ -42,7 +42,14 @@ pub(super) fn is_whole_message(bytes: &[u8]) -> bool {
 
 /// True when `bytes` look like a length-prefixed stream of messages: the
 /// first frames' lengths chain up and each frame starts like a message.
+///
+/// A stream starting with the byte a message starts with would have a
+/// first frame of 160 MB or more (the Collector writes a batch a frame):
+/// such bytes are a message.
 pub(super) fn is_stream(bytes: &[u8]) -> bool {
+    if is_message(bytes) {
+        return false;
+    }
     let mut at = 0;
     for _ in 0..3 {
         let Some(length) = frame_length(bytes, at) else {
@@ -430,4 +437,170 @@ fn add_span(
         links,
     };
     builder.push_span(decoded);
+}
+
+/// Whether an input whose first bytes are `first` is one OTLP trace
+/// message, to read while it arrives: it starts with a `resource_spans`
+/// field (a stream never does, see [`is_stream`]).
+pub(super) fn arrives_as_message(first: &[u8]) -> bool {
+    is_message(first)
+}
+
+/// Reads one OTLP trace message while it arrives: each top-level field
+/// once all of its bytes are there, so that only the field being read is
+/// kept. It gives the spans, warnings and errors [`read_message`] gives
+/// for the whole input.
+pub(super) struct Stepper {
+    /// Where the next field starts, from the input's first byte.
+    at: usize,
+    /// Bytes let go before the first one given to a step.
+    base: usize,
+    spans_before: usize,
+    waiting: bool,
+}
+
+/// What reading one field came to.
+enum Field {
+    /// Read; the next starts at this offset (from the input's start).
+    Next(usize),
+    /// Its bytes are not all there yet.
+    Wait,
+    /// The message ends here: damaged (with what), or whole (`None`).
+    End(Option<String>),
+}
+
+impl Stepper {
+    pub(super) fn new(spans_before: usize) -> Self {
+        Self {
+            at: 0,
+            base: 0,
+            spans_before,
+            waiting: false,
+        }
+    }
+
+    /// How far reading has got, in bytes of the input.
+    pub(super) fn offset(&self) -> usize {
+        self.at
+    }
+
+    /// How many of the bytes given to the last step are read: the next
+    /// step is given the bytes from there on.
+    pub(super) fn let_go(&mut self) -> usize {
+        let read = self.at - self.base;
+        self.base = self.at;
+        read
+    }
+
+    /// Whether reading on needs bytes that have not come yet.
+    pub(super) fn waiting(&self) -> bool {
+        self.waiting
+    }
+
+    /// Reads about `budget` more bytes of `bytes` (the input from
+    /// [`Stepper::let_go`]'s point on); the outcome once the input is done.
+    pub(super) fn step(
+        &mut self,
+        bytes: &[u8],
+        builder: &mut TraceSetBuilder,
+        budget: usize,
+        complete: bool,
+    ) -> Option<Result<(), IngestError>> {
+        self.waiting = false;
+        let started = self.at;
+        while self.at - started < budget.max(1) {
+            match self.field(bytes, builder, complete) {
+                Field::Next(next) => self.at = next,
+                Field::Wait => {
+                    self.waiting = true;
+                    return None;
+                }
+                Field::End(damage) => {
+                    let read_any = builder.span_total() > self.spans_before;
+                    return Some(match damage {
+                        None => Ok(()),
+                        Some(damage) => report(builder, read_any, damage),
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// Reads the field at `self.at`, as `for_each_field` and
+    /// `read_message` read it in a whole message.
+    fn field(&self, bytes: &[u8], builder: &mut TraceSetBuilder, complete: bool) -> Field {
+        let local = self.at - self.base;
+        if local >= bytes.len() {
+            return match complete {
+                true => Field::End(None),
+                false => Field::Wait,
+            };
+        }
+        // Cut off: wait for more, or, at the end, the damage as told whole.
+        let cut = |what: &str, at: usize| match complete {
+            true => Field::End(Some(damaged(self.base + at, what))),
+            false => Field::Wait,
+        };
+        let Some((key, after_key)) = varint(bytes, local) else {
+            return cut("a cut-off field key", local);
+        };
+        let (field, next) = match key & 7 {
+            0 => match varint(bytes, after_key) {
+                Some((_, next)) => (key >> 3, next),
+                None => return cut("a cut-off varint", after_key),
+            },
+            1 => (key >> 3, after_key + 8),
+            5 => (key >> 3, after_key + 4),
+            2 => {
+                let Some((length, body)) = varint(bytes, after_key) else {
+                    return cut("a cut-off length", after_key);
+                };
+                let end = body.saturating_add(usize::try_from(length).unwrap_or(usize::MAX));
+                if end > bytes.len() {
+                    if !complete {
+                        return Field::Wait;
+                    }
+                    let visited = match key >> 3 {
+                        1 => read_resource_spans(&bytes[body..], self.base + body, builder),
+                        _ => Ok(()),
+                    };
+                    let damage = visited.err().unwrap_or_else(|| {
+                        damaged(
+                            self.base + local,
+                            &format!(
+                                "field {} declares {length} bytes but only {} remain \
+                                 (the file is truncated)",
+                                key >> 3,
+                                bytes.len() - body
+                            ),
+                        )
+                    });
+                    return Field::End(Some(damage));
+                }
+                if key >> 3 == 1 {
+                    if let Err(damage) =
+                        read_resource_spans(&bytes[body..end], self.base + body, builder)
+                    {
+                        return Field::End(Some(damage));
+                    }
+                }
+                return Field::Next(self.base + end);
+            }
+            wire_type => {
+                return Field::End(Some(damaged(
+                    self.base + local,
+                    &format!("wire type {wire_type} is not protobuf"),
+                )))
+            }
+        };
+        let _ = field;
+        // Fixed-size fields past the end: the whole reading skips past the
+        // end and stops there, with nothing to say.
+        match (next > bytes.len(), complete) {
+            (true, false) => Field::Wait,
+            (true, true) => Field::End(None),
+            (false, _) => Field::Next(self.base + next),
+        }
+    }
 }
