@@ -382,6 +382,13 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
         "1M spans (OTLP/JSON, 485 MB)".to_owned(),
         BIG_FILE.to_owned(),
     ));
+    let million_protobuf = "target/bench/1m.pb";
+    bench_memory(root, &["generate-protobuf", BIG_SPANS, million_protobuf])?;
+    let megabytes = std::fs::metadata(root.join(million_protobuf))?.len() / 1_000_000;
+    traces.push((
+        format!("1M spans (OTLP protobuf, {megabytes} MB)"),
+        million_protobuf.to_owned(),
+    ));
     let logs = "target/bench/1m-lines.jsonl";
     crate::tools::run(
         Command::new("node")
