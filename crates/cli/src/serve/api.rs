@@ -17,9 +17,10 @@ use prost::Message;
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 use tracelens_core::tempo::normalize_trace_id;
+use tracelens_core::{SpanId, TraceId};
 
 use super::otlp::{record_time, service_of, value_text};
-use super::store::{Store, TraceKey};
+use super::store::{Store, TraceEntry, TraceKey};
 use super::traceql::{self, SpanView};
 use super::Shared;
 
@@ -60,9 +61,13 @@ pub async fn buildinfo() -> Response {
 /// A trace's records merged into one `TracesData`, or `None` when none
 /// of them is kept.
 fn read_trace(store: &Store, key: &TraceKey) -> Option<TracesData> {
-    let entry = store.trace(key)?;
+    read_entry(store, key, &store.trace(key)?)
+}
+
+/// The records of `entry`, trace `key`'s index entry, merged.
+fn read_entry(store: &Store, key: &TraceKey, entry: &TraceEntry) -> Option<TracesData> {
     let mut trace = TracesData::default();
-    for piece in entry.pieces {
+    for &piece in &entry.pieces {
         let Some(data) = store
             .read(piece)
             .and_then(|b| TracesData::decode(&b[..]).ok())
@@ -186,10 +191,13 @@ pub async fn search(
     let (traces, inspected) = tokio::task::block_in_place(|| {
         let mut found = Vec::new();
         let mut inspected = 0;
-        for (key, entry) in store.traces_between(from, to) {
+        for key in store.traces_between(from, to) {
             if found.len() >= limit {
                 break;
             }
+            let Some(entry) = store.trace(&key) else {
+                continue; // removed with its files since
+            };
             inspected += 1;
             let root = entry.root.clone();
             let hit = |matched: u64, spans: Vec<Json>| {
@@ -198,7 +206,7 @@ pub async fn search(
                     None => ("<root span not yet received>".to_owned(), None),
                 };
                 let mut hit = json!({
-                    "traceID": hex(&key),
+                    "traceID": TraceId(key).to_string(),
                     "rootServiceName": service,
                     "startTimeUnixNano": entry.start_ns.to_string(),
                     "durationMs": (entry.end_ns.saturating_sub(entry.start_ns)) / 1_000_000,
@@ -213,7 +221,7 @@ pub async fn search(
                 found.push(hit(entry.spans, Vec::new()));
                 continue;
             }
-            let Some(trace) = read_trace(store, &key) else {
+            let Some(trace) = read_entry(store, &key, &entry) else {
                 continue;
             };
             let views: Vec<SpanView> = trace
@@ -233,7 +241,7 @@ pub async fn search(
                     .map(|&i| {
                         let span = views[i].span;
                         json!({
-                            "spanID": hex(&span.span_id),
+                            "spanID": span_id(&span.span_id),
                             "name": span.name,
                             "startTimeUnixNano": span.start_time_unix_nano.to_string(),
                             "durationNanos": span.end_time_unix_nano.saturating_sub(span.start_time_unix_nano).to_string(),
@@ -248,8 +256,9 @@ pub async fn search(
     json_answer(json!({ "traces": traces, "metrics": { "inspectedTraces": inspected } }))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// An 8-byte span id as hex (the ids kept are checked on arrival).
+fn span_id(bytes: &[u8]) -> String {
+    SpanId(bytes.try_into().unwrap_or_default()).to_string()
 }
 
 /// The intrinsic tags the search understands.
@@ -322,9 +331,18 @@ pub async fn tag_values(State(shared): State<Arc<Shared>>, Path(tag): Path<Strin
 
 /// A Loki query: stream matchers and the stages after them.
 struct LogQuery {
-    matchers: Vec<(String, &'static str, String)>,
+    matchers: Vec<Matcher>,
     /// (`|=`, `!=`, `|~`, `!~` or `|` for a label filter, text).
     stages: Vec<Stage>,
+}
+
+/// `label OP "value"` in the stream selector.
+struct Matcher {
+    label: String,
+    op: &'static str,
+    value: String,
+    /// For `=~` and `!~`: the value, fully anchored as Loki anchors it.
+    pattern: Option<regex::Regex>,
 }
 
 enum Stage {
@@ -409,7 +427,19 @@ fn parse_logql(query: &str) -> Result<LogQuery, String> {
         let Some(value) = quoted(&mut at) else {
             return refuse(at, "value (quote it)");
         };
-        matchers.push((label, op, value));
+        let pattern = match op {
+            "=~" | "!~" => Some(
+                regex::Regex::new(&format!("^(?:{value})$"))
+                    .map_err(|e| format!("invalid regular expression {value:?}: {e}"))?,
+            ),
+            _ => None,
+        };
+        matchers.push(Matcher {
+            label,
+            op,
+            value,
+            pattern,
+        });
         skip(&mut at);
         match bytes.get(at) {
             Some(b',') => at += 1,
@@ -465,15 +495,12 @@ fn parse_logql(query: &str) -> Result<LogQuery, String> {
 impl LogQuery {
     fn keeps(&self, labels: &BTreeMap<String, String>, line: &str) -> bool {
         let label = |name: &str| labels.get(name).map_or("", String::as_str);
-        let matchers = self.matchers.iter().all(|(name, op, value)| {
-            let actual = label(name);
-            match *op {
-                "=" => actual == value,
-                "!=" => actual != value,
-                op => {
-                    let full = regex::Regex::new(&format!("^(?:{value})$"));
-                    full.is_ok_and(|re| re.is_match(actual) == (op == "=~"))
-                }
+        let matchers = self.matchers.iter().all(|matcher| {
+            let actual = label(&matcher.label);
+            match (&matcher.pattern, matcher.op) {
+                (Some(re), op) => re.is_match(actual) == (op == "=~"),
+                (None, "=") => actual == matcher.value,
+                (None, _) => actual != matcher.value,
             }
         });
         // A line filter naming the trace id also finds lines whose
@@ -583,11 +610,11 @@ pub async fn query_range(
                         continue;
                     }
                     let mut labels = BTreeMap::from([("service_name".to_owned(), service.clone())]);
-                    if record.trace_id.len() == 16 {
-                        labels.insert("trace_id".to_owned(), hex(&record.trace_id));
+                    if let Ok(id) = <[u8; 16]>::try_from(&record.trace_id[..]) {
+                        labels.insert("trace_id".to_owned(), TraceId(id).to_string());
                     }
                     if record.span_id.len() == 8 {
-                        labels.insert("span_id".to_owned(), hex(&record.span_id));
+                        labels.insert("span_id".to_owned(), span_id(&record.span_id));
                     }
                     if !record.severity_text.is_empty() {
                         labels.insert("severity_text".to_owned(), record.severity_text.clone());
@@ -640,9 +667,12 @@ mod tests {
     fn the_default_log_query_of_the_app_is_read() {
         let query =
             parse_logql(r#"{service_name="batch"} |= "0af7651916cd43dd8448eb211c80319c""#).unwrap();
+        let [matcher] = &query.matchers[..] else {
+            panic!("one matcher");
+        };
         assert_eq!(
-            query.matchers,
-            vec![("service_name".to_owned(), "=", "batch".to_owned())]
+            (matcher.label.as_str(), matcher.op, matcher.value.as_str()),
+            ("service_name", "=", "batch")
         );
         assert!(query.trace().is_some());
         let labels = BTreeMap::from([

@@ -134,9 +134,6 @@ async fn serve(
     let receiver = Router::new()
         .route("/v1/traces", post(otlp::http_traces))
         .route("/v1/logs", post(otlp::http_logs))
-        .layer(axum::extract::DefaultBodyLimit::max(
-            shared.max_request.saturating_add(1),
-        ))
         .with_state(shared.clone());
     let services = tonic::service::Routes::new(
         TraceServiceServer::new(otlp::Grpc(shared.clone()))
@@ -211,13 +208,12 @@ fn mark_served(page: &str) -> String {
 }
 
 fn missing_app(dir: &Path) -> String {
+    let dir = html_text(&dir.display().to_string());
     format!(
         "<!doctype html><title>tracelens serve</title><h1>tracelens serve is running</h1>\
          <p>It receives OTLP and answers Tempo and Loki queries, but there is no app in \
-         <code>{}</code> to show them. Build it with <code>cargo xtask dist {}</code> (from the \
+         <code>{dir}</code> to show them. Build it with <code>cargo xtask dist {dir}</code> (from the \
          tracelens repository) or pass <code>--app DIR</code>, then reload.</p>",
-        html_text(&dir.display().to_string()),
-        html_text(&dir.display().to_string()),
     )
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -104,12 +104,10 @@ pub fn trace_pieces(data: TracesData) -> BTreeMap<TraceKey, TracePiece> {
         for scope_spans in resource_spans.scope_spans {
             let mut by_trace: BTreeMap<TraceKey, Vec<_>> = BTreeMap::new();
             for span in scope_spans.spans {
-                let (Ok(key), true) = (
-                    <TraceKey>::try_from(&span.trace_id[..]),
-                    span.span_id.len() == 8,
-                ) else {
+                if id_problem(&span).is_some() {
                     continue;
-                };
+                }
+                let key = <TraceKey>::try_from(&span.trace_id[..]).expect("16 bytes");
                 by_trace.entry(key).or_default().push(span);
             }
             for (key, spans) in by_trace {
@@ -160,10 +158,8 @@ pub fn rejected_spans(data: &TracesData) -> (u64, String) {
     for (r, resource_spans) in data.resource_spans.iter().enumerate() {
         for (s, scope_spans) in resource_spans.scope_spans.iter().enumerate() {
             for (i, span) in scope_spans.spans.iter().enumerate() {
-                let problem = match (span.trace_id.len(), span.span_id.len()) {
-                    (16, 8) => continue,
-                    (16, n) => format!("its span_id is {n} bytes, not 8"),
-                    (n, _) => format!("its trace_id is {n} bytes, not 16"),
+                let Some(problem) = id_problem(span) else {
+                    continue;
                 };
                 count += 1;
                 if first.is_empty() {
@@ -176,6 +172,15 @@ pub fn rejected_spans(data: &TracesData) -> (u64, String) {
         }
     }
     (count, first)
+}
+
+/// Why a span cannot be stored (its ids are not 16 and 8 bytes), if so.
+fn id_problem(span: &opentelemetry_proto::tonic::trace::v1::Span) -> Option<String> {
+    match (span.trace_id.len(), span.span_id.len()) {
+        (16, 8) => None,
+        (16, n) => Some(format!("its span_id is {n} bytes, not 8")),
+        (n, _) => Some(format!("its trace_id is {n} bytes, not 16")),
+    }
 }
 
 /// Splits `data` by trace id (log records without one under zeros).
@@ -348,12 +353,8 @@ impl Encoding {
     }
 }
 
-/// The body as sent: media type checked, gzip undone, size limited.
-async fn read_body(
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<(Encoding, Vec<u8>), Refusal> {
+/// The body's encoding, from its media type.
+fn encoding_of(headers: &HeaderMap) -> Result<Encoding, Refusal> {
     let media = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -363,16 +364,18 @@ async fn read_body(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let encoding = match media.as_str() {
-        "application/x-protobuf" | "application/protobuf" => Encoding::Protobuf,
-        "application/json" => Encoding::Json,
-        other => {
-            return Err(Refusal::MediaType(format!(
-                "Content-Type {other:?} is not an OTLP/HTTP body: send application/x-protobuf \
-                 or application/json"
-            )))
-        }
-    };
+    match media.as_str() {
+        "application/x-protobuf" | "application/protobuf" => Ok(Encoding::Protobuf),
+        "application/json" => Ok(Encoding::Json),
+        other => Err(Refusal::MediaType(format!(
+            "Content-Type {other:?} is not an OTLP/HTTP body: send application/x-protobuf \
+             or application/json"
+        ))),
+    }
+}
+
+/// The body as sent: gzip undone, size limited.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Refusal> {
     let too_large = || {
         Refusal::TooLarge(format!(
             "the body is larger than --max-request-size ({limit} bytes): send smaller batches"
@@ -387,8 +390,8 @@ async fn read_body(
         .unwrap_or("identity")
         .trim()
         .to_ascii_lowercase();
-    let bytes = match content_encoding.as_str() {
-        "" | "identity" => body.to_vec(),
+    match content_encoding.as_str() {
+        "" | "identity" => Ok(body),
         "gzip" => {
             let mut expanded = Vec::new();
             flate2::read::GzDecoder::new(&body[..])
@@ -398,15 +401,12 @@ async fn read_body(
             if expanded.len() > limit {
                 return Err(too_large());
             }
-            expanded
+            Ok(expanded.into())
         }
-        other => {
-            return Err(Refusal::MediaType(format!(
-                "Content-Encoding {other:?} is not supported: send identity or gzip"
-            )))
-        }
-    };
-    Ok((encoding, bytes))
+        other => Err(Refusal::MediaType(format!(
+            "Content-Encoding {other:?} is not supported: send identity or gzip"
+        ))),
+    }
 }
 
 fn decode<T: Message + Default + serde::de::DeserializeOwned>(
@@ -441,17 +441,6 @@ fn refuse(encoding: Encoding, refusal: Refusal) -> Response {
         message: refusal.message().to_owned(),
     };
     answer(encoding, refusal.status(), &status)
-}
-
-/// The encoding to answer a refusal in: the request's, else JSON.
-fn answer_encoding(headers: &HeaderMap) -> Encoding {
-    match headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(t) if t.contains("protobuf") => Encoding::Protobuf,
-        _ => Encoding::Json,
-    }
 }
 
 /// `POST /v1/traces`.
@@ -499,9 +488,14 @@ where
     Request: Message + Default + serde::de::DeserializeOwned,
     Answer: Message + Serialize,
 {
-    let (encoding, bytes) = match read_body(headers, body, shared.max_request).await {
-        Ok(read) => read,
-        Err(refusal) => return refuse(answer_encoding(headers), refusal),
+    // A body of another media type is refused in JSON.
+    let encoding = match encoding_of(headers) {
+        Ok(encoding) => encoding,
+        Err(refusal) => return refuse(Encoding::Json, refusal),
+    };
+    let bytes = match read_body(headers, body, shared.max_request).await {
+        Ok(bytes) => bytes,
+        Err(refusal) => return refuse(encoding, refusal),
     };
     let result = decode::<Request>(encoding, &bytes, what)
         .and_then(|request| tokio::task::block_in_place(|| accept(shared, request)));

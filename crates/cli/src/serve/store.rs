@@ -56,7 +56,7 @@ pub struct Piece {
     segment: u32,
     offset: u64,
     len: u32,
-    /// Spans or log records in it.
+    /// Spans in it (of a trace record; 0 for log records).
     count: u32,
 }
 
@@ -96,10 +96,15 @@ pub struct Tags {
 impl Tags {
     pub fn add(&mut self, scope: &'static str, key: &str, value: Option<TypedValue>) {
         let tags = self.scopes.entry(scope).or_default();
-        if !tags.contains_key(key) && tags.len() >= TAGS_PER_SCOPE {
-            return;
+        // Every attribute of every span comes here: a key seen before is
+        // looked up, not copied.
+        if !tags.contains_key(key) {
+            if tags.len() >= TAGS_PER_SCOPE {
+                return;
+            }
+            tags.insert(key.to_owned(), BTreeSet::new());
         }
-        let values = tags.entry(key.to_owned()).or_default();
+        let values = tags.get_mut(key).expect("there");
         if let Some(value) = value {
             if values.len() < VALUES_PER_TAG {
                 values.insert(value);
@@ -125,8 +130,8 @@ struct Open {
 #[derive(Default)]
 struct Inner {
     segments: BTreeMap<u32, Segment>,
-    open_traces: Option<Open>,
-    open_logs: Option<Open>,
+    /// The segment being appended to, per kind (`Kind as usize`).
+    open: [Option<Open>; 2],
     traces: HashMap<TraceKey, TraceEntry>,
     logs: HashMap<TraceKey, Vec<LogRef>>,
     tags: Tags,
@@ -145,8 +150,6 @@ pub struct Store {
 /// What replaying the folder found, for the start-up log.
 #[derive(Debug, Default)]
 pub struct Replayed {
-    pub traces: usize,
-    pub spans: u64,
     pub log_records: u64,
     pub bytes: u64,
     /// Sentences about damage found and repaired.
@@ -218,7 +221,6 @@ impl Store {
                 let indexed = match kind {
                     Kind::Traces => TracesData::decode(message).ok().map(|data| {
                         for (key, part) in trace_pieces(data) {
-                            replayed.spans += part.summary.spans;
                             inner.index_trace(key, piece, &part);
                         }
                     }),
@@ -257,7 +259,6 @@ impl Store {
                 },
             );
         }
-        replayed.traces = inner.traces.len();
         Ok(replayed)
     }
 
@@ -266,22 +267,34 @@ impl Store {
     /// write fails (the file is cut back to where it was).
     pub fn append_traces(&self, parts: Vec<(TraceKey, TracePiece)>) -> io::Result<Vec<String>> {
         let messages = parts.iter().map(|(_, p)| p.data.encode_to_vec()).collect();
-        let mut inner = self.inner.lock().unwrap();
-        let pieces = inner.append(&self.dir, self.segment_bytes, Kind::Traces, messages)?;
-        for ((key, part), piece) in parts.iter().zip(pieces) {
-            inner.index_trace(*key, piece, part);
-        }
-        Ok(inner.keep_under(self.limit))
+        self.append(Kind::Traces, messages, |inner, pieces| {
+            for ((key, part), piece) in parts.iter().zip(pieces) {
+                inner.index_trace(*key, piece, part);
+            }
+        })
     }
 
     /// Appends one request's log records and indexes them.
     pub fn append_logs(&self, parts: Vec<(TraceKey, LogPiece)>) -> io::Result<Vec<String>> {
         let messages = parts.iter().map(|(_, p)| p.data.encode_to_vec()).collect();
+        self.append(Kind::Logs, messages, |inner, pieces| {
+            for ((key, part), piece) in parts.iter().zip(pieces) {
+                inner.index_logs(*key, piece, part);
+            }
+        })
+    }
+
+    /// Writes `messages`, has `index` note their places, and keeps the
+    /// folder under the limit (a sentence for each file removed).
+    fn append(
+        &self,
+        kind: Kind,
+        messages: Vec<Vec<u8>>,
+        index: impl FnOnce(&mut Inner, Vec<Piece>),
+    ) -> io::Result<Vec<String>> {
         let mut inner = self.inner.lock().unwrap();
-        let pieces = inner.append(&self.dir, self.segment_bytes, Kind::Logs, messages)?;
-        for ((key, part), piece) in parts.iter().zip(pieces) {
-            inner.index_logs(*key, piece, part);
-        }
+        let pieces = inner.append(&self.dir, self.segment_bytes, kind, messages)?;
+        index(&mut inner, pieces);
         Ok(inner.keep_under(self.limit))
     }
 
@@ -290,17 +303,18 @@ impl Store {
         self.inner.lock().unwrap().traces.get(key).cloned()
     }
 
-    /// Every trace whose time overlaps `[from_ns, to_ns]`, newest first.
-    pub fn traces_between(&self, from_ns: u64, to_ns: u64) -> Vec<(TraceKey, TraceEntry)> {
+    /// Every trace whose time overlaps `[from_ns, to_ns]`, newest first
+    /// (a search reads the entries of those it gets to, not of all).
+    pub fn traces_between(&self, from_ns: u64, to_ns: u64) -> Vec<TraceKey> {
         let inner = self.inner.lock().unwrap();
-        let mut found: Vec<_> = inner
+        let mut found: Vec<(u64, TraceKey)> = inner
             .traces
             .iter()
             .filter(|(_, t)| t.end_ns >= from_ns && t.start_ns <= to_ns)
-            .map(|(k, t)| (*k, t.clone()))
+            .map(|(k, t)| (t.start_ns, *k))
             .collect();
-        found.sort_by(|a, b| b.1.start_ns.cmp(&a.1.start_ns).then(a.0.cmp(&b.0)));
-        found
+        found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        found.into_iter().map(|(_, key)| key).collect()
     }
 
     /// Log records' places: of one trace, or of every record in range.
@@ -366,21 +380,15 @@ impl Inner {
         messages: Vec<Vec<u8>>,
     ) -> io::Result<Vec<Piece>> {
         let size: u64 = messages.iter().map(|m| 4 + m.len() as u64).sum();
-        let open = match kind {
-            Kind::Traces => &self.open_traces,
-            Kind::Logs => &self.open_logs,
-        };
-        if open
+        if self.open[kind as usize]
             .as_ref()
             .is_none_or(|o| o.len > 0 && o.len + size > segment_bytes)
         {
             self.begin_segment(dir, segment_bytes, kind)?;
         }
-        let open = match kind {
-            Kind::Traces => self.open_traces.as_mut(),
-            Kind::Logs => self.open_logs.as_mut(),
-        }
-        .expect("a segment was just opened");
+        let open = self.open[kind as usize]
+            .as_mut()
+            .expect("a segment was just opened");
         let mut buffer = Vec::with_capacity(size as usize);
         let mut pieces = Vec::with_capacity(messages.len());
         for message in &messages {
@@ -411,12 +419,15 @@ impl Inner {
     /// Continues the newest segment of `kind` if it has room, else starts
     /// a new one numbered after every other.
     fn begin_segment(&mut self, dir: &Path, segment_bytes: u64, kind: Kind) -> io::Result<()> {
-        let newest = self.segments.iter().rev().find(|(_, s)| s.kind == kind);
-        let reopen = match (&self.open_traces, &self.open_logs, kind) {
-            (None, _, Kind::Traces) | (_, None, Kind::Logs) => {
-                newest.filter(|(_, s)| s.bytes < segment_bytes)
-            }
-            _ => None,
+        // Only on start (nothing open yet) is an earlier segment continued.
+        let reopen = match self.open[kind as usize] {
+            None => self
+                .segments
+                .iter()
+                .rev()
+                .find(|(_, s)| s.kind == kind)
+                .filter(|(_, s)| s.bytes < segment_bytes),
+            Some(_) => None,
         };
         let (number, path) = match reopen {
             Some((number, segment)) => (*number, segment.path.clone()),
@@ -432,11 +443,7 @@ impl Inner {
             path,
             bytes: 0,
         });
-        let open = Some(Open { number, file, len });
-        match kind {
-            Kind::Traces => self.open_traces = open,
-            Kind::Logs => self.open_logs = open,
-        }
+        self.open[kind as usize] = Some(Open { number, file, len });
         Ok(())
     }
 
@@ -473,7 +480,7 @@ impl Inner {
     /// folder is under `limit`; a sentence for each removed.
     fn keep_under(&mut self, limit: u64) -> Vec<String> {
         let mut removed = Vec::new();
-        let writing = [&self.open_traces, &self.open_logs].map(|o| o.as_ref().map(|o| o.number));
+        let writing = self.open.each_ref().map(|o| o.as_ref().map(|o| o.number));
         while self.total_bytes > limit {
             let Some(number) = self
                 .segments

@@ -127,13 +127,10 @@ impl Condition {
 
 fn compare(field: &Field, op: Op, literal: &Literal, view: &SpanView) -> bool {
     let span = view.span;
-    let attribute = |key: &str, list: &[KeyValue]| -> Option<Value> {
-        list.iter()
-            .find(|a| a.key == key)
-            .and_then(|a| a.value.as_ref()?.value.clone())
-    };
+    // Read where they are: every span of a trace is compared, and a copy
+    // of each value compared cost an allocation a span.
     let value = match field {
-        Field::Name => Value::StringValue(span.name.clone()),
+        Field::Name => return text(op, literal, &span.name),
         Field::Duration => {
             let ns = span
                 .end_time_unix_nano
@@ -156,27 +153,34 @@ fn compare(field: &Field, op: Op, literal: &Literal, view: &SpanView) -> bool {
                 _ => false,
             }
         }
-        Field::Resource(key) => match attribute(key, view.resource) {
-            Some(v) => v,
-            None => return false,
-        },
-        Field::Span(key) => match attribute(key, &span.attributes) {
-            Some(v) => v,
-            None => return false,
-        },
+        Field::Resource(key) => attribute(key, view.resource),
+        Field::Span(key) => attribute(key, &span.attributes),
         Field::Either(key) => {
-            match attribute(key, &span.attributes).or_else(|| attribute(key, view.resource)) {
-                Some(v) => v,
-                None => return false,
-            }
+            attribute(key, &span.attributes).or_else(|| attribute(key, view.resource))
         }
     };
-    match (&value, literal) {
-        (Value::StringValue(s), Literal::Text(t)) => order(op, s.as_str().cmp(t.as_str())),
-        (Value::StringValue(s), Literal::Pattern(re)) => (op == Op::Match) == re.is_match(s),
-        (Value::IntValue(i), Literal::Number(n)) => number(op, *i as f64, *n),
-        (Value::DoubleValue(d), Literal::Number(n)) => number(op, *d, *n),
-        (Value::BoolValue(b), Literal::Bool(l)) => equality(op, b == l),
+    match (value, literal) {
+        (None, _) => false,
+        (Some(Value::StringValue(s)), _) => text(op, literal, s),
+        (Some(Value::IntValue(i)), Literal::Number(n)) => number(op, *i as f64, *n),
+        (Some(Value::DoubleValue(d)), Literal::Number(n)) => number(op, *d, *n),
+        (Some(Value::BoolValue(b)), Literal::Bool(l)) => equality(op, b == l),
+        _ => false,
+    }
+}
+
+/// The value of attribute `key` in `list`, where it is.
+fn attribute<'a>(key: &str, list: &'a [KeyValue]) -> Option<&'a Value> {
+    list.iter()
+        .find(|a| a.key == key)
+        .and_then(|a| a.value.as_ref()?.value.as_ref())
+}
+
+/// A text compared with a text or matched by a pattern.
+fn text(op: Op, literal: &Literal, value: &str) -> bool {
+    match literal {
+        Literal::Text(t) => order(op, value.cmp(t.as_str())),
+        Literal::Pattern(re) => (op == Op::Match) == re.is_match(value),
         _ => false,
     }
 }
