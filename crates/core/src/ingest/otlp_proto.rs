@@ -545,13 +545,13 @@ impl Stepper {
         let Some((key, after_key)) = varint(bytes, local) else {
             return cut("a cut-off field key", local);
         };
-        let (field, next) = match key & 7 {
+        let next = match key & 7 {
             0 => match varint(bytes, after_key) {
-                Some((_, next)) => (key >> 3, next),
+                Some((_, next)) => next,
                 None => return cut("a cut-off varint", after_key),
             },
-            1 => (key >> 3, after_key + 8),
-            5 => (key >> 3, after_key + 4),
+            1 => after_key + 8,
+            5 => after_key + 4,
             2 => {
                 let Some((length, body)) = varint(bytes, after_key) else {
                     return cut("a cut-off length", after_key);
@@ -594,7 +594,6 @@ impl Stepper {
                 )))
             }
         };
-        let _ = field;
         // Fixed-size fields past the end: the whole reading skips past the
         // end and stops there, with nothing to say.
         match (next > bytes.len(), complete) {
