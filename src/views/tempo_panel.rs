@@ -52,7 +52,7 @@ struct Panel {
     fetched_tags: RwSignal<Vec<String>>,
     /// Whether the search runs again every [`FOLLOW_EVERY`].
     following: RwSignal<bool>,
-    /// Traces the last follow-up search found that the one before had not.
+    /// Traces found since following began that were not listed before.
     fresh: RwSignal<Vec<TraceId>>,
     follow_timer: StoredValue<Option<IntervalHandle>>,
     /// A search is on its way (a follow-up waits for it).
@@ -228,14 +228,13 @@ impl Panel {
                 Err(error) => return status.set(Some(Err(error))),
             };
             let new: Vec<TraceId> = match again {
-                true => {
-                    let before = hits.get_untracked();
+                true => hits.with_untracked(|before| {
                     found
                         .iter()
                         .map(|hit| hit.trace_id)
                         .filter(|id| !before.iter().any(|b| b.trace_id == *id))
                         .collect()
-                }
+                }),
                 false => Vec::new(),
             };
             status.set(Some(Ok(match again {
@@ -248,7 +247,8 @@ impl Panel {
                 false => format!("{} found", traces(found.len())),
             })));
             let first = found.first().map(|hit| hit.trace_id);
-            if !again || !new.is_empty() || found.len() != hits.with_untracked(Vec::len) {
+            // A follow-up that finds the same leaves the list as it is.
+            if !again || hits.with_untracked(|listed| *listed != found) {
                 hits.set(found);
             }
             // Marked new since the follow began (or the search was run).
