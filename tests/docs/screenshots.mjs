@@ -1,11 +1,8 @@
 // Writes the README's screenshots into docs/: node tests/docs/screenshots.mjs
 // (after `cargo xtask dist target/e2e-dist`). Each view as a user reaches it.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { corpusDir, launchBrowser, openPage, projectRoot, showPane, startServer } from '../e2e/support.mjs';
+import { corpusDir, launchBrowser, openPage, projectRoot, showPane, startServer, startTracelensServe } from '../e2e/support.mjs';
 
 const docs = path.join(projectRoot, 'docs');
 const ETL = path.join(corpusDir, 'etl-nightly');
@@ -89,24 +86,14 @@ try {
 
 /** `tracelens serve` receiving the workload's batches, following them. */
 async function serveScreenshot(browser) {
-  const data = await mkdtemp(path.join(tmpdir(), 'tracelens-serve-shot-'));
-  const dist = path.resolve(process.env.TRACELENS_DIST ?? path.join(projectRoot, 'target/e2e-dist'));
-  const serve = spawn('cargo', ['run', '--quiet', '-p', 'tracelens-cli', '--', 'serve', '--listen', '127.0.0.1:0',
-    '--otlp-http', '127.0.0.1:0', '--otlp-grpc', '127.0.0.1:0', '--data', data, '--app', dist],
-  { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const serve = await startTracelensServe();
   try {
-    const where = {};
-    await new Promise((resolve) => createInterface({ input: serve.stdout }).on('line', (line) => {
-      const [label, url] = line.trim().split(/\s{2,}/);
-      where[label] = url;
-      if (label === 'data') resolve();
-    }));
     const workload = (batches, seed) => execFileSync('cargo', ['run', '--quiet', '--release', '-p', 'tracelens-workload', '--',
       '--batches', String(batches), '--messages', '4000', '--level', '9', '--seed', String(seed), '--quiet',
-      '--out', path.join(data, 'w.json'), '--bucket', `file://${path.join(data, 'bucket')}`,
-      '--otlp-endpoint', where['OTLP/HTTP']], { cwd: projectRoot, stdio: 'inherit' });
+      '--out', path.join(serve.dataDir, 'w.json'), '--bucket', `file://${path.join(serve.dataDir, 'bucket')}`,
+      '--otlp-endpoint', serve.http], { cwd: projectRoot, stdio: 'inherit' });
     workload(4, 1);
-    const { page } = await openPage(browser.context, where['app, Tempo and Loki API'] + '/');
+    const { page } = await openPage(browser.context, serve.app + '/');
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.locator('[data-testid=span-row]').first().waitFor();
     await page.getByTestId('tempo-follow').check();
@@ -116,7 +103,6 @@ async function serveScreenshot(browser) {
     await page.screenshot({ path: path.join(docs, 'serve.png') });
     await page.close();
   } finally {
-    serve.kill('SIGTERM');
-    await rm(data, { recursive: true, force: true });
+    await serve.stop();
   }
 }

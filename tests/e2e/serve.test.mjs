@@ -4,47 +4,23 @@
 // it serves searches, opens and follows what arrived.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { launchBrowser, openPage, projectRoot, showPane } from './support.mjs';
+import { launchBrowser, openPage, projectRoot, showPane, startTracelensServe } from './support.mjs';
 
 const python = path.join(projectRoot, 'target/otel-venv/bin/python');
-const distDir = path.resolve(process.env.TRACELENS_DIST ?? path.join(projectRoot, 'target/e2e-dist'));
 
-let serve;
+let where;
 let browser;
-let dataDir;
-const where = {};
 
 before(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'tracelens-serve-'));
-  serve = spawn(
-    'cargo',
-    ['run', '--quiet', '-p', 'tracelens-cli', '--', 'serve', '--listen', '127.0.0.1:0', '--otlp-http', '127.0.0.1:0',
-      '--otlp-grpc', '127.0.0.1:0', '--data', dataDir, '--app', distDir],
-    { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: serve.stdout });
-  await new Promise((resolve, reject) => {
-    serve.on('exit', (code) => reject(new Error(`tracelens serve exited with ${code}`)));
-    lines.on('line', (line) => {
-      const [label, url] = line.trim().split(/\s{2,}/);
-      if (label === 'app, Tempo and Loki API') where.app = url;
-      if (label === 'OTLP/HTTP') where.http = url;
-      if (label === 'OTLP/gRPC') where.grpc = url;
-      if (label === 'data') resolve();
-    });
-  });
+  where = await startTracelensServe();
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  serve?.kill('SIGTERM');
-  await rm(dataDir, { recursive: true, force: true });
+  await where?.stop();
 });
 
 /** Sends `orders` traces with the Python SDK; their ids. */
@@ -101,8 +77,8 @@ test('following the search shows the workload\'s batches as they arrive', async 
   await page.getByTestId('tempo-status').filter({ hasText: /^following:/ }).waitFor();
   // The sample workload, sending over OTLP/HTTP protobuf as it does.
   execFileSync('cargo', ['run', '--quiet', '-p', 'tracelens-workload', '--', '--batches', '2', '--messages', '500',
-    '--level', '1', '--quiet', '--out', path.join(dataDir, 'workload.json'),
-    '--bucket', `file://${path.join(dataDir, 'bucket')}`, '--otlp-endpoint', where.http],
+    '--level', '1', '--quiet', '--out', path.join(where.dataDir, 'workload.json'),
+    '--bucket', `file://${path.join(where.dataDir, 'bucket')}`, '--otlp-endpoint', where.http],
   { cwd: projectRoot, stdio: 'inherit' });
   // No reload, no click: the two batches appear, marked new.
   const fresh = page.locator('.tempo-hit.new');

@@ -1,10 +1,12 @@
 // Shared set-up of the browser tests: a static server for the built app
 // (and the shared corpus, read-only, under /corpus/), and Debian's Chromium
 // driven by playwright-core with a fresh profile.
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -163,6 +165,40 @@ export async function startServer() {
   return {
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/**
+ * Starts `tracelens serve` on free loopback ports with an empty data
+ * folder, serving the built app; resolves, once it serves, to its
+ * addresses `{ app, http, grpc }`, the `dataDir`, and `stop()`.
+ */
+export async function startTracelensServe() {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'tracelens-serve-'));
+  const serve = spawn(
+    'cargo',
+    ['run', '--quiet', '-p', 'tracelens-cli', '--', 'serve', '--listen', '127.0.0.1:0', '--otlp-http', '127.0.0.1:0',
+      '--otlp-grpc', '127.0.0.1:0', '--data', dataDir, '--app', distDir],
+    { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const where = {};
+  await new Promise((resolve, reject) => {
+    serve.on('exit', (code) => reject(new Error(`tracelens serve exited with ${code}`)));
+    createInterface({ input: serve.stdout }).on('line', (line) => {
+      const [label, url] = line.trim().split(/\s{2,}/);
+      if (label === 'app, Tempo and Loki API') where.app = url;
+      if (label === 'OTLP/HTTP') where.http = url;
+      if (label === 'OTLP/gRPC') where.grpc = url;
+      if (label === 'data') resolve();
+    });
+  });
+  return {
+    ...where,
+    dataDir,
+    stop: async () => {
+      serve.kill('SIGTERM');
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
