@@ -102,32 +102,34 @@ fn ensure_chromium() -> anyhow::Result<()> {
     if Path::new(CHROMIUM).exists() {
         return Ok(());
     }
+    step("installing Chromium from Debian's packages");
+    apt_install(
+        &["chromium", "chromium-driver"],
+        &format!("the browser tests need Chromium at {CHROMIUM}"),
+    )
+}
+
+/// Installs Debian `packages` (as root, where apt-get is); else says that
+/// `needed_for` and how to install them.
+fn apt_install(packages: &[&str], needed_for: &str) -> anyhow::Result<()> {
     let is_root = output(Command::new("id").arg("-u")).is_ok_and(|id| id.trim() == "0");
     if !is_root || !Path::new("/usr/bin/apt-get").exists() {
-        bail!(
-            "the browser tests need Chromium at {CHROMIUM}: install Debian's packages \
-             `chromium` and `chromium-driver` (as root: apt-get install chromium chromium-driver)"
-        );
+        let list = packages.join(" ");
+        bail!("{needed_for}: install Debian's packages {list} (as root: apt-get install {list})");
     }
-    step("installing Chromium from Debian's packages");
     run(Command::new("apt-get").arg("update"), "apt-get update")?;
     run(
         Command::new("apt-get")
-            .args([
-                "install",
-                "-y",
-                "--no-install-recommends",
-                "chromium",
-                "chromium-driver",
-            ])
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"),
-        "apt-get install chromium",
+        &format!("apt-get install {}", packages.join(" ")),
     )
 }
 
 /// The virtual environment with the OpenTelemetry Python SDK and its OTLP
 /// exporters, which the tests of `tracelens serve` send with.
-pub const OTEL_VENV: &str = "target/otel-venv";
+const OTEL_VENV: &str = "target/otel-venv";
 
 fn ensure_otel_python(root: &Path) -> anyhow::Result<()> {
     let venv = root.join(OTEL_VENV);
@@ -148,16 +150,7 @@ fn ensure_otel_python(root: &Path) -> anyhow::Result<()> {
         .is_ok_and(|s| s.success());
     if !made {
         // Debian keeps venv's pip bootstrap in its own package.
-        let is_root = output(Command::new("id").arg("-u")).is_ok_and(|id| id.trim() == "0");
-        if !is_root || !Path::new("/usr/bin/apt-get").exists() {
-            bail!("python3 -m venv failed: install Debian's python3-venv");
-        }
-        run(
-            Command::new("apt-get")
-                .args(["install", "-y", "--no-install-recommends", "python3-venv"])
-                .env("DEBIAN_FRONTEND", "noninteractive"),
-            "apt-get install python3-venv",
-        )?;
+        apt_install(&["python3-venv"], "python3 -m venv failed")?;
         run(
             Command::new("python3")
                 .args(["-m", "venv", "--clear"])
