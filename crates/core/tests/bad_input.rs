@@ -491,3 +491,96 @@ fn a_skipped_span_is_named_on_its_own_line() {
         );
     }
 }
+
+/// A Jaeger file with one damaged span and one cut short: every span
+/// that is whole still loads, with its service (named by processes that
+/// come after the spans), and the warnings say where the damage is.
+#[test]
+fn a_damaged_jaeger_file_keeps_every_whole_span() {
+    let span = |id: &str, start: &str| {
+        format!(
+            r#"{{"traceID": "{T1}", "spanID": "{id}", "operationName": "op-{id}", "startTime": {start}, "duration": 5, "processID": "p1"}}"#
+        )
+    };
+    let text = format!(
+        "{{\"data\": [{{\"traceID\": \"{T1}\", \"spans\": [\n{},\n{},\n{}\n], \"processes\": {{\"p1\": {{\"serviceName\": \"billing\"}}}}}}]}}",
+        span("00000000000000a1", "10"),
+        span("00000000000000a2", "\"soon\""),
+        span("00000000000000a3", "30"),
+    );
+    let set = ingest(text.as_bytes()).unwrap();
+    let spans = &set.traces[0].spans;
+    assert_eq!(spans.len(), 2);
+    assert!(spans
+        .iter()
+        .all(|s| set.strings.get(s.service) == "billing"));
+    let messages: Vec<&str> = set.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("invalid Jaeger span at line 3,") && m.contains("skipped")),
+        "{messages:?}"
+    );
+    // Cut inside the third span: the first two load; the processes never
+    // came, so their service is unknown.
+    let cut = &text[..text.find("op-00000000000000a3").unwrap()];
+    let set = ingest(cut.as_bytes()).unwrap();
+    assert_eq!(set.traces[0].spans.len(), 1);
+    let service = set.strings.get(set.traces[0].spans[0].service);
+    assert_eq!(service, "unknown_service");
+    assert!(
+        set.warnings
+            .iter()
+            .any(|w| w.message.contains("line 4,") && w.message.contains("rest of the file")),
+        "{:?}",
+        set.warnings
+    );
+}
+
+/// Read as it arrives, a Jaeger file's spans are there before its
+/// processes; the processes then name their services.
+#[test]
+fn jaeger_spans_arrive_before_their_processes() {
+    let bytes = corpus_file("etl-nightly/etl-nightly.jaeger.json");
+    let whole = ingest(&bytes).unwrap();
+    let processes = bytes
+        .windows(11)
+        .position(|w| w == b"\"processes\"")
+        .unwrap();
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let mut load = builder.start_arriving(bytes[..processes].to_vec(), bytes.len());
+    assert!(builder.advance(&mut load, usize::MAX).is_none());
+    assert!(load.wants_input());
+    let early = builder.provisional();
+    // The first trace's spans, all of them.
+    let spans = early.traces.iter().map(|t| t.spans.len()).sum::<usize>();
+    let first_trace = bytes[..processes]
+        .windows(15)
+        .filter(|w| w == b"\"operationName\"")
+        .count();
+    assert!(spans > 0 && spans == first_trace, "{spans} {first_trace}");
+    load.append(&bytes[processes..]);
+    load.complete().unwrap();
+    builder.advance(&mut load, usize::MAX).unwrap().unwrap();
+    let set = builder.finish();
+    let services = |set: &tracelens_core::TraceSet| -> Vec<String> {
+        let mut names: Vec<String> = set
+            .traces
+            .iter()
+            .flat_map(|t| t.spans.iter())
+            .map(|s| set.strings.get(s.service).to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(services(&set), services(&whole));
+    // Until then a span's service is its process id.
+    let ids = services(&early);
+    assert!(!ids.iter().any(|id| services(&whole).contains(id)));
+    assert!(
+        ids.iter().all(|id| bytes
+            .windows(id.len() + 15)
+            .any(|w| w == format!("\"processID\": \"{id}\"").as_bytes())),
+        "{ids:?}"
+    );
+}

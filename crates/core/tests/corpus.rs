@@ -752,6 +752,20 @@ fn reading_as_the_input_arrives_gives_what_reading_it_whole_gives() {
         0x10, 0x96, 0x01, 0x1d, 1, 2, 3, 4, 0x19, 1, 2, 3, 4, 5, 6, 7, 8,
     ]);
     inputs.push(("protobuf with unknown top-level fields".to_owned(), unknown));
+    // Jaeger JSON is read a span at a time as it arrives: cut or broken
+    // anywhere, it gives what reading it whole gives.
+    let jaeger = std::fs::read(corpus().join("etl-nightly/etl-nightly.jaeger.json")).unwrap();
+    for at in [0, 1, 9, 40, 3_000, jaeger.len() / 2, jaeger.len() - 2] {
+        inputs.push((format!("Jaeger cut at byte {at}"), jaeger[..at].to_vec()));
+        for byte in [b'#', b',', b'}', b']', b'"'] {
+            let mut broken = jaeger.clone();
+            broken[at] = byte;
+            inputs.push((
+                format!("Jaeger with {:?} at byte {at}", byte as char),
+                broken,
+            ));
+        }
+    }
     for (name, bytes) in &inputs {
         let whole = everything(&ingest(bytes));
         for part in [64, 997, 65_536, bytes.len() / 3 + 1] {

@@ -244,13 +244,40 @@ impl TraceSetBuilder {
         self.push(decoded, None);
     }
 
+    /// Adds a decoded span and returns where it is among its trace's
+    /// spans, for [`TraceSetBuilder::set_owner`].
+    pub(super) fn push_span_at(&mut self, decoded: DecodedSpan) -> (TraceId, u32) {
+        let trace_id = decoded.trace_id;
+        (trace_id, self.push(decoded, None))
+    }
+
+    /// Gives the span at `at` (from [`TraceSetBuilder::push_span_at`]) its
+    /// service and resource: a reader that meets a span before what owns
+    /// it (Jaeger's processes come after the spans) adds the span at once
+    /// and names its owner once known.
+    pub(super) fn set_owner(
+        &mut self,
+        (trace_id, at): (TraceId, u32),
+        service: Sym,
+        resource: u32,
+    ) {
+        if let Some(span) = self
+            .traces
+            .get_mut(&trace_id)
+            .and_then(|parts| parts.spans.get_mut(at as usize))
+        {
+            span.service = service;
+            span.resource = resource;
+        }
+    }
+
     /// Adds a decoded span whose attributes are those stacked from `from`
     /// on (its own `attributes` are ignored).
     pub(super) fn push_span_with_stacked(&mut self, decoded: DecodedSpan, from: usize) {
         self.push(decoded, Some(from));
     }
 
-    fn push(&mut self, decoded: DecodedSpan, stacked_from: Option<usize>) {
+    fn push(&mut self, decoded: DecodedSpan, stacked_from: Option<usize>) -> u32 {
         let DecodedSpan {
             trace_id,
             mut span,
@@ -325,6 +352,7 @@ impl TraceSetBuilder {
         };
         parts.starts.push((span.start_ns, len as u32));
         parts.spans.push(span);
+        len as u32
     }
 
     /// The spans added so far joined into traces, as [`TraceSetBuilder::finish`]

@@ -9,30 +9,18 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use base64::Engine as _;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value as JsonValue;
 
 use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
-use super::json_syntax::{locate, U64Value};
+use super::json_syntax::{error_offset, strip_position, LineCounter, U64Value};
+use super::sniff::{skip_whitespace, value_end};
 use super::{IngestError, TraceSetBuilder};
 use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{decode_id, stand_in_id, SpanId, TraceId};
+use crate::intern::Sym;
 use crate::model::{Span, SpanKind, StatusCode};
-
-/// `{"data": [trace…], "errors": …}` or one bare trace; keys no Jaeger
-/// JSON defines are skipped. (No `#[serde(flatten)]`: it buffers the
-/// document, and errors would then point at its closing brace.)
-#[derive(Deserialize)]
-struct Document<'a> {
-    #[serde(borrow, default)]
-    data: Option<Vec<JaegerTrace<'a>>>,
-    #[serde(borrow, default)]
-    spans: Vec<JaegerSpan<'a>>,
-    #[serde(borrow, default)]
-    processes: HashMap<Cow<'a, str>, Process<'a>>,
-    #[serde(borrow, default)]
-    errors: Option<Vec<ApiError<'a>>>,
-}
 
 /// What Jaeger's query API says went wrong (`{"code": 404, "msg": …}`).
 #[derive(Deserialize)]
@@ -41,14 +29,6 @@ struct ApiError<'a> {
     code: Option<i64>,
     #[serde(borrow, default)]
     msg: Cow<'a, str>,
-}
-
-#[derive(Deserialize, Default)]
-struct JaegerTrace<'a> {
-    #[serde(borrow, default)]
-    spans: Vec<JaegerSpan<'a>>,
-    #[serde(borrow, default)]
-    processes: HashMap<Cow<'a, str>, Process<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -123,73 +103,574 @@ const TRANSLATED_TAGS: &[&str] = &[
     "otel.scope.version",
 ];
 
-/// Reads `{"data": [trace…]}` or one bare trace object.
+/// Reads `{"data": [trace…]}` or one bare trace object, all at once: the
+/// stepper given the whole input, so that reading it whole and reading it
+/// as it arrives give the same.
 pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
-    let document: Document = serde_json::from_slice(bytes).map_err(|e| invalid(bytes, e))?;
-    let traces = match document.data {
-        Some(traces) => traces,
-        None => vec![JaegerTrace {
-            spans: document.spans,
-            processes: document.processes,
-        }],
-    };
-    add_traces(traces, document.errors, builder)
+    Stepper::new(Shape::Document, builder.span_total(), bytes.len()).read_whole(bytes, builder)
 }
 
 /// Reads a bare array of Jaeger spans, or one span object (as Jaeger's
 /// Elasticsearch storage keeps each), each with its process inside.
 pub(super) fn read_spans(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
-    let spans: Vec<JaegerSpan> = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') => serde_json::from_slice(bytes),
-        _ => serde_json::from_slice(bytes).map(|span| vec![span]),
-    }
-    .map_err(|e| invalid(bytes, e))?;
-    let trace = JaegerTrace {
-        spans,
-        processes: HashMap::new(),
-    };
-    add_traces(vec![trace], None, builder)
+    Stepper::new(Shape::of_spans(bytes), builder.span_total(), bytes.len())
+        .read_whole(bytes, builder)
 }
 
-fn invalid(bytes: &[u8], error: serde_json::Error) -> IngestError {
-    IngestError::Malformed(format!("invalid Jaeger JSON at {}", locate(bytes, &error)))
+/// What the top of a Jaeger input is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// `{"data": [trace…]}` or one bare trace object.
+    Document,
+    /// A bare array of spans.
+    Spans,
+    /// One span object.
+    Span,
 }
 
-fn add_traces(
-    traces: Vec<JaegerTrace<'_>>,
-    errors: Option<Vec<ApiError<'_>>>,
-    builder: &mut TraceSetBuilder,
-) -> Result<(), IngestError> {
-    if traces.iter().all(|t| t.spans.is_empty()) {
-        let said: Vec<String> = errors
-            .iter()
-            .flatten()
-            .map(|e| match e.code {
-                Some(code) => format!("{code} {}", e.msg),
-                None => e.msg.to_string(),
-            })
-            .collect();
-        return Err(IngestError::Malformed(match said.is_empty() {
-            true => "the Jaeger JSON holds no spans".to_owned(),
-            false => format!(
-                "the Jaeger answer holds no spans; it says: {}",
-                said.join("; ")
-            ),
-        }));
-    }
-    let mut ids = Ids::default();
-    for trace in traces {
-        for span in &trace.spans {
-            add_span(span, &trace.processes, &mut ids, builder);
+impl Shape {
+    /// Spans as an array, or one span (told by the first byte).
+    pub(super) fn of_spans(bytes: &[u8]) -> Self {
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => Shape::Spans,
+            _ => Shape::Span,
         }
     }
-    if let Some(example) = ids.first_opaque {
-        builder.warn(format!(
-            "the Jaeger ids are not hex (first: {example:?}); each was given a stand-in hex id \
-             made from its text, so spans still join to their parents"
-        ));
+}
+
+/// Where in the document reading is, innermost last.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Level {
+    /// The document object: `{"data": …}` or a bare trace.
+    Document,
+    /// The array of traces, `"data": [`.
+    Data,
+    /// One trace object in `data`.
+    Trace,
+    /// An array of spans: a trace's `"spans": [`, or the whole input.
+    Spans,
+    /// Past the end of the document: only whitespace may follow.
+    After,
+    /// Past damage: the rest of the input is not read.
+    Skipped,
+}
+
+/// Why a step stopped before the next part.
+enum Stop {
+    /// The part goes on in bytes not given yet.
+    Wait,
+    /// The JSON breaks here: at this offset (in the bytes given), this.
+    Broken(usize, String),
+}
+
+/// Jaeger JSON read a span at a time, perhaps while it arrives: the text
+/// read is let go (see [`Stepper::let_go`]), each span is added as soon as
+/// all its bytes are there, and a trace's `processes`, which Jaeger writes
+/// after the spans, name the spans' services when they come (until then a
+/// span's service is its process id).
+pub(super) struct Stepper {
+    /// Where reading is, in the bytes given to [`Stepper::step`], which
+    /// start `base` bytes into the input.
+    offset: usize,
+    base: usize,
+    lines: LineCounter,
+    /// Where the line holding byte `base` starts, in the input.
+    line_start: usize,
+    shape: Shape,
+    levels: Vec<Level>,
+    /// Whether the innermost level has had no member or element yet.
+    first: bool,
+    /// The processes of the trace being read (its spans' owners), once its
+    /// `processes` was read: by process id, the service and resource.
+    processes: Option<HashMap<String, (Sym, u32)>>,
+    /// Spans added before their trace's processes were read, each with its
+    /// process id (its service until then).
+    unowned: Vec<((TraceId, u32), Sym)>,
+    ids: Ids,
+    /// What a Jaeger answer's `errors` say.
+    said: Vec<String>,
+    /// Span objects met, whether or not they could be added.
+    spans_met: usize,
+    spans_before: usize,
+    /// The builder's warnings before this input (known at the first step).
+    warnings_before: Option<usize>,
+    first_error: Option<String>,
+    waiting: bool,
+    /// The whole input's length, for the progress and the span estimate.
+    length: usize,
+}
+
+impl Stepper {
+    /// A reader of one input; `spans_before` is what the builder held
+    /// before it (an input that adds nothing and is damaged is an error).
+    pub(super) fn new(shape: Shape, spans_before: usize, length: usize) -> Self {
+        Self {
+            offset: 0,
+            base: 0,
+            lines: LineCounter::default(),
+            line_start: 0,
+            shape,
+            levels: Vec::new(),
+            first: true,
+            processes: None,
+            unowned: Vec::new(),
+            ids: Ids::default(),
+            said: Vec::new(),
+            spans_met: 0,
+            spans_before,
+            warnings_before: None,
+            first_error: None,
+            waiting: false,
+            length,
+        }
     }
-    Ok(())
+
+    fn read_whole(
+        mut self,
+        bytes: &[u8],
+        builder: &mut TraceSetBuilder,
+    ) -> Result<(), IngestError> {
+        loop {
+            if let Some(outcome) = self.step(bytes, builder, usize::MAX, true) {
+                return outcome;
+            }
+        }
+    }
+
+    /// Bytes read so far.
+    pub(super) fn offset(&self) -> usize {
+        self.base + self.offset
+    }
+
+    /// Whether the last step used up the bytes given so far.
+    pub(super) fn waiting(&self) -> bool {
+        self.waiting
+    }
+
+    /// How many of the first `bytes` (as given to the last step) are read
+    /// and no longer needed: the next step is given the bytes from there on.
+    pub(super) fn let_go(&mut self, bytes: &[u8]) -> usize {
+        let read = self.offset;
+        self.lines.line_of(bytes, read);
+        self.lines.offset -= read;
+        if let Some(newline) = bytes[..read].iter().rposition(|&b| b == b'\n') {
+            self.line_start = self.base + newline + 1;
+        }
+        self.offset = 0;
+        self.base += read;
+        read
+    }
+
+    /// Reads about `budget` more bytes; the outcome once the input is done.
+    /// While the input is not `complete`, `bytes` is what has arrived, and
+    /// the step stops (and [`Stepper::waiting`] says so) where reading on
+    /// needs what is still to come.
+    pub(super) fn step(
+        &mut self,
+        bytes: &[u8],
+        builder: &mut TraceSetBuilder,
+        budget: usize,
+        complete: bool,
+    ) -> Option<Result<(), IngestError>> {
+        let stop = self.offset.saturating_add(budget);
+        self.waiting = false;
+        self.warnings_before.get_or_insert(builder.warnings.len());
+        while self.offset < stop {
+            let at = skip_whitespace(bytes, self.offset);
+            if at >= bytes.len() {
+                self.offset = at;
+                if !complete {
+                    self.waiting = true;
+                    return None;
+                }
+                return Some(self.finish(bytes, builder));
+            }
+            match self.next(bytes, at, builder, complete) {
+                Ok(next) => self.offset = next,
+                Err(Stop::Wait) => {
+                    self.waiting = true;
+                    return None;
+                }
+                Err(Stop::Broken(at, what)) => {
+                    let place = self.place(bytes, at);
+                    let message = format!("{place}: {what}");
+                    builder.warn(format!(
+                        "invalid Jaeger JSON at {message}; the rest of the file was skipped"
+                    ));
+                    self.first_error.get_or_insert(message);
+                    self.levels.push(Level::Skipped);
+                    self.offset = bytes.len();
+                }
+            }
+        }
+        None
+    }
+
+    /// Reads the next part, which starts at `at`; where reading goes on.
+    fn next(
+        &mut self,
+        bytes: &[u8],
+        at: usize,
+        builder: &mut TraceSetBuilder,
+        complete: bool,
+    ) -> Result<usize, Stop> {
+        let byte = bytes[at];
+        let Some(&level) = self.levels.last() else {
+            return match (self.shape, byte) {
+                (Shape::Document, b'{') => Ok(self.enter(Level::Document, at + 1)),
+                (Shape::Spans, b'[') => Ok(self.enter(Level::Spans, at + 1)),
+                (Shape::Span, b'{') => {
+                    let end = self.span(bytes, at, builder, complete)?;
+                    self.levels.push(Level::After);
+                    Ok(end)
+                }
+                _ => Err(Stop::Broken(at, "expected a JSON object".to_owned())),
+            };
+        };
+        match level {
+            Level::After => Err(Stop::Broken(at, "trailing characters".to_owned())),
+            Level::Skipped => Ok(bytes.len()),
+            Level::Data | Level::Spans => {
+                if byte == b']' {
+                    return Ok(self.leave(at + 1, builder));
+                }
+                let element = self.separated(bytes, at, b']', complete)?;
+                match level {
+                    Level::Spans => {
+                        let end = self.span(bytes, element, builder, complete)?;
+                        self.first = false;
+                        Ok(end)
+                    }
+                    _ if bytes[element] == b'{' => {
+                        self.processes = None;
+                        Ok(self.enter(Level::Trace, element + 1))
+                    }
+                    _ => Err(Stop::Broken(element, "a trace is not an object".to_owned())),
+                }
+            }
+            Level::Document | Level::Trace => {
+                if byte == b'}' {
+                    return Ok(self.leave(at + 1, builder));
+                }
+                let key = self.separated(bytes, at, b'}', complete)?;
+                let depth = self.levels.len();
+                let end = self.member(bytes, key, level, builder, complete)?;
+                // A member that opens an array is past once the array is.
+                if self.levels.len() == depth {
+                    self.first = false;
+                }
+                Ok(end)
+            }
+        }
+    }
+
+    /// Past the separator (unless this is the level's first part) before
+    /// the next member or element, which must start at the returned offset.
+    fn separated(
+        &mut self,
+        bytes: &[u8],
+        at: usize,
+        close: u8,
+        complete: bool,
+    ) -> Result<usize, Stop> {
+        if self.first {
+            return Ok(at);
+        }
+        if bytes[at] != b',' {
+            return Err(Stop::Broken(
+                at,
+                format!("expected ',' or '{}'", close as char),
+            ));
+        }
+        let next = skip_whitespace(bytes, at + 1);
+        match bytes.get(next) {
+            None => Err(ends(complete, at, "the file ends after a comma")),
+            Some(&b) if b == close => Err(Stop::Broken(next, "trailing comma".to_owned())),
+            Some(_) => Ok(next),
+        }
+    }
+
+    /// One member of the document or a trace, its key at `at`.
+    fn member(
+        &mut self,
+        bytes: &[u8],
+        at: usize,
+        level: Level,
+        builder: &mut TraceSetBuilder,
+        complete: bool,
+    ) -> Result<usize, Stop> {
+        if bytes[at] != b'"' {
+            return Err(Stop::Broken(
+                at,
+                "expected a key in double quotes".to_owned(),
+            ));
+        }
+        let key_end =
+            value_end(bytes, at).ok_or_else(|| ends(complete, at, "the file ends in a key"))?;
+        let colon = skip_whitespace(bytes, key_end);
+        match bytes.get(colon) {
+            None => return Err(ends(complete, at, "the file ends after a key")),
+            Some(b':') => {}
+            Some(_) => return Err(Stop::Broken(colon, "expected ':'".to_owned())),
+        }
+        let value = skip_whitespace(bytes, colon + 1);
+        if value >= bytes.len() {
+            return Err(ends(complete, at, "the file ends after a key"));
+        }
+        let key = &bytes[at + 1..key_end - 1];
+        match (key, bytes[value]) {
+            (b"data", b'[') if level == Level::Document => Ok(self.enter(Level::Data, value + 1)),
+            (b"spans", b'[') => Ok(self.enter(Level::Spans, value + 1)),
+            (b"data" | b"spans", b'n') => self.value(bytes, value, complete, |_: IgnoredAny, _| ()),
+            (b"data" | b"spans", _) => Err(Stop::Broken(
+                value,
+                format!("\"{}\" is not an array", String::from_utf8_lossy(key)),
+            )),
+            (b"processes", _) => {
+                let mut owners = HashMap::new();
+                let end =
+                    self.value(bytes, value, complete, |processes: Option<Processes>, _| {
+                        for (id, process) in processes.map(|p| p.0).unwrap_or_default() {
+                            owners.entry(id).or_insert_with(|| owner(&process, builder));
+                        }
+                    })?;
+                self.processes = Some(owners);
+                self.name_owners(builder);
+                Ok(end)
+            }
+            (b"errors", _) if level == Level::Document => self.value(
+                bytes,
+                value,
+                complete,
+                |errors: Option<Vec<ApiError>>, stepper| {
+                    stepper
+                        .said
+                        .extend(errors.into_iter().flatten().map(|e| match e.code {
+                            Some(code) => format!("{code} {}", e.msg),
+                            None => e.msg.into_owned(),
+                        }))
+                },
+            ),
+            _ => self.value(bytes, value, complete, |_: IgnoredAny, _| ()),
+        }
+    }
+
+    /// Deserializes the value at `at` as `T` and hands it to `take`; where
+    /// the value ends.
+    fn value<'b, T: Deserialize<'b>>(
+        &mut self,
+        bytes: &'b [u8],
+        at: usize,
+        complete: bool,
+        take: impl FnOnce(T, &mut Self),
+    ) -> Result<usize, Stop> {
+        let end = match value_end(bytes, at) {
+            Some(end) if end < bytes.len() || complete => end,
+            _ => return Err(ends(complete, at, "the file ends inside a value")),
+        };
+        match serde_json::from_slice(&bytes[at..end]) {
+            Ok(value) => {
+                take(value, self);
+                Ok(end)
+            }
+            Err(error) => Err(Stop::Broken(
+                error_offset(bytes, at, &error),
+                strip_position(&error),
+            )),
+        }
+    }
+
+    /// One span object at `at`: added, or skipped with a warning.
+    fn span(
+        &mut self,
+        bytes: &[u8],
+        at: usize,
+        builder: &mut TraceSetBuilder,
+        complete: bool,
+    ) -> Result<usize, Stop> {
+        let end = match value_end(bytes, at) {
+            Some(end) if end < bytes.len() || complete => end,
+            _ => return Err(ends(complete, at, "the file ends inside a span")),
+        };
+        self.spans_met += 1;
+        match serde_json::from_slice::<JaegerSpan>(&bytes[at..end]) {
+            Ok(span) => {
+                let owner = self.owner_of(&span, builder);
+                if let Some(added) = add_span(&span, owner, &mut self.ids, builder) {
+                    if let Err(process_id) = owner {
+                        self.unowned.push((added, process_id));
+                    }
+                }
+                let read = (builder.span_total() - self.spans_before) as f64;
+                let done = self.base + end;
+                let rest = self
+                    .length
+                    .max(self.base + bytes.len())
+                    .saturating_sub(done) as f64;
+                builder.expect_spans((rest * read / done.max(1) as f64) as usize);
+            }
+            Err(error) => {
+                let place = self.place(bytes, error_offset(bytes, at, &error));
+                let message = format!("{place}: {}", strip_position(&error));
+                builder.warn(format!("invalid Jaeger span at {message}; it was skipped"));
+                self.first_error.get_or_insert(message);
+            }
+        }
+        Ok(end)
+    }
+
+    /// The service and resource of `span`'s process, or (`Err`) its process
+    /// id when its trace's processes are still to come.
+    fn owner_of(
+        &self,
+        span: &JaegerSpan<'_>,
+        builder: &mut TraceSetBuilder,
+    ) -> Result<(Sym, u32), Sym> {
+        if let Some(process) = &span.process {
+            return Ok(owner(process, builder));
+        }
+        match (span.process_id.as_deref(), &self.processes) {
+            (Some(id), None) => Err(builder.intern(id)),
+            (Some(id), Some(processes)) if processes.contains_key(id) => Ok(processes[id]),
+            _ => Ok((builder.intern("unknown_service"), 0)),
+        }
+    }
+
+    /// Names the owners of the spans added before their processes were
+    /// read: the processes read, or, where none names them, an unknown
+    /// service (as a span without a process has).
+    fn name_owners(&mut self, builder: &mut TraceSetBuilder) {
+        for (added, process_id) in std::mem::take(&mut self.unowned) {
+            let owner = self
+                .processes
+                .as_ref()
+                .and_then(|p| p.get(builder.string(process_id)).copied())
+                .unwrap_or_else(|| (builder.intern("unknown_service"), 0));
+            builder.set_owner(added, owner.0, owner.1);
+        }
+    }
+
+    fn enter(&mut self, level: Level, next: usize) -> usize {
+        self.levels.push(level);
+        self.first = true;
+        next
+    }
+
+    /// Past the end of the innermost level; a trace's end names the
+    /// owners of its spans.
+    fn leave(&mut self, next: usize, builder: &mut TraceSetBuilder) -> usize {
+        let level = self.levels.pop();
+        if matches!(level, Some(Level::Trace | Level::Document)) {
+            self.processes.get_or_insert_with(HashMap::new);
+            self.name_owners(builder);
+            self.processes = None;
+        }
+        self.first = false;
+        if self.levels.is_empty() {
+            self.levels.push(Level::After);
+        }
+        next
+    }
+
+    /// "line L, column C (byte B)" of offset `at` in the bytes given.
+    fn place(&mut self, bytes: &[u8], at: usize) -> String {
+        let line = self.lines.line_of(bytes, at);
+        let column = match bytes[..at].iter().rposition(|&b| b == b'\n') {
+            Some(newline) => at - newline,
+            None => self.base + at - self.line_start + 1,
+        };
+        format!("line {line}, column {column} (byte {})", self.base + at)
+    }
+
+    fn finish(&mut self, bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
+        if !matches!(self.levels.last(), Some(Level::After | Level::Skipped)) {
+            let at = bytes.len();
+            let message = format!(
+                "{}: the file ends before the JSON does",
+                self.place(bytes, at)
+            );
+            builder.warn(format!("invalid Jaeger JSON at {message}"));
+            self.first_error.get_or_insert(message);
+        }
+        self.processes.get_or_insert_with(HashMap::new);
+        self.name_owners(builder);
+        builder.expect_spans(0);
+        if builder.span_total() == self.spans_before {
+            if let Some(error) = self.first_error.take() {
+                builder.warnings.truncate(self.warnings_before.unwrap_or(0));
+                return Err(IngestError::Malformed(format!(
+                    "invalid Jaeger JSON at {error}"
+                )));
+            }
+            if self.spans_met == 0 {
+                return Err(IngestError::Malformed(match self.said.is_empty() {
+                    true => "the Jaeger JSON holds no spans".to_owned(),
+                    false => format!(
+                        "the Jaeger answer holds no spans; it says: {}",
+                        self.said.join("; ")
+                    ),
+                }));
+            }
+        }
+        if let Some(example) = self.ids.first_opaque.take() {
+            builder.warn(format!(
+                "the Jaeger ids are not hex (first: {example:?}); each was given a stand-in hex id \
+                 made from its text, so spans still join to their parents"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Where the input ends before a part does: wait for more, or, once it is
+/// complete, the JSON is cut short there.
+fn ends(complete: bool, at: usize, what: &str) -> Stop {
+    match complete {
+        true => Stop::Broken(at, what.to_owned()),
+        false => Stop::Wait,
+    }
+}
+
+/// A trace's processes in the order written (the order their resources
+/// are numbered in).
+struct Processes<'a>(Vec<(String, Process<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Processes<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct InOrder<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for InOrder<'a> {
+            type Value = Processes<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of processes by id")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut all = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    all.push(entry);
+                }
+                Ok(Processes(all))
+            }
+        }
+        deserializer.deserialize_map(InOrder(std::marker::PhantomData))
+    }
+}
+
+/// A process's service and resource (`service.name` and its tags).
+fn owner(process: &Process<'_>, builder: &mut TraceSetBuilder) -> (Sym, u32) {
+    let service = builder.intern(&process.service_name);
+    let mut attributes = vec![Attribute {
+        key: builder.intern("service.name"),
+        value: Value::Str(service),
+    }];
+    attributes.extend(process.tags.iter().map(|t| attribute(t, builder)));
+    let resource = builder.resource(Resource {
+        attributes,
+        dropped_attributes: 0,
+    });
+    (service, resource)
 }
 
 /// Reads ids: hex (or base64) as written, and, since Jaeger UI takes ids
@@ -212,12 +693,14 @@ impl Ids {
     }
 }
 
+/// Adds `span`, owned by `owner` (its service and resource, or its
+/// process id until its trace's processes are read); where it was added.
 fn add_span(
     span: &JaegerSpan<'_>,
-    processes: &HashMap<Cow<'_, str>, Process<'_>>,
+    owner: Result<(Sym, u32), Sym>,
     ids: &mut Ids,
     builder: &mut TraceSetBuilder,
-) {
+) -> Option<(TraceId, u32)> {
     let (Some(trace_id), Some(span_id)) =
         (ids.id::<16>(&span.trace_id), ids.id::<8>(&span.span_id))
     else {
@@ -225,7 +708,7 @@ fn add_span(
             "Jaeger span {:?} ({}) of trace {:?} has an invalid id; it was skipped",
             span.span_id, span.operation_name, span.trace_id
         ));
-        return;
+        return None;
     };
     // The parent is the first CHILD_OF reference within the trace; a span
     // with none hangs under the span it FOLLOWS_FROM, which does not wait
@@ -263,25 +746,7 @@ fn add_span(
             })
         })
         .collect();
-    let process = span
-        .process
-        .as_ref()
-        .or_else(|| processes.get(span.process_id.as_deref()?));
-    let service = builder.intern(process.map_or("unknown_service", |p| &p.service_name));
-    let resource = match process {
-        Some(process) => {
-            let mut attributes = vec![Attribute {
-                key: builder.intern("service.name"),
-                value: Value::Str(service),
-            }];
-            attributes.extend(process.tags.iter().map(|t| attribute(t, builder)));
-            builder.resource(Resource {
-                attributes,
-                dropped_attributes: 0,
-            })
-        }
-        None => 0,
-    };
+    let (service, resource) = owner.unwrap_or_else(|process_id| (process_id, 0));
     let tag = |key: &str| span.tags.iter().find(|t| t.key == key).map(|t| &t.value);
     let kind = match tag("span.kind").and_then(JsonValue::as_str) {
         Some("server") => SpanKind::Server,
@@ -365,7 +830,7 @@ fn add_span(
         events,
         links,
     };
-    builder.push_span(decoded);
+    Some(builder.push_span_at(decoded))
 }
 
 /// A Jaeger tag as an attribute, by its declared type.

@@ -118,6 +118,8 @@ enum LoadKind {
     Json(otlp_json::Stepper),
     /// One OTLP protobuf message, a resource spans field a step.
     Protobuf(otlp_proto::Stepper),
+    /// Jaeger JSON, a span a step.
+    Jaeger(jaeger::Stepper),
     /// Any other format: read whole in the first step.
     Whole,
     /// Compressed, or not OTLP/JSON: sniffed and read once complete.
@@ -133,6 +135,9 @@ impl TraceLoad {
                 stepper.offset() as f64 / self.length as f64
             }
             LoadKind::Protobuf(stepper) if self.length > 0 => {
+                stepper.offset() as f64 / self.length as f64
+            }
+            LoadKind::Jaeger(stepper) if self.length > 0 => {
                 stepper.offset() as f64 / self.length as f64
             }
             LoadKind::Whole | LoadKind::Collecting => 0.0,
@@ -156,6 +161,7 @@ impl TraceLoad {
             let read = match &mut self.kind {
                 LoadKind::Json(stepper) => stepper.let_go(&self.bytes),
                 LoadKind::Protobuf(stepper) => stepper.let_go(),
+                LoadKind::Jaeger(stepper) => stepper.let_go(&self.bytes),
                 _ => 0,
             };
             self.bytes.drain(..read);
@@ -183,6 +189,7 @@ impl TraceLoad {
             && match &self.kind {
                 LoadKind::Json(stepper) => stepper.waiting(),
                 LoadKind::Protobuf(stepper) => stepper.waiting(),
+                LoadKind::Jaeger(stepper) => stepper.waiting(),
                 _ => true,
             }
     }
@@ -193,10 +200,7 @@ impl TraceLoad {
             Some(plain) => plain,
             None => bytes,
         };
-        let kind = match is_streamable_json(&bytes) {
-            Some(true) => LoadKind::Json(otlp_json::Stepper::new(spans_before, 0)),
-            _ => LoadKind::Whole,
-        };
+        let kind = LoadKind::stepping(&bytes, spans_before, 0).unwrap_or(LoadKind::Whole);
         Ok(TraceLoad {
             length: bytes.len(),
             bytes,
@@ -207,19 +211,38 @@ impl TraceLoad {
     }
 }
 
-/// OTLP/JSON (or a Tempo answer), as opposed to protobuf, Jaeger or Zipkin:
-/// what is read while it arrives. `None` when the bytes end before that is
-/// told.
-fn is_streamable_json(bytes: &[u8]) -> Option<bool> {
-    if looks_binary(bytes) {
-        return Some(false);
-    }
-    let Some(at) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
-        return Some(false);
-    };
-    match bytes[at] {
-        b'{' => Some(sniff::json_kind(bytes, at)? == JsonKind::OtlpTraces),
-        _ => Some(false),
+impl LoadKind {
+    /// The reader of an (uncompressed) input that starts with `bytes`, if
+    /// it is read in steps: OTLP/JSON (or a Tempo answer) and Jaeger JSON.
+    /// `Some(Whole)` for the other formats, `None` when the bytes end before
+    /// that is told. `length` is the whole input's, when it is still to
+    /// arrive (for the readers' estimate of the spans to come).
+    fn stepping(bytes: &[u8], spans_before: usize, length: usize) -> Option<LoadKind> {
+        if looks_binary(bytes) {
+            return Some(LoadKind::Whole);
+        }
+        let Some(at) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
+            return Some(LoadKind::Whole);
+        };
+        if !matches!(bytes[at], b'{' | b'[') {
+            return Some(LoadKind::Whole);
+        }
+        Some(match sniff::json_kind(bytes, at)? {
+            JsonKind::OtlpTraces if bytes[at] == b'{' => {
+                LoadKind::Json(otlp_json::Stepper::new(spans_before, length))
+            }
+            JsonKind::Jaeger => LoadKind::Jaeger(jaeger::Stepper::new(
+                jaeger::Shape::Document,
+                spans_before,
+                length,
+            )),
+            JsonKind::JaegerSpans => LoadKind::Jaeger(jaeger::Stepper::new(
+                jaeger::Shape::of_spans(bytes),
+                spans_before,
+                length,
+            )),
+            _ => LoadKind::Whole,
+        })
     }
 }
 
@@ -252,16 +275,21 @@ impl TraceSetBuilder {
         // Sniffing needs the bytes that tell text from binary, and the
         // keys up to the one that tells the format.
         let sniffable = first.len() >= SNIFF_BYTES.min(length).max(4);
-        let streamable = sniffable
-            && !compression::is_compressed(&first)
-            && is_streamable_json(&first) == Some(true);
-        let message = sniffable
-            && !compression::is_compressed(&first)
-            && otlp_proto::arrives_as_message(&first);
-        let kind = match (streamable, message) {
-            (true, _) => LoadKind::Json(otlp_json::Stepper::new(self.span_total(), length)),
-            (_, true) => LoadKind::Protobuf(otlp_proto::Stepper::new(self.span_total())),
-            _ => LoadKind::Collecting,
+        let spans_before = self.span_total();
+        let stepping = (sniffable && !compression::is_compressed(&first))
+            .then(|| LoadKind::stepping(&first, spans_before, length))
+            .flatten();
+        let kind = match stepping {
+            Some(LoadKind::Whole) | None => {
+                let message = sniffable
+                    && !compression::is_compressed(&first)
+                    && otlp_proto::arrives_as_message(&first);
+                match message {
+                    true => LoadKind::Protobuf(otlp_proto::Stepper::new(spans_before)),
+                    false => LoadKind::Collecting,
+                }
+            }
+            Some(stepping) => stepping,
         };
         // What is collected is kept whole: room for all of it at once, as
         // growing by doubling would hold up to twice the input while
@@ -290,6 +318,7 @@ impl TraceSetBuilder {
             LoadKind::Protobuf(stepper) => {
                 stepper.step(&load.bytes, self, budget, load.complete)?
             }
+            LoadKind::Jaeger(stepper) => stepper.step(&load.bytes, self, budget, load.complete)?,
             LoadKind::Whole => self.add(&load.bytes),
             LoadKind::Collecting | LoadKind::Done => return None,
         };

@@ -24,7 +24,8 @@ mod direct;
 
 use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
 use super::json_syntax::{
-    error_offset, json_keys, strip_position, F64Value, I64Value, RawText, U64Value,
+    count_newlines, error_offset, json_keys, strip_position, F64Value, I64Value, LineCounter,
+    RawText, U64Value,
 };
 use super::sniff::{skip_whitespace, value_end};
 use super::{IngestError, TraceSetBuilder};
@@ -1160,34 +1161,6 @@ pub(super) fn service_name(resource: &Resource, builder: &mut TraceSetBuilder) -
         _ => None,
     });
     named.unwrap_or_else(|| builder.intern("unknown_service"))
-}
-
-/// Counts lines incrementally, so positions cost O(n) over a whole file.
-#[derive(Default)]
-struct LineCounter {
-    offset: usize,
-    line: usize,
-}
-
-impl LineCounter {
-    /// The 1-based line of byte `offset`; offsets must not decrease.
-    fn line_of(&mut self, bytes: &[u8], offset: usize) -> usize {
-        let offset = offset.min(bytes.len());
-        if offset >= self.offset {
-            self.line += count_newlines(&bytes[self.offset..offset]);
-            self.offset = offset;
-        }
-        self.line + 1
-    }
-}
-
-/// Counts in chunks small enough for byte-wide counters, which the
-/// compiler vectorises (a plain `filter().count()` runs several times slower).
-fn count_newlines(bytes: &[u8]) -> usize {
-    bytes
-        .chunks(255)
-        .map(|chunk| usize::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
-        .sum()
 }
 
 /// The start of the first line after `from` that begins with `{`.
