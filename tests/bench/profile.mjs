@@ -1,7 +1,9 @@
 // Where the page's time goes while it opens a file: a Chromium CPU profile
 // (the DevTools protocol's sampling profiler) from the file input's change
 // event to the frame showing the whole trace analysed, summed by function:
-// self time and time including callees, the 30 biggest of each.
+// self time and time including callees, the 30 biggest of each; then the
+// longest gaps between two animation frames (how long the tab froze), and
+// what ran in them.
 //
 // usage: cargo xtask profile-dist target/profile-dist
 //        TRACELENS_DIST=target/profile-dist node tests/bench/profile.mjs FILE
@@ -38,6 +40,16 @@ try {
   const { page, errors } = await openPage(browser.context, server.url + '/');
   await page.locator('[data-testid=trace-item]').first().waitFor();
   const before = await page.locator('[data-testid=span-row]').first().getAttribute('data-span-id');
+  // A frame callback that spins a little, so that the sampler sees each
+  // frame: the stretches between two of them are the tab's frame gaps.
+  await page.evaluate(() => {
+    const tracelensFrameTick = () => {
+      const until = performance.now() + 0.4;
+      while (performance.now() < until);
+      requestAnimationFrame(tracelensFrameTick);
+    };
+    requestAnimationFrame(tracelensFrameTick);
+  });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
@@ -81,6 +93,44 @@ try {
   };
   table('self time', own);
   table('with callees', within);
+
+  // The longest gaps between two frames (samples in the frame callback),
+  // and what ran in each, callees included.
+  const gaps = [];
+  let gap = null;
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    const micros = profile.timeDeltas[i + 1] ?? 0;
+    let frame = false;
+    for (let node = id; node !== undefined; node = parent.get(node)) {
+      if (name(node) === 'tracelensFrameTick') frame = true;
+    }
+    if (frame) {
+      if (gap) gaps.push({ ...gap, micros: at - gap.from });
+      gap = { from: at, samples: [] };
+      return;
+    }
+    gap?.samples.push([id, micros]);
+  });
+  for (const stretch of gaps.sort((a, b) => b.micros - a.micros).slice(0, 4)) {
+    const inside = new Map();
+    for (const [id, micros] of stretch.samples) {
+      const seen = new Set();
+      for (let node = id; node !== undefined; node = parent.get(node)) {
+        const n = name(node);
+        if (!seen.has(n)) {
+          seen.add(n);
+          inside.set(n, (inside.get(n) ?? 0) + micros);
+        }
+      }
+    }
+    console.log(`\na frame gap of ${(stretch.micros / 1000).toFixed(1)} ms; inside it, with callees:`);
+    const plumbing = /^(\(root\)|real|js-to-wasm::|wasm-to-js|.*wasm_bindgen.*|js_sys::futures.*|<core::pin::Pin<P>.*)$/;
+    for (const [n, micros] of [...inside].filter(([n]) => !plumbing.test(n)).sort((a, b) => b[1] - a[1]).slice(0, 16)) {
+      console.log(`${(micros / 1000).toFixed(1).padStart(8)}  ${n.slice(0, 150)}`);
+    }
+  }
   if (errors.length) console.log('\npage errors:', errors.slice(0, 3));
 } finally {
   await browser.close();

@@ -389,6 +389,32 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
         format!("1M spans (OTLP protobuf, {megabytes} MB)"),
         million_protobuf.to_owned(),
     ));
+    // The trace Jaeger UI was measured with: `../shared/bench/gen_trace.py`
+    // writes one trace as Jaeger JSON (what Jaeger UI opens) and as
+    // OTLP/JSON; the same spans and seed always give the same bytes.
+    let generator = root.join("../shared/bench/gen_trace.py");
+    for (label, spans) in [("100k", 100_000u32), ("1M", 1_000_000)] {
+        let file = format!("target/bench/gen_trace/jaeger_{}k.json", spans / 1000);
+        if !root.join(&file).exists() {
+            crate::tools::run(
+                Command::new("python3")
+                    .arg(&generator)
+                    .args([
+                        "--spans",
+                        &spans.to_string(),
+                        "--out-dir",
+                        "target/bench/gen_trace",
+                    ])
+                    .current_dir(root),
+                "../shared/bench/gen_trace.py",
+            )?;
+        }
+        let megabytes = std::fs::metadata(root.join(&file))?.len() / 1_000_000;
+        traces.push((
+            format!("{label} spans (Jaeger JSON from gen_trace.py, {megabytes} MB)"),
+            file,
+        ));
+    }
     let logs = "target/bench/1m-lines.jsonl";
     crate::tools::run(
         Command::new("node")

@@ -434,6 +434,11 @@ pub fn looks_like_logs(bytes: &[u8]) -> bool {
     if contains(start, b"\"resourceSpans\"") || contains(start, b"\"batches\"") {
         return false;
     }
+    // A long first line whose keys say it is a Jaeger trace is not parsed
+    // (a megabyte of it took tens of milliseconds in the page, at once).
+    if first_line.len() > SNIFF_HEAD && is_jaeger(text) {
+        return false;
+    }
     let parsed = (first_line.len() <= SNIFF_LINE)
         .then(|| serde_json::from_slice::<Json>(first_line).ok())
         .flatten();
@@ -452,6 +457,14 @@ pub fn looks_like_logs(bytes: &[u8]) -> bool {
     // A pretty-printed document or a huge line: look at its first keys.
     let head = &text[..text.len().min(4096)];
     contains(head, b"\"resourceLogs\"") || contains(head, b"\"resultType\"")
+}
+
+/// Whether the keys of the JSON document `text` starts with say Jaeger.
+fn is_jaeger(text: &[u8]) -> bool {
+    use crate::ingest::sniff::{json_kind, JsonKind};
+    let at = text.iter().position(|b| !b.is_ascii_whitespace());
+    at.and_then(|at| json_kind(text, at))
+        .is_some_and(|kind| matches!(kind, JsonKind::Jaeger | JsonKind::JaegerSpans))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

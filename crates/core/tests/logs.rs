@@ -139,6 +139,14 @@ fn logs_and_traces_are_told_apart_by_their_bytes() {
         }
         assert_eq!(looks_like_logs(&read(path)), is_logs, "{path} ({format})");
     }
+    // Written on one line, as Jaeger's API and exporters write it: the
+    // first line is the whole file (and the page hands over only its start).
+    let jaeger = read("etl-nightly/etl-nightly.jaeger.json");
+    let compact: serde_json::Value = serde_json::from_slice(&jaeger).unwrap();
+    let compact = serde_json::to_vec(&compact).unwrap();
+    assert!(compact.len() > 64 << 10 && !compact.contains(&b'\n'));
+    assert!(!looks_like_logs(&compact));
+    assert!(!looks_like_logs(&compact[..compact.len() / 2]));
 }
 
 #[test]

@@ -488,12 +488,24 @@ impl Stepper {
         builder: &mut TraceSetBuilder,
         complete: bool,
     ) -> Result<usize, Stop> {
-        let end = match value_end(bytes, at) {
-            Some(end) if end < bytes.len() || complete => end,
-            _ => return Err(ends(complete, at, "the file ends inside a span")),
+        // Read straight from the bytes (a span object ends itself): only a
+        // span that does not read is scanned for its end, to skip it.
+        let mut spans = serde_json::Deserializer::from_slice(&bytes[at..]).into_iter();
+        let read: Result<JaegerSpan, _> = spans
+            .next()
+            .unwrap_or_else(|| Err(serde::de::Error::custom("the file ends before a span")));
+        let end = match &read {
+            Ok(_) => at + spans.byte_offset(),
+            Err(error) if error.is_eof() => {
+                return Err(ends(complete, at, "the file ends inside a span"))
+            }
+            Err(_) => match value_end(bytes, at) {
+                Some(end) if end < bytes.len() || complete => end,
+                _ => return Err(ends(complete, at, "the file ends inside a span")),
+            },
         };
         self.spans_met += 1;
-        match serde_json::from_slice::<JaegerSpan>(&bytes[at..end]) {
+        match read {
             Ok(span) => {
                 let owner = self.owner_of(&span, builder);
                 if let Some(added) = add_span(&span, owner, &mut self.ids, builder) {

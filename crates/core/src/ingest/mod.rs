@@ -7,7 +7,7 @@ mod jaeger;
 pub(crate) mod json_syntax;
 mod otlp_json;
 pub(crate) mod otlp_proto;
-mod sniff;
+pub(crate) mod sniff;
 mod zipkin;
 
 use thiserror::Error;

@@ -6,7 +6,7 @@
 
 /// What a JSON document is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum JsonKind {
+pub(crate) enum JsonKind {
     /// OTLP/JSON traces: `resourceSpans`, Tempo's `batches` and `trace`,
     /// Jaeger v2's `/api/v3/traces` answer `{"result": {"resourceSpans"}}`.
     OtlpTraces,
@@ -35,11 +35,11 @@ pub(super) enum JsonKind {
 
 /// How a sniff ended: a kind, or the bytes ran out before any key decided
 /// (an input still arriving: wait for more).
-pub(super) type Sniffed = Option<JsonKind>;
+pub(crate) type Sniffed = Option<JsonKind>;
 
 /// The kind of the JSON document starting at `at` (its first byte,
 /// `{` or `[`); `None` when `bytes` ends before it is decided.
-pub(super) fn json_kind(bytes: &[u8], at: usize) -> Sniffed {
+pub(crate) fn json_kind(bytes: &[u8], at: usize) -> Sniffed {
     match bytes.get(at)? {
         b'{' => object_kind(bytes, at),
         b'[' => {
