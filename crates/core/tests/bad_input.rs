@@ -584,3 +584,53 @@ fn jaeger_spans_arrive_before_their_processes() {
         "{ids:?}"
     );
 }
+
+/// One resource's spans in one element, as exporters batch them: read a
+/// few spans a step, and while the element still arrives, not all at once
+/// when its last byte comes.
+#[test]
+fn one_big_resource_is_read_a_few_spans_a_step() {
+    let spans: Vec<String> = (1..=3000u64)
+        .map(|i| {
+            span(
+                T1,
+                &format!("{i:016x}"),
+                "0000000000000001",
+                10 * i,
+                10 * i + 5,
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},"scopeSpans":[{{"scope":{{"name":"lib"}},"spans":[{}]}}]}}]}}"#,
+        spans.join(",")
+    );
+    let bytes = text.as_bytes();
+    let whole = ingest(bytes).unwrap();
+    // A small budget: a step returns with part of the element read.
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let mut load = builder.start(bytes.to_vec()).unwrap();
+    assert!(builder.advance(&mut load, 8192).is_none());
+    let read = builder.span_total();
+    assert!(read > 0 && read < 200, "{read} spans after one step");
+    assert!(load.progress() > 0.0 && load.progress() < 0.1);
+    while builder.advance(&mut load, 8192).is_none() {}
+    assert_eq!(builder.finish().span_count(), whole.span_count());
+    // Arriving: the spans of the part given so far are read.
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let half = bytes.len() / 2;
+    let mut load = builder.start_arriving(bytes[..half].to_vec(), bytes.len());
+    assert!(builder.advance(&mut load, usize::MAX).is_none());
+    assert!(load.wants_input());
+    let read = builder.span_total();
+    assert!(
+        read > 1000 && read < 1600,
+        "{read} spans from half the bytes"
+    );
+    load.append(&bytes[half..]);
+    load.complete().unwrap();
+    builder.advance(&mut load, usize::MAX).unwrap().unwrap();
+    let set = builder.finish();
+    assert_eq!(set.span_count(), whole.span_count());
+    assert_eq!(set.warnings.len(), whole.warnings.len());
+}

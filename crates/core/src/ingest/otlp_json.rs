@@ -1196,6 +1196,12 @@ pub(super) struct Stepper {
     first_error: Option<String>,
     /// Whether elements go to the direct reader first.
     direct: bool,
+    /// The element the direct reader is partway through, with the
+    /// builder's warning count and the line at its start.
+    partway: Option<(direct::Partway, usize, usize)>,
+    /// Whether the element at `offset` is for the seeds (the direct reader
+    /// gave it up).
+    seeds_here: bool,
     /// Whether the last step stopped where the bytes given so far end.
     waiting: bool,
     /// The whole input's length, when more is still to arrive.
@@ -1214,6 +1220,8 @@ impl Stepper {
             spans_before,
             first_error: None,
             direct: true,
+            partway: None,
+            seeds_here: false,
             waiting: false,
             length,
         }
@@ -1221,7 +1229,7 @@ impl Stepper {
 
     /// Bytes read so far.
     pub(super) fn offset(&self) -> usize {
-        self.base + self.offset
+        self.base + self.partway.as_ref().map_or(self.offset, |(p, ..)| p.at())
     }
 
     /// How many of the first `bytes` (as given to the last step) are read
@@ -1231,6 +1239,9 @@ impl Stepper {
         // Lines are counted up to there first, from the bytes still here.
         self.lines.line_of(bytes, read);
         self.lines.offset -= read;
+        if let Some((partway, ..)) = &mut self.partway {
+            partway.let_go(read);
+        }
         self.offset = 0;
         self.base += read;
         read
@@ -1255,7 +1266,9 @@ impl Stepper {
         budget: usize,
         complete: bool,
     ) -> Option<Result<(), IngestError>> {
-        let stop = self.offset.saturating_add(budget);
+        // Partway through an element, the budget counts from where that is.
+        let from = self.partway.as_ref().map_or(self.offset, |(p, ..)| p.at());
+        let stop = from.saturating_add(budget);
         self.waiting = false;
         let wait = |stepper: &mut Self| {
             stepper.waiting = true;
@@ -1309,15 +1322,26 @@ impl Stepper {
             }
             let start = self.offset;
             let line = self.lines.line_of(bytes, start);
-            let warnings = builder.warnings.len();
-            let direct = self
-                .direct
-                .then(|| direct::resource_spans(bytes, start, builder))
-                .flatten();
-            place_warnings(builder, warnings, bytes, start, line);
-            if let Some(end) = direct {
-                self.past_element(bytes, end, builder);
-                continue;
+            if self.direct && !self.seeds_here {
+                let (partway, warnings, _) = self.partway.get_or_insert_with(|| {
+                    let warnings = builder.warnings.len();
+                    (direct::Partway::new(start, builder), warnings, line)
+                });
+                let warnings = *warnings;
+                match partway.step(bytes, builder, stop, complete) {
+                    direct::Step::Paused => return None,
+                    direct::Step::Wait => return wait(self),
+                    direct::Step::Done(end) => {
+                        self.partway = None;
+                        place_warnings(builder, warnings, bytes, start, line);
+                        self.past_element(bytes, end, builder);
+                        continue;
+                    }
+                    direct::Step::Seeds => {
+                        self.partway = None;
+                        self.seeds_here = true;
+                    }
+                }
             }
             let end = match value_end(bytes, start) {
                 Some(end) => end,
@@ -1347,6 +1371,7 @@ impl Stepper {
                 // starts a JSON object, if any.
                 self.offset = self.fail(bytes, builder, message, start);
                 self.inside_array = false;
+                self.seeds_here = false;
                 continue;
             }
             self.past_element(bytes, end, builder);
@@ -1358,6 +1383,7 @@ impl Stepper {
     /// and tells the builder how many spans the rest of the input likely
     /// holds, judging by the bytes per span so far.
     fn past_element(&mut self, bytes: &[u8], end: usize, builder: &mut TraceSetBuilder) {
+        self.seeds_here = false;
         self.offset = skip_whitespace(bytes, end);
         if bytes.get(self.offset) == Some(&b',') {
             self.offset += 1;

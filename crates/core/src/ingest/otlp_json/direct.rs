@@ -22,36 +22,233 @@ use super::{
     ScopeSeed, SpanIds, SpanSeed,
 };
 use crate::attributes::{Attribute, Value};
-use crate::ingest::assemble::DecodedEvent;
+use crate::ingest::assemble::{DecodedEvent, UndoMark};
+use crate::ingest::sniff::skip_whitespace;
 use crate::ingest::TraceSetBuilder;
 use crate::intern::Sym;
 use crate::model::StatusCode;
 
-/// Reads the `ResourceSpans` object at `at`: the offset just past it, or
-/// `None` (with the builder as it was) when the seeds must read it.
-pub(super) fn resource_spans(
-    bytes: &[u8],
+/// A `ResourceSpans` element read a part at a time: a step stops at a
+/// span (or any member) boundary once its budget is spent, or where the
+/// bytes given so far end, and the next step goes on from there. What it
+/// added can all be taken back until the element ends: if anything in it
+/// is outside this reader's shape, the seeds read the element again whole.
+pub(super) struct Partway {
+    mark: Option<UndoMark>,
+    /// The next part to read, in the bytes given.
     at: usize,
-    builder: &mut TraceSetBuilder,
-) -> Option<usize> {
-    let mark = builder.begin_undoable();
-    let mut cursor = Cursor { bytes, at };
-    match read_resource_spans(&mut cursor, builder) {
-        Some(()) => {
-            builder.commit();
-            Some(cursor.at)
-        }
-        None => {
-            builder.undo(mark);
-            None
+    level: Level,
+    /// Whether the innermost object or array has had no part yet.
+    first: bool,
+    owner: Option<(Sym, u32)>,
+    scope: Option<u32>,
+}
+
+/// Where in a `ResourceSpans` element reading is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Before its `{`.
+    Start,
+    /// Among its members.
+    Resource,
+    /// In its `scopeSpans` array.
+    ScopeSpans,
+    /// Among one `ScopeSpans`' members.
+    Scope,
+    /// In that scope's `spans` array.
+    Spans,
+}
+
+/// How a step of a [`Partway`] ended.
+pub(super) enum Step {
+    /// The element ends just before this offset; what was read is kept.
+    Done(usize),
+    /// The budget is spent.
+    Paused,
+    /// The bytes given so far end inside the element.
+    Wait,
+    /// The element is not in this reader's shape: what it added was taken
+    /// back, and the seeds must read it.
+    Seeds,
+}
+
+impl Partway {
+    /// Starts reading the element at `at`.
+    pub(super) fn new(at: usize, builder: &mut TraceSetBuilder) -> Self {
+        Self {
+            mark: Some(builder.begin_undoable()),
+            at,
+            level: Level::Start,
+            first: true,
+            owner: None,
+            scope: None,
         }
     }
+
+    /// The next part to read, in the bytes given.
+    pub(super) fn at(&self) -> usize {
+        self.at
+    }
+
+    /// The first `read` bytes were let go: offsets move back by as many.
+    pub(super) fn let_go(&mut self, read: usize) {
+        self.at -= read;
+    }
+
+    /// Reads parts until one ends at or past `stop`, the element ends, or
+    /// the bytes given end (`complete`: no more will come).
+    pub(super) fn step(
+        &mut self,
+        bytes: &[u8],
+        builder: &mut TraceSetBuilder,
+        stop: usize,
+        complete: bool,
+    ) -> Step {
+        while self.at < stop {
+            let stacked = builder.attribute_stack.len();
+            let warnings = builder.warnings.len();
+            let mut cursor = Cursor {
+                bytes,
+                at: self.at,
+                complete,
+            };
+            match self.part(&mut cursor, builder) {
+                Some(None) => self.at = cursor.at,
+                Some(Some(end)) => {
+                    self.mark = None;
+                    builder.commit();
+                    return Step::Done(end);
+                }
+                None => {
+                    // Cut short by the end of what has arrived: again from
+                    // this part once more is there.
+                    let mut part = skip_whitespace(bytes, self.at);
+                    if !self.first && bytes.get(part) == Some(&b',') {
+                        part = skip_whitespace(bytes, part + 1);
+                    }
+                    let object = matches!(self.level, Level::Resource | Level::Scope);
+                    let cut = part_end(bytes, part, object).is_none_or(|end| end >= bytes.len());
+                    if !complete && cut {
+                        builder.attribute_stack.truncate(stacked);
+                        builder.warnings.truncate(warnings);
+                        return Step::Wait;
+                    }
+                    if let Some(mark) = self.mark.take() {
+                        builder.undo(mark);
+                    }
+                    return Step::Seeds;
+                }
+            }
+        }
+        Step::Paused
+    }
+
+    /// Reads the next part: `Some(Some(end))` when it was the element's
+    /// last, `Some(None)` for any other, `None` when it does not read.
+    fn part(
+        &mut self,
+        cursor: &mut Cursor<'_>,
+        builder: &mut TraceSetBuilder,
+    ) -> Option<Option<usize>> {
+        let (close, next_level) = match self.level {
+            Level::Start => {
+                cursor.eat(b'{')?;
+                self.enter(Level::Resource);
+                return Some(None);
+            }
+            Level::Resource => (b'}', None),
+            Level::ScopeSpans => (b']', Some(Level::Resource)),
+            Level::Scope => (b'}', Some(Level::ScopeSpans)),
+            Level::Spans => (b']', Some(Level::Scope)),
+        };
+        if cursor.peek()? == close {
+            cursor.at += 1;
+            let Some(level) = next_level else {
+                if self.owner.is_none() {
+                    resource_of(None, builder);
+                }
+                return Some(Some(cursor.at));
+            };
+            self.level = level;
+            self.first = false;
+            return Some(None);
+        }
+        if !self.first {
+            cursor.eat(b',')?;
+        }
+        match self.level {
+            Level::Resource => {
+                match cursor.key(RESOURCE_SPANS_KEYS.0, RESOURCE_SPANS_KEYS.1, &mut 0)? {
+                    ResourceSpansKey::Resource => {
+                        let resource = with_seed(cursor.raw_value()?, ResourceSeed(&mut *builder))?;
+                        self.owner = Some(resource_of(resource, builder));
+                    }
+                    // Spans before their resource: the seeds keep them waiting.
+                    ResourceSpansKey::ScopeSpans => {
+                        self.owner?;
+                        cursor.eat(b'[')?;
+                        self.enter(Level::ScopeSpans);
+                        return Some(None);
+                    }
+                    ResourceSpansKey::Other => skip(cursor)?,
+                }
+            }
+            Level::ScopeSpans => {
+                cursor.eat(b'{')?;
+                self.scope = None;
+                self.enter(Level::Scope);
+                return Some(None);
+            }
+            Level::Scope => match cursor.key(SCOPE_SPANS_KEYS.0, SCOPE_SPANS_KEYS.1, &mut 0)? {
+                ScopeSpansKey::Scope => {
+                    let json = with_seed(cursor.raw_value()?, ScopeSeed(&mut *builder))?;
+                    self.scope = Some(json.map_or(0, |s| builder.scope(s)));
+                }
+                ScopeSpansKey::Spans => {
+                    self.scope?;
+                    cursor.eat(b'[')?;
+                    self.enter(Level::Spans);
+                    return Some(None);
+                }
+                ScopeSpansKey::Other => skip(cursor)?,
+            },
+            Level::Spans => {
+                let (service, resource) = self.owner?;
+                span(cursor, builder, (service, resource, self.scope?))?;
+            }
+            Level::Start => unreachable!("handled above"),
+        }
+        self.first = false;
+        Some(None)
+    }
+
+    fn enter(&mut self, level: Level) {
+        self.level = level;
+        self.first = true;
+    }
+}
+
+/// Where the part (an element, or with `member` a key and its value) at
+/// `at` ends; `None` when the bytes end first.
+fn part_end(bytes: &[u8], at: usize, member: bool) -> Option<usize> {
+    let end = value_end(bytes, at)?;
+    if !member || bytes[at] != b'"' {
+        return Some(end);
+    }
+    let colon = skip_whitespace(bytes, end);
+    if *bytes.get(colon)? != b':' {
+        return Some(colon);
+    }
+    value_end(bytes, skip_whitespace(bytes, colon + 1))
 }
 
 /// A position in the input, and the JSON tokens this reader takes.
 struct Cursor<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// Whether the bytes are the whole input (if not, a value that runs
+    /// to their end may go on in bytes still to come).
+    complete: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -263,6 +460,7 @@ impl<'a> Cursor<'a> {
         self.peek()?;
         let start = self.at;
         let end = value_end(self.bytes, start)?;
+        (end < self.bytes.len() || self.complete).then_some(())?;
         self.at = end;
         Some(&self.bytes[start..end])
     }
@@ -514,62 +712,28 @@ fn skip(cursor: &mut Cursor<'_>) -> Option<()> {
     with_seed(cursor.raw_value()?, PhantomData::<IgnoredAny>).map(|_| ())
 }
 
-fn read_resource_spans(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<()> {
-    let mut owner = None;
-    cursor.members(RESOURCE_SPANS_KEYS, |cursor, key| match key {
-        ResourceSpansKey::Resource => {
-            let resource = with_seed(cursor.raw_value()?, ResourceSeed(&mut *builder))?;
-            owner = Some(resource_of(resource, builder));
-            Some(())
-        }
-        // Spans before their resource: the seeds keep them waiting.
-        ResourceSpansKey::ScopeSpans => {
-            let owner = owner?;
-            cursor.elements(|cursor| read_scope_spans(cursor, builder, owner))
-        }
-        ResourceSpansKey::Other => skip(cursor),
-    })?;
-    if owner.is_none() {
-        resource_of(None, builder);
-    }
-    Some(())
-}
-
-fn read_scope_spans(
+/// One span: in the narrow shape by this reader, else by the seeds.
+fn span(
     cursor: &mut Cursor<'_>,
     builder: &mut TraceSetBuilder,
-    (service, resource): (Sym, u32),
+    owner: (Sym, u32, u32),
 ) -> Option<()> {
-    let mut scope = None;
-    cursor.members(SCOPE_SPANS_KEYS, |cursor, key| match key {
-        ScopeSpansKey::Scope => {
-            let json = with_seed(cursor.raw_value()?, ScopeSeed(&mut *builder))?;
-            scope = Some(json.map_or(0, |s| builder.scope(s)));
-            Some(())
-        }
-        ScopeSpansKey::Spans => {
-            let owner = (service, resource, scope?);
-            cursor.elements(|cursor| {
-                let start = cursor.at;
-                let from = builder.attribute_stack.len();
-                if read_span(cursor, builder, owner).is_some() {
-                    return Some(());
-                }
-                // Not in the narrow shape: the seeds read this span.
-                builder.attribute_stack.truncate(from);
-                cursor.at = start;
-                let raw = cursor.raw_value()?;
-                with_seed(
-                    raw,
-                    &mut SpanSeed {
-                        builder: &mut *builder,
-                        owner,
-                    },
-                )
-            })
-        }
-        ScopeSpansKey::Other => skip(cursor),
-    })
+    let start = cursor.at;
+    let from = builder.attribute_stack.len();
+    if read_span(cursor, builder, owner).is_some() {
+        return Some(());
+    }
+    // Not in the narrow shape: the seeds read this span.
+    builder.attribute_stack.truncate(from);
+    cursor.at = start;
+    let raw = cursor.raw_value()?;
+    with_seed(
+        raw,
+        &mut SpanSeed {
+            builder: &mut *builder,
+            owner,
+        },
+    )
 }
 
 /// One span in the narrow shape, handed to the builder as the seeds do.
