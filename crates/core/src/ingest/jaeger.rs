@@ -87,8 +87,83 @@ struct Tag<'a> {
     key: Cow<'a, str>,
     #[serde(borrow, default, rename = "type")]
     kind: Cow<'a, str>,
-    #[serde(default)]
-    value: JsonValue,
+    #[serde(borrow, default)]
+    value: TagValue<'a>,
+}
+
+/// A tag's value as written; text is borrowed from the input unless it
+/// holds escapes (a `serde_json::Value` made a `String` of every one).
+#[derive(Default)]
+enum TagValue<'a> {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    Str(Cow<'a, str>),
+    /// An array or an object.
+    Other(JsonValue),
+}
+
+impl<'a> TagValue<'a> {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            TagValue::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for TagValue<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = TagValue<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(TagValue::Null)
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(TagValue::Null)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(TagValue::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(TagValue::Number(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(TagValue::Number(v.into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(serde_json::Number::from_f64(v).map_or(TagValue::Null, TagValue::Number))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(TagValue::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(TagValue::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(TagValue::Str(Cow::Owned(v)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                JsonValue::deserialize(SeqAccessDeserializer::new(seq)).map(TagValue::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                JsonValue::deserialize(MapAccessDeserializer::new(map)).map(TagValue::Other)
+            }
+        }
+        deserializer.deserialize_any(Visit(std::marker::PhantomData))
+    }
 }
 
 /// Tags the OTLP→Jaeger translation makes from OTLP fields, read back into
@@ -760,7 +835,7 @@ fn add_span(
         .collect();
     let (service, resource) = owner.unwrap_or_else(|process_id| (process_id, 0));
     let tag = |key: &str| span.tags.iter().find(|t| t.key == key).map(|t| &t.value);
-    let kind = match tag("span.kind").and_then(JsonValue::as_str) {
+    let kind = match tag("span.kind").and_then(TagValue::as_str) {
         Some("server") => SpanKind::Server,
         Some("client") => SpanKind::Client,
         Some("producer") => SpanKind::Producer,
@@ -768,15 +843,15 @@ fn add_span(
         Some("internal") => SpanKind::Internal,
         _ => SpanKind::Unspecified,
     };
-    let error_tag = matches!(tag("error"), Some(JsonValue::Bool(true)))
-        || tag("error").and_then(JsonValue::as_str) == Some("true");
-    let status = match tag("otel.status_code").and_then(JsonValue::as_str) {
+    let error_tag = matches!(tag("error"), Some(TagValue::Bool(true)))
+        || tag("error").and_then(TagValue::as_str) == Some("true");
+    let status = match tag("otel.status_code").and_then(TagValue::as_str) {
         Some("ERROR") => StatusCode::Error,
         Some("OK") => StatusCode::Ok,
         _ if error_tag => StatusCode::Error,
         _ => StatusCode::Unset,
     };
-    let text = |key: &str| tag(key).and_then(JsonValue::as_str).unwrap_or("");
+    let text = |key: &str| tag(key).and_then(TagValue::as_str).unwrap_or("");
     let (status_description, trace_state) =
         (text("otel.status_description"), text("w3c.tracestate"));
     let (scope_name, scope_version) = (text("otel.scope.name"), text("otel.scope.version"));
@@ -848,21 +923,23 @@ fn add_span(
 /// A Jaeger tag as an attribute, by its declared type.
 fn attribute(tag: &Tag<'_>, builder: &mut TraceSetBuilder) -> Attribute {
     let value = match (tag.kind.as_ref(), &tag.value) {
-        ("bool", JsonValue::Bool(b)) => Value::Bool(*b),
-        ("int64", JsonValue::Number(n)) if n.as_i64().is_some() => {
+        ("bool", TagValue::Bool(b)) => Value::Bool(*b),
+        ("int64", TagValue::Number(n)) if n.as_i64().is_some() => {
             Value::Int(n.as_i64().unwrap_or(0))
         }
-        ("int64", JsonValue::String(s)) if s.parse::<i64>().is_ok() => {
+        ("int64", TagValue::Str(s)) if s.parse::<i64>().is_ok() => {
             Value::Int(s.parse().unwrap_or(0))
         }
-        ("float64", JsonValue::Number(n)) => Value::Double(n.as_f64().unwrap_or(f64::NAN)),
-        ("binary", JsonValue::String(s)) => base64::engine::general_purpose::STANDARD
+        ("float64", TagValue::Number(n)) => Value::Double(n.as_f64().unwrap_or(f64::NAN)),
+        ("binary", TagValue::Str(s)) => base64::engine::general_purpose::STANDARD
             .decode(s.as_bytes())
             .map(|b| Value::Bytes(b.into()))
             .unwrap_or_else(|_| Value::Str(builder.intern(s))),
-        (_, JsonValue::String(s)) => Value::Str(builder.intern(s)),
-        (_, JsonValue::Null) => Value::Empty,
-        (_, other) => Value::Str(builder.intern(&other.to_string())),
+        (_, TagValue::Str(s)) => Value::Str(builder.intern(s)),
+        (_, TagValue::Null) => Value::Empty,
+        (_, TagValue::Bool(b)) => Value::Str(builder.intern(if *b { "true" } else { "false" })),
+        (_, TagValue::Number(n)) => Value::Str(builder.intern(&n.to_string())),
+        (_, TagValue::Other(other)) => Value::Str(builder.intern(&other.to_string())),
     };
     Attribute {
         key: builder.intern(&tag.key),
