@@ -104,11 +104,11 @@ pub async fn load_files(state: AppState, files: Vec<File>) -> Vec<bool> {
         // A big set gets frames between the steps of analysing and drawing
         // it; for a small one the frames would cost more than they give.
         let big = set.span_count() > BIG_SET_SPANS;
-        let critical_path = match (big, set.traces.first()) {
+        let found = match (big, set.traces.first()) {
             (true, Some(trace)) => Some(find_critical_path(state, trace).await),
             _ => None,
         };
-        let prepared = state.prepare(&set, critical_path);
+        let prepared = state.prepare(&set, found);
         if big {
             next_frame().await;
         }
@@ -260,14 +260,18 @@ async fn open_these(state: AppState, opened: Vec<Opened>) {
 const BIG_SET_SPANS: usize = 250_000;
 /// Span-stages of joining between two frames: one stage of a trace is
 /// never split, and at a million spans one takes about 100 ms.
-const JOIN_STEP_SPANS: usize = 200_000;
+const JOIN_STEP_SPANS: usize = 150_000;
 /// Spans' worth of the critical-path search between two frames (at a
 /// million spans each of its three stages took 150–230 ms at once).
 const PATH_STEP_SPANS: usize = 250_000;
 
 /// The critical path of `trace`'s main root, a bounded step a frame, then
-/// a frame before the rest of the analysis.
-async fn find_critical_path(state: AppState, trace: &tracelens_core::Trace) -> Vec<Section> {
+/// the spans' self times in a frame of their own, then a frame before the
+/// rest of the analysis.
+async fn find_critical_path(
+    state: AppState,
+    trace: &tracelens_core::Trace,
+) -> (Vec<Section>, Vec<u64>) {
     state
         .loading
         .set(Some("Finding the critical path…".to_owned()));
@@ -282,7 +286,9 @@ async fn find_critical_path(state: AppState, trace: &tracelens_core::Trace) -> V
         .loading
         .set(Some("Adding up where the time goes…".to_owned()));
     next_frame().await;
-    path
+    let self_times = tracelens_core::analysis::self_time::self_times(trace);
+    next_frame().await;
+    (path, self_times)
 }
 
 /// Joins the spans read into traces, a frame's worth at a time, showing
@@ -307,7 +313,7 @@ async fn join(state: AppState, builder: TraceSetBuilder) -> tracelens_core::Trac
 /// Bytes of a trace input read in one step (a few milliseconds).
 const TRACE_STEP_BYTES: usize = 256 << 10;
 /// Reading goes on for this long before the browser gets a turn.
-const FRAME_BUDGET_MS: f64 = 40.0;
+const FRAME_BUDGET_MS: f64 = 25.0;
 
 /// Adds one input to `builder` in steps, showing progress and yielding to
 /// the browser between them.
@@ -394,7 +400,11 @@ async fn add_arriving(
         }
         if builder.span_total() > 0 {
             if let Some(source) = partial.take() {
+                // The first view is built, laid out and painted in tasks
+                // of its own, not in one with a frame's reading.
+                next_frame().await;
                 state.show_partial(builder.provisional(), source);
+                after_paint().await;
             }
         }
         show_reading(state, &file.name(), &load);
@@ -487,10 +497,22 @@ fn measure(name: &str, from: &str) {
     }
 }
 
+/// Gives the browser a turn (to paint, to take input) and goes on in a
+/// task of its own.
 pub async fn next_frame() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    // A message posted to itself: a task of its own after whatever the
+    // browser has queued (input, painting), without the 4 ms that nested
+    // `setTimeout`s wait at least (a 1M-span load yields about a hundred
+    // times).
+    let promise = js_sys::Promise::new(&mut |resolve, _| match web_sys::MessageChannel::new() {
+        Ok(channel) => {
+            channel.port1().set_onmessage(Some(resolve.unchecked_ref()));
+            let _ = channel.port2().post_message(&wasm_bindgen::JsValue::NULL);
+        }
+        Err(_) => {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            }
         }
     });
     let _ = JsFuture::from(promise).await;

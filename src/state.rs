@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use tracelens_core::analysis::breakdown::{analyze, analyze_with_path, GroupBy, TraceAnalysis};
+use tracelens_core::analysis::breakdown::{analyze, analyze_given, GroupBy, TraceAnalysis};
 use tracelens_core::analysis::critical_path::Section;
 use tracelens_core::logs::{LogSet, TraceLogs};
 use tracelens_core::{TraceSet, TraceSummary};
@@ -217,17 +217,17 @@ impl AppState {
     }
 
     /// The analysis of the first trace of `set` by the current grouping,
-    /// for [`AppState::show_files`]; given its critical path if that was
-    /// found before (in a frame of its own).
+    /// for [`AppState::show_files`]; given its critical path and self times
+    /// if those were found before (in frames of their own).
     pub fn prepare(
         &self,
         set: &TraceSet,
-        critical_path: Option<Vec<Section>>,
+        found: Option<(Vec<Section>, Vec<u64>)>,
     ) -> Option<(GroupBy, Analysis)> {
         let group_by = self.group_by.get_untracked();
         let trace = set.traces.first()?;
-        let analysis = match critical_path {
-            Some(path) => analyze_with_path(set, trace, &group_by, path),
+        let analysis = match found {
+            Some((path, self_times)) => analyze_given(set, trace, &group_by, path, self_times),
             None => analyze(set, trace, &group_by),
         };
         Some((group_by, Shared::new(analysis)))

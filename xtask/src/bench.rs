@@ -228,7 +228,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             .and_then(|row| row["whole_s"].as_f64())
     };
     for prefix in ["100k spans", "1M spans"] {
-        if let (Some(jaeger), Some(otlp)) = (whole(prefix, "Jaeger JSON"), whole(prefix, "OTLP/JSON")) {
+        if let (Some(jaeger), Some(otlp)) =
+            (whole(prefix, "Jaeger JSON"), whole(prefix, "OTLP/JSON"))
+        {
             let _ = writeln!(
                 md,
                 "\n{prefix}, whole trace: Jaeger JSON {jaeger:.2} s, {:.2}× OTLP/JSON's {otlp:.2} s \

@@ -411,6 +411,11 @@ struct Joining {
     spans: usize,
     parts: TraceParts,
     stage: Stage,
+    /// In [`Stage::Sort`], which goes a bounded number of spans a step:
+    /// the sort so far (`None` before it starts).
+    sorting: Option<Sorting>,
+    /// The progress given for sorting so far.
+    sort_work: usize,
     /// From [`Stage::Sort`] to the end of [`Stage::Move`]: the spans being
     /// moved into order (`None`: they are in order).
     moving: Option<Moving>,
@@ -460,11 +465,32 @@ impl Finishing {
             };
             let mut spans = joining.spans.max(1);
             let builder = &mut self.builder;
+            // The progress made, when not the spans gone over.
+            let mut work = None;
             let joined = match joining.stage {
+                // At a million spans sorting at once held the page for 100 ms.
                 Stage::Sort => {
-                    let starts = std::mem::take(&mut joining.parts.starts);
-                    joining.moving = sorted_order(&joining.parts.spans, starts).map(Moving::new);
-                    joining.stage = Stage::Move;
+                    let parts = &mut joining.parts;
+                    let sorting = joining.sorting.get_or_insert_with(|| {
+                        Sorting::new(&parts.spans, std::mem::take(&mut parts.starts))
+                    });
+                    let (done, sorted) = sorting.step(&parts.spans, budget - spent);
+                    spans = sorted.max(1);
+                    // The stage's share of the progress: sorting goes over
+                    // the spans a few times (chunks, merge passes, ties).
+                    let share = match done {
+                        true => joining.spans.saturating_sub(joining.sort_work),
+                        false => {
+                            (sorted / 4).min(joining.spans.saturating_sub(1 + joining.sort_work))
+                        }
+                    };
+                    joining.sort_work += share;
+                    work = Some(share);
+                    if done {
+                        let order = joining.sorting.take().and_then(Sorting::order);
+                        joining.moving = order.map(Moving::new);
+                        joining.stage = Stage::Move;
+                    }
                     false
                 }
                 // At a million spans moving them all takes 150 ms natively.
@@ -562,7 +588,7 @@ impl Finishing {
                     true
                 }
             };
-            self.work += spans;
+            self.work += work.unwrap_or(spans);
             spent += spans;
             if !joined {
                 self.joining = Some(joining);
@@ -600,6 +626,8 @@ impl Finishing {
             spans: parts.spans.len(),
             parts,
             stage: Stage::Sort,
+            sorting: None,
+            sort_work: 0,
             moving: None,
             at: 0,
             by_id: HashMap::default(),
@@ -867,34 +895,182 @@ fn into_tree(
     Trace::new(trace_id, parts, roots, children, child_ranges)
 }
 
-/// Where each span goes when sorted by start, longest first, then id
-/// (input order among equals): `source[i]`, the index of the span that
-/// belongs at `i`; `None` when they are in order.
-/// Spans are large, so a small key is sorted and each span is then moved
-/// once ([`move_into_order`]). `order` holds each span's start and index.
-fn sorted_order(spans: &[Span], mut order: Vec<(u64, u32)>) -> Option<Vec<u32>> {
-    // As integers: comparing the id as a byte array costs several times more.
-    let key = |s: &Span| {
-        (
-            s.start_ns,
-            Reverse(s.end_ns),
-            u64::from_be_bytes(s.span_id.0),
-        )
-    };
-    if order.is_sorted_by_key(|&(start, _)| start) && spans.is_sorted_by_key(key) {
-        return None;
-    }
-    // Starts rarely tie, so the sort is by start alone, and each run of
-    // equal starts by the whole key. A radix sort, stable (equal starts
-    // stay in input order) and over only the bytes in which starts differ
-    // (a trace's starts share their high bytes).
-    radsort::sort_by_key(&mut order, |&(start, _)| start);
-    for run in order.chunk_by_mut(|a, b| a.0 == b.0) {
-        if run.len() > 1 {
-            run.sort_unstable_by_key(|&(_, index)| (key(&spans[index as usize]), index));
+/// The order the spans go in, by start, then longest first, then id,
+/// found a bounded number of spans at a time: `starts` (each span's start
+/// and index) is sorted in chunks, the chunks merged pairwise, then each
+/// run of equal starts sorted by the whole key.
+struct Sorting {
+    order: Vec<(u64, u32)>,
+    spare: Vec<(u64, u32)>,
+    phase: SortPhase,
+    /// The first element not done yet in this phase (or pass).
+    at: usize,
+    /// The sorted runs' length while merging.
+    width: usize,
+    /// How far into the pair of runs at `at` merging is, in each run.
+    merged: (usize, usize),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SortPhase {
+    /// Already in order: nothing to do.
+    Sorted,
+    Chunks,
+    Merge,
+    Ties,
+    Done,
+}
+
+/// Elements a chunk holds at least: below it, chunks and passes cost more
+/// than they save.
+const SORT_CHUNK: usize = 1 << 16;
+
+impl Sorting {
+    fn new(spans: &[Span], starts: Vec<(u64, u32)>) -> Self {
+        let sorted =
+            starts.is_sorted_by_key(|&(start, _)| start) && spans.is_sorted_by_key(sort_key);
+        Self {
+            order: starts,
+            spare: Vec::new(),
+            phase: if sorted {
+                SortPhase::Sorted
+            } else {
+                SortPhase::Chunks
+            },
+            at: 0,
+            width: 0,
+            merged: (0, 0),
         }
     }
-    Some(order.into_iter().map(|(_, index)| index).collect())
+
+    /// Sorts on for about `budget` elements: whether it is done, and how
+    /// many elements it went over.
+    fn step(&mut self, spans: &[Span], budget: usize) -> (bool, usize) {
+        let len = self.order.len();
+        let chunk = budget.max(SORT_CHUNK);
+        let mut spent = 0;
+        while spent < budget.max(1) {
+            match self.phase {
+                SortPhase::Sorted | SortPhase::Done => return (true, spent),
+                // A radix sort, stable (equal starts stay in input order)
+                // and over only the bytes in which starts differ (a
+                // trace's starts share their high bytes).
+                SortPhase::Chunks => {
+                    let end = (self.at + chunk).min(len);
+                    radsort::sort_by_key(&mut self.order[self.at..end], |&(start, _)| start);
+                    spent += end - self.at;
+                    self.at = end;
+                    if end == len {
+                        (self.phase, self.at, self.width) = (SortPhase::Merge, 0, chunk);
+                        self.spare = Vec::with_capacity(len);
+                    }
+                }
+                // Bottom-up, a pair of runs a time, the left first on ties
+                // (stable).
+                SortPhase::Merge => {
+                    if self.width >= len {
+                        self.spare = Vec::new();
+                        (self.phase, self.at) = (SortPhase::Ties, 0);
+                        continue;
+                    }
+                    let middle = (self.at + self.width).min(len);
+                    let end = (middle + self.width).min(len);
+                    let (left, right) = (&self.order[self.at..middle], &self.order[middle..end]);
+                    let room = budget.max(1) - spent;
+                    let before = self.merged.0 + self.merged.1;
+                    let done = merge(left, right, &mut self.merged, room, &mut self.spare);
+                    spent += self.merged.0 + self.merged.1 - before;
+                    if !done {
+                        continue;
+                    }
+                    (self.at, self.merged) = (end, (0, 0));
+                    if end == len {
+                        std::mem::swap(&mut self.order, &mut self.spare);
+                        self.spare.clear();
+                        (self.at, self.width) = (0, self.width * 2);
+                    }
+                }
+                // Starts rarely tie: each run of equal starts is sorted by
+                // the whole key.
+                SortPhase::Ties => {
+                    let end = (self.at + chunk).min(len);
+                    let mut at = self.at;
+                    while at < end {
+                        let start = self.order[at].0;
+                        let run = self.order[at..].partition_point(|&(s, _)| s == start);
+                        if run > 1 {
+                            self.order[at..at + run].sort_unstable_by_key(|&(_, index)| {
+                                (sort_key(&spans[index as usize]), index)
+                            });
+                        }
+                        at += run;
+                    }
+                    spent += at - self.at;
+                    self.at = at;
+                    if at >= len {
+                        self.phase = SortPhase::Done;
+                    }
+                }
+            }
+        }
+        (
+            matches!(self.phase, SortPhase::Sorted | SortPhase::Done),
+            spent,
+        )
+    }
+
+    /// The span indices in order, once done (`None`: they already were).
+    fn order(self) -> Option<Vec<u32>> {
+        (self.phase != SortPhase::Sorted)
+            .then(|| self.order.into_iter().map(|(_, index)| index).collect())
+    }
+}
+
+/// The order of spans: by start, then longest first, then id (as integers:
+/// comparing the id as a byte array costs several times more).
+fn sort_key(s: &Span) -> (u64, Reverse<u64>, u64) {
+    (
+        s.start_ns,
+        Reverse(s.end_ns),
+        u64::from_be_bytes(s.span_id.0),
+    )
+}
+
+/// Appends up to `room` more of `left` and `right` (each sorted by
+/// start) merged, stable, going on from `(i, j)`: whether all is merged.
+fn merge(
+    left: &[(u64, u32)],
+    right: &[(u64, u32)],
+    (i, j): &mut (usize, usize),
+    room: usize,
+    out: &mut Vec<(u64, u32)>,
+) -> bool {
+    let stop = (*i + *j + room).min(left.len() + right.len());
+    while *i + *j < stop && *i < left.len() && *j < right.len() {
+        if right[*j].0 < left[*i].0 {
+            out.push(right[*j]);
+            *j += 1;
+        } else {
+            out.push(left[*i]);
+            *i += 1;
+        }
+    }
+    let rest = stop - (*i + *j);
+    if *i == left.len() {
+        out.extend_from_slice(&right[*j..*j + rest]);
+        *j += rest;
+    } else if *j == right.len() {
+        out.extend_from_slice(&left[*i..*i + rest]);
+        *i += rest;
+    }
+    *i == left.len() && *j == right.len()
+}
+
+#[cfg(test)]
+fn sorted_order(spans: &[Span], starts: Vec<(u64, u32)>) -> Option<Vec<u32>> {
+    let mut sorting = Sorting::new(spans, starts);
+    while !sorting.step(spans, 1000).0 {}
+    sorting.order()
 }
 
 /// Spans being moved to their places, in place, along the cycles of the
@@ -1013,7 +1189,7 @@ fn break_cycles(
 
 #[cfg(test)]
 mod tests {
-    use super::{move_into_order, sorted_order, Moving};
+    use super::{move_into_order, sort_key, sorted_order, Moving, Sorting};
     use crate::ids::SpanId;
     use crate::model::Span;
 
@@ -1054,6 +1230,39 @@ mod tests {
             at_once.iter().map(key).collect::<Vec<_>>()
         );
         assert!(stepped.is_sorted_by_key(|s| s.start_ns));
+    }
+
+    /// Sorted a few thousand spans a step, in chunks merged pairwise: the
+    /// order a single sort of the whole key gives, ties kept in input order.
+    #[test]
+    fn a_sort_in_steps_gives_the_order_of_one_sort() {
+        let count = 300_003u32;
+        let spans: Vec<Span> = (0..count)
+            .map(|i| {
+                // Many tied starts, ties on ends, and a few equal ids.
+                let start = u64::from(i.wrapping_mul(2_654_435_761) % 50_000);
+                span((i % 251) as u8, start, start + u64::from(i % 7))
+            })
+            .collect();
+        let starts: Vec<(u64, u32)> = spans
+            .iter()
+            .zip(0..)
+            .map(|(s, i)| (s.start_ns, i))
+            .collect();
+        let mut expected: Vec<u32> = (0..count).collect();
+        expected.sort_by_key(|&i| (sort_key(&spans[i as usize]), i));
+        let mut sorting = Sorting::new(&spans, starts);
+        let mut steps = 0;
+        loop {
+            let (done, sorted) = sorting.step(&spans, 5_000);
+            assert!(sorted <= 1 << 17, "{sorted} elements in one step");
+            steps += 1;
+            if done {
+                break;
+            }
+        }
+        assert!(steps > 10, "{steps} steps");
+        assert_eq!(sorting.order(), Some(expected));
     }
 
     #[test]

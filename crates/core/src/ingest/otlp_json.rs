@@ -1329,8 +1329,14 @@ impl Stepper {
                 });
                 let warnings = *warnings;
                 match partway.step(bytes, builder, stop, complete) {
-                    direct::Step::Paused => return None,
-                    direct::Step::Wait => return wait(self),
+                    direct::Step::Paused => {
+                        self.estimate(bytes, builder);
+                        return None;
+                    }
+                    direct::Step::Wait => {
+                        self.estimate(bytes, builder);
+                        return wait(self);
+                    }
                     direct::Step::Done(end) => {
                         self.partway = None;
                         place_warnings(builder, warnings, bytes, start, line);
@@ -1388,8 +1394,15 @@ impl Stepper {
         if bytes.get(self.offset) == Some(&b',') {
             self.offset += 1;
         }
+        self.estimate(bytes, builder);
+    }
+
+    /// Tells the builder how many spans the rest of the input likely
+    /// holds, judging by the bytes per span so far (it makes room for them
+    /// at once instead of growing by doubling).
+    fn estimate(&self, bytes: &[u8], builder: &mut TraceSetBuilder) {
         let read = (builder.span_total() - self.spans_before) as f64;
-        let at = self.base + self.offset;
+        let at = self.offset();
         let rest = self.length.max(self.base + bytes.len()).saturating_sub(at) as f64;
         builder.expect_spans((rest * read / at.max(1) as f64) as usize);
     }
