@@ -645,6 +645,72 @@ fn the_direct_reader_gives_what_the_serde_seeds_give() {
     assert!(compared > 500, "only {compared} inputs compared");
 }
 
+/// The narrow Jaeger reader takes the spans Jaeger writes and hands the
+/// rest to serde: on every Jaeger corpus file, and on each of them damaged,
+/// cut short and rewritten into shapes it leaves to serde, both give the
+/// same spans, details and warnings (or the same error).
+#[test]
+fn the_narrow_jaeger_reader_gives_what_serde_gives() {
+    let mut compared = 0;
+    for (path, bytes) in every_file() {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if !path.ends_with(".json") || !text.contains("\"operationName\"") {
+            continue;
+        }
+        // Big files as they are; their shapes recur in the small ones.
+        let small = bytes.len() <= 300_000;
+        let mut variants = vec![bytes.clone()];
+        for k in (1..=13).filter(|_| small) {
+            let at = bytes.len() * k / 14;
+            variants.push(bytes[..at].to_vec());
+            let mut broken = bytes.clone();
+            broken[at] = b'}';
+            variants.push(broken);
+        }
+        for (from, to) in [
+            ("\"operationName\"", "\"operati\\u006fnName\""),
+            ("\"duration\"", "\"flags\": 1, \"warnings\": [\"w\"], \"duration\""),
+            ("\"duration\": ", "\"duration\": -"),
+            ("\"duration\": ", "\"duration\": 1.5e0 + "),
+            ("\"startTime\": ", "\"startTime\": \" "),
+            ("\"processID\"", "\"spanID\": \"0000000000000001\", \"processID\""),
+            ("\"processID\"", "\"process\": {\"serviceName\": \"inline\"}, \"processID\""),
+            ("\"type\": \"string\"", "\"type\": null"),
+            ("\"value\": \"", "\"value\": [1, \"two\"], \"v\": \""),
+            ("\"type\": \"int64\", \"value\": ", "\"type\": \"int64\", \"value\": 1e400, \"x\": "),
+            ("\"tags\": [", "\"tags\": [{\"key\": \"f\", \"type\": \"float64\", \"value\": -0.25}, {\"key\": \"b\", \"value\": true}, {\"key\": \"n\", \"value\": null}, "),
+            ("\"references\": [", "\"references\": [{\"refType\": \"FOLLOWS_FROM\", \"traceID\": \"x\", \"spanID\": \"y\", \"extra\": {}}, "),
+            ("\"logs\": [", "\"logs\": [{\"timestamp\": \"12\", \"fields\": [{\"key\": \"event\", \"value\": \"é\\n\"}]}, "),
+            (",", " ,\n\t"),
+        ] {
+            if small {
+                variants.push(text.replacen(from, to, 2).into_bytes());
+                variants.push(text.replace(from, to).into_bytes());
+            }
+        }
+        for variant in &variants {
+            let narrow = ingest(variant);
+            let by_serde = {
+                let mut builder = tracelens_core::TraceSetBuilder::default();
+                builder
+                    .add_jaeger_by_serde(variant)
+                    .map(|()| builder.finish())
+            };
+            if by_serde.is_err() && narrow.is_err() && !variant.starts_with(b"{") {
+                continue;
+            }
+            assert_eq!(
+                everything(&narrow),
+                everything(&by_serde),
+                "{path}, a variant of {} bytes",
+                variant.len()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "only {compared} inputs compared");
+}
+
 fn compare_readers(path: &str, variants: &[Vec<u8>]) {
     for variant in variants {
         let direct = {

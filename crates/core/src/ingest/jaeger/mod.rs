@@ -14,12 +14,15 @@ use serde::Deserialize;
 use serde_json::Value as JsonValue;
 
 use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
+use super::cursor::Cursor;
 use super::json_syntax::{error_offset, strip_position, LineCounter, U64Value};
 use super::sniff::{skip_whitespace, value_end};
 use super::{IngestError, TraceSetBuilder};
 use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{decode_id, stand_in_id, SpanId, TraceId};
 use crate::intern::Sym;
+
+mod narrow;
 use crate::model::{Span, SpanKind, StatusCode};
 
 /// What Jaeger's query API says went wrong (`{"code": 404, "msg": …}`).
@@ -39,7 +42,7 @@ struct Process<'a> {
     tags: Vec<Tag<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct Log<'a> {
     #[serde(default)]
     timestamp: U64Value,
@@ -47,7 +50,7 @@ struct Log<'a> {
     fields: Vec<Tag<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct JaegerSpan<'a> {
     #[serde(borrow, default, rename = "traceID")]
     trace_id: Cow<'a, str>,
@@ -71,7 +74,7 @@ struct JaegerSpan<'a> {
     process: Option<Process<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct Reference<'a> {
     #[serde(borrow, default, rename = "refType")]
     ref_type: Cow<'a, str>,
@@ -185,6 +188,17 @@ pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), In
     Stepper::new(Shape::Document, builder.span_total(), bytes.len()).read_whole(bytes, builder)
 }
 
+/// [`read`] with every span read by serde, never by the narrow reader:
+/// what the narrow reader is checked against.
+pub(super) fn read_by_serde(
+    bytes: &[u8],
+    builder: &mut TraceSetBuilder,
+) -> Result<(), IngestError> {
+    let mut stepper = Stepper::new(Shape::Document, builder.span_total(), bytes.len());
+    stepper.narrow = false;
+    stepper.read_whole(bytes, builder)
+}
+
 /// Reads a bare array of Jaeger spans, or one span object (as Jaeger's
 /// Elasticsearch storage keeps each), each with its process inside.
 pub(super) fn read_spans(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
@@ -271,6 +285,8 @@ pub(super) struct Stepper {
     warnings_before: Option<usize>,
     first_error: Option<String>,
     waiting: bool,
+    /// Whether spans go to the narrow reader first.
+    narrow: bool,
     /// The whole input's length, for the progress and the span estimate.
     length: usize,
 }
@@ -296,6 +312,7 @@ impl Stepper {
             warnings_before: None,
             first_error: None,
             waiting: false,
+            narrow: true,
             length,
         }
     }
@@ -563,8 +580,19 @@ impl Stepper {
         builder: &mut TraceSetBuilder,
         complete: bool,
     ) -> Result<usize, Stop> {
-        // Read straight from the bytes (a span object ends itself): only a
-        // span that does not read is scanned for its end, to skip it.
+        // The narrow reader first; then serde (which also says what is
+        // wrong), straight from the bytes (a span object ends itself): only
+        // a span that does not read is scanned for its end, to skip it.
+        let mut cursor = Cursor {
+            bytes,
+            at,
+            complete,
+        };
+        if let Some(span) = self.narrow.then(|| narrow::span(&mut cursor)).flatten() {
+            self.spans_met += 1;
+            self.add(&span, bytes, cursor.at, builder);
+            return Ok(cursor.at);
+        }
         let mut spans = serde_json::Deserializer::from_slice(&bytes[at..]).into_iter();
         let read: Result<JaegerSpan, _> = spans
             .next()
@@ -581,21 +609,7 @@ impl Stepper {
         };
         self.spans_met += 1;
         match read {
-            Ok(span) => {
-                let owner = self.owner_of(&span, builder);
-                if let Some(added) = add_span(&span, owner, &mut self.ids, builder) {
-                    if let Err(process_id) = owner {
-                        self.unowned.push((added, process_id));
-                    }
-                }
-                let read = (builder.span_total() - self.spans_before) as f64;
-                let done = self.base + end;
-                let rest = self
-                    .length
-                    .max(self.base + bytes.len())
-                    .saturating_sub(done) as f64;
-                builder.expect_spans((rest * read / done.max(1) as f64) as usize);
-            }
+            Ok(span) => self.add(&span, bytes, end, builder),
             Err(error) => {
                 let place = self.place(bytes, error_offset(bytes, at, &error));
                 let message = format!("{place}: {}", strip_position(&error));
@@ -604,6 +618,30 @@ impl Stepper {
             }
         }
         Ok(end)
+    }
+
+    /// Adds `span` (which ends at `end`), and tells the builder how many
+    /// spans the rest of the input likely holds.
+    fn add(
+        &mut self,
+        span: &JaegerSpan<'_>,
+        bytes: &[u8],
+        end: usize,
+        builder: &mut TraceSetBuilder,
+    ) {
+        let owner = self.owner_of(span, builder);
+        if let Some(added) = add_span(span, owner, &mut self.ids, builder) {
+            if let Err(process_id) = owner {
+                self.unowned.push((added, process_id));
+            }
+        }
+        let read = (builder.span_total() - self.spans_before) as f64;
+        let done = self.base + end;
+        let rest = self
+            .length
+            .max(self.base + bytes.len())
+            .saturating_sub(done) as f64;
+        builder.expect_spans((rest * read / done.max(1) as f64) as usize);
     }
 
     /// The service and resource of `span`'s process, or (`Err`) its process
