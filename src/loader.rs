@@ -313,7 +313,7 @@ async fn join(state: AppState, builder: TraceSetBuilder) -> tracelens_core::Trac
 /// Bytes of a trace input read in one step (a few milliseconds).
 const TRACE_STEP_BYTES: usize = 256 << 10;
 /// Reading goes on for this long before the browser gets a turn.
-const FRAME_BUDGET_MS: f64 = 25.0;
+const FRAME_BUDGET_MS: f64 = 40.0;
 
 /// Adds one input to `builder` in steps, showing progress and yielding to
 /// the browser between them.
