@@ -83,6 +83,7 @@ impl<'a> Cursor<'a> {
     /// `other`). Keys come in the order exporters write them (from `next`
     /// on, a key missing now and then): each is first compared with those,
     /// which is cheaper than finding its end.
+    #[inline]
     pub(crate) fn key<K: Copy>(&mut self, keys: Keys<K>, other: K, next: &mut usize) -> Option<K> {
         if self.peek()? == b'"' {
             let text = &self.bytes[self.at + 1..];
@@ -150,6 +151,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Digits inside a string, where leading zeros are allowed.
+    #[inline]
     pub(crate) fn digits_in_string(&mut self) -> Option<u64> {
         let (value, length) = decimal(&self.bytes[self.at..])?;
         self.at += length;
@@ -158,6 +160,7 @@ impl<'a> Cursor<'a> {
 
     /// A signed integer as a JSON number or a string, as
     /// [`I64Value`](super::I64Value) reads it.
+    #[inline]
     pub(crate) fn signed(&mut self) -> Option<i64> {
         let quoted = self.peek()? == b'"';
         let text = match quoted {
@@ -184,6 +187,7 @@ impl<'a> Cursor<'a> {
 
     /// Calls `each` for every member of an object (after its `{`) with its
     /// key as [`Cursor::key`] reads it.
+    #[inline]
     pub(crate) fn members<K: Copy>(
         &mut self,
         (keys, other): (Keys<K>, K),
@@ -207,6 +211,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Calls `each` at every element of an array (after its `[`).
+    #[inline]
     pub(crate) fn elements(&mut self, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.eat(b'[')?;
         if self.peek()? == b']' {
@@ -224,6 +229,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The bytes of the next value, whatever it holds, for the seeds.
+    #[inline]
     pub(crate) fn raw_value(&mut self) -> Option<&'a [u8]> {
         self.peek()?;
         let start = self.at;
@@ -269,6 +275,7 @@ pub(crate) fn decimal(text: &[u8]) -> Option<(u64, usize)> {
 }
 
 /// Eight digit values, one per byte (the first in the lowest), as a number.
+#[inline]
 pub(crate) fn eight_digits(word: u64) -> u64 {
     // Pairs, then quadruples, then all eight, each step in every lane.
     let pairs = (word * 10 + (word >> 8)) & 0x00ff_00ff_00ff_00ff;
