@@ -601,11 +601,17 @@ fn one_big_resource_is_read_a_few_spans_a_step() {
             )
         })
         .collect();
-    let text = format!(
-        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},"scopeSpans":[{{"scope":{{"name":"lib"}},"spans":[{}]}}]}}]}}"#,
-        spans.join(",")
-    );
-    let bytes = text.as_bytes();
+    // As exporters write it, and as Tempo's v1 answer wraps it.
+    for key in ["resourceSpans", "batches"] {
+        let text = format!(
+            r#"{{"{key}":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},"scopeSpans":[{{"scope":{{"name":"lib"}},"spans":[{}]}}]}}]}}"#,
+            spans.join(",")
+        );
+        read_a_few_spans_a_step(text.as_bytes());
+    }
+}
+
+fn read_a_few_spans_a_step(bytes: &[u8]) {
     let whole = ingest(bytes).unwrap();
     // A small budget: a step returns with part of the element read.
     let mut builder = tracelens_core::TraceSetBuilder::default();

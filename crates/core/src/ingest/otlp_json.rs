@@ -1312,7 +1312,7 @@ impl Stepper {
                     None => {
                         let line = self.lines.line_of(bytes, self.offset);
                         let message = format!(
-                            "line {line} (byte {}): the document does not end after \"resourceSpans\"",
+                            "line {line} (byte {}): the document does not end after its resource spans",
                             self.base + self.offset
                         );
                         self.fail(bytes, builder, message, self.offset)
@@ -1456,8 +1456,9 @@ fn relocate(error: IngestError, line: usize) -> IngestError {
     }
 }
 
-/// After `{"resourceSpans": [` at `at` (whitespace allowed between the
-/// tokens), the offset of the array's first element (or its `]`).
+/// After `{"resourceSpans": [` (or Tempo v1's `{"batches": [`) at `at`
+/// (whitespace allowed between the tokens), the offset of the array's
+/// first element (or its `]`).
 fn array_start(bytes: &[u8], at: usize) -> Option<usize> {
     let mut i = at;
     let expect = |i: &mut usize, token: &[u8]| -> Option<()> {
@@ -1467,7 +1468,11 @@ fn array_start(bytes: &[u8], at: usize) -> Option<usize> {
         Some(())
     };
     expect(&mut i, b"{")?;
-    expect(&mut i, b"\"resourceSpans\"")?;
+    let at_key = i;
+    expect(&mut i, b"\"resourceSpans\"").or_else(|| {
+        i = at_key;
+        expect(&mut i, b"\"batches\"")
+    })?;
     expect(&mut i, b":")?;
     expect(&mut i, b"[")?;
     Some(skip_whitespace(bytes, i))
