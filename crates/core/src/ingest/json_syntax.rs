@@ -228,7 +228,7 @@ impl<'de> Deserialize<'de> for RawText<'de> {
 /// Counts lines incrementally, so positions cost O(n) over a whole file.
 #[derive(Default)]
 pub(super) struct LineCounter {
-    pub(super) offset: usize,
+    offset: usize,
     line: usize,
 }
 
@@ -241,6 +241,13 @@ impl LineCounter {
             self.offset = offset;
         }
         self.line + 1
+    }
+
+    /// The first `read` of `bytes` are let go: lines are counted up to
+    /// there first, and offsets then count from there.
+    pub(super) fn let_go(&mut self, bytes: &[u8], read: usize) {
+        self.line_of(bytes, read);
+        self.offset -= read;
     }
 }
 

@@ -114,13 +114,36 @@ pub struct TraceLoad {
     spans_before: usize,
 }
 
+/// What the readers that go a step at a time, reading an input while it
+/// arrives, have in common: OTLP/JSON (a few spans a step), one OTLP
+/// protobuf message (a resource spans field a step) and Jaeger JSON (a
+/// span a step).
+pub(super) trait ReadInSteps {
+    /// Bytes read so far.
+    fn offset(&self) -> usize;
+
+    /// How many of the first `bytes` (as given to the last step) are read
+    /// and no longer needed: the next step is given the bytes from there on.
+    fn let_go(&mut self, bytes: &[u8]) -> usize;
+
+    /// Whether the last step used up the bytes given so far: an input still
+    /// arriving needs more before the next step can read on.
+    fn waiting(&self) -> bool;
+
+    /// Reads about `budget` more bytes; the outcome once the input is done.
+    /// While the input is not `complete`, `bytes` is what has arrived.
+    fn step(
+        &mut self,
+        bytes: &[u8],
+        builder: &mut TraceSetBuilder,
+        budget: usize,
+        complete: bool,
+    ) -> Option<Result<(), IngestError>>;
+}
+
 enum LoadKind {
-    /// OTLP/JSON, a few resource spans a step.
-    Json(otlp_json::Stepper),
-    /// One OTLP protobuf message, a resource spans field a step.
-    Protobuf(otlp_proto::Stepper),
-    /// Jaeger JSON, a span a step.
-    Jaeger(jaeger::Stepper),
+    /// OTLP/JSON, OTLP protobuf or Jaeger JSON, read in steps.
+    Stepping(Box<dyn ReadInSteps>),
     /// Any other format: read whole in the first step.
     Whole,
     /// Compressed, or not OTLP/JSON: sniffed and read once complete.
@@ -132,13 +155,7 @@ impl TraceLoad {
     /// How much of the input has been read, from 0 to 1.
     pub fn progress(&self) -> f64 {
         match &self.kind {
-            LoadKind::Json(stepper) if self.length > 0 => {
-                stepper.offset() as f64 / self.length as f64
-            }
-            LoadKind::Protobuf(stepper) if self.length > 0 => {
-                stepper.offset() as f64 / self.length as f64
-            }
-            LoadKind::Jaeger(stepper) if self.length > 0 => {
+            LoadKind::Stepping(stepper) if self.length > 0 => {
                 stepper.offset() as f64 / self.length as f64
             }
             LoadKind::Whole | LoadKind::Collecting => 0.0,
@@ -157,12 +174,10 @@ impl TraceLoad {
     /// buffer, then needs no copy of its own in between).
     pub fn append_with(&mut self, length: usize, fill: impl FnOnce(&mut [u8])) {
         if !self.complete {
-            // OTLP/JSON read so far is let go: the buffer holds what is
+            // What a stepper has read is let go: the buffer holds what is
             // still to read (at most a part of an element) and the new part.
             let read = match &mut self.kind {
-                LoadKind::Json(stepper) => stepper.let_go(&self.bytes),
-                LoadKind::Protobuf(stepper) => stepper.let_go(),
-                LoadKind::Jaeger(stepper) => stepper.let_go(&self.bytes),
+                LoadKind::Stepping(stepper) => stepper.let_go(&self.bytes),
                 _ => 0,
             };
             self.bytes.drain(..read);
@@ -188,9 +203,7 @@ impl TraceLoad {
     pub fn wants_input(&self) -> bool {
         !self.complete
             && match &self.kind {
-                LoadKind::Json(stepper) => stepper.waiting(),
-                LoadKind::Protobuf(stepper) => stepper.waiting(),
-                LoadKind::Jaeger(stepper) => stepper.waiting(),
+                LoadKind::Stepping(stepper) => stepper.waiting(),
                 _ => true,
             }
     }
@@ -230,18 +243,18 @@ impl LoadKind {
         }
         Some(match sniff::json_kind(bytes, at)? {
             JsonKind::OtlpTraces if bytes[at] == b'{' => {
-                LoadKind::Json(otlp_json::Stepper::new(spans_before, length))
+                LoadKind::Stepping(Box::new(otlp_json::Stepper::new(spans_before, length)))
             }
-            JsonKind::Jaeger => LoadKind::Jaeger(jaeger::Stepper::new(
+            JsonKind::Jaeger => LoadKind::Stepping(Box::new(jaeger::Stepper::new(
                 jaeger::Shape::Document,
                 spans_before,
                 length,
-            )),
-            JsonKind::JaegerSpans => LoadKind::Jaeger(jaeger::Stepper::new(
+            ))),
+            JsonKind::JaegerSpans => LoadKind::Stepping(Box::new(jaeger::Stepper::new(
                 jaeger::Shape::of_spans(bytes),
                 spans_before,
                 length,
-            )),
+            ))),
             _ => LoadKind::Whole,
         })
     }
@@ -286,7 +299,7 @@ impl TraceSetBuilder {
                     && !compression::is_compressed(&first)
                     && otlp_proto::arrives_as_message(&first);
                 match message {
-                    true => LoadKind::Protobuf(otlp_proto::Stepper::new(spans_before)),
+                    true => LoadKind::Stepping(Box::new(otlp_proto::Stepper::new(spans_before))),
                     false => LoadKind::Collecting,
                 }
             }
@@ -315,11 +328,9 @@ impl TraceSetBuilder {
         budget: usize,
     ) -> Option<Result<(), IngestError>> {
         let outcome = match &mut load.kind {
-            LoadKind::Json(stepper) => stepper.step(&load.bytes, self, budget, load.complete)?,
-            LoadKind::Protobuf(stepper) => {
+            LoadKind::Stepping(stepper) => {
                 stepper.step(&load.bytes, self, budget, load.complete)?
             }
-            LoadKind::Jaeger(stepper) => stepper.step(&load.bytes, self, budget, load.complete)?,
             LoadKind::Whole => self.add(&load.bytes),
             LoadKind::Collecting | LoadKind::Done => return None,
         };

@@ -28,7 +28,7 @@ use super::json_syntax::{
     RawText, U64Value,
 };
 use super::sniff::{skip_whitespace, value_end};
-use super::{IngestError, TraceSetBuilder};
+use super::{IngestError, ReadInSteps, TraceSetBuilder};
 use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{decode_id_bytes, SpanId, TraceId};
 use crate::intern::Sym;
@@ -1208,37 +1208,17 @@ pub(super) struct Stepper {
     length: usize,
 }
 
-impl Stepper {
-    /// A reader of one input; `spans_before` is what the builder held
-    /// before it (an input that adds nothing and is damaged is an error).
-    pub(super) fn new(spans_before: usize, length: usize) -> Self {
-        Self {
-            offset: 0,
-            base: 0,
-            inside_array: false,
-            lines: LineCounter::default(),
-            spans_before,
-            first_error: None,
-            direct: true,
-            partway: None,
-            seeds_here: false,
-            waiting: false,
-            length,
-        }
-    }
-
+impl ReadInSteps for Stepper {
     /// Bytes read so far.
-    pub(super) fn offset(&self) -> usize {
+    fn offset(&self) -> usize {
         self.base + self.partway.as_ref().map_or(self.offset, |(p, ..)| p.at())
     }
 
     /// How many of the first `bytes` (as given to the last step) are read
     /// and no longer needed: the next step is given the bytes from there on.
-    pub(super) fn let_go(&mut self, bytes: &[u8]) -> usize {
+    fn let_go(&mut self, bytes: &[u8]) -> usize {
         let read = self.offset;
-        // Lines are counted up to there first, from the bytes still here.
-        self.lines.line_of(bytes, read);
-        self.lines.offset -= read;
+        self.lines.let_go(bytes, read);
         if let Some((partway, ..)) = &mut self.partway {
             partway.let_go(read);
         }
@@ -1249,7 +1229,7 @@ impl Stepper {
 
     /// Whether the last step used up the bytes given so far: an input still
     /// arriving needs more before the next step can read on.
-    pub(super) fn waiting(&self) -> bool {
+    fn waiting(&self) -> bool {
         self.waiting
     }
 
@@ -1259,7 +1239,7 @@ impl Stepper {
     /// needs what is still to come, or would report damage, which is only
     /// told once the whole input is there (so that it is told as reading
     /// the whole input at once tells it).
-    pub(super) fn step(
+    fn step(
         &mut self,
         bytes: &[u8],
         builder: &mut TraceSetBuilder,
@@ -1383,6 +1363,26 @@ impl Stepper {
             self.past_element(bytes, end, builder);
         }
         None
+    }
+}
+
+impl Stepper {
+    /// A reader of one input; `spans_before` is what the builder held
+    /// before it (an input that adds nothing and is damaged is an error).
+    pub(super) fn new(spans_before: usize, length: usize) -> Self {
+        Self {
+            offset: 0,
+            base: 0,
+            inside_array: false,
+            lines: LineCounter::default(),
+            spans_before,
+            first_error: None,
+            direct: true,
+            partway: None,
+            seeds_here: false,
+            waiting: false,
+            length,
+        }
     }
 
     /// Moves past an element read whole (ending at `end`) and its comma,

@@ -15,7 +15,7 @@ use prost::Message;
 
 use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
 use super::otlp_json::service_name;
-use super::{IngestError, TraceSetBuilder};
+use super::{IngestError, ReadInSteps, TraceSetBuilder};
 use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{SpanId, TraceId};
 use crate::intern::Sym;
@@ -469,37 +469,28 @@ enum Field {
     End(Option<String>),
 }
 
-impl Stepper {
-    pub(super) fn new(spans_before: usize) -> Self {
-        Self {
-            at: 0,
-            base: 0,
-            spans_before,
-            waiting: false,
-        }
-    }
-
+impl ReadInSteps for Stepper {
     /// How far reading has got, in bytes of the input.
-    pub(super) fn offset(&self) -> usize {
+    fn offset(&self) -> usize {
         self.at
     }
 
     /// How many of the bytes given to the last step are read: the next
     /// step is given the bytes from there on.
-    pub(super) fn let_go(&mut self) -> usize {
+    fn let_go(&mut self, _bytes: &[u8]) -> usize {
         let read = self.at - self.base;
         self.base = self.at;
         read
     }
 
     /// Whether reading on needs bytes that have not come yet.
-    pub(super) fn waiting(&self) -> bool {
+    fn waiting(&self) -> bool {
         self.waiting
     }
 
     /// Reads about `budget` more bytes of `bytes` (the input from
     /// [`Stepper::let_go`]'s point on); the outcome once the input is done.
-    pub(super) fn step(
+    fn step(
         &mut self,
         bytes: &[u8],
         builder: &mut TraceSetBuilder,
@@ -525,6 +516,17 @@ impl Stepper {
             }
         }
         None
+    }
+}
+
+impl Stepper {
+    pub(super) fn new(spans_before: usize) -> Self {
+        Self {
+            at: 0,
+            base: 0,
+            spans_before,
+            waiting: false,
+        }
     }
 
     /// Reads the field at `self.at`, as `for_each_field` and

@@ -17,7 +17,7 @@ use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
 use super::cursor::Cursor;
 use super::json_syntax::{error_offset, strip_position, LineCounter, U64Value};
 use super::sniff::{skip_whitespace, value_end};
-use super::{IngestError, TraceSetBuilder};
+use super::{IngestError, ReadInSteps, TraceSetBuilder};
 use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{decode_id, stand_in_id, SpanId, TraceId};
 use crate::intern::Sym;
@@ -291,60 +291,17 @@ pub(super) struct Stepper {
     length: usize,
 }
 
-impl Stepper {
-    /// A reader of one input; `spans_before` is what the builder held
-    /// before it (an input that adds nothing and is damaged is an error).
-    pub(super) fn new(shape: Shape, spans_before: usize, length: usize) -> Self {
-        Self {
-            offset: 0,
-            base: 0,
-            lines: LineCounter::default(),
-            line_start: 0,
-            shape,
-            levels: Vec::new(),
-            first: true,
-            processes: None,
-            unowned: Vec::new(),
-            ids: Ids::default(),
-            said: Vec::new(),
-            spans_met: 0,
-            spans_before,
-            warnings_before: None,
-            first_error: None,
-            waiting: false,
-            narrow: true,
-            length,
-        }
-    }
-
-    fn read_whole(
-        mut self,
-        bytes: &[u8],
-        builder: &mut TraceSetBuilder,
-    ) -> Result<(), IngestError> {
-        loop {
-            if let Some(outcome) = self.step(bytes, builder, usize::MAX, true) {
-                return outcome;
-            }
-        }
-    }
-
+impl ReadInSteps for Stepper {
     /// Bytes read so far.
-    pub(super) fn offset(&self) -> usize {
+    fn offset(&self) -> usize {
         self.base + self.offset
-    }
-
-    /// Whether the last step used up the bytes given so far.
-    pub(super) fn waiting(&self) -> bool {
-        self.waiting
     }
 
     /// How many of the first `bytes` (as given to the last step) are read
     /// and no longer needed: the next step is given the bytes from there on.
-    pub(super) fn let_go(&mut self, bytes: &[u8]) -> usize {
+    fn let_go(&mut self, bytes: &[u8]) -> usize {
         let read = self.offset;
-        self.lines.line_of(bytes, read);
-        self.lines.offset -= read;
+        self.lines.let_go(bytes, read);
         if let Some(newline) = bytes[..read].iter().rposition(|&b| b == b'\n') {
             self.line_start = self.base + newline + 1;
         }
@@ -353,11 +310,16 @@ impl Stepper {
         read
     }
 
+    /// Whether the last step used up the bytes given so far.
+    fn waiting(&self) -> bool {
+        self.waiting
+    }
+
     /// Reads about `budget` more bytes; the outcome once the input is done.
     /// While the input is not `complete`, `bytes` is what has arrived, and
     /// the step stops (and [`Stepper::waiting`] says so) where reading on
     /// needs what is still to come.
-    pub(super) fn step(
+    fn step(
         &mut self,
         bytes: &[u8],
         builder: &mut TraceSetBuilder,
@@ -396,6 +358,45 @@ impl Stepper {
             }
         }
         None
+    }
+}
+
+impl Stepper {
+    /// A reader of one input; `spans_before` is what the builder held
+    /// before it (an input that adds nothing and is damaged is an error).
+    pub(super) fn new(shape: Shape, spans_before: usize, length: usize) -> Self {
+        Self {
+            offset: 0,
+            base: 0,
+            lines: LineCounter::default(),
+            line_start: 0,
+            shape,
+            levels: Vec::new(),
+            first: true,
+            processes: None,
+            unowned: Vec::new(),
+            ids: Ids::default(),
+            said: Vec::new(),
+            spans_met: 0,
+            spans_before,
+            warnings_before: None,
+            first_error: None,
+            waiting: false,
+            narrow: true,
+            length,
+        }
+    }
+
+    fn read_whole(
+        mut self,
+        bytes: &[u8],
+        builder: &mut TraceSetBuilder,
+    ) -> Result<(), IngestError> {
+        loop {
+            if let Some(outcome) = self.step(bytes, builder, usize::MAX, true) {
+                return outcome;
+            }
+        }
     }
 
     /// Reads the next part, which starts at `at`; where reading goes on.
