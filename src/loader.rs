@@ -105,7 +105,7 @@ pub async fn load_files(state: AppState, files: Vec<File>) -> Vec<bool> {
         // it; for a small one the frames would cost more than they give.
         let big = set.span_count() > BIG_SET_SPANS;
         let found = match (big, set.traces.first()) {
-            (true, Some(trace)) => Some(find_critical_path(state, trace).await),
+            (true, Some(trace)) => Some(find_path_and_self_times(state, trace).await),
             _ => None,
         };
         let prepared = state.prepare(&set, found);
@@ -268,7 +268,7 @@ const PATH_STEP_SPANS: usize = 250_000;
 /// The critical path of `trace`'s main root, a bounded step a frame, then
 /// the spans' self times in a frame of their own, then a frame before the
 /// rest of the analysis.
-async fn find_critical_path(
+async fn find_path_and_self_times(
     state: AppState,
     trace: &tracelens_core::Trace,
 ) -> (Vec<Section>, Vec<u64>) {
