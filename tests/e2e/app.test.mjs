@@ -261,13 +261,14 @@ test('a plain file bigger than one read slice is read while it arrives, as its g
   assert.deepEqual(arriving, await breakdownOf(gz));
 });
 
-test('a big file shows its first spans at once, then the whole trace, keeping the span that was opened', async () => {
-  const plain = await plainLarge();
-  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
-  await items(page).first().waitFor();
-  // Watches the page from the moment the file is given: the first view with
-  // rows of the new file, and in it, opens the third row's span.
-  await page.evaluate(() => {
+/**
+ * Gives `file` to the page and returns what the first view with rows of it
+ * showed: its pending note, the trace list's span count, its critical and
+ * breakdown rows; with `open`, the row of that number is clicked in it and
+ * its span id returned.
+ */
+async function firstView(page, file, { open } = {}) {
+  await page.evaluate((open) => {
     const before = document.querySelector('[data-testid=span-row]')?.dataset.spanId;
     window.partialView = null;
     const observer = new MutationObserver(() => {
@@ -275,20 +276,27 @@ test('a big file shows its first spans at once, then the whole trace, keeping th
       if (!rows.length || rows[0].dataset.spanId === before) return;
       observer.disconnect();
       const pending = document.querySelector('[data-testid=analysis-pending]');
-      rows[2].click();
+      if (open !== undefined) rows[open].click();
       window.partialView = {
         pending: pending?.textContent ?? null,
         list: document.querySelector('[data-testid=trace-item] .spans')?.textContent,
         critical: rows.filter((r) => r.dataset.critical === 'true').length,
         breakdown: document.querySelectorAll('[data-testid=breakdown-row]').length,
-        opened: rows[2].dataset.spanId,
+        opened: open === undefined ? null : rows[open].dataset.spanId,
       };
     });
     observer.observe(document.body, { subtree: true, childList: true, attributes: true });
-  });
-  await page.getByTestId('file-input').setInputFiles(plain);
+  }, open);
+  await page.getByTestId('file-input').setInputFiles(file);
   await page.waitForFunction(() => window.partialView);
-  const partial = await page.evaluate(() => window.partialView);
+  return page.evaluate(() => window.partialView);
+}
+
+test('a big file shows its first spans at once, then the whole trace, keeping the span that was opened', async () => {
+  const plain = await plainLarge();
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+  await items(page).first().waitFor();
+  const partial = await firstView(page, plain, { open: 2 });
   assert.match(partial.pending ?? '', /Showing the first \d+ spans read/, JSON.stringify(partial));
   const shown = Number(partial.list.match(/\d+/)[0]);
   assert.ok(shown > 0 && shown < 50000, partial.list);
@@ -316,23 +324,7 @@ test('a big Jaeger file is read while it arrives: its first spans at once, then 
   const file = path.join(dir, 'jaeger_25k.json');
   const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
   await items(page).first().waitFor();
-  await page.evaluate(() => {
-    const before = document.querySelector('[data-testid=span-row]')?.dataset.spanId;
-    window.partialView = null;
-    const observer = new MutationObserver(() => {
-      const rows = [...document.querySelectorAll('[data-testid=span-row]')];
-      if (!rows.length || rows[0].dataset.spanId === before) return;
-      observer.disconnect();
-      window.partialView = {
-        pending: document.querySelector('[data-testid=analysis-pending]')?.textContent ?? null,
-        list: document.querySelector('[data-testid=trace-item] .spans')?.textContent,
-      };
-    });
-    observer.observe(document.body, { subtree: true, childList: true, attributes: true });
-  });
-  await page.getByTestId('file-input').setInputFiles(file);
-  await page.waitForFunction(() => window.partialView);
-  const partial = await page.evaluate(() => window.partialView);
+  const partial = await firstView(page, file);
   assert.match(partial.pending ?? '', /Showing the first \d+ spans read/, JSON.stringify(partial));
   const shown = Number(partial.list.match(/\d+/)[0]);
   assert.ok(shown > 0 && shown < 25000, partial.list);
