@@ -31,7 +31,8 @@ pub struct Section {
     pub end_ns: u64,
 }
 
-/// Marks a span that is not part of the root's blocking tree.
+/// Marks a span that is not part of the root's blocking tree: its times
+/// once clipped.
 const OFF: (u64, u64) = (u64::MAX, 0);
 /// The root's parent in the local numbering.
 const NONE: u32 = u32::MAX;
@@ -49,36 +50,59 @@ pub fn critical_path(trace: &Trace, root: u32) -> Vec<Section> {
 }
 
 /// The critical path found in steps of a bounded amount of work: copying
-/// the root's subtree out of the spans, clipping it, ordering children by
-/// end, walking back from the root's end. A page pauses between steps (at
-/// a million spans each stage takes longer than a frame should).
+/// the root's subtree out of the spans, clipping it and ordering children
+/// by end, walking back from the root's end. A page pauses between steps
+/// (at a million spans each stage takes longer than a frame should).
 ///
 /// The subtree is worked on in depth-first order (the trace's
 /// [`Trace::depth_first`]), numbered locally from 0 (the root): a parent
-/// comes before its subtree, which is one contiguous run, and what each
-/// stage reads is a few small vectors in that order. (Read through the
-/// spans themselves, in start order, the walk jumped across memory: its
-/// cost per span grew five-fold from 10k to 1M spans.)
+/// comes before its subtree, which is one contiguous run. Copying is the
+/// one stage that reads across memory (the spans are in start order);
+/// clipping and ordering are one pass in local order that keeps the
+/// nodes whose subtree it is in on a stack, and the walk only goes along
+/// the path. (Read through the spans themselves, in start order, the walk
+/// jumped across memory: its cost per span grew five-fold from 10k to 1M
+/// spans; ordering each node's children where they lie, two-fold.)
 pub struct PathSearch {
     root: Option<u32>,
     stage: Stage,
 }
 
-/// The root's subtree, numbered locally in depth-first order.
-struct Subtree {
-    /// Local number → span index (a run of `Trace::depth_first`).
-    first: usize,
-    len: usize,
-    /// Each node's parent (local), [`NONE`] for the root.
-    parent: Vec<u32>,
-    /// Each node's subtree size, without itself.
-    below: Vec<u32>,
-    /// Each node's kind as far as blocking goes ([`CONSUMER`], …).
-    kinds: Vec<u8>,
-    /// Each node's times, then clipped to its clipped parent; [`OFF`]
+/// A node of the root's subtree, numbered locally in depth-first order.
+#[derive(Clone, Copy)]
+struct Node {
+    /// The span's times, then clipped to its clipped parent: [`OFF`]
     /// when it does not block the root (asynchronous, outside its parent,
     /// or below such).
-    clipped: Vec<(u64, u64)>,
+    start: u64,
+    end: u64,
+    /// Its subtree's size, without itself.
+    below: u32,
+    /// Its span id, big-endian (ties between children go to the lowest).
+    id: u64,
+    /// Its kind as far as blocking goes ([`CONSUMER`], …).
+    kinds: u8,
+}
+
+impl Node {
+    fn times(&self) -> (u64, u64) {
+        (self.start, self.end)
+    }
+}
+
+/// The root's subtree, numbered locally in depth-first order.
+struct Subtree {
+    /// Local number → span index: a run of `Trace::depth_first`.
+    first: usize,
+    len: usize,
+    nodes: Vec<Node>,
+}
+
+impl Subtree {
+    /// The span behind local node `local`.
+    fn span(&self, trace: &Trace, local: u32) -> u32 {
+        trace.depth_first()[self.first + local as usize]
+    }
 }
 
 /// A CONSUMER span (it does not block a PRODUCER parent).
@@ -88,32 +112,71 @@ const PRODUCER: u8 = 2;
 /// A span that only follows from its parent (Jaeger's FOLLOWS_FROM).
 const FOLLOWS: u8 = 4;
 
-/// How far copying has got: every span's local number noted, the spans
-/// read in their own order into local places, the nodes clipped in order.
+/// How far copying has got: every span's local number noted, then the
+/// spans read in their own order into local places.
 enum Copying {
     Number { local_of: Vec<u32>, done: usize },
     Gather { local_of: Vec<u32>, done: usize },
-    Clip { done: usize },
+}
+
+/// The pass that clips the nodes and orders each one's kept children by
+/// end, in local order. A node's children are noted on `pending` as they
+/// come; when the pass leaves its subtree they are the top of `pending`,
+/// and go in order to `by_end`.
+struct Ordering {
+    /// The next node.
+    next: u32,
+    /// The nodes whose subtree the pass is in, innermost last.
+    open: Vec<Open>,
+    pending: Vec<Child>,
+    parent: Vec<u32>,
+    by_end: Vec<u32>,
+    ranges: Vec<(u32, u32)>,
+}
+
+/// A node whose subtree the pass is in.
+struct Open {
+    local: u32,
+    /// Its subtree's last node.
+    last: u32,
+    /// Where its children start on `pending`.
+    base: usize,
+}
+
+/// A kept child waiting for its parent's subtree to end, with what
+/// sorting reads: its clipped times and span id (read from the spans on a
+/// tie, the id was a cache miss each time).
+#[derive(Clone, Copy)]
+struct Child {
+    end: u64,
+    start: u64,
+    id: u64,
+    local: u32,
+}
+
+/// The kept children of every node, in walking order, and where the walk
+/// goes up.
+struct Order {
+    parent: Vec<u32>,
+    /// Node i's children are `by_end[ranges[i].0..ranges[i].1]`,
+    /// last-finishing first.
+    by_end: Vec<u32>,
+    ranges: Vec<(u32, u32)>,
 }
 
 enum Stage {
     Started,
-    /// Copying and clipping.
     Copy {
         tree: Subtree,
         copying: Copying,
     },
-    /// Ordering each node's children by end, node `done` next.
     Order {
         tree: Subtree,
-        by_end: Vec<u32>,
-        ranges: Vec<(u32, u32)>,
-        done: usize,
+        ordering: Ordering,
     },
     Walk {
         tree: Subtree,
-        by_end: Vec<u32>,
-        ranges: Vec<(u32, u32)>,
+        order: Order,
         walker: Walker,
     },
 }
@@ -146,14 +209,18 @@ impl PathSearch {
                     }
                     let len = 1 + trace.descendants(root) as usize;
                     spent += 1;
+                    let unset = Node {
+                        start: OFF.0,
+                        end: OFF.1,
+                        below: 0,
+                        id: 0,
+                        kinds: 0,
+                    };
                     Stage::Copy {
                         tree: Subtree {
                             first,
                             len,
-                            parent: vec![NONE; len],
-                            below: vec![0; len],
-                            kinds: vec![0; len],
-                            clipped: vec![OFF; len],
+                            nodes: vec![unset; len],
                         },
                         copying: Copying::Number {
                             local_of: vec![NONE; trace.spans.len()],
@@ -167,55 +234,38 @@ impl PathSearch {
                     match copying {
                         Some(copying) => Stage::Copy { tree, copying },
                         None => Stage::Order {
-                            by_end: Vec::with_capacity(tree.len),
-                            ranges: vec![(0, 0); tree.len],
+                            ordering: Ordering::new(tree.len),
                             tree,
-                            done: 0,
                         },
                     }
                 }
                 Stage::Order {
-                    tree,
-                    mut by_end,
-                    mut ranges,
-                    mut done,
+                    mut tree,
+                    mut ordering,
                 } => {
-                    while done < tree.len && spent < budget {
-                        spent +=
-                            1 + order_children(trace, &tree, done as u32, &mut by_end, &mut ranges);
-                        done += 1;
-                    }
-                    match done < tree.len {
-                        true => Stage::Order {
-                            tree,
-                            by_end,
-                            ranges,
-                            done,
-                        },
-                        false => Stage::Walk {
+                    spent += ordering.go_on(&mut tree, budget - spent);
+                    match ordering.done(&tree) {
+                        Some(order) => Stage::Walk {
                             walker: Walker::new(tree.len),
                             tree,
-                            by_end,
-                            ranges,
+                            order,
                         },
+                        None => Stage::Order { tree, ordering },
                     }
                 }
                 Stage::Walk {
                     tree,
-                    by_end,
-                    ranges,
+                    order,
                     mut walker,
                 } => {
-                    let (steps, found) =
-                        walker.walk(trace, &tree, &by_end, &ranges, budget - spent);
+                    let (steps, found) = walker.walk(trace, &tree, &order, budget - spent);
                     spent += steps;
                     if let Some(path) = found {
                         return Some(path);
                     }
                     Stage::Walk {
                         tree,
-                        by_end,
-                        ranges,
+                        order,
                         walker,
                     }
                 }
@@ -237,24 +287,23 @@ fn is_ancestor(trace: &Trace, a: u32, b: u32) -> bool {
     false
 }
 
-/// Copies the subtree out of the spans and clips it, for about `budget`
-/// steps; how far it got (`None`: done) and the steps taken.
+/// Copies the subtree out of the spans for about `budget` steps; how far
+/// it got (`None`: done) and the steps taken.
 ///
 /// The spans are read in their own order (start order), each written to
-/// its local place: read in depth-first order instead, every span was a
-/// cache miss (at a million spans, 41 % of the search's time was the
-/// first load of each span's times), with its parent's local number.
-/// Then the nodes are clipped in local order: a parent always comes
-/// before its children.
+/// its local place, a node of its own cache line at most: read in
+/// depth-first order instead, every span was a cache miss (at a million
+/// spans, 41 % of the search's time was the first load of each span's
+/// times).
 fn copy_some(
     trace: &Trace,
     tree: &mut Subtree,
     copying: Copying,
     budget: usize,
 ) -> (Option<Copying>, usize) {
-    let order = &trace.depth_first()[tree.first..tree.first + tree.len];
     match copying {
         Copying::Number { mut local_of, done } => {
+            let order = &trace.depth_first()[tree.first..tree.first + tree.len];
             let end = tree.len.min(done.saturating_add(budget));
             for (local, &index) in order.iter().enumerate().take(end).skip(done) {
                 local_of[index as usize] = local as u32;
@@ -275,51 +324,140 @@ fn copy_some(
                 if local == NONE as usize {
                     continue;
                 }
-                tree.clipped[local] = (span.start_ns, span.end_ns);
-                // The root's parent, if any, is outside: NONE.
-                tree.parent[local] = span.parent.map_or(NONE, |p| local_of[p as usize]);
-                tree.below[local] = trace.descendants(index as u32);
-                tree.kinds[local] = match span.kind {
-                    SpanKind::Consumer => CONSUMER,
-                    SpanKind::Producer => PRODUCER,
-                    _ => 0,
-                } | if span.follows_from { FOLLOWS } else { 0 };
+                tree.nodes[local] = Node {
+                    start: span.start_ns,
+                    end: span.end_ns,
+                    below: trace.descendants(index as u32),
+                    id: u64::from_be_bytes(span.span_id.0),
+                    kinds: match span.kind {
+                        SpanKind::Consumer => CONSUMER,
+                        SpanKind::Producer => PRODUCER,
+                        _ => 0,
+                    } | if span.follows_from { FOLLOWS } else { 0 },
+                };
             }
-            let next = match end < trace.spans.len() {
-                true => Copying::Gather {
-                    local_of,
-                    done: end,
-                },
-                false => Copying::Clip { done: 0 },
-            };
-            (Some(next), end - done)
-        }
-        Copying::Clip { done } => {
-            let end = tree.len.min(done.saturating_add(budget));
-            for local in done..end {
-                clip(tree, local);
-            }
-            let next = (end < tree.len).then_some(Copying::Clip { done: end });
+            let next = (end < trace.spans.len()).then_some(Copying::Gather {
+                local_of,
+                done: end,
+            });
             (next, end - done)
         }
     }
 }
 
-/// Clips node `local` to its parent (nodes before it are done); the root
-/// stays as it is.
-fn clip(tree: &mut Subtree, local: usize) {
-    let parent = tree.parent[local];
-    if parent == NONE {
-        return;
+impl Ordering {
+    fn new(len: usize) -> Self {
+        Self {
+            next: 0,
+            open: Vec::new(),
+            pending: Vec::new(),
+            parent: vec![NONE; len],
+            by_end: Vec::with_capacity(len),
+            ranges: vec![(0, 0); len],
+        }
     }
-    let (parent_start, parent_end) = tree.clipped[parent as usize];
-    let (start, end) = tree.clipped[local];
-    let kind = tree.kinds[local];
+
+    /// Goes on for about `budget` steps: how many it took.
+    fn go_on(&mut self, tree: &mut Subtree, budget: usize) -> usize {
+        let mut spent = 0;
+        while spent < budget && (self.next as usize) < tree.len {
+            let local = self.next;
+            // Leaving the subtrees that end before this node.
+            while let Some(top) = self.open.last() {
+                if top.last >= local {
+                    break;
+                }
+                spent += self.close();
+            }
+            let node = tree.nodes[local as usize];
+            if let Some(top) = self.open.last() {
+                let parent = tree.nodes[top.local as usize];
+                let (start, end) = clip(node, parent);
+                tree.nodes[local as usize].start = start;
+                tree.nodes[local as usize].end = end;
+                self.parent[local as usize] = top.local;
+                if (start, end) != OFF {
+                    self.pending.push(Child {
+                        end,
+                        start,
+                        id: node.id,
+                        local,
+                    });
+                }
+            }
+            self.open.push(Open {
+                local,
+                last: local + node.below,
+                base: self.pending.len(),
+            });
+            self.next += 1;
+            spent += 1;
+        }
+        if self.next as usize == tree.len {
+            while spent < budget && !self.open.is_empty() {
+                spent += self.close();
+            }
+        }
+        spent
+    }
+
+    /// The order, once every node is clipped and its children ordered.
+    fn done(&mut self, tree: &Subtree) -> Option<Order> {
+        (self.next as usize == tree.len && self.open.is_empty()).then(|| Order {
+            parent: std::mem::take(&mut self.parent),
+            by_end: std::mem::take(&mut self.by_end),
+            ranges: std::mem::take(&mut self.ranges),
+        })
+    }
+
+    /// Leaves the innermost open node's subtree: its kept children go to
+    /// `by_end`, last-finishing first (on equal ends the earlier start,
+    /// the longer child, first, then the lowest span id). How many
+    /// children it ordered.
+    fn close(&mut self) -> usize {
+        let Open { local, base, .. } = self.open.pop().expect("an open node");
+        let children = &mut self.pending[base..];
+        let compare = |a: &Child, b: &Child| {
+            b.end
+                .cmp(&a.end)
+                .then(a.start.cmp(&b.start))
+                .then(a.id.cmp(&b.id))
+        };
+        if children.len() < RADIX_FROM {
+            children.sort_unstable_by(compare);
+        } else {
+            // A span with very many children (a fan-out of thousands)
+            // would make the walk cost n log n: radix passes by end. They
+            // keep the order of equal ends, and the children came in start
+            // order (a parent's children are in start order, and so in
+            // depth-first order; clipping keeps it); the rare equal
+            // (end, start) runs by span id.
+            radsort::sort_by_key(children, |c| u64::MAX - c.end);
+            for run in children.chunk_by_mut(|a, b| (a.end, a.start) == (b.end, b.start)) {
+                if run.len() > 1 {
+                    run.sort_unstable_by(compare);
+                }
+            }
+        }
+        let first = self.by_end.len() as u32;
+        self.by_end.extend(children.iter().map(|c| c.local));
+        self.ranges[local as usize] = (first, self.by_end.len() as u32);
+        let ordered = children.len();
+        self.pending.truncate(base);
+        1 + ordered
+    }
+}
+
+/// A node's times clipped to its (clipped) parent: [`OFF`] when it does
+/// not block it.
+fn clip(node: Node, parent: Node) -> (u64, u64) {
+    let (parent_start, parent_end) = parent.times();
+    let (start, end) = node.times();
     let inside = start >= parent_start && end <= parent_end;
-    tree.clipped[local] = if (parent_start, parent_end) == OFF
+    if (parent_start, parent_end) == OFF
         // Asynchronous: the parent does not wait for it.
-        || kind & FOLLOWS != 0
-        || (kind & CONSUMER != 0 && tree.kinds[parent as usize] & PRODUCER != 0)
+        || node.kinds & FOLLOWS != 0
+        || (node.kinds & CONSUMER != 0 && parent.kinds & PRODUCER != 0)
         // Wholly outside its parent: dropped, subtree and all.
         || (!inside && (start >= parent_end || end <= parent_start))
     {
@@ -327,59 +465,6 @@ fn clip(tree: &mut Subtree, local: usize) {
     } else {
         (start.max(parent_start), end.min(parent_end))
     }
-}
-
-/// Appends node `local`'s kept children to `by_end`, last-finishing first
-/// (on equal ends the earlier start, the longer child, first, then the
-/// lowest span id), and notes their range: node i's children are
-/// `by_end[ranges[i].0..ranges[i].1]`. How many children it went over.
-fn order_children(
-    trace: &Trace,
-    tree: &Subtree,
-    local: u32,
-    by_end: &mut Vec<u32>,
-    ranges: &mut [(u32, u32)],
-) -> usize {
-    let first = by_end.len();
-    let last_below = local as usize + tree.below[local as usize] as usize;
-    let mut child = local as usize + 1;
-    let mut seen = 0;
-    while child <= last_below {
-        if tree.clipped[child] != OFF {
-            by_end.push(child as u32);
-        }
-        seen += 1;
-        child += 1 + tree.below[child] as usize;
-    }
-    let order = &trace.depth_first()[tree.first..];
-    let span_id = |c: u32| trace.spans[order[c as usize] as usize].span_id;
-    let compare = |&a: &u32, &b: &u32| {
-        let (a_start, a_end) = tree.clipped[a as usize];
-        let (b_start, b_end) = tree.clipped[b as usize];
-        b_end
-            .cmp(&a_end)
-            .then(a_start.cmp(&b_start))
-            .then_with(|| span_id(a).cmp(&span_id(b)))
-    };
-    let children = &mut by_end[first..];
-    if children.len() < RADIX_FROM {
-        children.sort_unstable_by(compare);
-    } else {
-        // A span with very many children (a fan-out of thousands) would
-        // make the walk cost n log n: radix passes by start, then by end
-        // (stable), and the rare equal (end, start) runs by span id.
-        radsort::sort_by_key(children, |&c| tree.clipped[c as usize].0);
-        radsort::sort_by_key(children, |&c| u64::MAX - tree.clipped[c as usize].1);
-        for run in
-            children.chunk_by_mut(|&a, &b| tree.clipped[a as usize] == tree.clipped[b as usize])
-        {
-            if run.len() > 1 {
-                run.sort_unstable_by(compare);
-            }
-        }
-    }
-    ranges[local as usize] = (first as u32, by_end.len() as u32);
-    seen
 }
 
 /// The walk back from the root's end through the children ordered by end,
@@ -407,36 +492,34 @@ impl Walker {
         &mut self,
         trace: &Trace,
         tree: &Subtree,
-        by_end: &[u32],
-        ranges: &[(u32, u32)],
+        order: &Order,
         budget: usize,
     ) -> (usize, Option<Vec<Section>>) {
-        let order = &trace.depth_first()[tree.first..];
-        let clipped = &tree.clipped;
+        let nodes = &tree.nodes;
         let mut steps = 0;
         while steps < budget {
             steps += 1;
             let current = self.current;
-            let span = order[current as usize];
-            let (start, end) = clipped[current as usize];
+            let span = tree.span(trace, current);
+            let Node { start, end, .. } = nodes[current as usize];
             let point = self.returning.unwrap_or(end);
-            let (first, last) = ranges[current as usize];
-            let children = &by_end[first as usize..last as usize];
+            let (first, last) = order.ranges[current as usize];
+            let children = &order.by_end[first as usize..last as usize];
             let mut next = self.cursor[current as usize] as usize;
             if self.returning.is_some() {
-                while next < children.len() && clipped[children[next] as usize].1 > point {
+                while next < children.len() && nodes[children[next] as usize].end > point {
                     next += 1;
                 }
             }
             if let Some(&child) = children.get(next) {
                 self.cursor[current as usize] = next as u32 + 1;
-                push(&mut self.path, span, clipped[child as usize].1, point);
+                push(&mut self.path, span, nodes[child as usize].end, point);
                 self.current = child;
                 self.returning = None;
             } else {
                 self.cursor[current as usize] = children.len() as u32;
                 push(&mut self.path, span, start, point);
-                match tree.parent[current as usize] {
+                match order.parent[current as usize] {
                     NONE => {
                         let mut path = std::mem::take(&mut self.path);
                         path.reverse();
@@ -801,6 +884,48 @@ mod tests {
             path.last().unwrap().end_ns - path.last().unwrap().start_ns,
             2_000
         );
+    }
+
+    #[test]
+    fn a_wide_fan_out_hands_over_step_by_step_and_ties_go_to_the_lowest_id() {
+        // 1,500 back-to-back steps under the root (enough for the radix
+        // passes), each written twice with the same times: the twin with
+        // the lower span id holds the step. The twins come in the file
+        // higher id first, so input order cannot decide.
+        let steps = 1_500u64;
+        let mut spans = vec![format!(
+            r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{:016x}","name":"root","startTimeUnixNano":"0","endTimeUnixNano":"{}"}}"#,
+            u64::MAX >> 1,
+            steps * 1_000
+        )];
+        for step in 0..steps {
+            for id in [2 * step + 2, 2 * step + 1] {
+                spans.push(format!(
+                    r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{id:016x}","parentSpanId":"{:016x}","name":"s","startTimeUnixNano":"{}","endTimeUnixNano":"{}"}}"#,
+                    u64::MAX >> 1,
+                    step * 1_000,
+                    step * 1_000 + 1_000
+                ));
+            }
+        }
+        let json = format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+            spans.join(",")
+        );
+        let set = crate::ingest(json.as_bytes()).unwrap();
+        let trace = &set.traces[0];
+        let path = critical_path(trace, trace.main_root().unwrap());
+        let held: Vec<(u64, u64)> = path
+            .iter()
+            .map(|s| {
+                let id = u64::from_be_bytes(trace.spans[s.span as usize].span_id.0);
+                (id, s.start_ns)
+            })
+            .collect();
+        let expected: Vec<(u64, u64)> = (0..steps)
+            .map(|step| (2 * step + 1, step * 1_000))
+            .collect();
+        assert_eq!(held, expected);
     }
 
     #[test]
