@@ -391,9 +391,19 @@ async fn add_arriving(
     mut partial: Option<String>,
 ) -> Result<(), String> {
     let total = file.size();
-    let mut given = first.len() as f64;
+    let mut asked = first.len() as f64;
     let mut load = builder.start_arriving(first, total as usize);
-    let mut next = Some(start_slice(file, given)?);
+    // Slices asked of the disk and not read yet: a few, so that the next
+    // is on its way while one is read as traces.
+    let mut slices = std::collections::VecDeque::new();
+    let ask = |slices: &mut std::collections::VecDeque<_>, asked: &mut f64| {
+        while slices.len() < SLICES_AHEAD && *asked < total {
+            slices.push_back(start_slice(file, *asked)?);
+            *asked = (*asked + READ_STEP_BYTES).min(total);
+        }
+        Ok::<_, String>(())
+    };
+    ask(&mut slices, &mut asked)?;
     loop {
         if let Some(outcome) = read_for_a_frame(state, builder, &mut load) {
             return outcome.map_err(|e| e.to_string());
@@ -412,14 +422,12 @@ async fn add_arriving(
             next_frame().await;
             continue;
         }
-        match next.take() {
+        match slices.pop_front() {
             Some(slice) => {
                 let chunk = slice.await?;
-                given += f64::from(chunk.length());
                 load.append_with(chunk.length() as usize, |room| chunk.copy_to(room));
-                if given < total {
-                    next = Some(start_slice(file, given)?);
-                } else {
+                ask(&mut slices, &mut asked)?;
+                if slices.is_empty() {
                     load.complete().map_err(|e| e.to_string())?;
                 }
             }
@@ -591,6 +599,8 @@ pub fn show_fetched(
 
 /// Bytes of a file copied into memory between two frames.
 const READ_STEP_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
+/// Slices of a file read as it arrives that are asked of the disk at once.
+const SLICES_AHEAD: usize = 2;
 /// The first slice of a file shown in part: read and shown in a few
 /// milliseconds (a couple of thousand spans of OTLP/JSON).
 const PARTIAL_FIRST_BYTES: f64 = 1024.0 * 1024.0;
