@@ -5,19 +5,61 @@ use crate::model::Trace;
 
 /// Self time of every span of `trace`, indexed like `trace.spans`.
 pub fn self_times(trace: &Trace) -> Vec<u64> {
-    // The spans' times side by side: children are read out of order, and
-    // a whole span per read cost three times as much at a million spans.
-    let times: Vec<(u64, u64)> = trace.spans.iter().map(|s| (s.start_ns, s.end_ns)).collect();
-    (0..trace.spans.len() as u32)
-        .map(|index| {
-            let (start, end) = times[index as usize];
+    let mut finding = SelfTimes::default();
+    loop {
+        if let Some(times) = finding.step(trace, usize::MAX) {
+            return times;
+        }
+    }
+}
+
+/// Self times found a bounded number of spans at a time: at a million
+/// spans they take about 50 ms in the browser, and a page paints between
+/// steps.
+#[derive(Default)]
+pub struct SelfTimes {
+    /// The spans' times side by side, copied first: children are read out
+    /// of order, and a whole span per read cost three times as much at a
+    /// million spans.
+    times: Vec<(u64, u64)>,
+    found: Vec<u64>,
+}
+
+impl SelfTimes {
+    /// Goes on for about `budget` spans on `trace` (the same trace each
+    /// time); every span's self time once all are found.
+    pub fn step(&mut self, trace: &Trace, budget: usize) -> Option<Vec<u64>> {
+        let len = trace.spans.len();
+        let mut budget = budget.max(1);
+        if self.times.len() < len {
+            let end = len.min(self.times.len().saturating_add(budget));
+            budget -= end - self.times.len();
+            let copied = self.times.len();
+            self.times.extend(
+                trace.spans[copied..end]
+                    .iter()
+                    .map(|s| (s.start_ns, s.end_ns)),
+            );
+            if end < len {
+                return None;
+            }
+            self.found.reserve_exact(len);
+        }
+        let end = len.min(self.found.len().saturating_add(budget));
+        let times = &self.times;
+        self.found.extend((self.found.len()..end).map(|index| {
+            let (start, end) = times[index];
             uncovered(
                 start,
                 end,
-                trace.children(index).iter().map(|&c| times[c as usize]),
+                trace
+                    .children(index as u32)
+                    .iter()
+                    .map(|&c| times[c as usize]),
             )
-        })
-        .collect()
+        }));
+        (end == len).then(|| std::mem::take(&mut self.found))
+    }
 }
 
 /// What of `[start, end]` the intervals `children` (in start order) leave
@@ -95,5 +137,35 @@ mod tests {
     fn zero_length_children_take_nothing() {
         let drawing = ["root [-----]", "  z  |", "  m     |"];
         assert_eq!(self_of(&drawing, "root"), 6);
+    }
+
+    #[test]
+    fn found_in_steps_of_any_size_they_are_each_spans_own() {
+        let drawing = [
+            "root [--------------------]",
+            "  a    [------]",
+            "    a1   [--]",
+            "  b        [-------]",
+            "    b1          [-----]",
+            "  c                 |",
+        ];
+        let (_, trace) = trace_from_ascii(&drawing);
+        let each: Vec<u64> = (0..trace.spans.len() as u32)
+            .map(|i| self_time(&trace, i))
+            .collect();
+        assert_eq!(self_times(&trace), each);
+        for budget in [1, 2, 3, 5] {
+            let mut finding = SelfTimes::default();
+            let mut steps = 0;
+            let stepped = loop {
+                steps += 1;
+                if let Some(times) = finding.step(&trace, budget) {
+                    break times;
+                }
+            };
+            assert_eq!(stepped, each, "budget {budget}");
+            // Copying and finding, each a span per unit of budget.
+            assert!(steps >= 2 * trace.spans.len() / budget, "budget {budget}");
+        }
     }
 }
