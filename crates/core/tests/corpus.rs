@@ -812,6 +812,16 @@ fn reading_as_the_input_arrives_gives_what_reading_it_whole_gives() {
         "{}",
         load.progress()
     );
+    // Given more, it wants no more until it has read on: a page that asks
+    // before stepping would pile up the whole input unread.
+    let read = builder.span_total();
+    load.append(&twice[pb.len() + 100..]);
+    assert!(!load.wants_input());
+    load.complete().unwrap();
+    assert!(builder
+        .advance(&mut load, usize::MAX)
+        .is_some_and(|r| r.is_ok()));
+    assert_eq!(builder.span_total(), 2 * read);
     inputs.push(("a protobuf message twice".to_owned(), twice));
     let mut unknown = pb.clone();
     unknown.extend_from_slice(&[

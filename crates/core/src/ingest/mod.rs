@@ -112,6 +112,9 @@ pub struct TraceLoad {
     length: usize,
     /// Spans the builder held before this input.
     spans_before: usize,
+    /// Whether bytes were given since the last step: a stepper that said
+    /// it was waiting for them has not looked at them yet.
+    fed: bool,
 }
 
 /// What the readers that go a step at a time, reading an input while it
@@ -184,6 +187,7 @@ impl TraceLoad {
             let from = self.bytes.len();
             self.bytes.resize(from + length, 0);
             fill(&mut self.bytes[from..]);
+            self.fed = true;
         }
     }
 
@@ -202,6 +206,7 @@ impl TraceLoad {
     /// Whether reading on needs bytes that have not been given yet.
     pub fn wants_input(&self) -> bool {
         !self.complete
+            && !self.fed
             && match &self.kind {
                 LoadKind::Stepping(stepper) => stepper.waiting(),
                 _ => true,
@@ -221,6 +226,7 @@ impl TraceLoad {
             kind,
             complete: true,
             spans_before,
+            fed: false,
         })
     }
 }
@@ -317,6 +323,7 @@ impl TraceSetBuilder {
             complete: false,
             length,
             spans_before: self.span_total(),
+            fed: false,
         }
     }
 
@@ -327,6 +334,7 @@ impl TraceSetBuilder {
         load: &mut TraceLoad,
         budget: usize,
     ) -> Option<Result<(), IngestError>> {
+        load.fed = false;
         let outcome = match &mut load.kind {
             LoadKind::Stepping(stepper) => {
                 stepper.step(&load.bytes, self, budget, load.complete)?
