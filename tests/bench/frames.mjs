@@ -1,0 +1,50 @@
+// The long animation frames (Chromium's Long Animation Frames API, 50 ms
+// and longer) while the page opens a file, in the release build: when each
+// began after the file was given, how long it took, when rendering began
+// in it, and the scripts (tasks) that ran in it. It tells a frame held by
+// one long task from one held by several short ones, which the sampling
+// profile (profile.mjs) does not.
+//
+// usage: cargo xtask dist target/e2e-dist
+//        TRACELENS_DIST=target/e2e-dist node tests/bench/frames.mjs FILE
+import { launchBrowser, openPage, startServer } from '../e2e/support.mjs';
+
+const file = process.argv[2];
+if (!file) {
+  console.error('usage: node tests/bench/frames.mjs FILE');
+  process.exit(2);
+}
+const server = await startServer();
+const browser = await launchBrowser();
+try {
+  const { page } = await openPage(browser.context, server.url + '/');
+  if (process.env.FRAMES_CONSOLE) page.on('console', (m) => console.log('console:', m.text()));
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  const before = await page.locator('[data-testid=span-row]').first().getAttribute('data-span-id');
+  await page.evaluate(() => {
+    window.tracelensFrames = [];
+    window.tracelensGiven = performance.now();
+    new PerformanceObserver((list) => {
+      for (const frame of list.getEntries()) window.tracelensFrames.push(frame.toJSON());
+    }).observe({ type: 'long-animation-frame' });
+  });
+  const started = Date.now();
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.waitForFunction((was) => {
+    const row = document.querySelector('[data-testid=span-row]');
+    return row && row.dataset.spanId !== was && !document.querySelector('[data-testid=analysis-pending]')
+      && !document.querySelector('[data-testid=load-progress]') && document.querySelector('[data-testid=breakdown-row]');
+  }, before, { timeout: 300_000, polling: 'raf' });
+  console.log(`${file}: whole trace on screen after about ${Date.now() - started} ms (as the test driver sees it)`);
+  // The frames that follow (the overview is drawn after the rows).
+  await page.waitForTimeout(1000);
+  const { frames, given } = await page.evaluate(() => ({ frames: window.tracelensFrames, given: window.tracelensGiven }));
+  console.log('began (ms after the file was given)  duration  rendering from  scripts (invoker: ms)');
+  for (const frame of frames.filter((f) => f.startTime >= given)) {
+    const scripts = frame.scripts.map((s) => `${s.invoker}: ${Math.round(s.duration)}`).join(', ');
+    console.log(`${Math.round(frame.startTime - given)}\t${Math.round(frame.duration)}\t${Math.round(frame.renderStart - frame.startTime)}\t${scripts}`);
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
