@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 
 use tracelens_view::row::{overview_bars, Sections};
 
-use super::{latest_after, Lens};
+use super::Lens;
 
 /// A zoom drag under way on the ruler or the overview: where, and from/to
 /// as fractions of that element's width.
@@ -123,14 +123,19 @@ fn Minimap(lens: Lens, drag: Drag) -> impl IntoView {
         let Some(index) = state.selected.get() else {
             return;
         };
-        latest_after(drawn, std::time::Duration::ZERO, move || {
-            let Some(trace) = loaded.set.traces.get(index) else {
+        drawn.update_value(|n| *n += 1);
+        let this = drawn.get_value();
+        leptos::task::spawn_local(async move {
+            // Not asked again meanwhile (a newer trace, theme or path).
+            let still = move || drawn.try_get_value() == Some(this);
+            crate::loader::next_frame().await;
+            let Some(trace) = loaded.set.traces.get(index).filter(|_| still()) else {
                 return;
             };
             let width = canvas
                 .parent_element()
                 .map_or(600, |p| p.client_width().max(100)) as u32;
-            draw_minimap(&canvas, width, trace, &sections.0);
+            draw_minimap(&canvas, width, trace, &sections.0, still).await;
         });
     });
     // The window, as offsets from the trace's start of its edges.
@@ -228,28 +233,21 @@ enum DragOn {
 
 /// Height of the overview in CSS pixels.
 const MINIMAP_PX: u32 = 40;
+/// Spans the overview goes over between two turns of the page.
+const MINIMAP_STEP_SPANS: usize = 250_000;
 
 /// Draws every span of `trace` as a line (row by row, compressed to the
-/// overview's height) and the critical sections in red.
-fn draw_minimap(
+/// overview's height) and the critical sections in red, giving the page a
+/// turn between bounded runs of spans; stops when `still` says another
+/// drawing was asked for meanwhile.
+async fn draw_minimap(
     canvas: &web_sys::HtmlCanvasElement,
     width: u32,
     trace: &tracelens_core::Trace,
     sections: &Sections,
+    still: impl Fn() -> bool,
 ) {
-    canvas.set_width(width);
-    canvas.set_height(MINIMAP_PX);
-    let Some(context) = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
-    else {
-        return;
-    };
-    let palette = crate::charts::current_palette();
     let (w, h) = (f64::from(width), f64::from(MINIMAP_PX));
-    context.clear_rect(0.0, 0.0, w, h);
     let spans = overview_bars(trace, sections);
     let n = spans.len().max(1) as f64;
     let start = trace.start_ns() as f64;
@@ -275,7 +273,27 @@ fn draw_minimap(
         for &(from, to) in critical_sections {
             mark(&mut critical, row, from, to);
         }
+        // At a million spans this took 67 ms at once: the page gets a
+        // turn every so many spans.
+        if (row + 1) % MINIMAP_STEP_SPANS == 0 {
+            crate::loader::next_frame().await;
+            if !still() {
+                return;
+            }
+        }
     }
+    canvas.set_width(width);
+    canvas.set_height(MINIMAP_PX);
+    let Some(context) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let palette = crate::charts::current_palette();
+    context.clear_rect(0.0, 0.0, w, h);
     for (cover, fill) in [(bars, palette.bar), (critical, palette.highlight)] {
         context.set_fill_style_str(&colour(fill));
         for (y, x0, run) in cover.runs() {
