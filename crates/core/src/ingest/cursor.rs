@@ -185,6 +185,31 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A double as a JSON number or a string holding one, as
+    /// [`F64Value`](super::json_syntax::F64Value) reads it: by serde_json
+    /// itself, so that both readers give the same bits (a generator's
+    /// `doubleValue` sent every element to the seeds, whole).
+    pub(crate) fn double(&mut self) -> Option<f64> {
+        let start = self.at;
+        match self.peek()? {
+            b'"' => {
+                let text = std::str::from_utf8(self.string()?).ok()?;
+                text.trim().parse().ok()
+            }
+            _ => {
+                let length = self.bytes[start..]
+                    .iter()
+                    .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                    .unwrap_or(self.bytes.len() - start);
+                self.at = start + length;
+                self.delimited()?;
+                serde_json::from_slice::<super::json_syntax::F64Value>(&self.bytes[start..self.at])
+                    .ok()
+                    .map(|value| value.0)
+            }
+        }
+    }
+
     /// Calls `each` for every member of an object (after its `{`) with its
     /// key as [`Cursor::key`] reads it.
     #[inline]

@@ -346,6 +346,7 @@ enum AnyValueKey {
     String,
     Int,
     Bool,
+    Double,
     Other,
 }
 
@@ -354,6 +355,7 @@ const ANY_VALUE_KEYS: (Keys<AnyValueKey>, AnyValueKey) = (
         (b"stringValue", AnyValueKey::String),
         (b"intValue", AnyValueKey::Int),
         (b"boolValue", AnyValueKey::Bool),
+        (b"doubleValue", AnyValueKey::Double),
     ],
     AnyValueKey::Other,
 );
@@ -525,7 +527,8 @@ fn event(
     Some(())
 }
 
-/// One `KeyValue` whose value is a string, an integer or a boolean,
+/// One `KeyValue` whose value is a string, an integer, a boolean or a
+/// double,
 /// pushed onto the builder's attribute stack.
 fn key_value(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<()> {
     let (mut key, mut value) = (Sym(0), Scalar::Empty);
@@ -542,6 +545,7 @@ fn key_value(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<(
         Scalar::Str(text) => Value::Str(text),
         Scalar::Int(number) => Value::Int(number),
         Scalar::Bool(flag) => Value::Bool(flag),
+        Scalar::Double(number) => Value::Double(number),
     };
     builder.attribute_stack.push(Attribute { key, value });
     Some(())
@@ -555,6 +559,7 @@ enum Scalar {
     Str(Sym),
     Int(i64),
     Bool(bool),
+    Double(f64),
 }
 
 fn any_value(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<Scalar> {
@@ -565,9 +570,12 @@ fn any_value(cursor: &mut Cursor<'_>, builder: &mut TraceSetBuilder) -> Option<S
     cursor.members(ANY_VALUE_KEYS, |cursor, key| {
         let next = match key {
             // These read `null` as empty (other kinds read it otherwise).
-            AnyValueKey::String | AnyValueKey::Int | AnyValueKey::Bool if cursor.null()? => {
+            AnyValueKey::String | AnyValueKey::Int | AnyValueKey::Bool | AnyValueKey::Double
+                if cursor.null()? =>
+            {
                 Scalar::Empty
             }
+            AnyValueKey::Double => Scalar::Double(cursor.double()?),
             AnyValueKey::String => Scalar::Str(builder.intern_bytes(cursor.string()?)),
             AnyValueKey::Int => Scalar::Int(cursor.signed()?),
             AnyValueKey::Bool => match cursor.peek()? {
