@@ -4,7 +4,8 @@
 // timeline row and to the whole trace shown analysed (traces), or to the
 // end of loading (logs), the longest gap
 // between animation frames meanwhile (how long the tab froze), whether a
-// determinate progress bar showed, and the JS heap after loading.
+// determinate progress bar showed, and the JS heap after loading (live,
+// after a garbage collection).
 //
 // For a night of many traces (night), the time from opening the *Why
 // slow* pane to the frame showing its findings, and to the frame showing
@@ -86,7 +87,13 @@ async function measure(file, kind) {
   // The app's own User Timing measure: the file read and its traces
   // joined, as the page does it.
   const ingest = await page.evaluate(() => performance.getEntriesByName('tracelens:ingest').at(-1)?.duration ?? null);
-  const heap = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
+  // The JS heap the page holds: measured after a garbage collection, so
+  // that the slices of the file already read and let go do not count
+  // (before one, the figure moved between 9 and 230 MB from run to run).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize: heap } = await cdp.send('Runtime.getHeapUsage');
+  await cdp.detach();
   const wasm = await page.evaluate(() => window.tracelensWasm?.memory?.buffer.byteLength ?? 0);
   // Scrolling the timeline to the end in 60 jumps, a frame each. The
   // frames: the times requestAnimationFrame hands its callbacks, the start

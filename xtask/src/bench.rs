@@ -179,7 +179,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
          interval of two beats or more. *Longest frame* is the longest such interval, \
          *frames dropped* how many intervals ran over a beat and a half. *Longest step* is the \
          longest time from one step's callback to the next by the clock, which also counts \
-         how late each callback got to run (a few ms either side of the beat).\n"
+         how late each callback got to run (a few ms either side of the beat). *JS heap*: what \
+         the page's JavaScript holds once loaded, after a garbage collection (the slices of the \
+         file read and let go are not counted); *wasm memory*: the WebAssembly memory's size, \
+         which never shrinks.\n"
     );
     let _ = writeln!(
         md,
