@@ -305,7 +305,9 @@ impl TraceSetBuilder {
                     && !compression::is_compressed(&first)
                     && otlp_proto::arrives_as_message(&first);
                 match message {
-                    true => LoadKind::Stepping(Box::new(otlp_proto::Stepper::new(spans_before))),
+                    true => {
+                        LoadKind::Stepping(Box::new(otlp_proto::Stepper::new(spans_before, length)))
+                    }
                     false => LoadKind::Collecting,
                 }
             }

@@ -457,6 +457,8 @@ pub(super) struct Stepper {
     base: usize,
     spans_before: usize,
     waiting: bool,
+    /// The whole input's length, for the estimate of the spans to come.
+    length: usize,
 }
 
 /// What reading one field came to.
@@ -501,12 +503,16 @@ impl ReadInSteps for Stepper {
         let started = self.at;
         while self.at - started < budget.max(1) {
             match self.field(bytes, builder, complete) {
-                Field::Next(next) => self.at = next,
+                Field::Next(next) => {
+                    self.at = next;
+                    self.estimate(builder);
+                }
                 Field::Wait => {
                     self.waiting = true;
                     return None;
                 }
                 Field::End(damage) => {
+                    builder.expect_spans(0);
                     let read_any = builder.span_total() > self.spans_before;
                     return Some(match damage {
                         None => Ok(()),
@@ -520,13 +526,24 @@ impl ReadInSteps for Stepper {
 }
 
 impl Stepper {
-    pub(super) fn new(spans_before: usize) -> Self {
+    pub(super) fn new(spans_before: usize, length: usize) -> Self {
         Self {
             at: 0,
             base: 0,
             spans_before,
             waiting: false,
+            length,
         }
+    }
+
+    /// Tells the builder how many spans the rest of the input likely
+    /// holds, judging by the bytes per span so far (it then makes room for
+    /// them at once: grown by doubling, a million spans' vectors were
+    /// copied and held twice).
+    fn estimate(&self, builder: &mut TraceSetBuilder) {
+        let read = (builder.span_total() - self.spans_before) as f64;
+        let rest = self.length.saturating_sub(self.at) as f64;
+        builder.expect_spans((rest * read / self.at.max(1) as f64) as usize);
     }
 
     /// Reads the field at `self.at`, as `for_each_field` and
