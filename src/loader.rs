@@ -359,16 +359,17 @@ fn read_for_a_frame(
     load: &mut tracelens_core::ingest::TraceLoad,
 ) -> Option<Result<(), tracelens_core::IngestError>> {
     let began = TURN_ENDED.get();
-    while js_sys::Date::now() - began < FRAME_BUDGET_MS {
+    // A step at least: a small input is then read in the task that opens
+    // it, not after a turn of the page.
+    loop {
         if let Some(outcome) = builder.advance(load, TRACE_STEP_BYTES) {
             state.progress.set(None);
             return Some(outcome);
         }
-        if load.wants_input() {
-            break;
+        if load.wants_input() || js_sys::Date::now() - began >= FRAME_BUDGET_MS {
+            return None;
         }
     }
-    None
 }
 
 /// Shows how far reading `name` is.
