@@ -855,6 +855,23 @@ mod tests {
         assert_eq!(path_of(&drawing), [p("root", 5, 8), p("long", 8, 16)]);
     }
 
+    /// One span of a generated OTLP/JSON trace, by its numbers.
+    fn span_json(id: u64, parent: Option<u64>, start_ns: u64, end_ns: u64) -> String {
+        let parent = parent.map_or(String::new(), |p| format!(r#""parentSpanId":"{p:016x}","#));
+        format!(
+            r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{id:016x}",{parent}"name":"s","startTimeUnixNano":"{start_ns}","endTimeUnixNano":"{end_ns}"}}"#
+        )
+    }
+
+    /// The trace those spans make, read as OTLP/JSON.
+    fn ingest_spans(spans: &[String]) -> crate::TraceSet {
+        let json = format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+            spans.join(",")
+        );
+        crate::ingest(json.as_bytes()).unwrap()
+    }
+
     #[test]
     fn a_deep_chain_does_not_recurse() {
         // 100,000 nested spans, each starting 1 µs after its parent and all
@@ -863,20 +880,15 @@ mod tests {
         let depth = 100_000u64;
         let spans: Vec<String> = (0..depth)
             .map(|d| {
-                let parent = if d == 0 { String::new() } else { format!("{d:016x}") };
-                format!(
-                    r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{:016x}","parentSpanId":"{parent}","name":"s","startTimeUnixNano":"{}","endTimeUnixNano":"{}"}}"#,
+                span_json(
                     d + 1,
+                    (d > 0).then_some(d),
                     d * 1_000,
-                    depth * 1_000 + 1_000
+                    depth * 1_000 + 1_000,
                 )
             })
             .collect();
-        let json = format!(
-            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
-            spans.join(",")
-        );
-        let set = crate::ingest(json.as_bytes()).unwrap();
+        let set = ingest_spans(&spans);
         let trace = &set.traces[0];
         let path = critical_path(trace, trace.main_root().unwrap());
         assert_eq!(path.len(), depth as usize);
@@ -893,26 +905,19 @@ mod tests {
         // the lower span id holds the step. The twins come in the file
         // higher id first, so input order cannot decide.
         let steps = 1_500u64;
-        let mut spans = vec![format!(
-            r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{:016x}","name":"root","startTimeUnixNano":"0","endTimeUnixNano":"{}"}}"#,
-            u64::MAX >> 1,
-            steps * 1_000
-        )];
+        let root = u64::MAX >> 1;
+        let mut spans = vec![span_json(root, None, 0, steps * 1_000)];
         for step in 0..steps {
             for id in [2 * step + 2, 2 * step + 1] {
-                spans.push(format!(
-                    r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{id:016x}","parentSpanId":"{:016x}","name":"s","startTimeUnixNano":"{}","endTimeUnixNano":"{}"}}"#,
-                    u64::MAX >> 1,
+                spans.push(span_json(
+                    id,
+                    Some(root),
                     step * 1_000,
-                    step * 1_000 + 1_000
+                    step * 1_000 + 1_000,
                 ));
             }
         }
-        let json = format!(
-            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
-            spans.join(",")
-        );
-        let set = crate::ingest(json.as_bytes()).unwrap();
+        let set = ingest_spans(&spans);
         let trace = &set.traces[0];
         let path = critical_path(trace, trace.main_root().unwrap());
         let held: Vec<(u64, u64)> = path
