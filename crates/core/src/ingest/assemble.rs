@@ -196,6 +196,15 @@ impl TraceSetBuilder {
         self.expected = spans;
     }
 
+    /// [`TraceSetBuilder::expect_spans`] for the rest of an input of
+    /// `length` bytes with `done` read, judging by the bytes per span so
+    /// far (the builder held `spans_before` when the input began).
+    pub(super) fn expect_rest(&mut self, spans_before: usize, done: usize, length: usize) {
+        let read = (self.span_total() - spans_before) as f64;
+        let rest = length.saturating_sub(done) as f64;
+        self.expect_spans((rest * read / done.max(1) as f64) as usize);
+    }
+
     /// Starts recording what is added, so that [`TraceSetBuilder::undo`]
     /// can take it back (a reader that reads optimistically calls this).
     pub(super) fn begin_undoable(&mut self) -> UndoMark {

@@ -1401,10 +1401,8 @@ impl Stepper {
     /// holds, judging by the bytes per span so far (it makes room for them
     /// at once instead of growing by doubling).
     fn estimate(&self, bytes: &[u8], builder: &mut TraceSetBuilder) {
-        let read = (builder.span_total() - self.spans_before) as f64;
-        let at = self.offset();
-        let rest = self.length.max(self.base + bytes.len()).saturating_sub(at) as f64;
-        builder.expect_spans((rest * read / at.max(1) as f64) as usize);
+        let length = self.length.max(self.base + bytes.len());
+        builder.expect_rest(self.spans_before, self.offset(), length);
     }
 
     /// Records a damaged part (the first one becomes the error if nothing

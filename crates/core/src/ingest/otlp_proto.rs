@@ -505,7 +505,10 @@ impl ReadInSteps for Stepper {
             match self.field(bytes, builder, complete) {
                 Field::Next(next) => {
                     self.at = next;
-                    self.estimate(builder);
+                    // Room for the spans to come at once: grown by
+                    // doubling, a million spans' vectors were copied and
+                    // held twice.
+                    builder.expect_rest(self.spans_before, self.at, self.length);
                 }
                 Field::Wait => {
                     self.waiting = true;
@@ -534,16 +537,6 @@ impl Stepper {
             waiting: false,
             length,
         }
-    }
-
-    /// Tells the builder how many spans the rest of the input likely
-    /// holds, judging by the bytes per span so far (it then makes room for
-    /// them at once: grown by doubling, a million spans' vectors were
-    /// copied and held twice).
-    fn estimate(&self, builder: &mut TraceSetBuilder) {
-        let read = (builder.span_total() - self.spans_before) as f64;
-        let rest = self.length.saturating_sub(self.at) as f64;
-        builder.expect_spans((rest * read / self.at.max(1) as f64) as usize);
     }
 
     /// Reads the field at `self.at`, as `for_each_field` and

@@ -636,13 +636,8 @@ impl Stepper {
                 self.unowned.push((added, process_id));
             }
         }
-        let read = (builder.span_total() - self.spans_before) as f64;
-        let done = self.base + end;
-        let rest = self
-            .length
-            .max(self.base + bytes.len())
-            .saturating_sub(done) as f64;
-        builder.expect_spans((rest * read / done.max(1) as f64) as usize);
+        let length = self.length.max(self.base + bytes.len());
+        builder.expect_rest(self.spans_before, self.base + end, length);
     }
 
     /// The service and resource of `span`'s process, or (`Err`) its process
