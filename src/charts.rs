@@ -488,6 +488,19 @@ pub fn current_palette() -> Palette {
     }
 }
 
+/// The 2D context of a canvas drawn by hand (the overview, the flame
+/// graph), if the browser gives one.
+pub fn context_2d(
+    canvas: &web_sys::HtmlCanvasElement,
+) -> Option<web_sys::CanvasRenderingContext2d> {
+    use wasm_bindgen::JsCast;
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+}
+
 /// Draws `draw` on `canvas`, sized to `width` × `height` CSS pixels.
 pub fn on_canvas<T>(
     canvas: &web_sys::HtmlCanvasElement,

@@ -10,7 +10,6 @@ use leptos::html;
 use leptos::prelude::*;
 use tracelens_view::detail::{span_facts, span_name};
 use tracelens_view::flame::{breadcrumbs, hit, layout, rows, FlameBox};
-use wasm_bindgen::JsCast;
 
 use super::rows::service_colour;
 use super::Lens;
@@ -209,12 +208,7 @@ fn draw(
     canvas.set_width((width * ratio) as u32);
     canvas.set_height((height * ratio) as u32);
     let _ = canvas.set_attribute("style", &format!("width:{width}px;height:{height}px"));
-    let Some(context) = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
-    else {
+    let Some(context) = crate::charts::context_2d(canvas) else {
         return;
     };
     let _ = context.scale(ratio, ratio);

@@ -5,8 +5,6 @@
 use leptos::prelude::*;
 use tracelens_core::units::format_duration;
 
-use wasm_bindgen::JsCast;
-
 use tracelens_view::row::{overview_bars, Sections};
 
 use super::Lens;
@@ -284,12 +282,7 @@ async fn draw_minimap(
     }
     canvas.set_width(width);
     canvas.set_height(MINIMAP_PX);
-    let Some(context) = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
-    else {
+    let Some(context) = crate::charts::context_2d(canvas) else {
         return;
     };
     let palette = crate::charts::current_palette();
