@@ -7,7 +7,7 @@
 //
 // usage: cargo xtask dist target/e2e-dist
 //        TRACELENS_DIST=target/e2e-dist node tests/bench/frames.mjs FILE
-import { launchBrowser, openPage, startServer } from '../e2e/support.mjs';
+import { launchBrowser, openPage, startServer, wholeTraceShown } from '../e2e/support.mjs';
 
 const file = process.argv[2];
 if (!file) {
@@ -30,11 +30,7 @@ try {
   });
   const started = Date.now();
   await page.getByTestId('file-input').setInputFiles(file);
-  await page.waitForFunction((was) => {
-    const row = document.querySelector('[data-testid=span-row]');
-    return row && row.dataset.spanId !== was && !document.querySelector('[data-testid=analysis-pending]')
-      && !document.querySelector('[data-testid=load-progress]') && document.querySelector('[data-testid=breakdown-row]');
-  }, before, { timeout: 300_000, polling: 'raf' });
+  await wholeTraceShown(page, before);
   console.log(`${file}: whole trace on screen after about ${Date.now() - started} ms (as the test driver sees it)`);
   // The frames that follow (the overview is drawn after the rows).
   await page.waitForTimeout(1000);

@@ -8,7 +8,7 @@
 // usage: cargo xtask profile-dist target/profile-dist
 //        TRACELENS_DIST=target/profile-dist node tests/bench/profile.mjs FILE
 // (that build keeps the wasm's function names; the release build drops them.)
-import { launchBrowser, openPage, startServer } from '../e2e/support.mjs';
+import { launchBrowser, openPage, startServer, wholeTraceShown } from '../e2e/support.mjs';
 
 const file = process.argv[2];
 if (!file) {
@@ -56,11 +56,7 @@ try {
   await cdp.send('Profiler.start');
   const started = Date.now();
   await page.getByTestId('file-input').setInputFiles(file);
-  await page.waitForFunction((was) => {
-    const row = document.querySelector('[data-testid=span-row]');
-    return row && row.dataset.spanId !== was && !document.querySelector('[data-testid=analysis-pending]')
-      && !document.querySelector('[data-testid=load-progress]') && document.querySelector('[data-testid=breakdown-row]');
-  }, before, { timeout: 300_000, polling: 'raf' });
+  await wholeTraceShown(page, before);
   const { profile } = await cdp.send('Profiler.stop');
   console.log(`${file}: whole trace on screen after about ${Date.now() - started} ms (as the test driver sees it)`);
 

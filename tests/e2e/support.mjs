@@ -237,6 +237,19 @@ export async function showPane(page, name) {
 }
 
 /** Opens a page and records uncaught errors (a Rust panic shows up here). */
+/**
+ * Waits until a file given to the page is on screen whole: a row other
+ * than `before` (the first row's span id before it was given), its
+ * analysis no longer pending, nothing loading, the breakdown filled.
+ */
+export async function wholeTraceShown(page, before) {
+  await page.waitForFunction((was) => {
+    const row = document.querySelector('[data-testid=span-row]');
+    return row && row.dataset.spanId !== was && !document.querySelector('[data-testid=analysis-pending]')
+      && !document.querySelector('[data-testid=load-progress]') && document.querySelector('[data-testid=breakdown-row]');
+  }, before, { timeout: 300_000, polling: 'raf' });
+}
+
 export async function openPage(context, url) {
   const page = await context.newPage();
   // Each test's page starts as a first visit: what an earlier test opened
