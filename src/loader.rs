@@ -10,6 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, Response};
 
+use crate::slices::{read_slice, Slices, SLICE_BYTES};
 use crate::state::{AppState, Opened, Shared};
 use crate::stored;
 
@@ -259,19 +260,18 @@ async fn open_these(state: AppState, opened: Vec<Opened>) {
 /// Spans from which analysing and drawing a set each get a frame of their
 /// own (at 100k spans each takes a few tens of milliseconds).
 const BIG_SET_SPANS: usize = 250_000;
-/// Span-stages of joining between two frames: one stage of a trace is
-/// never split, and at a million spans one takes about 100 ms.
-const JOIN_STEP_SPANS: usize = 150_000;
-/// Spans' worth of the critical-path search between two frames (at a
-/// million spans each of its three stages took 150–230 ms at once).
-const PATH_STEP_SPANS: usize = 250_000;
+/// Span-stages of joining in one piece of work (a few milliseconds at a
+/// million spans); pieces go on until a frame's worth of time has passed.
+/// One stage of a trace is never split (at a million spans the longest
+/// takes tens of milliseconds).
+const JOIN_STEP_SPANS: usize = 40_000;
+/// Spans' worth of the critical-path search in one piece of work.
+const PATH_STEP_SPANS: usize = 50_000;
+/// Spans' worth of finding self times in one piece of work.
+const SELF_STEP_SPANS: usize = 100_000;
 
-/// Spans' worth of finding self times between two frames (at a million
-/// spans, copying the times and finding them took 49 ms at once).
-const SELF_STEP_SPANS: usize = 400_000;
-
-/// The critical path of `trace`'s main root, a bounded step a frame, then
-/// the spans' self times, a bounded step a frame, then a frame before the
+/// The critical path of `trace`'s main root, then the spans' self times,
+/// a frame's worth of bounded steps at a time, then a frame before the
 /// rest of the analysis.
 async fn find_path_and_self_times(
     state: AppState,
@@ -282,20 +282,20 @@ async fn find_path_and_self_times(
         .set(Some("Finding the critical path…".to_owned()));
     let mut search = PathSearch::new(trace.main_root());
     let path = loop {
-        next_frame().await;
         if let Some(path) = search.step(trace, PATH_STEP_SPANS) {
             break path;
         }
+        turn_if_due().await;
     };
     state
         .loading
         .set(Some("Adding up where the time goes…".to_owned()));
     let mut finding = SelfTimes::default();
     let self_times = loop {
-        next_frame().await;
         if let Some(times) = finding.step(trace, SELF_STEP_SPANS) {
             break times;
         }
+        turn_if_due().await;
     };
     next_frame().await;
     (path, self_times)
@@ -306,18 +306,37 @@ async fn find_path_and_self_times(
 async fn join(state: AppState, builder: TraceSetBuilder) -> tracelens_core::TraceSet {
     let mut finishing = builder.finishing();
     loop {
-        state.progress.set(Some(finishing.progress()));
-        state.loading.set(Some(format!(
-            "Joining spans into traces: {:.0} %",
-            finishing.progress() * 100.0
-        )));
-        next_frame().await;
+        // A stage that cannot be split gets a frame of its own.
+        let whole = finishing
+            .next_whole_stage()
+            .is_some_and(|spans| spans > JOIN_STEP_SPANS);
+        if whole || turn_due() {
+            state.progress.set(Some(finishing.progress()));
+            state.loading.set(Some(format!(
+                "Joining spans into traces: {:.0} %",
+                finishing.progress() * 100.0
+            )));
+            next_frame().await;
+        }
         if finishing.step(JOIN_STEP_SPANS) {
             break;
         }
     }
     state.progress.set(None);
     finishing.finish()
+}
+
+/// Whether a frame's worth of time has passed since the browser last had
+/// a turn.
+fn turn_due() -> bool {
+    js_sys::Date::now() - TURN_ENDED.get() >= FRAME_BUDGET_MS
+}
+
+/// Gives the browser a turn if one is due ([`turn_due`]).
+async fn turn_if_due() {
+    if turn_due() {
+        next_frame().await;
+    }
 }
 
 /// Bytes of a trace input read in one step (a millisecond or two; the
@@ -358,7 +377,6 @@ fn read_for_a_frame(
     builder: &mut TraceSetBuilder,
     load: &mut tracelens_core::ingest::TraceLoad,
 ) -> Option<Result<(), tracelens_core::IngestError>> {
-    let began = TURN_ENDED.get();
     // A step at least: a small input is then read in the task that opens
     // it, not after a turn of the page.
     loop {
@@ -366,7 +384,7 @@ fn read_for_a_frame(
             state.progress.set(None);
             return Some(outcome);
         }
-        if load.wants_input() || js_sys::Date::now() - began >= FRAME_BUDGET_MS {
+        if load.wants_input() || turn_due() {
             return None;
         }
     }
@@ -409,20 +427,8 @@ async fn add_arriving(
     first: Vec<u8>,
     mut partial: Option<String>,
 ) -> Result<(), String> {
-    let total = file.size();
-    let mut asked = first.len() as f64;
-    let mut load = builder.start_arriving(first, total as usize);
-    // Slices asked of the disk and not read yet: a few, so that the next
-    // is on its way while one is read as traces.
-    let mut slices = std::collections::VecDeque::new();
-    let ask = |slices: &mut std::collections::VecDeque<_>, asked: &mut f64| {
-        while slices.len() < SLICES_AHEAD && *asked < total {
-            slices.push_back(start_slice(file, *asked)?);
-            *asked = (*asked + READ_STEP_BYTES).min(total);
-        }
-        Ok::<_, String>(())
-    };
-    ask(&mut slices, &mut asked)?;
+    let mut slices = Slices::new(file, first.len() as f64);
+    let mut load = builder.start_arriving(first, file.size() as usize);
     loop {
         if let Some(outcome) = read_for_a_frame(state, builder, &mut load) {
             return outcome.map_err(|e| e.to_string());
@@ -441,12 +447,17 @@ async fn add_arriving(
             next_frame().await;
             continue;
         }
-        match slices.pop_front() {
+        let asked_at = js_sys::Date::now();
+        match slices.next().await {
             Some(slice) => {
-                let chunk = slice.await?;
-                load.append_with(chunk.length() as usize, |room| chunk.copy_to(room));
-                ask(&mut slices, &mut asked)?;
-                if slices.is_empty() {
+                if js_sys::Date::now() - asked_at > 1.0 {
+                    // The slice was not there yet: the browser had its
+                    // turn while it came.
+                    TURN_ENDED.set(js_sys::Date::now());
+                }
+                let slice = slice?;
+                load.append_with(slice.length() as usize, |room| slice.copy_to(room));
+                if slices.done() {
                     load.complete().map_err(|e| e.to_string())?;
                 }
             }
@@ -622,10 +633,6 @@ pub fn show_fetched(
     errors
 }
 
-/// Bytes of a file copied into memory between two frames.
-const READ_STEP_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
-/// Slices of a file read as it arrives that are asked of the disk at once.
-const SLICES_AHEAD: usize = 2;
 /// The first slice of a file shown in part: read and shown in a few
 /// milliseconds (a couple of thousand spans of OTLP/JSON).
 const PARTIAL_FIRST_BYTES: f64 = 1024.0 * 1024.0;
@@ -641,9 +648,9 @@ async fn read_first(file: &File, short: bool) -> Result<Vec<u8>, String> {
     let length = if short {
         PARTIAL_FIRST_BYTES
     } else {
-        READ_STEP_BYTES
+        SLICE_BYTES
     };
-    append(&mut bytes, &read_slice(file, 0.0, length)?.await?);
+    append(&mut bytes, &read_slice(file, 0.0, length).await?);
     Ok(bytes)
 }
 
@@ -654,27 +661,6 @@ fn append(bytes: &mut Vec<u8>, chunk: &Uint8Array) {
     chunk.copy_to(&mut bytes[from..]);
 }
 
-/// Starts reading a slice now; its bytes (still in the browser's memory)
-/// once the returned future is awaited.
-fn start_slice(
-    file: &File,
-    start: f64,
-) -> Result<impl std::future::Future<Output = Result<Uint8Array, String>>, String> {
-    read_slice(file, start, READ_STEP_BYTES)
-}
-
-/// Starts reading `length` bytes from `start` on (see [`start_slice`]).
-fn read_slice(
-    file: &File,
-    start: f64,
-    length: f64,
-) -> Result<impl std::future::Future<Output = Result<Uint8Array, String>>, String> {
-    let end = (start + length).min(file.size());
-    let slice = file.slice_with_f64_and_f64(start, end).map_err(describe)?;
-    let reading = JsFuture::from(slice.array_buffer());
-    Ok(async move { Ok(Uint8Array::new(&reading.await.map_err(describe)?)) })
-}
-
 /// The whole file, given its first slice: read in slices so that copying a
 /// big one into wasm never holds the page for long.
 async fn read_rest(file: &File, first: Vec<u8>) -> Result<Vec<u8>, String> {
@@ -682,7 +668,7 @@ async fn read_rest(file: &File, first: Vec<u8>) -> Result<Vec<u8>, String> {
     let mut bytes = first;
     bytes.reserve_exact((total as usize).saturating_sub(bytes.len()));
     while (bytes.len() as f64) < total {
-        let chunk = start_slice(file, bytes.len() as f64)?.await?;
+        let chunk = read_slice(file, bytes.len() as f64, SLICE_BYTES).await?;
         if chunk.length() == 0 {
             break;
         }

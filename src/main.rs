@@ -8,6 +8,7 @@ mod http;
 mod loader;
 mod loki;
 mod saved;
+mod slices;
 mod state;
 mod stored;
 mod tempo;

@@ -473,14 +473,22 @@ impl Stage {
 
 impl Finishing {
     /// Joins for about `budget` span-stages (each stage of a trace goes
-    /// over all its spans once; moving, indexing and linking, the longest,
-    /// are split to fit the budget); true once all is done.
+    /// over all its spans once; sorting, moving, indexing and linking are
+    /// split to fit the budget, and a stage that cannot be split starts a
+    /// step of its own when it would overrun it); true once all is done.
     pub fn step(&mut self, budget: usize) -> bool {
         let mut spent = 0usize;
         while spent < budget {
             let Some(mut joining) = self.joining.take().or_else(|| self.start_next()) else {
                 return true;
             };
+            // A stage that cannot be split and would overrun the budget
+            // starts a step of its own.
+            let whole = matches!(joining.stage, Stage::Tree | Stage::Order);
+            if whole && spent > 0 && joining.spans > budget - spent {
+                self.joining = Some(joining);
+                return false;
+            }
             let mut spans = joining.spans.max(1);
             let builder = &mut self.builder;
             // The progress made, when not the spans gone over.
@@ -613,6 +621,17 @@ impl Finishing {
             }
         }
         self.joining.is_none() && self.ids.is_empty()
+    }
+
+    /// The spans the next step goes over at once when its stage cannot be
+    /// split (building a trace's tree and putting it in tree order go
+    /// over the whole trace), so that a caller can give it a frame of its
+    /// own; `None` when the next step keeps to its budget.
+    pub fn next_whole_stage(&self) -> Option<usize> {
+        self.joining
+            .as_ref()
+            .filter(|joining| matches!(joining.stage, Stage::Tree | Stage::Order))
+            .map(|joining| joining.spans)
     }
 
     /// How much of the joining is done, from 0 to 1.
@@ -1310,5 +1329,45 @@ mod tests {
         move_into_order(&mut tied, source);
         let ids: Vec<u8> = tied.iter().map(|s| s.span_id.0[7]).collect();
         assert_eq!(ids, [3, 1, 2]);
+    }
+
+    /// Building the tree and putting it in order go over a whole trace at
+    /// once: each starts a step of its own rather than following the last
+    /// part of linking in one step, so a caller can give it a frame alone.
+    #[test]
+    fn a_stage_that_cannot_be_split_starts_a_step_of_its_own() {
+        let spans: Vec<String> = (1..=5_000u64)
+            .map(|id| {
+                let parent = (id > 1).then(|| format!(r#""parentSpanId":"{:016x}","#, id / 2));
+                format!(
+                    r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{id:016x}",{}"name":"s","startTimeUnixNano":"{}","endTimeUnixNano":"{}"}}"#,
+                    parent.unwrap_or_default(),
+                    (id * 7919) % 5_000,
+                    10_000 - id
+                )
+            })
+            .collect();
+        let json = format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+            spans.join(",")
+        );
+        for budget in [700, 1_300, 3_000, 4_500] {
+            let mut builder = super::TraceSetBuilder::default();
+            builder.add(json.as_bytes()).unwrap();
+            let mut finishing = builder.finishing();
+            let mut whole_steps = Vec::new();
+            loop {
+                let whole = finishing.next_whole_stage();
+                let done = finishing.step(budget);
+                whole_steps.extend(whole);
+                if done {
+                    break;
+                }
+            }
+            // The tree, then its order: two steps, each of the whole trace.
+            assert_eq!(whole_steps, [5_000, 5_000], "budget {budget}");
+            let set = finishing.finish();
+            assert_eq!(set.traces[0].spans.len(), 5_000);
+        }
     }
 }
