@@ -939,6 +939,8 @@ fn into_tree(
 struct Sorting {
     order: Vec<(u64, u32)>,
     spare: Vec<(u64, u32)>,
+    /// A run of tied starts being sorted by the whole key, with the key.
+    tied: Vec<(SortKey, u32)>,
     phase: SortPhase,
     /// The first element not done yet in this phase (or pass).
     at: usize,
@@ -969,6 +971,7 @@ impl Sorting {
         Self {
             order: starts,
             spare: Vec::new(),
+            tied: Vec::new(),
             phase: if sorted {
                 SortPhase::Sorted
             } else {
@@ -1034,11 +1037,28 @@ impl Sorting {
                     let mut at = self.at;
                     while at < end {
                         let start = self.order[at].0;
-                        let run = self.order[at..].partition_point(|&(s, _)| s == start);
+                        // Runs are short: a scan, not a binary search over
+                        // the rest (which cost more than the merging).
+                        let run = self.order[at..]
+                            .iter()
+                            .take_while(|&&(s, _)| s == start)
+                            .count();
                         if run > 1 {
-                            self.order[at..at + run].sort_unstable_by_key(|&(_, index)| {
-                                (sort_key(&spans[index as usize]), index)
-                            });
+                            // Each tied span's key read once (the spans lie
+                            // apart in memory), not at each comparison.
+                            let tied = &mut self.tied;
+                            tied.clear();
+                            tied.extend(
+                                self.order[at..at + run]
+                                    .iter()
+                                    .map(|&(_, index)| (sort_key(&spans[index as usize]), index)),
+                            );
+                            tied.sort_unstable();
+                            for (slot, &(_, index)) in
+                                self.order[at..at + run].iter_mut().zip(&*tied)
+                            {
+                                slot.1 = index;
+                            }
                         }
                         at += run;
                     }
@@ -1065,7 +1085,10 @@ impl Sorting {
 
 /// The order of spans: by start, then longest first, then id (as integers:
 /// comparing the id as a byte array costs several times more).
-fn sort_key(s: &Span) -> (u64, Reverse<u64>, u64) {
+type SortKey = (u64, Reverse<u64>, u64);
+
+/// A span's [`SortKey`].
+fn sort_key(s: &Span) -> SortKey {
     (
         s.start_ns,
         Reverse(s.end_ns),
@@ -1329,6 +1352,40 @@ mod tests {
         move_into_order(&mut tied, source);
         let ids: Vec<u8> = tied.iter().map(|s| s.span_id.0[7]).collect();
         assert_eq!(ids, [3, 1, 2]);
+    }
+
+    /// Many tied starts, in runs of every length, across the chunks and
+    /// merges of the stepped sort: the order a plain sort of the whole key
+    /// gives.
+    #[test]
+    fn tied_starts_sort_by_the_whole_key() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let spans: Vec<Span> = (0..200_000)
+            .map(|_| {
+                let start = next() % 50_000;
+                Span {
+                    span_id: SpanId((next() % 1_000).to_be_bytes()),
+                    start_ns: start,
+                    end_ns: start + next() % 4,
+                    ..Span::default()
+                }
+            })
+            .collect();
+        let starts = spans
+            .iter()
+            .enumerate()
+            .map(|(index, span)| (span.start_ns, index as u32))
+            .collect();
+        let order = sorted_order(&spans, starts).expect("out of order");
+        let mut expected: Vec<u32> = (0..spans.len() as u32).collect();
+        expected.sort_by_key(|&index| (sort_key(&spans[index as usize]), index));
+        assert_eq!(order, expected);
     }
 
     /// Building the tree and putting it in order go over a whole trace at
