@@ -238,6 +238,9 @@ async fn open_these(state: AppState, opened: Vec<Opened>) {
         .filter_map(|(o, read)| read.then_some(o))
         .collect();
     state.opened.set(opened.clone());
+    // Kept once the trace is on screen: opening the browser's storage
+    // took a few milliseconds of the frame that showed it.
+    after_paint().await;
     let kept = stored::keep(&mut opened).await;
     // Where each is kept, unless other files were opened meanwhile.
     state.opened.update(|now| {
