@@ -21,9 +21,9 @@ use web_sys::{File, Worker};
 use crate::loader::describe;
 
 /// Bytes in a slice.
-pub const SLICE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
+pub const SLICE_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
 /// Slices read ahead of the one being read as traces.
-const AHEAD: u32 = 3;
+const AHEAD: u32 = 4;
 
 /// A file's slices from a point on.
 pub struct Slices {
