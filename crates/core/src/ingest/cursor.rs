@@ -274,6 +274,10 @@ pub(crate) fn is_whitespace(b: u8) -> bool {
 /// The value and length of the decimal digits `text` starts with (at
 /// least one), or `None` on overflow. Nanosecond times have 19 digits, so
 /// eight are read at a time.
+///
+/// Nineteen digits never overflow a `u64`: up to there the arithmetic is
+/// plain (in WebAssembly an overflow check on a 64-bit multiply is a call
+/// to a 128-bit multiply), and only a longer run is read again, checked.
 #[inline]
 pub(crate) fn decimal(text: &[u8]) -> Option<(u64, usize)> {
     const ZEROS: u64 = 0x3030_3030_3030_3030;
@@ -288,15 +292,27 @@ pub(crate) fn decimal(text: &[u8]) -> Option<(u64, usize)> {
             break;
         }
         value = value
-            .checked_mul(100_000_000)?
-            .checked_add(eight_digits(word - ZEROS))?;
+            .wrapping_mul(100_000_000)
+            .wrapping_add(eight_digits(word - ZEROS));
         at += 8;
     }
     while let Some(&b) = text.get(at).filter(|b| b.is_ascii_digit()) {
-        value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
         at += 1;
     }
-    (at > 0).then_some((value, at))
+    match at {
+        0 => None,
+        1..=19 => Some((value, at)),
+        _ => checked_decimal(&text[..at]).map(|value| (value, at)),
+    }
+}
+
+/// The value of the decimal digits `digits`, or `None` on overflow.
+#[cold]
+fn checked_decimal(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |value, &b| {
+        value.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+    })
 }
 
 /// Eight digit values, one per byte (the first in the lowest), as a number.
@@ -402,6 +418,14 @@ mod tests {
         );
         assert_eq!(decimal(b"18446744073709551615"), Some((u64::MAX, 20)));
         assert_eq!(decimal(b"18446744073709551616"), None);
+        assert_eq!(
+            decimal(b"9999999999999999999,"),
+            Some((9_999_999_999_999_999_999, 19))
+        );
+        assert_eq!(decimal(b"99999999999999999999"), None);
+        // Leading zeros (inside a string) past twenty digits are no overflow.
+        assert_eq!(decimal(b"0000000000000000000000042\""), Some((42, 25)));
+        assert_eq!(decimal(b"1000000000000000000000000"), None);
         assert_eq!(decimal(b"1234567:9"), Some((1_234_567, 7)));
         assert_eq!(decimal(b"12345678/1"), Some((12_345_678, 8)));
         assert_eq!(decimal(b"x1"), None);
