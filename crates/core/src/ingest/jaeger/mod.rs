@@ -6,9 +6,9 @@
 //! not wait for it).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use base64::Engine as _;
+use rustc_hash::FxHashMap as HashMap;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value as JsonValue;
@@ -520,7 +520,7 @@ impl Stepper {
                 format!("\"{}\" is not an array", String::from_utf8_lossy(key)),
             )),
             (b"processes", _) => {
-                let mut owners = HashMap::new();
+                let mut owners = HashMap::default();
                 let end =
                     self.value(bytes, value, complete, |processes: Option<Processes>, _| {
                         for (id, process) in processes.map(|p| p.0).unwrap_or_default() {
@@ -652,7 +652,10 @@ impl Stepper {
         }
         match (span.process_id.as_deref(), &self.processes) {
             (Some(id), None) => Err(builder.intern(id)),
-            (Some(id), Some(processes)) if processes.contains_key(id) => Ok(processes[id]),
+            (Some(id), Some(processes)) => match processes.get(id) {
+                Some(&owner) => Ok(owner),
+                None => Ok((builder.intern("unknown_service"), 0)),
+            },
             _ => Ok((builder.intern("unknown_service"), 0)),
         }
     }
@@ -682,7 +685,7 @@ impl Stepper {
     fn leave(&mut self, next: usize, builder: &mut TraceSetBuilder) -> usize {
         let level = self.levels.pop();
         if matches!(level, Some(Level::Trace | Level::Document)) {
-            self.processes.get_or_insert_with(HashMap::new);
+            self.processes.get_or_insert_with(HashMap::default);
             self.name_owners(builder);
             self.processes = None;
         }
@@ -713,7 +716,7 @@ impl Stepper {
             builder.warn(format!("invalid Jaeger JSON at {message}"));
             self.first_error.get_or_insert(message);
         }
-        self.processes.get_or_insert_with(HashMap::new);
+        self.processes.get_or_insert_with(HashMap::default);
         self.name_owners(builder);
         builder.expect_spans(0);
         if builder.span_total() == self.spans_before {
