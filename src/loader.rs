@@ -636,6 +636,11 @@ pub fn show_fetched(
     errors
 }
 
+/// The first slice of a file not shown in part: a file up to this size is
+/// read in one slice and then read whole (in slices of 4 MB, a 10k-span
+/// file of 4.8 MB got a progress bar and a turn of the page between its
+/// two slices).
+const FIRST_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 /// The first slice of a file shown in part: read and shown in a few
 /// milliseconds (a couple of thousand spans of OTLP/JSON).
 const PARTIAL_FIRST_BYTES: f64 = 1024.0 * 1024.0;
@@ -651,7 +656,7 @@ async fn read_first(file: &File, short: bool) -> Result<Vec<u8>, String> {
     let length = if short {
         PARTIAL_FIRST_BYTES
     } else {
-        SLICE_BYTES
+        FIRST_BYTES
     };
     append(&mut bytes, &read_slice(file, 0.0, length).await?);
     Ok(bytes)
