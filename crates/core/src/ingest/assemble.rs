@@ -469,6 +469,12 @@ enum Stage {
 
 impl Stage {
     const COUNT: usize = 6;
+
+    /// Whether the stage goes over its trace at once, unsplit (building
+    /// the tree, putting it in tree order).
+    fn is_whole(self) -> bool {
+        matches!(self, Stage::Tree | Stage::Order)
+    }
 }
 
 impl Finishing {
@@ -484,8 +490,7 @@ impl Finishing {
             };
             // A stage that cannot be split and would overrun the budget
             // starts a step of its own.
-            let whole = matches!(joining.stage, Stage::Tree | Stage::Order);
-            if whole && spent > 0 && joining.spans > budget - spent {
+            if joining.stage.is_whole() && spent > 0 && joining.spans > budget - spent {
                 self.joining = Some(joining);
                 return false;
             }
@@ -630,7 +635,7 @@ impl Finishing {
     pub fn next_whole_stage(&self) -> Option<usize> {
         self.joining
             .as_ref()
-            .filter(|joining| matches!(joining.stage, Stage::Tree | Stage::Order))
+            .filter(|joining| joining.stage.is_whole())
             .map(|joining| joining.spans)
     }
 
