@@ -454,9 +454,8 @@ async fn add_arriving(
         match slices.next().await {
             Some(slice) => {
                 if js_sys::Date::now() - asked_at > 1.0 {
-                    // The slice was not there yet: the browser had its
-                    // turn while it came.
-                    TURN_ENDED.set(js_sys::Date::now());
+                    // The slice was not there yet.
+                    read_from_disk();
                 }
                 let slice = slice?;
                 load.append_with(slice.length() as usize, |room| slice.copy_to(room));
@@ -664,8 +663,8 @@ async fn read_first(file: &File, short: bool) -> Result<Vec<u8>, String> {
 }
 
 /// Notes that the page waited for the disk: the browser had its turn
-/// meanwhile (with the clock left stale, a 4.8 MB file was read a step,
-/// then yielded, with a progress bar for a frame).
+/// meanwhile (with the clock left at the turn before, reading yielded
+/// after its first step).
 fn read_from_disk() {
     TURN_ENDED.set(js_sys::Date::now());
 }
