@@ -98,8 +98,7 @@ impl Slices {
         let Source::Page(pending) = &mut self.source else {
             return;
         };
-        let asked = self.given + pending.len() as f64 * SLICE_BYTES;
-        let mut start = asked;
+        let mut start = self.given + pending.len() as f64 * SLICE_BYTES;
         while pending.len() < AHEAD as usize && start < self.file.size() {
             pending.push_back(Box::pin(read_slice(&self.file, start, SLICE_BYTES)));
             start += SLICE_BYTES;
