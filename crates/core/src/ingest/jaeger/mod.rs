@@ -650,14 +650,12 @@ impl Stepper {
         if let Some(process) = &span.process {
             return Ok(owner(process, builder));
         }
-        match (span.process_id.as_deref(), &self.processes) {
-            (Some(id), None) => Err(builder.intern(id)),
-            (Some(id), Some(processes)) => match processes.get(id) {
-                Some(&owner) => Ok(owner),
-                None => Ok((builder.intern("unknown_service"), 0)),
-            },
-            _ => Ok((builder.intern("unknown_service"), 0)),
-        }
+        let known = match (span.process_id.as_deref(), &self.processes) {
+            (Some(id), None) => return Err(builder.intern(id)),
+            (Some(id), Some(processes)) => processes.get(id).copied(),
+            (None, _) => None,
+        };
+        Ok(known.unwrap_or_else(|| (builder.intern("unknown_service"), 0)))
     }
 
     /// Names the owners of the spans added before their processes were
