@@ -236,7 +236,6 @@ export async function showPane(page, name) {
   await page.locator(`.pane[data-pane="${name}"]:not([hidden])`).waitFor();
 }
 
-/** Opens a page and records uncaught errors (a Rust panic shows up here). */
 /**
  * Waits until a file given to the page is on screen whole: a row other
  * than `before` (the first row's span id before it was given), its
@@ -250,6 +249,7 @@ export async function wholeTraceShown(page, before) {
   }, before, { timeout: 300_000, polling: 'raf' });
 }
 
+/** Opens a page and records uncaught errors (a Rust panic shows up here). */
 export async function openPage(context, url) {
   const page = await context.newPage();
   // Each test's page starts as a first visit: what an earlier test opened
