@@ -637,8 +637,8 @@ pub fn show_fetched(
 
 /// The first slice of a file not shown in part: a file up to this size is
 /// read in one slice and then read whole (in slices of 4 MB, a 10k-span
-/// file of 4.8 MB got a progress bar and a turn of the page between its
-/// two slices).
+/// file of 4.8 MB waited for its second slice, with a turn of the page
+/// between the two).
 const FIRST_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 /// The first slice of a file shown in part: read and shown in a few
 /// milliseconds (a couple of thousand spans of OTLP/JSON).
