@@ -18,7 +18,7 @@
 //!
 //! The sections tile the root span exactly. Everything is iterative.
 
-use crate::model::{SpanKind, Trace};
+use crate::model::{Span, SpanKind, Trace};
 
 /// A stretch of the critical path held by one span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,11 +31,8 @@ pub struct Section {
     pub end_ns: u64,
 }
 
-/// Marks a span that is not part of the root's blocking tree: its times
-/// once clipped.
+/// Marks a child that does not block its parent: its times once clipped.
 const OFF: (u64, u64) = (u64::MAX, 0);
-/// The root's parent in the local numbering.
-const NONE: u32 = u32::MAX;
 /// Children lists this long are put in order by radix passes.
 const RADIX_FROM: usize = 512;
 
@@ -49,145 +46,79 @@ pub fn critical_path(trace: &Trace, root: u32) -> Vec<Section> {
     }
 }
 
-/// The critical path found in steps of a bounded amount of work: copying
-/// the root's subtree out of the spans, clipping it and ordering children
-/// by end, walking back from the root's end. A page pauses between steps
-/// (at a million spans each stage takes longer than a frame should).
+/// The critical path found in steps of a bounded amount of work; a page
+/// pauses between steps.
 ///
-/// The subtree is worked on in depth-first order (the trace's
-/// [`Trace::depth_first`]), numbered locally from 0 (the root): a parent
-/// comes before its subtree, which is one contiguous run. Copying is the
-/// one stage that reads across memory (the spans are in start order);
-/// clipping and ordering are one pass in local order that keeps the
-/// nodes whose subtree it is in on a stack, and the walk only goes along
-/// the path. (Read through the spans themselves, in start order, the walk
-/// jumped across memory: its cost per span grew five-fold from 10k to 1M
-/// spans; ordering each node's children where they lie, two-fold.)
+/// The walk goes down the path only: entering a span, it clips that
+/// span's children to it and puts them in order by end; below a child it
+/// does not take it reads nothing. The spans it is inside are a stack and
+/// their ordered children one vector of runs, so its memory follows the
+/// path's depth and fan-out, not the trace's size. (Clipping and ordering
+/// the root's whole subtree first, as this did before, read every span:
+/// at a million spans that cost twice as much per span as at 10k, for
+/// the cache misses of copying the subtree out of the spans.)
 pub struct PathSearch {
     root: Option<u32>,
-    stage: Stage,
+    walk: Option<Walk>,
 }
 
-/// A node of the root's subtree, numbered locally in depth-first order.
-#[derive(Clone, Copy)]
-struct Node {
-    /// The span's times, then clipped to its clipped parent: [`OFF`]
-    /// when it does not block the root (asynchronous, outside its parent,
-    /// or below such).
+/// The walk back in time from the root's end.
+struct Walk {
+    /// The spans the walk is inside, the root first.
+    inside: Vec<Inside>,
+    /// The kept children of each span in `inside`, a run each in the same
+    /// order, each run last-finishing first.
+    children: Vec<Child>,
+    /// The sections found, latest first.
+    path: Vec<Section>,
+}
+
+/// A span the walk is inside.
+struct Inside {
+    span: u32,
+    /// Its start, clipped to its parent.
     start: u64,
-    end: u64,
-    /// Its subtree's size, without itself.
-    below: u32,
-    /// Its span id, big-endian (ties between children go to the lowest).
-    id: u64,
-    /// Its kind as far as blocking goes ([`CONSUMER`], …).
-    kinds: u8,
+    /// How far back in time the walk has come inside it.
+    point: u64,
+    /// Where its run of children starts in [`Walk::children`].
+    run: usize,
+    /// Its next child to look at there (those before were taken or
+    /// passed over).
+    next: usize,
 }
 
-impl Node {
-    fn times(&self) -> (u64, u64) {
-        (self.start, self.end)
-    }
-}
-
-/// The root's subtree, numbered locally in depth-first order.
-struct Subtree {
-    /// Local number → span index: a run of `Trace::depth_first`.
-    first: usize,
-    len: usize,
-    nodes: Vec<Node>,
-}
-
-impl Subtree {
-    /// The span behind local node `local`.
-    fn span(&self, trace: &Trace, local: u32) -> u32 {
-        trace.depth_first()[self.first + local as usize]
-    }
-}
-
-/// A CONSUMER span (it does not block a PRODUCER parent).
-const CONSUMER: u8 = 1;
-/// A PRODUCER span.
-const PRODUCER: u8 = 2;
-/// A span that only follows from its parent (Jaeger's FOLLOWS_FROM).
-const FOLLOWS: u8 = 4;
-
-/// How far copying has got: every span's local number noted, then the
-/// spans read in their own order into local places.
-enum Copying {
-    Number { local_of: Vec<u32>, done: usize },
-    Gather { local_of: Vec<u32>, done: usize },
-}
-
-/// The pass that clips the nodes and orders each one's kept children by
-/// end, in local order. A node's children are noted on `pending` as they
-/// come; when the pass leaves its subtree they are the top of `pending`,
-/// and go in order to `by_end`.
-struct Ordering {
-    /// The next node.
-    next: u32,
-    /// The nodes whose subtree the pass is in, innermost last.
-    open: Vec<Open>,
-    pending: Vec<Child>,
-    parent: Vec<u32>,
-    by_end: Vec<u32>,
-    ranges: Vec<(u32, u32)>,
-}
-
-/// A node whose subtree the pass is in.
-struct Open {
-    local: u32,
-    /// Its subtree's last node.
-    last: u32,
-    /// Where its children start on `pending`.
-    base: usize,
-}
-
-/// A kept child waiting for its parent's subtree to end, with what
-/// sorting reads: its clipped times and span id (read from the spans on a
-/// tie, the id was a cache miss each time).
+/// A kept child, clipped, with what ordering reads: its times and span id.
 #[derive(Clone, Copy)]
 struct Child {
     end: u64,
     start: u64,
     id: u64,
-    local: u32,
+    span: u32,
 }
 
-/// The kept children of every node, in walking order, and where the walk
-/// goes up.
-struct Order {
-    parent: Vec<u32>,
-    /// Node i's children are `by_end[ranges[i].0..ranges[i].1]`,
-    /// last-finishing first.
-    by_end: Vec<u32>,
-    ranges: Vec<(u32, u32)>,
+/// What blocking needs of a span's kind.
+#[derive(Clone, Copy)]
+struct Blocking {
+    consumer: bool,
+    producer: bool,
+    /// Linked to its parent by Jaeger's FOLLOWS_FROM alone.
+    follows: bool,
 }
 
-enum Stage {
-    Started,
-    Copy {
-        tree: Subtree,
-        copying: Copying,
-    },
-    Order {
-        tree: Subtree,
-        ordering: Ordering,
-    },
-    Walk {
-        tree: Subtree,
-        order: Order,
-        walker: Walker,
-    },
+impl Blocking {
+    fn of(span: &Span) -> Self {
+        Self {
+            consumer: span.kind == SpanKind::Consumer,
+            producer: span.kind == SpanKind::Producer,
+            follows: span.follows_from,
+        }
+    }
 }
 
 impl PathSearch {
     /// The search for the path below `root` (none: an empty path).
     pub fn new(root: Option<u32>) -> Self {
-        Self {
-            root,
-            stage: Stage::Started,
-        }
+        Self { root, walk: None }
     }
 
     /// Goes on with the search on `trace` (the same trace each time) for
@@ -196,343 +127,130 @@ impl PathSearch {
         let Some(root) = self.root else {
             return Some(Vec::new());
         };
-        let mut spent = 0usize;
-        while spent < budget {
-            self.stage = match std::mem::replace(&mut self.stage, Stage::Started) {
-                Stage::Started => {
-                    let order = trace.depth_first();
-                    // The root's run: found by skipping whole subtrees.
-                    let mut first = 0;
-                    while order[first] != root {
-                        first += 1 + trace.descendants(order[first]) as usize
-                            * usize::from(!is_ancestor(trace, order[first], root));
-                    }
-                    let len = 1 + trace.descendants(root) as usize;
-                    spent += 1;
-                    let unset = Node {
-                        start: OFF.0,
-                        end: OFF.1,
-                        below: 0,
-                        id: 0,
-                        kinds: 0,
-                    };
-                    Stage::Copy {
-                        tree: Subtree {
-                            first,
-                            len,
-                            nodes: vec![unset; len],
-                        },
-                        copying: Copying::Number {
-                            local_of: vec![NONE; trace.spans.len()],
-                            done: 0,
-                        },
-                    }
-                }
-                Stage::Copy { mut tree, copying } => {
-                    let (copying, steps) = copy_some(trace, &mut tree, copying, budget - spent);
-                    spent += steps;
-                    match copying {
-                        Some(copying) => Stage::Copy { tree, copying },
-                        None => Stage::Order {
-                            ordering: Ordering::new(tree.len),
-                            tree,
-                        },
-                    }
-                }
-                Stage::Order {
-                    mut tree,
-                    mut ordering,
-                } => {
-                    spent += ordering.go_on(&mut tree, budget - spent);
-                    match ordering.done(&tree) {
-                        Some(order) => Stage::Walk {
-                            walker: Walker::new(tree.len),
-                            tree,
-                            order,
-                        },
-                        None => Stage::Order { tree, ordering },
-                    }
-                }
-                Stage::Walk {
-                    tree,
-                    order,
-                    mut walker,
-                } => {
-                    let (steps, found) = walker.walk(trace, &tree, &order, budget - spent);
-                    spent += steps;
-                    if let Some(path) = found {
-                        return Some(path);
-                    }
-                    Stage::Walk {
-                        tree,
-                        order,
-                        walker,
-                    }
-                }
+        let mut spent = 0;
+        let walk = self.walk.get_or_insert_with(|| {
+            let span = &trace.spans[root as usize];
+            let mut walk = Walk {
+                inside: Vec::new(),
+                children: Vec::new(),
+                path: Vec::new(),
             };
+            spent += walk.enter(trace, root, (span.start_ns, span.end_ns));
+            walk
+        });
+        while spent < budget {
+            spent += 1;
+            let Some(inside) = walk.inside.last_mut() else {
+                let mut path = std::mem::take(&mut walk.path);
+                path.reverse();
+                return Some(path);
+            };
+            // The last-finishing child not taken yet that ends at or
+            // before the point reached.
+            let run = &walk.children[inside.next..];
+            let passed = run.iter().take_while(|c| c.end > inside.point).count();
+            spent += passed;
+            inside.next += passed;
+            match run.get(passed).copied() {
+                Some(child) => {
+                    inside.next += 1;
+                    push(&mut walk.path, inside.span, child.end, inside.point);
+                    inside.point = child.start;
+                    spent += walk.enter(trace, child.span, (child.start, child.end));
+                }
+                None => {
+                    push(&mut walk.path, inside.span, inside.start, inside.point);
+                    walk.children.truncate(inside.run);
+                    walk.inside.pop();
+                }
+            }
         }
         None
     }
 }
 
-/// Whether span `a` is `b` or one of its ancestors.
-fn is_ancestor(trace: &Trace, a: u32, b: u32) -> bool {
-    let mut at = Some(b);
-    while let Some(index) = at {
-        if index == a {
-            return true;
+impl Walk {
+    /// Enters `span`, whose clipped times are `times`: its kept children
+    /// go on [`Walk::children`], last-finishing first (on equal ends the
+    /// earlier start, the longer child, first, then the lowest span id).
+    /// The work it took.
+    fn enter(&mut self, trace: &Trace, span: u32, times: (u64, u64)) -> usize {
+        let parent = Blocking::of(&trace.spans[span as usize]);
+        let run = self.children.len();
+        let children = trace.children(span);
+        for &index in children {
+            let child = &trace.spans[index as usize];
+            let (start, end) = clip(
+                (child.start_ns, child.end_ns),
+                Blocking::of(child),
+                times,
+                parent,
+            );
+            if (start, end) != OFF {
+                self.children.push(Child {
+                    end,
+                    start,
+                    id: u64::from_be_bytes(child.span_id.0),
+                    span: index,
+                });
+            }
         }
-        at = trace.spans[index as usize].parent;
+        order_by_end(&mut self.children[run..]);
+        self.inside.push(Inside {
+            span,
+            start: times.0,
+            point: times.1,
+            run,
+            next: run,
+        });
+        1 + children.len()
     }
-    false
 }
 
-/// Copies the subtree out of the spans for about `budget` steps; how far
-/// it got (`None`: done) and the steps taken.
-///
-/// The spans are read in their own order (start order), each written to
-/// its local place, a node of its own cache line at most: read in
-/// depth-first order instead, every span was a cache miss (at a million
-/// spans, 41 % of the search's time was the first load of each span's
-/// times).
-fn copy_some(
-    trace: &Trace,
-    tree: &mut Subtree,
-    copying: Copying,
-    budget: usize,
-) -> (Option<Copying>, usize) {
-    match copying {
-        Copying::Number { mut local_of, done } => {
-            let order = &trace.depth_first()[tree.first..tree.first + tree.len];
-            let end = tree.len.min(done.saturating_add(budget));
-            for (local, &index) in order.iter().enumerate().take(end).skip(done) {
-                local_of[index as usize] = local as u32;
+/// Puts a span's kept children in walking order: last-finishing first,
+/// on equal ends the earlier start, then the lowest span id.
+fn order_by_end(children: &mut [Child]) {
+    let compare = |a: &Child, b: &Child| {
+        b.end
+            .cmp(&a.end)
+            .then(a.start.cmp(&b.start))
+            .then(a.id.cmp(&b.id))
+    };
+    if children.len() < RADIX_FROM {
+        children.sort_unstable_by(compare);
+    } else {
+        // A span with very many children (a fan-out of thousands) would
+        // make the walk cost n log n: radix passes by end. They keep the
+        // order of equal ends, and the children came in start order (a
+        // span's children are in start order, and clipping keeps it);
+        // the rare equal (end, start) runs by span id.
+        radsort::sort_by_key(children, |c| u64::MAX - c.end);
+        for run in children.chunk_by_mut(|a, b| (a.end, a.start) == (b.end, b.start)) {
+            if run.len() > 1 {
+                run.sort_unstable_by(compare);
             }
-            let next = match end < tree.len {
-                true => Copying::Number {
-                    local_of,
-                    done: end,
-                },
-                false => Copying::Gather { local_of, done: 0 },
-            };
-            (Some(next), end - done)
-        }
-        Copying::Gather { local_of, done } => {
-            let end = trace.spans.len().min(done.saturating_add(budget));
-            for (index, span) in trace.spans.iter().enumerate().take(end).skip(done) {
-                let local = local_of[index] as usize;
-                if local == NONE as usize {
-                    continue;
-                }
-                tree.nodes[local] = Node {
-                    start: span.start_ns,
-                    end: span.end_ns,
-                    below: trace.descendants(index as u32),
-                    id: u64::from_be_bytes(span.span_id.0),
-                    kinds: match span.kind {
-                        SpanKind::Consumer => CONSUMER,
-                        SpanKind::Producer => PRODUCER,
-                        _ => 0,
-                    } | if span.follows_from { FOLLOWS } else { 0 },
-                };
-            }
-            let next = (end < trace.spans.len()).then_some(Copying::Gather {
-                local_of,
-                done: end,
-            });
-            (next, end - done)
         }
     }
 }
 
-impl Ordering {
-    fn new(len: usize) -> Self {
-        Self {
-            next: 0,
-            open: Vec::new(),
-            pending: Vec::new(),
-            parent: vec![NONE; len],
-            by_end: Vec::with_capacity(len),
-            ranges: vec![(0, 0); len],
-        }
-    }
-
-    /// Goes on for about `budget` steps: how many it took.
-    fn go_on(&mut self, tree: &mut Subtree, budget: usize) -> usize {
-        let mut spent = 0;
-        while spent < budget && (self.next as usize) < tree.len {
-            let local = self.next;
-            // Leaving the subtrees that end before this node.
-            while let Some(top) = self.open.last() {
-                if top.last >= local {
-                    break;
-                }
-                spent += self.close();
-            }
-            let node = tree.nodes[local as usize];
-            if let Some(top) = self.open.last() {
-                let parent = tree.nodes[top.local as usize];
-                let (start, end) = clip(node, parent);
-                tree.nodes[local as usize].start = start;
-                tree.nodes[local as usize].end = end;
-                self.parent[local as usize] = top.local;
-                if (start, end) != OFF {
-                    self.pending.push(Child {
-                        end,
-                        start,
-                        id: node.id,
-                        local,
-                    });
-                }
-            }
-            self.open.push(Open {
-                local,
-                last: local + node.below,
-                base: self.pending.len(),
-            });
-            self.next += 1;
-            spent += 1;
-        }
-        if self.next as usize == tree.len {
-            while spent < budget && !self.open.is_empty() {
-                spent += self.close();
-            }
-        }
-        spent
-    }
-
-    /// The order, once every node is clipped and its children ordered.
-    fn done(&mut self, tree: &Subtree) -> Option<Order> {
-        (self.next as usize == tree.len && self.open.is_empty()).then(|| Order {
-            parent: std::mem::take(&mut self.parent),
-            by_end: std::mem::take(&mut self.by_end),
-            ranges: std::mem::take(&mut self.ranges),
-        })
-    }
-
-    /// Leaves the innermost open node's subtree: its kept children go to
-    /// `by_end`, last-finishing first (on equal ends the earlier start,
-    /// the longer child, first, then the lowest span id). How many
-    /// children it ordered.
-    fn close(&mut self) -> usize {
-        let Open { local, base, .. } = self.open.pop().expect("an open node");
-        let children = &mut self.pending[base..];
-        let compare = |a: &Child, b: &Child| {
-            b.end
-                .cmp(&a.end)
-                .then(a.start.cmp(&b.start))
-                .then(a.id.cmp(&b.id))
-        };
-        if children.len() < RADIX_FROM {
-            children.sort_unstable_by(compare);
-        } else {
-            // A span with very many children (a fan-out of thousands)
-            // would make the walk cost n log n: radix passes by end. They
-            // keep the order of equal ends, and the children came in start
-            // order (a parent's children are in start order, and so in
-            // depth-first order; clipping keeps it); the rare equal
-            // (end, start) runs by span id.
-            radsort::sort_by_key(children, |c| u64::MAX - c.end);
-            for run in children.chunk_by_mut(|a, b| (a.end, a.start) == (b.end, b.start)) {
-                if run.len() > 1 {
-                    run.sort_unstable_by(compare);
-                }
-            }
-        }
-        let first = self.by_end.len() as u32;
-        self.by_end.extend(children.iter().map(|c| c.local));
-        self.ranges[local as usize] = (first, self.by_end.len() as u32);
-        let ordered = children.len();
-        self.pending.truncate(base);
-        1 + ordered
-    }
-}
-
-/// A node's times clipped to its (clipped) parent: [`OFF`] when it does
-/// not block it.
-fn clip(node: Node, parent: Node) -> (u64, u64) {
-    let (parent_start, parent_end) = parent.times();
-    let (start, end) = node.times();
+/// A child's times clipped to its parent's (clipped) times: [`OFF`] when
+/// it does not block it.
+fn clip(
+    (start, end): (u64, u64),
+    child: Blocking,
+    (parent_start, parent_end): (u64, u64),
+    parent: Blocking,
+) -> (u64, u64) {
     let inside = start >= parent_start && end <= parent_end;
-    if (parent_start, parent_end) == OFF
-        // Asynchronous: the parent does not wait for it.
-        || node.kinds & FOLLOWS != 0
-        || (node.kinds & CONSUMER != 0 && parent.kinds & PRODUCER != 0)
+    // Asynchronous: the parent does not wait for it.
+    if child.follows
+        || (child.consumer && parent.producer)
         // Wholly outside its parent: dropped, subtree and all.
         || (!inside && (start >= parent_end || end <= parent_start))
     {
         OFF
     } else {
         (start.max(parent_start), end.min(parent_end))
-    }
-}
-
-/// The walk back from the root's end through the children ordered by end,
-/// where it has got to.
-struct Walker {
-    cursor: Vec<u32>,
-    path: Vec<Section>,
-    current: u32,
-    returning: Option<u64>,
-}
-
-impl Walker {
-    fn new(len: usize) -> Self {
-        Self {
-            cursor: vec![0; len],
-            path: Vec::new(),
-            current: 0,
-            returning: None,
-        }
-    }
-
-    /// Walks on for about `budget` steps: how many it took, and the path
-    /// once the walk is back at the root.
-    fn walk(
-        &mut self,
-        trace: &Trace,
-        tree: &Subtree,
-        order: &Order,
-        budget: usize,
-    ) -> (usize, Option<Vec<Section>>) {
-        let nodes = &tree.nodes;
-        let mut steps = 0;
-        while steps < budget {
-            steps += 1;
-            let current = self.current;
-            let span = tree.span(trace, current);
-            let Node { start, end, .. } = nodes[current as usize];
-            let point = self.returning.unwrap_or(end);
-            let (first, last) = order.ranges[current as usize];
-            let children = &order.by_end[first as usize..last as usize];
-            let mut next = self.cursor[current as usize] as usize;
-            if self.returning.is_some() {
-                while next < children.len() && nodes[children[next] as usize].end > point {
-                    next += 1;
-                }
-            }
-            if let Some(&child) = children.get(next) {
-                self.cursor[current as usize] = next as u32 + 1;
-                push(&mut self.path, span, nodes[child as usize].end, point);
-                self.current = child;
-                self.returning = None;
-            } else {
-                self.cursor[current as usize] = children.len() as u32;
-                push(&mut self.path, span, start, point);
-                match order.parent[current as usize] {
-                    NONE => {
-                        let mut path = std::mem::take(&mut self.path);
-                        path.reverse();
-                        return (steps, Some(path));
-                    }
-                    parent => {
-                        self.current = parent;
-                        self.returning = Some(start);
-                    }
-                }
-            }
-        }
-        (steps, None)
     }
 }
 
