@@ -52,7 +52,8 @@ impl SelfTimes {
         let end = len.min(from.saturating_add(budget.max(1)));
         for span in &trace.spans[from..end] {
             let (child_start, child_end) = (span.start_ns, span.end_ns);
-            self.spans.push([child_end, child_start, child_end - child_start]);
+            self.spans
+                .push([child_end, child_start, child_end - child_start]);
             let Some(parent) = span.parent else { continue };
             let Some([end, reach, uncovered]) = self.spans.get_mut(parent as usize) else {
                 // Its parent comes after it.
