@@ -178,41 +178,6 @@ impl Trace {
         }
     }
 
-    /// Walks the tree once, without recursion: the order, each span's depth
-    /// (parents come first in it) and what it has below it. A trace is
-    /// whole only once this is done. `parents` holds each span's parent
-    /// ([`NO_PARENT`] for none), `end_ns` the latest end: the walk keeps to
-    /// these small vectors and writes into the spans once, in order.
-    pub(crate) fn with_tree_order(mut self, parents: &[u32], end_ns: u64) -> Self {
-        let mut order = Vec::with_capacity(self.spans.len());
-        let mut stack: Vec<u32> = self.roots.iter().rev().copied().collect();
-        while let Some(index) = stack.pop() {
-            order.push(index);
-            stack.extend(self.children(index).iter().rev());
-        }
-        let parent = |index: u32| Some(parents[index as usize]).filter(|&p| p != NO_PARENT);
-        let mut depths = vec![0u32; self.spans.len()];
-        for &index in &order {
-            if let Some(p) = parent(index) {
-                depths[index as usize] = depths[p as usize] + 1;
-            }
-        }
-        for (span, depth) in self.spans.iter_mut().zip(depths) {
-            span.depth = depth;
-        }
-        // Subtree sizes: children come after their parents in the order.
-        let mut below = vec![0u32; self.spans.len()];
-        for &index in order.iter().rev() {
-            if let Some(p) = parent(index) {
-                below[p as usize] += below[index as usize] + 1;
-            }
-        }
-        self.below = below;
-        self.tree_order = order;
-        self.end_ns = end_ns;
-        self
-    }
-
     /// The attributes of span `index`.
     pub fn span_attributes(&self, index: u32) -> &[Attribute] {
         &self.attributes[self.spans[index as usize].attributes.as_range()]
@@ -283,6 +248,134 @@ impl Trace {
     /// in start order), computed without recursion.
     pub fn depth_first(&self) -> &[u32] {
         &self.tree_order
+    }
+}
+
+/// A trace's tree order, found without recursion a bounded number of
+/// spans at a time: the walk (each parent before its subtree, siblings in
+/// start order), each span's depth, the depths written into the spans,
+/// and what each span has below it, each a pass of its own (at a million
+/// spans the four took 44 ms at once in the browser). A trace is whole
+/// only once this is done. The passes keep to small vectors and write
+/// into the spans once, in order.
+pub(crate) struct TreeOrdering {
+    order: Vec<u32>,
+    /// The walk's spans still to visit, the next last.
+    stack: Vec<u32>,
+    depths: Vec<u32>,
+    below: Vec<u32>,
+    pass: OrderPass,
+    /// The next span (or place in the order) of the pass.
+    at: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OrderPass {
+    Walk,
+    Depths,
+    Write,
+    Below,
+    Done,
+}
+
+impl TreeOrdering {
+    pub(crate) fn new(trace: &Trace) -> Self {
+        Self {
+            order: Vec::with_capacity(trace.spans.len()),
+            stack: trace.roots.iter().rev().copied().collect(),
+            depths: Vec::new(),
+            below: Vec::new(),
+            pass: OrderPass::Walk,
+            at: 0,
+        }
+    }
+
+    /// Goes on for about `budget` spans on `trace` (the same trace each
+    /// time), whose spans' parents are `parents` ([`NO_PARENT`] for none):
+    /// whether it is done, and how many spans it went over.
+    pub(crate) fn step(
+        &mut self,
+        trace: &mut Trace,
+        parents: &[u32],
+        budget: usize,
+    ) -> (bool, usize) {
+        let len = trace.spans.len();
+        let parent = |index: u32| Some(parents[index as usize]).filter(|&p| p != NO_PARENT);
+        let budget = budget.max(1);
+        let mut spent = 0;
+        while spent < budget {
+            // The order holds every span reached from a root.
+            let pass_len = match self.pass {
+                OrderPass::Depths | OrderPass::Below => self.order.len(),
+                _ => len,
+            };
+            let end = pass_len.min(self.at.saturating_add(budget - spent));
+            match self.pass {
+                OrderPass::Walk => {
+                    while spent < budget {
+                        let Some(index) = self.stack.pop() else {
+                            (self.pass, self.at) = (OrderPass::Depths, 0);
+                            self.depths = vec![0; len];
+                            break;
+                        };
+                        self.order.push(index);
+                        self.stack.extend(trace.children(index).iter().rev());
+                        spent += 1;
+                    }
+                    continue;
+                }
+                OrderPass::Depths => {
+                    for &index in &self.order[self.at..end] {
+                        if let Some(p) = parent(index) {
+                            self.depths[index as usize] = self.depths[p as usize] + 1;
+                        }
+                    }
+                }
+                OrderPass::Write => {
+                    for (span, &depth) in trace.spans[self.at..end]
+                        .iter_mut()
+                        .zip(&self.depths[self.at..end])
+                    {
+                        span.depth = depth;
+                    }
+                }
+                // Subtree sizes: children come after their parents in the
+                // order, so the order is gone over backwards.
+                OrderPass::Below => {
+                    let order = &self.order[pass_len - end..pass_len - self.at];
+                    for &index in order.iter().rev() {
+                        if let Some(p) = parent(index) {
+                            self.below[p as usize] += self.below[index as usize] + 1;
+                        }
+                    }
+                }
+                OrderPass::Done => return (true, spent),
+            }
+            spent += end - self.at;
+            self.at = end;
+            if end == pass_len {
+                self.at = 0;
+                self.pass = match self.pass {
+                    OrderPass::Depths => OrderPass::Write,
+                    OrderPass::Write => {
+                        self.depths = Vec::new();
+                        self.below = vec![0; len];
+                        OrderPass::Below
+                    }
+                    _ => OrderPass::Done,
+                };
+            }
+        }
+        (self.pass == OrderPass::Done, spent)
+    }
+
+    /// The trace with its tree order, once [`TreeOrdering::step`] said so;
+    /// `end_ns` is its latest span end.
+    pub(crate) fn finish(self, mut trace: Trace, end_ns: u64) -> Trace {
+        trace.below = self.below;
+        trace.tree_order = self.order;
+        trace.end_ns = end_ns;
+        trace
     }
 }
 

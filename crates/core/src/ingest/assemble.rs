@@ -8,7 +8,7 @@ use std::cmp::Reverse;
 use crate::attributes::{Attribute, Event, Link, Range32, Resource, Scope};
 use crate::ids::{SpanId, TraceId};
 use crate::intern::{Interner, Sym};
-use crate::model::{Span, Trace, TraceParts, TraceSet, Warning, NO_PARENT};
+use crate::model::{Span, Trace, TraceParts, TraceSet, TreeOrdering, Warning, NO_PARENT};
 
 /// A span as a decoder hands it over, details still its own.
 pub(super) struct DecodedSpan {
@@ -432,8 +432,9 @@ struct Joining {
     /// In [`Stage::Sort`], which goes a bounded number of spans a step:
     /// the sort so far (`None` before it starts).
     sorting: Option<Sorting>,
-    /// The progress given for sorting so far.
-    sort_work: usize,
+    /// The progress given so far for the stage in hand, where it goes
+    /// over the spans several times (sorting, ordering the tree).
+    stage_work: usize,
     /// From [`Stage::Sort`] to the end of [`Stage::Move`]: the spans being
     /// moved into order (`None`: they are in order).
     moving: Option<Moving>,
@@ -455,6 +456,8 @@ struct Joining {
     parents: Vec<u32>,
     /// After [`Stage::Tree`]: the trace, still without its tree order.
     tree: Option<Trace>,
+    /// In [`Stage::Order`]: its tree order so far.
+    ordering: Option<TreeOrdering>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -471,17 +474,18 @@ impl Stage {
     const COUNT: usize = 6;
 
     /// Whether the stage goes over its trace at once, unsplit (building
-    /// the tree, putting it in tree order).
+    /// the tree).
     fn is_whole(self) -> bool {
-        matches!(self, Stage::Tree | Stage::Order)
+        matches!(self, Stage::Tree)
     }
 }
 
 impl Finishing {
     /// Joins for about `budget` span-stages (each stage of a trace goes
-    /// over all its spans once; sorting, moving, indexing and linking are
-    /// split to fit the budget, and a stage that cannot be split starts a
-    /// step of its own when it would overrun it); true once all is done.
+    /// over all its spans once; sorting, moving, indexing, linking and
+    /// ordering the tree are split to fit the budget, and building the
+    /// tree, which cannot be split, starts a step of its own when it would
+    /// overrun it); true once all is done.
     pub fn step(&mut self, budget: usize) -> bool {
         let mut spent = 0usize;
         while spent < budget {
@@ -510,16 +514,17 @@ impl Finishing {
                     // The stage's share of the progress: sorting goes over
                     // the spans a few times (chunks, merge passes, ties).
                     let share = match done {
-                        true => joining.spans.saturating_sub(joining.sort_work),
+                        true => joining.spans.saturating_sub(joining.stage_work),
                         false => {
-                            (sorted / 4).min(joining.spans.saturating_sub(1 + joining.sort_work))
+                            (sorted / 4).min(joining.spans.saturating_sub(1 + joining.stage_work))
                         }
                     };
-                    joining.sort_work += share;
+                    joining.stage_work += share;
                     work = Some(share);
                     if done {
                         let order = joining.sorting.take().and_then(Sorting::order);
                         joining.moving = order.map(Moving::new);
+                        joining.stage_work = 0;
                         joining.stage = Stage::Move;
                     }
                     false
@@ -610,14 +615,36 @@ impl Finishing {
                     joining.stage = Stage::Order;
                     false
                 }
-                Stage::Order => {
-                    if let Some(trace) = joining.tree.take() {
-                        let parents = std::mem::take(&mut joining.parents);
-                        self.traces
-                            .push(trace.with_tree_order(&parents, joining.linking.end_ns));
+                // At a million spans the tree order took 44 ms at once in
+                // the browser.
+                Stage::Order => match joining.tree.as_mut() {
+                    Some(trace) => {
+                        let ordering = joining
+                            .ordering
+                            .get_or_insert_with(|| TreeOrdering::new(trace));
+                        let (done, went) = ordering.step(trace, &joining.parents, budget - spent);
+                        spans = went.max(1);
+                        // Its share of the progress: it goes over the spans
+                        // four times.
+                        let share = match done {
+                            true => joining.spans.saturating_sub(joining.stage_work),
+                            false => {
+                                (went / 4).min(joining.spans.saturating_sub(1 + joining.stage_work))
+                            }
+                        };
+                        joining.stage_work += share;
+                        work = Some(share);
+                        if done {
+                            let (trace, ordering) = (joining.tree.take(), joining.ordering.take());
+                            if let Some((trace, ordering)) = trace.zip(ordering) {
+                                self.traces
+                                    .push(ordering.finish(trace, joining.linking.end_ns));
+                            }
+                        }
+                        done
                     }
-                    true
-                }
+                    None => true,
+                },
             };
             self.work += work.unwrap_or(spans);
             spent += spans;
@@ -629,9 +656,9 @@ impl Finishing {
     }
 
     /// The spans the next step goes over at once when its stage cannot be
-    /// split (building a trace's tree and putting it in tree order go
-    /// over the whole trace), so that a caller can give it a frame of its
-    /// own; `None` when the next step keeps to its budget.
+    /// split (building a trace's tree goes over the whole trace), so that
+    /// a caller can give it a frame of its own; `None` when the next step
+    /// keeps to its budget.
     pub fn next_whole_stage(&self) -> Option<usize> {
         self.joining
             .as_ref()
@@ -669,7 +696,8 @@ impl Finishing {
             parts,
             stage: Stage::Sort,
             sorting: None,
-            sort_work: 0,
+            stage_work: 0,
+            ordering: None,
             moving: None,
             at: 0,
             by_id: HashMap::default(),
@@ -879,7 +907,7 @@ impl Linking {
 }
 
 /// The children and roots of spans whose parents are linked, and the trace
-/// (its tree order still to walk: [`Trace::with_tree_order`]).
+/// (its tree order still to walk: [`TreeOrdering`]).
 fn into_tree(
     trace_id: TraceId,
     parts: TraceParts,
@@ -1393,9 +1421,11 @@ mod tests {
         assert_eq!(order, expected);
     }
 
-    /// Building the tree and putting it in order go over a whole trace at
-    /// once: each starts a step of its own rather than following the last
-    /// part of linking in one step, so a caller can give it a frame alone.
+    /// Building the tree goes over a whole trace at once: it starts a step
+    /// of its own rather than following the last part of linking in one
+    /// step, so a caller can give it a frame alone. Putting the tree in
+    /// order goes in steps of the budget, and gives the order, depths and
+    /// subtree sizes that joining at once gives.
     #[test]
     fn a_stage_that_cannot_be_split_starts_a_step_of_its_own() {
         let spans: Vec<String> = (1..=5_000u64)
@@ -1413,7 +1443,17 @@ mod tests {
             r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
             spans.join(",")
         );
-        for budget in [700, 1_300, 3_000, 4_500] {
+        let tree = |set: &super::TraceSet| {
+            let trace = &set.traces[0];
+            let depths: Vec<u32> = trace.spans.iter().map(|s| s.depth).collect();
+            let below: Vec<u32> = (0..5_000).map(|i| trace.descendants(i)).collect();
+            (trace.depth_first().to_vec(), depths, below)
+        };
+        let mut builder = super::TraceSetBuilder::default();
+        builder.add(json.as_bytes()).unwrap();
+        let at_once = tree(&builder.finish());
+        assert_eq!(at_once.1.iter().max(), Some(&12));
+        for budget in [1, 700, 1_300, 3_000, 4_500] {
             let mut builder = super::TraceSetBuilder::default();
             builder.add(json.as_bytes()).unwrap();
             let mut finishing = builder.finishing();
@@ -1426,10 +1466,9 @@ mod tests {
                     break;
                 }
             }
-            // The tree, then its order: two steps, each of the whole trace.
-            assert_eq!(whole_steps, [5_000, 5_000], "budget {budget}");
-            let set = finishing.finish();
-            assert_eq!(set.traces[0].spans.len(), 5_000);
+            // The tree: one step of the whole trace.
+            assert_eq!(whole_steps, [5_000], "budget {budget}");
+            assert_eq!(tree(&finishing.finish()), at_once, "budget {budget}");
         }
     }
 }
