@@ -51,7 +51,8 @@ impl FindForm {
 pub fn matches(set: &TraceSet, trace: &Trace, query: &SpanQuery, rows: &Rows) -> Vec<u32> {
     let mut found = search(set, trace, query);
     found.retain(|&index| rows.row(index).is_some());
-    found.sort_by_key(|&index| rows.row_of[index as usize]);
+    let row_of = rows.row_of();
+    found.sort_by_key(|&index| row_of[index as usize]);
     found
 }
 

@@ -143,11 +143,15 @@ fn look_of(lens: Lens, row: usize, index: u32) -> Option<RowLook> {
         &sections.get_untracked().0,
     )?;
     let percent = |(left, width): (f64, f64)| format!("left:{left:.4}%;width:{width:.4}%");
-    // Matches are sorted by row.
+    // Matches are sorted by row (with none, the rows' inverse is not
+    // needed: it is found when first asked for).
     let matched = matches.with_untracked(|m| {
         m.as_ref().is_some_and(|m| {
-            m.binary_search_by_key(&(row as u32), |&span| rows.0.row_of[span as usize])
-                .is_ok()
+            !m.is_empty() && {
+                let row_of = rows.0.row_of();
+                m.binary_search_by_key(&(row as u32), |&span| row_of[span as usize])
+                    .is_ok()
+            }
         })
     });
     let logs = state
