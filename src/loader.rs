@@ -2,7 +2,8 @@
 
 use js_sys::Uint8Array;
 use leptos::prelude::{GetUntracked, Set, Update};
-use tracelens_core::analysis::critical_path::{PathSearch, Section};
+use tracelens_core::analysis::breakdown::{Breakdown, GroupBy, TraceAnalysis};
+use tracelens_core::analysis::critical_path::PathSearch;
 use tracelens_core::analysis::self_time::SelfTimes;
 use tracelens_core::logs::{looks_like_logs, LogFields, LogSet};
 use tracelens_core::TraceSetBuilder;
@@ -107,7 +108,7 @@ pub async fn load_files(state: AppState, files: Vec<File>) -> Vec<bool> {
         // it; for a small one the frames would cost more than they give.
         let big = set.span_count() > BIG_SET_SPANS;
         let found = match (big, set.traces.first()) {
-            (true, Some(trace)) => Some(find_path_and_self_times(state, trace).await),
+            (true, Some(trace)) => Some(analyse_in_steps(state, &set, trace).await),
             _ => None,
         };
         let prepared = state.prepare(&set, found);
@@ -272,14 +273,18 @@ const JOIN_STEP_SPANS: usize = 40_000;
 const PATH_STEP_SPANS: usize = 50_000;
 /// Spans' worth of finding self times in one piece of work.
 const SELF_STEP_SPANS: usize = 100_000;
+/// Spans' worth of adding up the breakdown in one piece of work.
+const BREAKDOWN_STEP_SPANS: usize = 100_000;
 
-/// The critical path of `trace`'s main root, then the spans' self times,
-/// a frame's worth of bounded steps at a time, then a frame before the
-/// rest of the analysis.
-async fn find_path_and_self_times(
+/// The analysis of `set`'s `trace` by the current grouping (given with
+/// it): its main root's critical path, the spans' self times, then the
+/// breakdown, a frame's worth of bounded steps at a time, then a frame
+/// before the view.
+async fn analyse_in_steps(
     state: AppState,
+    set: &tracelens_core::TraceSet,
     trace: &tracelens_core::Trace,
-) -> (Vec<Section>, Vec<u64>) {
+) -> (GroupBy, TraceAnalysis) {
     state
         .loading
         .set(Some("Finding the critical path…".to_owned()));
@@ -300,8 +305,14 @@ async fn find_path_and_self_times(
         }
         turn_if_due().await;
     };
+    turn_if_due().await;
+    let group_by = state.group_by.get_untracked();
+    let mut adding = Breakdown::new(set, trace, &group_by, path, self_times);
+    while !adding.step(set, trace, BREAKDOWN_STEP_SPANS) {
+        turn_if_due().await;
+    }
     next_frame().await;
-    (path, self_times)
+    (group_by, adding.finish(trace))
 }
 
 /// Joins the spans read into traces, a frame's worth at a time, showing

@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use tracelens_core::analysis::breakdown::{analyze, analyze_given, GroupBy, TraceAnalysis};
-use tracelens_core::analysis::critical_path::Section;
+use tracelens_core::analysis::breakdown::{analyze, GroupBy, TraceAnalysis};
 use tracelens_core::logs::{LogSet, TraceLogs};
 use tracelens_core::{TraceSet, TraceSummary};
 use tracelens_view::spans::same_place;
@@ -217,18 +216,20 @@ impl AppState {
     }
 
     /// The analysis of the first trace of `set` by the current grouping,
-    /// for [`AppState::show_files`]; given its critical path and self times
-    /// if those were found before (in frames of their own).
+    /// for [`AppState::show_files`]; the one given, with its grouping, if it
+    /// was found before (in frames of its own).
     pub fn prepare(
         &self,
         set: &TraceSet,
-        found: Option<(Vec<Section>, Vec<u64>)>,
+        found: Option<(GroupBy, TraceAnalysis)>,
     ) -> Option<(GroupBy, Analysis)> {
-        let group_by = self.group_by.get_untracked();
-        let trace = set.traces.first()?;
-        let analysis = match found {
-            Some((path, self_times)) => analyze_given(set, trace, &group_by, path, self_times),
-            None => analyze(set, trace, &group_by),
+        let (group_by, analysis) = match found {
+            Some(found) => found,
+            None => {
+                let group_by = self.group_by.get_untracked();
+                let analysis = analyze(set, set.traces.first()?, &group_by);
+                (group_by, analysis)
+            }
         };
         Some((group_by, Shared::new(analysis)))
     }

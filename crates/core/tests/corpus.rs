@@ -1007,3 +1007,38 @@ fn the_critical_path_found_in_steps_is_the_one_found_at_once() {
     }
     assert!(searched > 20, "only {searched} roots searched");
 }
+
+/// Adding up the breakdown in steps, as the browser does at a million
+/// spans, gives the analysis found at once.
+#[test]
+fn the_breakdown_added_in_steps_is_the_one_added_at_once() {
+    use tracelens_core::analysis::breakdown::{analyze, Breakdown, GroupBy};
+    use tracelens_core::analysis::critical_path::critical_path;
+    use tracelens_core::analysis::self_time::self_times;
+    let mut added = 0;
+    for (path, bytes) in every_file() {
+        let Ok(set) = tracelens_core::ingest(&bytes) else {
+            continue;
+        };
+        for trace in &set.traces {
+            for group_by in [GroupBy::Name, GroupBy::Service] {
+                let at_once = analyze(&set, trace, &group_by);
+                for budget in [1, 7, 1_000] {
+                    let found = trace
+                        .main_root()
+                        .map_or_else(Vec::new, |root| critical_path(trace, root));
+                    let mut adding =
+                        Breakdown::new(&set, trace, &group_by, found, self_times(trace));
+                    let mut steps = 1;
+                    while !adding.step(&set, trace, budget) {
+                        steps += 1;
+                    }
+                    assert!(steps >= trace.spans.len() / budget, "{path}: {steps} steps");
+                    assert_eq!(adding.finish(trace), at_once, "{path}, steps of {budget}");
+                }
+            }
+            added += 1;
+        }
+    }
+    assert!(added > 20, "only {added} traces added up");
+}

@@ -122,8 +122,8 @@ pub fn analyze_with_path(
 }
 
 /// [`analyze`] given the main root's critical path and the spans' self
-/// times ([`self_times`]), found before (a page finds each in a frame of
-/// its own: at a million spans each takes tens of milliseconds).
+/// times ([`self_times`]), found before (a page finds them, and adds up
+/// the breakdown with [`Breakdown`], in steps between frames).
 pub fn analyze_given(
     set: &TraceSet,
     trace: &Trace,
@@ -131,55 +131,105 @@ pub fn analyze_given(
     critical_path: Vec<Section>,
     self_times: Vec<u64>,
 ) -> TraceAnalysis {
-    let root = trace.main_root();
-    let duration_ns = trace.duration_ns();
-    let root_duration = root.map_or(0, |r| trace.spans[r as usize].duration_ns());
+    let mut adding = Breakdown::new(set, trace, group_by, critical_path, self_times);
+    while !adding.step(set, trace, usize::MAX) {}
+    adding.finish(trace)
+}
 
-    let mut critical = vec![0u64; trace.spans.len()];
-    for section in &critical_path {
-        critical[section.span as usize] += section.end_ns - section.start_ns;
+/// The breakdown added up a bounded number of spans at a time
+/// ([`analyze_given`] at once): at five million spans it held a page for
+/// a tenth of a second.
+pub struct Breakdown {
+    group_by: GroupBy,
+    key_sym: Option<Sym>,
+    critical_path: Vec<Section>,
+    self_times: Vec<u64>,
+    critical: Vec<u64>,
+    index: FxHashMap<GroupKey, usize>,
+    rows: Vec<GroupShare>,
+    /// The next span to add.
+    at: usize,
+}
+
+impl Breakdown {
+    /// The breakdown of `trace` by `group_by`, given the main root's
+    /// critical path and the spans' self times, still to add up.
+    pub fn new(
+        set: &TraceSet,
+        trace: &Trace,
+        group_by: &GroupBy,
+        critical_path: Vec<Section>,
+        self_times: Vec<u64>,
+    ) -> Self {
+        let mut critical = vec![0u64; trace.spans.len()];
+        for section in &critical_path {
+            critical[section.span as usize] += section.end_ns - section.start_ns;
+        }
+        Self {
+            group_by: group_by.clone(),
+            key_sym: group_by.key_sym(set),
+            critical_path,
+            self_times,
+            critical,
+            index: FxHashMap::default(),
+            rows: Vec::new(),
+            at: 0,
+        }
     }
 
-    let mut index: FxHashMap<GroupKey, usize> = FxHashMap::default();
-    let mut rows: Vec<GroupShare> = Vec::new();
-    let key_sym = group_by.key_sym(set);
-    for (i, span) in trace.spans.iter().enumerate() {
-        let key = group_key(set, trace, i as u32, group_by, key_sym);
-        let row = *index.entry(key).or_insert_with_key(|key| {
-            rows.push(GroupShare {
-                group: key.label(set),
-                count: 0,
-                total_ns: 0,
-                self_ns: 0,
-                self_pct: 0.0,
-                critical_ns: 0,
-                critical_pct: 0.0,
+    /// Adds about `budget` more spans of `trace` (the same trace each
+    /// time); true once all are added.
+    pub fn step(&mut self, set: &TraceSet, trace: &Trace, budget: usize) -> bool {
+        let end = trace.spans.len().min(self.at.saturating_add(budget.max(1)));
+        for (i, span) in trace.spans.iter().enumerate().take(end).skip(self.at) {
+            let key = group_key(set, trace, i as u32, &self.group_by, self.key_sym);
+            let rows = &mut self.rows;
+            let row = *self.index.entry(key).or_insert_with_key(|key| {
+                rows.push(GroupShare {
+                    group: key.label(set),
+                    count: 0,
+                    total_ns: 0,
+                    self_ns: 0,
+                    self_pct: 0.0,
+                    critical_ns: 0,
+                    critical_pct: 0.0,
+                });
+                rows.len() - 1
             });
-            rows.len() - 1
+            let row = &mut rows[row];
+            row.count += 1;
+            row.total_ns += span.duration_ns();
+            row.self_ns += self.self_times[i];
+            row.critical_ns += self.critical[i];
+        }
+        self.at = end;
+        end == trace.spans.len()
+    }
+
+    /// The analysis, once [`Breakdown::step`] said all spans are added.
+    pub fn finish(self, trace: &Trace) -> TraceAnalysis {
+        let root = trace.main_root();
+        let duration_ns = trace.duration_ns();
+        let root_duration = root.map_or(0, |r| trace.spans[r as usize].duration_ns());
+        let mut rows = self.rows;
+        for row in &mut rows {
+            row.self_pct = percent(row.self_ns, duration_ns);
+            row.critical_pct = percent(row.critical_ns, root_duration);
+        }
+        rows.sort_by(|a, b| {
+            b.critical_ns
+                .cmp(&a.critical_ns)
+                .then(b.self_ns.cmp(&a.self_ns))
+                .then_with(|| a.group.cmp(&b.group))
         });
-        let row = &mut rows[row];
-        row.count += 1;
-        row.total_ns += span.duration_ns();
-        row.self_ns += self_times[i];
-        row.critical_ns += critical[i];
-    }
-    for row in &mut rows {
-        row.self_pct = percent(row.self_ns, duration_ns);
-        row.critical_pct = percent(row.critical_ns, root_duration);
-    }
-    rows.sort_by(|a, b| {
-        b.critical_ns
-            .cmp(&a.critical_ns)
-            .then(b.self_ns.cmp(&a.self_ns))
-            .then_with(|| a.group.cmp(&b.group))
-    });
-    TraceAnalysis {
-        root,
-        duration_ns,
-        critical_path,
-        self_times,
-        critical_times: critical,
-        breakdown: rows,
+        TraceAnalysis {
+            root,
+            duration_ns,
+            critical_path: self.critical_path,
+            self_times: self.self_times,
+            critical_times: self.critical,
+            breakdown: rows,
+        }
     }
 }
 
