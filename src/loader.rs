@@ -288,28 +288,31 @@ async fn analyse_in_steps(
     state
         .loading
         .set(Some("Finding the critical path…".to_owned()));
+    // Each step after a turn if one is due, the first of each stage too.
     let mut search = PathSearch::new(trace.main_root());
     let path = loop {
+        turn_if_due().await;
         if let Some(path) = search.step(trace, PATH_STEP_SPANS) {
             break path;
         }
-        turn_if_due().await;
     };
     state
         .loading
         .set(Some("Adding up where the time goes…".to_owned()));
     let mut finding = SelfTimes::default();
     let self_times = loop {
+        turn_if_due().await;
         if let Some(times) = finding.step(trace, SELF_STEP_SPANS) {
             break times;
         }
-        turn_if_due().await;
     };
-    turn_if_due().await;
     let group_by = state.group_by.get_untracked();
     let mut adding = Breakdown::new(set, trace, &group_by, path, self_times);
-    while !adding.step(set, trace, BREAKDOWN_STEP_SPANS) {
+    loop {
         turn_if_due().await;
+        if adding.step(set, trace, BREAKDOWN_STEP_SPANS) {
+            break;
+        }
     }
     next_frame().await;
     (group_by, adding.finish(trace))
@@ -609,8 +612,9 @@ thread_local! {
     static TURN_ENDED: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
     /// When the browser last began a frame, while [`watch_frames`] watches.
     static FRAME_BEGAN: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
-    /// Whether [`watch_frames`] watches, and when it was last asked to.
+    /// Whether [`watch_frames`] watches.
     static WATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// When the page last asked whether a turn is due.
     static ASKED: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
 }
 
