@@ -323,11 +323,7 @@ async fn analyse_in_steps(
 async fn join(state: AppState, builder: TraceSetBuilder) -> tracelens_core::TraceSet {
     let mut finishing = builder.finishing();
     loop {
-        // A stage that cannot be split gets a frame of its own.
-        let whole = finishing
-            .next_whole_stage()
-            .is_some_and(|spans| spans > JOIN_STEP_SPANS);
-        if whole || turn_due() {
+        if turn_due() {
             state.progress.set(Some(finishing.progress()));
             state.loading.set(Some(format!(
                 "Joining spans into traces: {:.0} %",
