@@ -254,29 +254,26 @@ impl TraceSetBuilder {
     }
 
     /// Adds a decoded span and returns where it is among its trace's
-    /// spans, for [`TraceSetBuilder::set_owner`].
+    /// spans, for [`TraceSetBuilder::set_owners`].
     pub(super) fn push_span_at(&mut self, decoded: DecodedSpan) -> (TraceId, u32) {
         let trace_id = decoded.trace_id;
         (trace_id, self.push(decoded, None))
     }
 
-    /// Gives the span at `at` (from [`TraceSetBuilder::push_span_at`]) its
-    /// service and resource: a reader that meets a span before what owns
-    /// it (Jaeger's processes come after the spans) adds the span at once
-    /// and names its owner once known.
-    pub(super) fn set_owner(
-        &mut self,
-        (trace_id, at): (TraceId, u32),
-        service: Sym,
-        resource: u32,
-    ) {
-        if let Some(span) = self
-            .traces
-            .get_mut(&trace_id)
-            .and_then(|parts| parts.spans.get_mut(at as usize))
-        {
-            span.service = service;
-            span.resource = resource;
+    /// Gives each span of trace `trace_id` at `at` (from
+    /// [`TraceSetBuilder::push_span_at`]) its service and resource: a
+    /// reader that meets a span before what owns it (Jaeger's processes
+    /// come after the spans) adds the span at once and names its owner
+    /// once known.
+    pub(super) fn set_owners(&mut self, trace_id: TraceId, owners: &[(u32, (Sym, u32))]) {
+        let Some(parts) = self.traces.get_mut(&trace_id) else {
+            return;
+        };
+        for &(at, (service, resource)) in owners {
+            if let Some(span) = parts.spans.get_mut(at as usize) {
+                span.service = service;
+                span.resource = resource;
+            }
         }
     }
 

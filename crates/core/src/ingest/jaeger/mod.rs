@@ -662,13 +662,23 @@ impl Stepper {
     /// read: the processes read, or, where none names them, an unknown
     /// service (as a span without a process has).
     fn name_owners(&mut self, builder: &mut TraceSetBuilder) {
-        for (added, process_id) in std::mem::take(&mut self.unowned) {
-            let owner = self
-                .processes
-                .as_ref()
-                .and_then(|p| p.get(builder.string(process_id)).copied())
-                .unwrap_or_else(|| (builder.intern("unknown_service"), 0));
-            builder.set_owner(added, owner.0, owner.1);
+        // Each process id looked up once, each trace once per run of its
+        // spans: a million spans name a handful of processes, and looking
+        // both up per span held the page for 50 ms at the end of a trace.
+        let mut owners: HashMap<Sym, (Sym, u32)> = HashMap::default();
+        let unowned = std::mem::take(&mut self.unowned);
+        for run in unowned.chunk_by(|a, b| a.0 .0 == b.0 .0) {
+            let named = run.iter().map(|&((_, at), process_id)| {
+                let owner = *owners.entry(process_id).or_insert_with(|| {
+                    self.processes
+                        .as_ref()
+                        .and_then(|p| p.get(builder.string(process_id)).copied())
+                        .unwrap_or_else(|| (builder.intern("unknown_service"), 0))
+                });
+                (at, owner)
+            });
+            let named: Vec<(u32, (Sym, u32))> = named.collect();
+            builder.set_owners(run[0].0 .0, &named);
         }
     }
 
