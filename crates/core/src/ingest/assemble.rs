@@ -430,7 +430,8 @@ struct Joining {
     /// the sort so far (`None` before it starts).
     sorting: Option<Sorting>,
     /// The progress given so far for the stage in hand, where it goes
-    /// over the spans several times (sorting, ordering the tree).
+    /// over the spans several times (sorting, building the tree, ordering
+    /// it): [`Joining::stage_progress`].
     stage_work: usize,
     /// From [`Stage::Sort`] to the end of [`Stage::Move`]: the spans being
     /// moved into order (`None`: they are in order).
@@ -496,20 +497,12 @@ impl Finishing {
                     });
                     let (done, sorted) = sorting.step(&parts.spans, budget - spent);
                     spans = sorted.max(1);
-                    // The stage's share of the progress: sorting goes over
-                    // the spans a few times (chunks, merge passes, ties).
-                    let share = match done {
-                        true => joining.spans.saturating_sub(joining.stage_work),
-                        false => {
-                            (sorted / 4).min(joining.spans.saturating_sub(1 + joining.stage_work))
-                        }
-                    };
-                    joining.stage_work += share;
-                    work = Some(share);
+                    // Sorting goes over the spans a few times (chunks,
+                    // merge passes, ties).
+                    work = Some(joining.stage_progress(sorted, 4, done));
                     if done {
                         let order = joining.sorting.take().and_then(Sorting::order);
                         joining.moving = order.map(Moving::new);
-                        joining.stage_work = 0;
                         joining.stage = Stage::Move;
                     }
                     false
@@ -590,16 +583,8 @@ impl Finishing {
                 Stage::Tree => {
                     let (done, went) = joining.nesting.step(&joining.parents, budget - spent);
                     spans = went.max(1);
-                    // Its share of the progress: it goes over the spans
-                    // three times.
-                    let share = match done {
-                        true => joining.spans.saturating_sub(joining.stage_work),
-                        false => {
-                            (went / 3).min(joining.spans.saturating_sub(1 + joining.stage_work))
-                        }
-                    };
-                    joining.stage_work += share;
-                    work = Some(share);
+                    // It goes over the spans three times.
+                    work = Some(joining.stage_progress(went, 3, done));
                     if done {
                         let nesting = std::mem::take(&mut joining.nesting);
                         let parts = std::mem::take(&mut joining.parts);
@@ -609,7 +594,6 @@ impl Finishing {
                             &builder.strings,
                             &mut builder.warnings,
                         ));
-                        joining.stage_work = 0;
                         joining.stage = Stage::Order;
                     }
                     false
@@ -623,16 +607,8 @@ impl Finishing {
                             .get_or_insert_with(|| TreeOrdering::new(trace));
                         let (done, went) = ordering.step(trace, &joining.parents, budget - spent);
                         spans = went.max(1);
-                        // Its share of the progress: it goes over the spans
-                        // four times.
-                        let share = match done {
-                            true => joining.spans.saturating_sub(joining.stage_work),
-                            false => {
-                                (went / 4).min(joining.spans.saturating_sub(1 + joining.stage_work))
-                            }
-                        };
-                        joining.stage_work += share;
-                        work = Some(share);
+                        // It goes over the spans four times.
+                        work = Some(joining.stage_progress(went, 4, done));
                         if done {
                             let (trace, ordering) = (joining.tree.take(), joining.ordering.take());
                             if let Some((trace, ordering)) = trace.zip(ordering) {
@@ -706,6 +682,22 @@ fn append(all: &mut Vec<Attribute>, new: Vec<Attribute>) -> Range32 {
 }
 
 impl Joining {
+    /// The progress a step of a stage that goes over the spans about
+    /// `passes` times gives, having gone over `went` elements: its part of
+    /// the stage's share (one span-stage), short of all of it until the
+    /// stage is `done`, then the rest.
+    fn stage_progress(&mut self, went: usize, passes: usize, done: bool) -> usize {
+        let share = match done {
+            true => self.spans.saturating_sub(self.stage_work),
+            false => (went / passes).min(self.spans.saturating_sub(1 + self.stage_work)),
+        };
+        self.stage_work = match done {
+            true => 0,
+            false => self.stage_work + share,
+        };
+        share
+    }
+
     /// The spans a bounded stage takes next, `budget` at most (at least
     /// one), from [`Joining::at`] on; moves `at` past them.
     fn next_part(&mut self, budget: usize) -> (usize, usize) {
