@@ -584,6 +584,13 @@ fn every_file() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// Every corpus file that reads, as read.
+fn every_set() -> impl Iterator<Item = (String, TraceSet)> {
+    every_file()
+        .into_iter()
+        .filter_map(|(path, bytes)| Some((path, ingest(&bytes).ok()?)))
+}
+
 /// The direct reader takes the exporters' shape and hands the rest to the
 /// serde seeds: on every JSON corpus file, and on each of them damaged,
 /// cut short and rewritten into shapes it leaves to the seeds, both give
@@ -985,10 +992,7 @@ fn joining_in_steps_gives_what_joining_at_once_gives() {
 fn the_critical_path_found_in_steps_is_the_one_found_at_once() {
     use tracelens_core::analysis::critical_path::{critical_path, PathSearch};
     let mut searched = 0;
-    for (path, bytes) in every_file() {
-        let Ok(set) = tracelens_core::ingest(&bytes) else {
-            continue;
-        };
+    for (path, set) in every_set() {
         for trace in &set.traces {
             for &root in &trace.roots {
                 let mut search = PathSearch::new(Some(root));
@@ -1016,10 +1020,7 @@ fn the_breakdown_added_in_steps_is_the_one_added_at_once() {
     use tracelens_core::analysis::critical_path::critical_path;
     use tracelens_core::analysis::self_time::self_times;
     let mut added = 0;
-    for (path, bytes) in every_file() {
-        let Ok(set) = tracelens_core::ingest(&bytes) else {
-            continue;
-        };
+    for (path, set) in every_set() {
         for trace in &set.traces {
             for group_by in [GroupBy::Name, GroupBy::Service] {
                 let at_once = analyze(&set, trace, &group_by);
