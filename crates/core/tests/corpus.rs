@@ -1043,3 +1043,115 @@ fn the_breakdown_added_in_steps_is_the_one_added_at_once() {
     }
     assert!(added > 20, "only {added} traces added up");
 }
+
+/// An element far longer than exporters write (`gen_trace.py` writes one
+/// a service, 70 MB each at a million spans) is kept a part at a time as
+/// it is read, so its bytes are let go while it arrives: read so — clean,
+/// damaged, or in shapes left to the seeds past where a part was kept — it
+/// gives what reading it at once gives, positions of damage included.
+#[test]
+fn a_long_element_is_let_go_as_it_is_read() {
+    let span = |i: usize| {
+        format!(
+            r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{:016x}","parentSpanId":"{}","name":"op {}","kind":2,"startTimeUnixNano":"{}","endTimeUnixNano":"{}","attributes":[{{"key":"n","value":{{"intValue":"{i}"}}}}]}}"#,
+            i + 1,
+            if i == 0 {
+                String::new()
+            } else {
+                format!("{:016x}", i / 2 + 1)
+            },
+            i % 7,
+            1_000 + i,
+            2_000_000 - i,
+        )
+    };
+    // About 36,000 spans of 200 bytes: 7 MB, past the 4 MB a part.
+    let count = 36_000;
+    let spans: Vec<String> = (0..count).map(span).collect();
+    let resource = r#"{"attributes":[{"key":"service.name","value":{"stringValue":"api"}}]}"#;
+    let document = |spans: &[String], more: &str| {
+        format!(
+            r#"{{"resourceSpans":[{{"resource":{resource},"scopeSpans":[{{"scope":{{"name":"s"}},"spans":[{}]}}{more}]}},{{"resource":{resource},"scopeSpans":[{{"scope":{{"name":"t"}},"spans":[{}]}}]}}]}}"#,
+            spans.join(","),
+            span(count + 1)
+        )
+    };
+    let late = count * 7 / 8;
+    let with = |text: &str| {
+        let mut spans = spans.clone();
+        spans[late] = spans[late].replacen("\"name\":\"op", text, 1);
+        spans
+    };
+    let clean = document(&spans, "");
+    let mut inputs = vec![
+        ("clean", clean.clone()),
+        // Damage past the first part kept: a name not quoted.
+        ("damaged", document(&with("\"name\":op"), "")),
+        // A span the seeds read alone.
+        ("an escape", document(&with("\"n\\u0061me\":\"op"), "")),
+        // The element's second scope spans with the scope after its spans:
+        // the seeds read the rest of the element.
+        (
+            "a scope after its spans",
+            document(
+                &spans,
+                &format!(
+                    r#",{{"spans":[{}],"scope":{{"name":"u"}}}}"#,
+                    span(count + 2)
+                ),
+            ),
+        ),
+        ("on many lines", clean.replace("},{", "},\n{")),
+        (
+            "on many lines, damaged",
+            document(&with("\"name\":op"), "").replace("},{", "},\n{"),
+        ),
+        ("cut short", clean[..clean.len() * 15 / 16].to_owned()),
+    ];
+    inputs.push(("empty spans", document(&[], "")));
+    for (name, text) in &inputs {
+        let bytes = text.as_bytes();
+        let whole = everything(&ingest(bytes));
+        assert_eq!(
+            everything(&load_in_steps(bytes, 700)),
+            whole,
+            "{name}, given whole"
+        );
+        // Given 64 KB at a time, as the page does (in larger slices), it
+        // holds a part of the element at most, never the whole of it.
+        let mut builder = tracelens_core::TraceSetBuilder::default();
+        let part = 65_536;
+        let mut given = part.min(bytes.len());
+        let mut load = builder.start_arriving(bytes[..given].to_vec(), bytes.len());
+        let mut held = 0;
+        let outcome = loop {
+            if given == bytes.len() {
+                load.complete().unwrap();
+            }
+            if let Some(outcome) = builder.advance(&mut load, 50_000) {
+                break outcome;
+            }
+            held = held.max(load.held_bytes());
+            if load.wants_input() {
+                let next = (given + part).min(bytes.len());
+                load.append(&bytes[given..next]);
+                given = next;
+            }
+        };
+        let arriving = everything(&outcome.map(|()| builder.finish()));
+        assert_eq!(arriving, whole, "{name}, as it arrives");
+        // (Damage is told once the whole input is there, as reading it at
+        // once tells it: the rest of the element from the part kept on is
+        // held until then.)
+        if !name.contains("damaged") && *name != "empty spans" {
+            assert!(
+                held < 4_500_000 && bytes.len() > 6_000_000,
+                "{name}: {held} of {} bytes held",
+                bytes.len()
+            );
+        }
+        if name.contains("damaged") {
+            assert!(whole.iter().any(|w| w.contains("line ")), "{whole:?}");
+        }
+    }
+}

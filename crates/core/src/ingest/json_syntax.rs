@@ -230,17 +230,31 @@ impl<'de> Deserialize<'de> for RawText<'de> {
 pub(super) struct LineCounter {
     offset: usize,
     line: usize,
+    /// Where the line `offset` is on starts: before the bytes given (below
+    /// zero) once bytes before it were let go.
+    line_start: isize,
 }
 
 impl LineCounter {
     /// The 1-based line of byte `offset`; offsets must not decrease.
     pub(super) fn line_of(&mut self, bytes: &[u8], offset: usize) -> usize {
+        self.position(bytes, offset).0
+    }
+
+    /// The 1-based line and column of byte `offset`; offsets must not
+    /// decrease.
+    pub(super) fn position(&mut self, bytes: &[u8], offset: usize) -> (usize, usize) {
         let offset = offset.min(bytes.len());
         if offset >= self.offset {
-            self.line += count_newlines(&bytes[self.offset..offset]);
+            let counted = &bytes[self.offset..offset];
+            self.line += count_newlines(counted);
+            if let Some(newline) = memchr::memrchr(b'\n', counted) {
+                self.line_start = (self.offset + newline + 1) as isize;
+            }
             self.offset = offset;
         }
-        self.line + 1
+        let column = offset as isize - self.line_start + 1;
+        (self.line + 1, column.max(1) as usize)
     }
 
     /// The first `read` of `bytes` are let go: lines are counted up to
@@ -248,6 +262,7 @@ impl LineCounter {
     pub(super) fn let_go(&mut self, bytes: &[u8], read: usize) {
         self.line_of(bytes, read);
         self.offset -= read;
+        self.line_start -= read as isize;
     }
 }
 

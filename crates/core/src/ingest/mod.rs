@@ -203,6 +203,12 @@ impl TraceLoad {
         Ok(())
     }
 
+    /// How many bytes of the input are held: what is still to read (or
+    /// may be read again) of what was given.
+    pub fn held_bytes(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// Whether reading on needs bytes that have not been given yet.
     pub fn wants_input(&self) -> bool {
         !self.complete

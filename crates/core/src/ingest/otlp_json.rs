@@ -27,7 +27,7 @@ use super::json_syntax::{
     count_newlines, error_offset, json_keys, strip_position, F64Value, I64Value, LineCounter,
     RawText, U64Value,
 };
-use super::sniff::{skip_whitespace, value_end};
+use super::sniff::{enclosing_end, skip_whitespace, value_end};
 use super::{IngestError, ReadInSteps, TraceSetBuilder};
 use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{decode_id_bytes, SpanId, TraceId};
@@ -141,7 +141,8 @@ fn read_documents(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), Ing
     let mut first_error = None;
     while offset < bytes.len() {
         // serde_json counts lines and columns from the start of its slice.
-        let line = lines.line_of(bytes, offset);
+        let place = lines.position(bytes, offset);
+        let line = place.0;
         let slice = &bytes[offset..];
         let mut deserializer = serde_json::Deserializer::from_slice(slice);
         let warnings = builder.warnings.len();
@@ -162,7 +163,7 @@ fn read_documents(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), Ing
                 }
             }
             Err(error) => {
-                let message = describe(bytes, offset, line, &error, 0);
+                let (message, _) = describe(bytes, offset, place, &error, 0);
                 first_error.get_or_insert_with(|| message.clone());
                 offset = next_object_line(bytes, offset + 1);
                 let resumes = if offset < bytes.len() {
@@ -444,16 +445,39 @@ const AT_ADDRESS: char = '\u{1}';
 /// (see [`at_span`]).
 const AT_SPAN: char = '\u{2}';
 
-/// A serde_json error on `bytes[start..]`, whose first line is `line` of
-/// the file and whose bytes start `base` bytes into it, as "line L,
-/// column C (byte B): what".
+/// A serde_json error on `bytes[start..]`, where `start` is at `place`
+/// (line, column) of the file and `base` bytes into it, as "line L,
+/// column C (byte B): what", with the offset of the byte it is about.
 fn describe(
     bytes: &[u8],
     start: usize,
-    line: usize,
+    place: (usize, usize),
     error: &serde_json::Error,
     base: usize,
-) -> String {
+) -> (String, usize) {
+    let (at, message) = error_at(bytes, start, error);
+    (locate(bytes, start, place, at, base, &message), at)
+}
+
+/// A serde_json error on `json`, the JSON a [`direct::Partway::checkpoint`]
+/// gave (`before` bytes of it) followed by `bytes[start..]`, told as
+/// [`describe`] tells one.
+fn describe_rest(
+    (json, before): (&[u8], usize),
+    bytes: &[u8],
+    start: usize,
+    place: (usize, usize),
+    error: &serde_json::Error,
+    base: usize,
+) -> (String, usize) {
+    let (at, message) = error_at(json, 0, error);
+    let at = (start + at.saturating_sub(before)).min(bytes.len());
+    (locate(bytes, start, place, at, base, &message), at)
+}
+
+/// Where in `bytes[start..]` a serde_json error on it is, and what it
+/// says.
+fn error_at(bytes: &[u8], start: usize, error: &serde_json::Error) -> (usize, String) {
     let mut message = strip_position(error);
     let mut at = error_offset(bytes, start, error);
     if let Some((address, rest)) = message
@@ -470,15 +494,27 @@ fn describe(
         }
         message = rest.to_owned();
     }
+    (at, message)
+}
+
+/// "line L, column C (byte B): what" for byte `at` of `bytes`, counting
+/// from `start`, which is at `place` (line, column).
+fn locate(
+    bytes: &[u8],
+    start: usize,
+    (line, column): (usize, usize),
+    at: usize,
+    base: usize,
+    message: &str,
+) -> String {
     let before = &bytes[start..at];
-    let lines = count_newlines(before);
-    let column = match before.iter().rposition(|&b| b == b'\n') {
+    let column = match memchr::memrchr(b'\n', before) {
         Some(newline) => at - (start + newline),
-        None => at - start + 1,
+        None => column + (at - start),
     };
     format!(
         "line {}, column {column} (byte {}): {message}",
-        line + lines,
+        line + count_newlines(before),
         base + at
     )
 }
@@ -1178,6 +1214,12 @@ fn next_object_line(bytes: &[u8], from: usize) -> usize {
     bytes.len()
 }
 
+/// How far into one element the direct reader reads before what it read
+/// there is kept and the bytes before can be let go ([`Stepper::keep_read`]).
+/// Exporters write elements far smaller; `gen_trace.py` writes one per
+/// service, 70 MB each at a million spans.
+const KEEP_EVERY: usize = 4 << 20;
+
 /// Reads one OTLP/JSON input a few resource spans at a time, so a caller
 /// (the browser) can show progress and stay responsive between steps.
 /// Documents shaped as exporters write them — `{"resourceSpans": [ … ]}`,
@@ -1202,6 +1244,10 @@ pub(super) struct Stepper {
     /// Whether the element at `offset` is for the seeds (the direct reader
     /// gave it up).
     seeds_here: bool,
+    /// When `offset` is partway through an element, what was read of it
+    /// having been kept (see [`direct::Partway::checkpoint`]): the JSON the
+    /// seeds read the rest after, should they need to.
+    kept_before: Option<Vec<u8>>,
     /// Whether the last step stopped where the bytes given so far end.
     waiting: bool,
     /// The whole input's length, when more is still to arrive.
@@ -1274,7 +1320,15 @@ impl ReadInSteps for Stepper {
                     None => {
                         let rest = &bytes[self.offset..];
                         let line = self.lines.line_of(bytes, self.offset);
-                        let result = read_documents(rest, builder).map_err(|e| relocate(e, line));
+                        let result = match read_documents(rest, builder) {
+                            // What came before loaded: the rest is damage
+                            // to warn of, not the outcome.
+                            Err(error) if builder.span_total() > self.spans_before => {
+                                builder.warn(relocate(error, line).to_string());
+                                Ok(())
+                            }
+                            result => result.map_err(|e| relocate(e, line)),
+                        };
                         self.offset = bytes.len();
                         return Some(result.and_then(|()| self.finish(builder)));
                     }
@@ -1295,13 +1349,14 @@ impl ReadInSteps for Stepper {
                             "line {line} (byte {}): the document does not end after its resource spans",
                             self.base + self.offset
                         );
-                        self.fail(bytes, builder, message, self.offset)
+                        self.fail(bytes, builder, message, self.offset + 1)
                     }
                 };
                 continue;
             }
             let start = self.offset;
-            let line = self.lines.line_of(bytes, start);
+            let place = self.lines.position(bytes, start);
+            let line = place.0;
             if self.direct && !self.seeds_here {
                 let (partway, warnings, _) = self.partway.get_or_insert_with(|| {
                     let warnings = builder.warnings.len();
@@ -1310,10 +1365,12 @@ impl ReadInSteps for Stepper {
                 let warnings = *warnings;
                 match partway.step(bytes, builder, stop, complete) {
                     direct::Step::Paused => {
+                        self.keep_read(bytes, builder);
                         self.estimate(bytes, builder);
                         return None;
                     }
                     direct::Step::Wait => {
+                        self.keep_read(bytes, builder);
                         self.estimate(bytes, builder);
                         return wait(self);
                     }
@@ -1329,13 +1386,27 @@ impl ReadInSteps for Stepper {
                     }
                 }
             }
-            let end = match value_end(bytes, start) {
+            let end = match &self.kept_before {
+                // The rest of the element: inside a span array, a scope's
+                // spans, their array and the element.
+                Some(_) => enclosing_end(bytes, start, 4),
+                None => value_end(bytes, start),
+            };
+            let end = match end {
                 Some(end) => end,
                 None if !complete => return wait(self),
                 None => bytes.len(),
             };
+            let joined;
+            let json = match &self.kept_before {
+                Some(before) => {
+                    joined = [before, &bytes[start..end]].concat();
+                    &joined[..]
+                }
+                None => &bytes[start..end],
+            };
             let mark = (!complete).then(|| builder.begin_undoable());
-            let mut deserializer = serde_json::Deserializer::from_slice(&bytes[start..end]);
+            let mut deserializer = serde_json::Deserializer::from_slice(json);
             let warnings = builder.warnings.len();
             let read = (&mut ResourceSpansSeed {
                 builder: &mut *builder,
@@ -1352,12 +1423,23 @@ impl ReadInSteps for Stepper {
                 builder.commit();
             }
             if let Err(error) = read {
-                let message = describe(bytes, start, line, &error, self.base);
+                let (message, damage) = match &self.kept_before {
+                    Some(before) => {
+                        let json = (json, before.len());
+                        describe_rest(json, bytes, start, place, &error, self.base)
+                    }
+                    None => describe(bytes, start, place, &error, self.base),
+                };
                 // As the whole reader does: on at the next line that
-                // starts a JSON object, if any.
-                self.offset = self.fail(bytes, builder, message, start);
+                // starts a JSON object, if any, from the line the damage is
+                // on (the damage may be the next line's start, where a line
+                // cut short was found to end). Not from the element's
+                // start: a long element's may have been let go.
+                let from = (start + 1).max(damage.saturating_sub(1));
+                self.offset = self.fail(bytes, builder, message, from);
                 self.inside_array = false;
                 self.seeds_here = false;
+                self.kept_before = None;
                 continue;
             }
             self.past_element(bytes, end, builder);
@@ -1380,6 +1462,7 @@ impl Stepper {
             direct: true,
             partway: None,
             seeds_here: false,
+            kept_before: None,
             waiting: false,
             length,
         }
@@ -1390,11 +1473,32 @@ impl Stepper {
     /// holds, judging by the bytes per span so far.
     fn past_element(&mut self, bytes: &[u8], end: usize, builder: &mut TraceSetBuilder) {
         self.seeds_here = false;
+        self.kept_before = None;
         self.offset = skip_whitespace(bytes, end);
         if bytes.get(self.offset) == Some(&b',') {
             self.offset += 1;
         }
         self.estimate(bytes, builder);
+    }
+
+    /// Once the direct reader is [`KEEP_EVERY`] bytes into an
+    /// element, keeps what it read there for good (at the next span) and
+    /// moves `offset` on to the rest, so the bytes before can be let go.
+    fn keep_read(&mut self, bytes: &[u8], builder: &mut TraceSetBuilder) {
+        let Some((partway, warnings, _)) = &mut self.partway else {
+            return;
+        };
+        if partway.at() - self.offset < KEEP_EVERY {
+            return;
+        }
+        let Some((rest, before)) = partway.checkpoint(bytes, builder) else {
+            return;
+        };
+        let line = self.lines.line_of(bytes, self.offset);
+        place_warnings(builder, *warnings, bytes, self.offset, line);
+        *warnings = builder.warnings.len();
+        self.offset = rest;
+        self.kept_before = Some(before);
     }
 
     /// Tells the builder how many spans the rest of the input likely
@@ -1406,16 +1510,17 @@ impl Stepper {
     }
 
     /// Records a damaged part (the first one becomes the error if nothing
-    /// loads); returns where reading resumes.
+    /// loads); returns where reading resumes: the next line from `from` on
+    /// that starts a JSON object.
     fn fail(
         &mut self,
         bytes: &[u8],
         builder: &mut TraceSetBuilder,
         message: String,
-        at: usize,
+        from: usize,
     ) -> usize {
         self.first_error.get_or_insert_with(|| message.clone());
-        let resume = next_object_line(bytes, at + 1);
+        let resume = next_object_line(bytes, from);
         let resumes = if resume < bytes.len() {
             format!(
                 "reading resumed at line {}",

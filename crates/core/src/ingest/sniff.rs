@@ -162,7 +162,19 @@ pub(super) fn skip_whitespace(bytes: &[u8], from: usize) -> usize {
 /// The offset just past the JSON value starting at `at` (its structure
 /// only: strings, nesting, scalars), or `None` when the input ends first.
 pub(super) fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
-    let mut depth = 0usize;
+    close_of(bytes, at, 0)
+}
+
+/// From `at` inside `open` objects or arrays, the offset just past the
+/// outermost one's end (by structure only, as [`value_end`]), or `None`
+/// when the input ends first.
+pub(super) fn enclosing_end(bytes: &[u8], at: usize, open: usize) -> Option<usize> {
+    close_of(bytes, at, open.max(1))
+}
+
+#[inline]
+fn close_of(bytes: &[u8], at: usize, open: usize) -> Option<usize> {
+    let mut depth = open;
     let mut i = at;
     loop {
         match *bytes.get(i)? {

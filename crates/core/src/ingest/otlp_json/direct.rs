@@ -43,6 +43,48 @@ pub(super) struct Partway {
     first: bool,
     owner: Option<(Sym, u32)>,
     scope: Option<u32>,
+    /// The JSON of the resource and of the scope read, for what a
+    /// [`Partway::checkpoint`] hands the seeds.
+    resource_json: Json,
+    scope_json: Json,
+}
+
+/// A value's JSON: where it is in the bytes given, or (once those may be
+/// let go, at a checkpoint) a copy.
+enum Json {
+    Missing,
+    At(usize, usize),
+    Kept(Vec<u8>),
+}
+
+impl Json {
+    fn at(bytes: &[u8], raw: &[u8]) -> Self {
+        let start = raw.as_ptr() as usize - bytes.as_ptr() as usize;
+        Json::At(start, start + raw.len())
+    }
+
+    fn get<'a>(&'a self, bytes: &'a [u8]) -> &'a [u8] {
+        match self {
+            Json::Missing => b"null",
+            Json::At(start, end) => &bytes[*start..*end],
+            Json::Kept(json) => json,
+        }
+    }
+
+    fn keep(&mut self, bytes: &[u8]) {
+        if let Json::At(..) = self {
+            *self = Json::Kept(self.get(bytes).to_vec());
+        }
+    }
+
+    fn let_go(&mut self, read: usize) {
+        if let Json::At(start, end) = self {
+            // Never the case: what a checkpoint lets go was kept first.
+            debug_assert!(*start >= read, "a value's JSON let go");
+            *start = start.saturating_sub(read);
+            *end = end.saturating_sub(read);
+        }
+    }
 }
 
 /// Where in a `ResourceSpans` element reading is.
@@ -83,6 +125,8 @@ impl Partway {
             first: true,
             owner: None,
             scope: None,
+            resource_json: Json::Missing,
+            scope_json: Json::Missing,
         }
     }
 
@@ -94,6 +138,45 @@ impl Partway {
     /// The first `read` bytes were let go: offsets move back by as many.
     pub(super) fn let_go(&mut self, read: usize) {
         self.at -= read;
+        self.resource_json.let_go(read);
+        self.scope_json.let_go(read);
+    }
+
+    /// Between two spans, keeps what was read so far for good so that the
+    /// bytes before can be let go: an element can be hundreds of
+    /// megabytes (one per service, as `gen_trace.py` writes them), and
+    /// holding it whole until it ends held that much memory beside the
+    /// model. Returns where the rest starts — the next span — and the
+    /// JSON the seeds read it after, should it need them: the element's
+    /// start up to that span, its resource and scope as they were read,
+    /// without the spans before. `None` when reading is not between two
+    /// spans that have both arrived.
+    pub(super) fn checkpoint(
+        &mut self,
+        bytes: &[u8],
+        builder: &mut TraceSetBuilder,
+    ) -> Option<(usize, Vec<u8>)> {
+        if self.level != Level::Spans {
+            return None;
+        }
+        let mut next = skip_whitespace(bytes, self.at);
+        if !self.first {
+            (bytes.get(next) == Some(&b',')).then_some(())?;
+            next = skip_whitespace(bytes, next + 1);
+        }
+        (bytes.get(next) == Some(&b'{')).then_some(())?;
+        self.resource_json.keep(bytes);
+        self.scope_json.keep(bytes);
+        let mut before = b"{\"resource\":".to_vec();
+        before.extend_from_slice(self.resource_json.get(bytes));
+        before.extend_from_slice(b",\"scopeSpans\":[{\"scope\":");
+        before.extend_from_slice(self.scope_json.get(bytes));
+        before.extend_from_slice(b",\"spans\":[");
+        builder.commit();
+        self.mark = Some(builder.begin_undoable());
+        self.at = next;
+        self.first = true;
+        Some((next, before))
     }
 
     /// Reads parts until one ends at or past `stop`, the element ends, or
@@ -181,7 +264,9 @@ impl Partway {
             Level::Resource => {
                 match cursor.key(RESOURCE_SPANS_KEYS.0, RESOURCE_SPANS_KEYS.1, &mut 0)? {
                     ResourceSpansKey::Resource => {
-                        let resource = with_seed(cursor.raw_value()?, ResourceSeed(&mut *builder))?;
+                        let raw = cursor.raw_value()?;
+                        self.resource_json = Json::at(cursor.bytes, raw);
+                        let resource = with_seed(raw, ResourceSeed(&mut *builder))?;
                         self.owner = Some(resource_of(resource, builder));
                     }
                     // Spans before their resource: the seeds keep them waiting.
@@ -197,12 +282,15 @@ impl Partway {
             Level::ScopeSpans => {
                 cursor.eat(b'{')?;
                 self.scope = None;
+                self.scope_json = Json::Missing;
                 self.enter(Level::Scope);
                 return Some(None);
             }
             Level::Scope => match cursor.key(SCOPE_SPANS_KEYS.0, SCOPE_SPANS_KEYS.1, &mut 0)? {
                 ScopeSpansKey::Scope => {
-                    let json = with_seed(cursor.raw_value()?, ScopeSeed(&mut *builder))?;
+                    let raw = cursor.raw_value()?;
+                    self.scope_json = Json::at(cursor.bytes, raw);
+                    let json = with_seed(raw, ScopeSeed(&mut *builder))?;
                     self.scope = Some(json.map_or(0, |s| builder.scope(s)));
                 }
                 ScopeSpansKey::Spans => {
