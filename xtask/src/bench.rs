@@ -245,6 +245,45 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             );
         }
     }
+    // The page's memory against the model it holds, each file's own
+    // (formats and generators give different attributes a span).
+    let _ = writeln!(
+        md,
+        "\nMemory in the page (JS heap + wasm memory, as above) against the model of the same \
+         file loaded natively (`heap_bytes`: vector capacities + interned text). Target: within \
+         1.5× whatever the format.\n"
+    );
+    let _ = writeln!(md, "| input | in the page | model | ratio |");
+    let _ = writeln!(md, "| --- | --- | --- | --- |");
+    for row in browser.iter().filter(|row| {
+        row["label"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("1M spans"))
+    }) {
+        let (Some(file), Some(js), Some(wasm)) = (
+            row["file"].as_str(),
+            row["js_heap_mb"].as_f64(),
+            row["wasm_memory_mb"].as_f64(),
+        ) else {
+            continue;
+        };
+        let loaded = bench_memory(root, &["load", file])?;
+        let Some(model) = loaded
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix("heap_bytes="))
+            .and_then(|v| v.parse::<f64>().ok())
+        else {
+            continue;
+        };
+        let model = model / 1e6;
+        let _ = writeln!(
+            md,
+            "| {} | {:.0} MB | {model:.0} MB | {:.2}× |",
+            row["label"].as_str().unwrap_or_default(),
+            js + wasm,
+            (js + wasm) / model
+        );
+    }
     let _ = writeln!(
         md,
         "\nJaeger UI took 3.88 s for gen_trace.py's 100k file on this kind of machine and could \
