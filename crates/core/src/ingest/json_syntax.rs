@@ -246,9 +246,9 @@ impl LineCounter {
     pub(super) fn position(&mut self, bytes: &[u8], offset: usize) -> (usize, usize) {
         let offset = offset.min(bytes.len());
         if offset >= self.offset {
-            let counted = &bytes[self.offset..offset];
-            self.line += count_newlines(counted);
-            if let Some(newline) = memchr::memrchr(b'\n', counted) {
+            let (newlines, last) = newlines(&bytes[self.offset..offset]);
+            self.line += newlines;
+            if let Some(newline) = last {
                 self.line_start = (self.offset + newline + 1) as isize;
             }
             self.offset = offset;
@@ -266,6 +266,40 @@ impl LineCounter {
     }
 }
 
+/// How many newlines `bytes` holds, and where the last one is, a word at
+/// a time: every byte of a file read in steps goes through here (a
+/// million-span OTLP/JSON file is one 490 MB line). In wasm, which has no
+/// vector instructions here, this takes 0.1-0.15 ns a byte where counting
+/// byte by byte ([`count_newlines`]) took 0.5 and finding the last newline
+/// besides (`memrchr`) 0.19; natively 0.09 against 0.055 + 0.07.
+fn newlines(bytes: &[u8]) -> (usize, Option<usize>) {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const NEWLINES: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let mut count = 0;
+    let mut last = None;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for (i, word) in words.enumerate() {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ NEWLINES;
+        // The high bit of each byte that was a newline (is now zero): the
+        // low seven bits added to 0x7f carry into the high bit unless all
+        // are zero, and no byte carries into the next.
+        let zero = !(((x & LOW7) + LOW7) | x) & !LOW7;
+        if zero != 0 {
+            count += zero.count_ones() as usize;
+            last = Some(i * 8 + (63 - zero.leading_zeros() as usize) / 8);
+        }
+    }
+    let base = bytes.len() - tail.len();
+    for (i, &b) in tail.iter().enumerate() {
+        if b == b'\n' {
+            count += 1;
+            last = Some(base + i);
+        }
+    }
+    (count, last)
+}
+
 /// Counts in chunks small enough for byte-wide counters, which the
 /// compiler vectorises (a plain `filter().count()` runs several times slower).
 pub(super) fn count_newlines(bytes: &[u8]) -> usize {
@@ -273,4 +307,54 @@ pub(super) fn count_newlines(bytes: &[u8]) -> usize {
         .chunks(255)
         .map(|chunk| usize::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{newlines, LineCounter};
+
+    #[test]
+    fn newlines_are_counted_and_the_last_found_as_byte_by_byte() {
+        // Bytes around the newline's (0x0a) that a word-wide test could
+        // mistake for it, at every position of a word and in the tail.
+        let alphabet = [
+            b'\n',
+            b'\n' | 0x80,
+            0x0b,
+            0x09,
+            0x00,
+            0xff,
+            b'{',
+            0x8a,
+            0x7f,
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..70 {
+            for _ in 0..200 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        alphabet[(state % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                let count = bytes.iter().filter(|&&b| b == b'\n').count();
+                let last = bytes.iter().rposition(|&b| b == b'\n');
+                assert_eq!(newlines(&bytes), (count, last), "{bytes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn positions_count_lines_and_columns_across_bytes_let_go() {
+        let text = b"ab\ncd\n\nefgh";
+        let mut lines = LineCounter::default();
+        assert_eq!(lines.position(text, 1), (1, 2));
+        assert_eq!(lines.position(text, 4), (2, 2));
+        lines.let_go(text, 8);
+        // "fgh" is left, its "f" on line 4, column 2.
+        assert_eq!(lines.position(&text[8..], 0), (4, 2));
+        assert_eq!(lines.position(&text[8..], 2), (4, 4));
+    }
 }
