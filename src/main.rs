@@ -19,4 +19,6 @@ use leptos::prelude::*;
 fn main() {
     console_error_panic_hook::set_once();
     mount_to_body(views::app::App);
+    // The worker that reads big files, ready before one is opened.
+    slices::warm_up();
 }

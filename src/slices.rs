@@ -121,6 +121,50 @@ pub fn read_slice(
     async move { Ok(Uint8Array::new(&reading?.await.map_err(describe)?)) }
 }
 
+thread_local! {
+    /// A reader worker started ahead of need ([`warm_up`]), and whether it
+    /// failed to start meanwhile.
+    static WARM: RefCell<Option<(Worker, Rc<std::cell::Cell<bool>>, Closure<dyn FnMut(JsValue)>)>> =
+        const { RefCell::new(None) };
+}
+
+/// Starts a reader worker for the next file to open, unless one waits
+/// already. From its creation to its first slice a worker took 130-150 ms
+/// (its script fetched and started), and a 100k-span file spent most of
+/// that waiting, its first view painted and its first slice read; a worker
+/// started beforehand has only the disk to wait for.
+pub fn warm_up() {
+    WARM.with(|warm| {
+        let mut warm = warm.borrow_mut();
+        if warm.is_some() {
+            return;
+        }
+        let Ok(worker) = Worker::new("reader.js") else {
+            return;
+        };
+        let failed = Rc::new(std::cell::Cell::new(false));
+        let on_error = {
+            let failed = failed.clone();
+            Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| failed.set(true))
+        };
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        *warm = Some((worker, failed, on_error));
+    });
+}
+
+/// The worker [`warm_up`] started, if it is still sound; else a new one.
+fn worker() -> Option<Worker> {
+    let warm = WARM.with(|warm| warm.borrow_mut().take());
+    match warm {
+        Some((worker, failed, _)) if !failed.get() => Some(worker),
+        Some((worker, ..)) => {
+            worker.terminate();
+            Worker::new("reader.js").ok()
+        }
+        None => Worker::new("reader.js").ok(),
+    }
+}
+
 /// Why the worker gave no slice.
 enum Failure {
     /// It could not start or run (the page reads instead).
@@ -156,7 +200,7 @@ impl Inbox {
 impl Reader {
     /// A worker reading `file` from `from` on, if one can start.
     fn start(file: &File, from: f64) -> Option<Self> {
-        let worker = Worker::new("reader.js").ok()?;
+        let worker = worker()?;
         let inbox = Rc::new(RefCell::new(Inbox::default()));
         let on_message = {
             let inbox = inbox.clone();
@@ -215,5 +259,6 @@ impl Reader {
 impl Drop for Reader {
     fn drop(&mut self) {
         self.worker.terminate();
+        warm_up();
     }
 }

@@ -238,18 +238,22 @@ async function plainLarge() {
 
 test('a plain file bigger than one read slice is read while it arrives, as its gzip is read whole', async () => {
   // 15 MB: the app reads it in slices, reading spans as they come, and
-  // shows the first slice's spans before the rest. A worker reads the
-  // slices from disk; where it cannot run, the page reads them itself.
+  // shows the first slice's spans before the rest. A worker, started with
+  // the page, reads the slices from disk; where it cannot run, the page
+  // reads them itself.
   const gz = path.join(corpusDir, 'large/large.otlp.json.gz');
   const plain = await plainLarge();
+  const context = running.browser.context;
   let workerAsked = 0;
   const breakdownOf = async (file, { workerBlocked = false } = {}) => {
-    const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
-    await items(page).first().waitFor();
-    page.on('request', (request) => {
+    const counted = (request) => {
       if (request.url().endsWith('/reader.js')) workerAsked += 1;
-    });
-    if (workerBlocked) await page.route('**/reader.js', (route) => route.abort());
+    };
+    context.on('request', counted);
+    const blocked = (route) => route.abort();
+    if (workerBlocked) await context.route('**/reader.js', blocked);
+    const { page, errors } = await openPage(context, running.server.url + '/');
+    await items(page).first().waitFor();
     await page.getByTestId('file-input').setInputFiles(file);
     await items(page).filter({ hasText: '50000 spans' }).waitFor({ timeout: 60000 });
     await page.getByTestId('load-progress').waitFor({ state: 'detached' });
@@ -259,15 +263,18 @@ test('a plain file bigger than one read slice is read while it arrives, as its g
     const warnings = await page.getByTestId('load-warnings').count();
     assert.deepEqual(errors, []);
     await page.close();
+    context.off('request', counted);
+    if (workerBlocked) await context.unroute('**/reader.js', blocked);
     return { spans, rows, warnings };
   };
   const arriving = await breakdownOf(plain);
-  assert.equal(workerAsked, 1);
+  assert.ok(workerAsked >= 1, 'the page started its reader');
   assert.match(arriving.spans, /50000/);
   assert.ok(arriving.rows.length > 3);
   assert.deepEqual(arriving, await breakdownOf(gz));
+  const asked = workerAsked;
   assert.deepEqual(await breakdownOf(plain, { workerBlocked: true }), arriving);
-  assert.equal(workerAsked, 2);
+  assert.ok(workerAsked > asked, 'the page tried a reader that could not start');
 });
 
 /**
