@@ -263,8 +263,6 @@ pub(super) struct Stepper {
     offset: usize,
     base: usize,
     lines: LineCounter,
-    /// Where the line holding byte `base` starts, in the input.
-    line_start: usize,
     shape: Shape,
     levels: Vec<Level>,
     /// Whether the innermost level has had no member or element yet.
@@ -302,9 +300,6 @@ impl ReadInSteps for Stepper {
     fn let_go(&mut self, bytes: &[u8]) -> usize {
         let read = self.offset;
         self.lines.let_go(bytes, read);
-        if let Some(newline) = bytes[..read].iter().rposition(|&b| b == b'\n') {
-            self.line_start = self.base + newline + 1;
-        }
         self.offset = 0;
         self.base += read;
         read
@@ -369,7 +364,6 @@ impl Stepper {
             offset: 0,
             base: 0,
             lines: LineCounter::default(),
-            line_start: 0,
             shape,
             levels: Vec::new(),
             first: true,
@@ -706,11 +700,7 @@ impl Stepper {
 
     /// "line L, column C (byte B)" of offset `at` in the bytes given.
     fn place(&mut self, bytes: &[u8], at: usize) -> String {
-        let line = self.lines.line_of(bytes, at);
-        let column = match bytes[..at].iter().rposition(|&b| b == b'\n') {
-            Some(newline) => at - newline,
-            None => self.base + at - self.line_start + 1,
-        };
+        let (line, column) = self.lines.position(bytes, at);
         format!("line {line}, column {column} (byte {})", self.base + at)
     }
 
