@@ -121,11 +121,16 @@ pub fn read_slice(
     async move { Ok(Uint8Array::new(&reading?.await.map_err(describe)?)) }
 }
 
+/// A reader worker started ahead of need ([`warm_up`]).
+struct Warm {
+    worker: Worker,
+    /// Whether it failed to start meanwhile.
+    failed: Rc<std::cell::Cell<bool>>,
+    _on_error: Closure<dyn FnMut(JsValue)>,
+}
+
 thread_local! {
-    /// A reader worker started ahead of need ([`warm_up`]), and whether it
-    /// failed to start meanwhile.
-    static WARM: RefCell<Option<(Worker, Rc<std::cell::Cell<bool>>, Closure<dyn FnMut(JsValue)>)>> =
-        const { RefCell::new(None) };
+    static WARM: RefCell<Option<Warm>> = const { RefCell::new(None) };
 }
 
 /// Starts a reader worker for the next file to open, unless one waits
@@ -148,7 +153,11 @@ pub fn warm_up() {
             Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| failed.set(true))
         };
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        *warm = Some((worker, failed, on_error));
+        *warm = Some(Warm {
+            worker,
+            failed,
+            _on_error: on_error,
+        });
     });
 }
 
@@ -156,9 +165,9 @@ pub fn warm_up() {
 fn worker() -> Option<Worker> {
     let warm = WARM.with(|warm| warm.borrow_mut().take());
     match warm {
-        Some((worker, failed, _)) if !failed.get() => Some(worker),
-        Some((worker, ..)) => {
-            worker.terminate();
+        Some(warm) if !warm.failed.get() => Some(warm.worker),
+        Some(warm) => {
+            warm.worker.terminate();
             Worker::new("reader.js").ok()
         }
         None => Worker::new("reader.js").ok(),
