@@ -7,6 +7,7 @@ use std::ops::Range;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters_backend::{BackendColor, BackendCoord, DrawingErrorKind};
 
 /// Colours of the current theme.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -506,13 +507,123 @@ pub fn on_canvas<T>(
     canvas: &web_sys::HtmlCanvasElement,
     width: u32,
     height: u32,
-    draw: impl FnOnce(&DrawingArea<plotters_canvas::CanvasBackend, Shift>) -> Result<T, Failure>,
+    draw: impl FnOnce(&DrawingArea<Canvas, Shift>) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     canvas.set_width(width);
     canvas.set_height(height);
-    let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
-        .ok_or("no 2D context for the chart")?;
-    draw(&backend.into_drawing_area())
+    let inner = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone());
+    let (Some(inner), Some(context)) = (inner, context_2d(canvas)) else {
+        return Err("no 2D context for the chart".to_owned());
+    };
+    draw(&Canvas { inner, context }.into_drawing_area())
+}
+
+/// plotters' canvas backend, but measuring text with the canvas's own
+/// `measureText`. plotters measures text by adding a span to the page and
+/// reading its size: each label made the browser lay the page out, and the
+/// first, in the frame that shows a trace, laid out everything that frame
+/// changed (7-11 ms in profiles of the final view, at every size).
+pub struct Canvas {
+    inner: plotters_canvas::CanvasBackend,
+    context: web_sys::CanvasRenderingContext2d,
+}
+
+type CanvasError = <plotters_canvas::CanvasBackend as DrawingBackend>::ErrorType;
+type CanvasResult<T = ()> = Result<T, DrawingErrorKind<CanvasError>>;
+
+impl DrawingBackend for Canvas {
+    type ErrorType = CanvasError;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.inner.get_size()
+    }
+
+    fn ensure_prepared(&mut self) -> CanvasResult {
+        self.inner.ensure_prepared()
+    }
+
+    fn present(&mut self) -> CanvasResult {
+        self.inner.present()
+    }
+
+    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> CanvasResult {
+        self.inner.draw_pixel(point, color)
+    }
+
+    fn draw_line<S: plotters_backend::BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> CanvasResult {
+        self.inner.draw_line(from, to, style)
+    }
+
+    fn draw_rect<S: plotters_backend::BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> CanvasResult {
+        self.inner.draw_rect(upper_left, bottom_right, style, fill)
+    }
+
+    fn draw_path<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> CanvasResult {
+        self.inner.draw_path(path, style)
+    }
+
+    fn fill_polygon<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vertices: I,
+        style: &S,
+    ) -> CanvasResult {
+        self.inner.fill_polygon(vertices, style)
+    }
+
+    fn draw_circle<S: plotters_backend::BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> CanvasResult {
+        self.inner.draw_circle(center, radius, style, fill)
+    }
+
+    fn draw_text<S: plotters_backend::BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> CanvasResult {
+        self.inner.draw_text(text, style, pos)
+    }
+
+    fn estimate_text_size<S: plotters_backend::BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &S,
+    ) -> CanvasResult<(u32, u32)> {
+        // The font as plotters' canvas backend sets it to draw the text.
+        self.context.set_font(&format!(
+            "{} {}px {}",
+            style.style().as_str(),
+            style.size(),
+            style.family().as_str()
+        ));
+        let width = self
+            .context
+            .measure_text(text)
+            .map_or(0.0, |metrics| metrics.width());
+        // A line's height as the page's spans had it (`line-height: normal`
+        // for sans-serif: about 1.15 of the size).
+        Ok((width.ceil() as u32, (style.size() * 1.15).ceil() as u32))
+    }
 }
 
 /// The same chart as an SVG document.
