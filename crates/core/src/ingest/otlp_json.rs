@@ -168,7 +168,7 @@ fn read_documents(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), Ing
                 }
             }
             Err(error) => {
-                let (message, _) = describe(bytes, offset, place, &error, 0);
+                let (message, _) = describe((slice, 0), bytes, (offset, place), &error, 0);
                 first_error.get_or_insert_with(|| message.clone());
                 offset = next_object_line(bytes, offset + 1);
                 let resumes = if offset < bytes.len() {
@@ -450,41 +450,28 @@ const AT_ADDRESS: char = '\u{1}';
 /// (see [`at_span`]).
 const AT_SPAN: char = '\u{2}';
 
-/// A serde_json error on `bytes[start..]`, where `start` is at `place`
-/// (line, column) of the file and `base` bytes into it, as "line L,
-/// column C (byte B): what", with the offset of the byte it is about.
+/// A serde_json error on `json`, which is `before` bytes of JSON not in
+/// the file (what a [`direct::Partway::checkpoint`] kept of an element's
+/// start; none for a part read as it is) followed by `bytes[start..]`,
+/// where `start` is at `place` (line, column) of the file and `base`
+/// bytes into it: "line L, column C (byte B): what", and the offset in
+/// `bytes` of the byte it is about.
 fn describe(
-    bytes: &[u8],
-    start: usize,
-    place: (usize, usize),
-    error: &serde_json::Error,
-    base: usize,
-) -> (String, usize) {
-    let (at, message) = error_at(bytes, start, error);
-    (locate(bytes, start, place, at, base, &message), at)
-}
-
-/// A serde_json error on `json`, the JSON a [`direct::Partway::checkpoint`]
-/// gave (`before` bytes of it) followed by `bytes[start..]`, told as
-/// [`describe`] tells one.
-fn describe_rest(
     (json, before): (&[u8], usize),
     bytes: &[u8],
-    start: usize,
-    place: (usize, usize),
+    (start, place): (usize, (usize, usize)),
     error: &serde_json::Error,
     base: usize,
 ) -> (String, usize) {
-    let (at, message) = error_at(json, 0, error);
+    let (at, message) = error_at(json, error);
     let at = (start + at.saturating_sub(before)).min(bytes.len());
     (locate(bytes, start, place, at, base, &message), at)
 }
 
-/// Where in `bytes[start..]` a serde_json error on it is, and what it
-/// says.
-fn error_at(bytes: &[u8], start: usize, error: &serde_json::Error) -> (usize, String) {
+/// Where in `json` a serde_json error on it is, and what it says.
+fn error_at(json: &[u8], error: &serde_json::Error) -> (usize, String) {
     let mut message = strip_position(error);
-    let mut at = error_offset(bytes, start, error);
+    let mut at = error_offset(json, 0, error);
     if let Some((address, rest)) = message
         .strip_prefix(AT_ADDRESS)
         .and_then(|m| m.split_once(AT_ADDRESS))
@@ -492,8 +479,8 @@ fn error_at(bytes: &[u8], start: usize, error: &serde_json::Error) -> (usize, St
         let offset = address
             .parse::<usize>()
             .ok()
-            .and_then(|a| a.checked_sub(bytes.as_ptr() as usize))
-            .filter(|&o| o >= start && o <= bytes.len());
+            .and_then(|a| a.checked_sub(json.as_ptr() as usize))
+            .filter(|&o| o <= json.len());
         if let Some(offset) = offset {
             at = offset;
         }
@@ -1428,13 +1415,9 @@ impl ReadInSteps for Stepper {
                 builder.commit();
             }
             if let Err(error) = read {
-                let (message, damage) = match &self.kept_before {
-                    Some(before) => {
-                        let json = (json, before.len());
-                        describe_rest(json, bytes, start, place, &error, self.base)
-                    }
-                    None => describe(bytes, start, place, &error, self.base),
-                };
+                let before = self.kept_before.as_ref().map_or(0, Vec::len);
+                let at = (start, place);
+                let (message, damage) = describe((json, before), bytes, at, &error, self.base);
                 // As the whole reader does: on at the next line that
                 // starts a JSON object, if any, from the line the damage is
                 // on (the damage may be the next line's start, where a line
