@@ -773,6 +773,17 @@ fn load_arriving(
     part: usize,
     budget: usize,
 ) -> Result<TraceSet, tracelens_core::IngestError> {
+    load_arriving_holding(bytes, part, budget, &mut 0)
+}
+
+/// [`load_arriving`], noting in `held` the most bytes of the input the
+/// load held at once.
+fn load_arriving_holding(
+    bytes: &[u8],
+    part: usize,
+    budget: usize,
+    held: &mut usize,
+) -> Result<TraceSet, tracelens_core::IngestError> {
     let mut builder = tracelens_core::TraceSetBuilder::default();
     let mut given = part.min(bytes.len());
     let mut load = builder.start_arriving(bytes[..given].to_vec(), bytes.len());
@@ -785,6 +796,7 @@ fn load_arriving(
                 outcome?;
                 return Ok(builder.finish());
             }
+            *held = (*held).max(load.held_bytes());
             if load.wants_input() {
                 break;
             }
@@ -1119,26 +1131,8 @@ fn a_long_element_is_let_go_as_it_is_read() {
         );
         // Given 64 KB at a time, as the page does (in larger slices), it
         // holds a part of the element at most, never the whole of it.
-        let mut builder = tracelens_core::TraceSetBuilder::default();
-        let part = 65_536;
-        let mut given = part.min(bytes.len());
-        let mut load = builder.start_arriving(bytes[..given].to_vec(), bytes.len());
         let mut held = 0;
-        let outcome = loop {
-            if given == bytes.len() {
-                load.complete().unwrap();
-            }
-            if let Some(outcome) = builder.advance(&mut load, 50_000) {
-                break outcome;
-            }
-            held = held.max(load.held_bytes());
-            if load.wants_input() {
-                let next = (given + part).min(bytes.len());
-                load.append(&bytes[given..next]);
-                given = next;
-            }
-        };
-        let arriving = everything(&outcome.map(|()| builder.finish()));
+        let arriving = everything(&load_arriving_holding(bytes, 65_536, 50_000, &mut held));
         assert_eq!(arriving, whole, "{name}, as it arrives");
         // (Damage is told once the whole input is there, as reading it at
         // once tells it: the rest of the element from the part kept on is
