@@ -121,6 +121,9 @@ pub fn read_slice(
     async move { Ok(Uint8Array::new(&reading?.await.map_err(describe)?)) }
 }
 
+/// The reader worker's script.
+const READER: &str = "reader.js";
+
 /// A reader worker started ahead of need ([`warm_up`]).
 struct Warm {
     worker: Worker,
@@ -144,7 +147,7 @@ pub fn warm_up() {
         if warm.is_some() {
             return;
         }
-        let Ok(worker) = Worker::new("reader.js") else {
+        let Ok(worker) = Worker::new(READER) else {
             return;
         };
         let failed = Rc::new(std::cell::Cell::new(false));
@@ -164,14 +167,13 @@ pub fn warm_up() {
 /// The worker [`warm_up`] started, if it is still sound; else a new one.
 fn worker() -> Option<Worker> {
     let warm = WARM.with(|warm| warm.borrow_mut().take());
-    match warm {
-        Some(warm) if !warm.failed.get() => Some(warm.worker),
-        Some(warm) => {
-            warm.worker.terminate();
-            Worker::new("reader.js").ok()
+    if let Some(warm) = warm {
+        if !warm.failed.get() {
+            return Some(warm.worker);
         }
-        None => Worker::new("reader.js").ok(),
+        warm.worker.terminate();
     }
+    Worker::new(READER).ok()
 }
 
 /// Why the worker gave no slice.
