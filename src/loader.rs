@@ -4,7 +4,6 @@ use js_sys::Uint8Array;
 use leptos::prelude::{GetUntracked, Set, Update};
 use tracelens_core::analysis::breakdown::{Breakdown, GroupBy, TraceAnalysis};
 use tracelens_core::analysis::critical_path::PathSearch;
-use tracelens_core::analysis::self_time::SelfTimes;
 use tracelens_core::logs::{looks_like_logs, LogFields, LogSet};
 use tracelens_core::TraceSetBuilder;
 use wasm_bindgen::{JsCast, JsValue};
@@ -271,10 +270,9 @@ const BIG_SET_SPANS: usize = 250_000;
 const JOIN_STEP_SPANS: usize = 40_000;
 /// Spans' worth of the critical-path search in one piece of work.
 const PATH_STEP_SPANS: usize = 50_000;
-/// Spans' worth of finding self times in one piece of work.
-const SELF_STEP_SPANS: usize = 100_000;
-/// Spans' worth of adding up the breakdown in one piece of work.
-const BREAKDOWN_STEP_SPANS: usize = 100_000;
+/// Spans' worth of finding self times and adding up the breakdown in one
+/// piece of work.
+const BREAKDOWN_STEP_SPANS: usize = 50_000;
 
 /// The analysis of `set`'s `trace` by the current grouping (given with
 /// it): its main root's critical path, the spans' self times, then the
@@ -299,15 +297,8 @@ async fn analyse_in_steps(
     state
         .loading
         .set(Some("Adding up where the time goes…".to_owned()));
-    let mut finding = SelfTimes::default();
-    let self_times = loop {
-        turn_if_due().await;
-        if let Some(times) = finding.step(trace, SELF_STEP_SPANS) {
-            break times;
-        }
-    };
     let group_by = state.group_by.get_untracked();
-    let mut adding = Breakdown::new(set, trace, &group_by, path, self_times);
+    let mut adding = Breakdown::new(set, trace, &group_by, path);
     loop {
         turn_if_due().await;
         if adding.step(set, trace, BREAKDOWN_STEP_SPANS) {

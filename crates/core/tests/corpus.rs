@@ -1030,7 +1030,6 @@ fn the_critical_path_found_in_steps_is_the_one_found_at_once() {
 fn the_breakdown_added_in_steps_is_the_one_added_at_once() {
     use tracelens_core::analysis::breakdown::{analyze, Breakdown, GroupBy};
     use tracelens_core::analysis::critical_path::critical_path;
-    use tracelens_core::analysis::self_time::self_times;
     let mut added = 0;
     for (path, set) in every_set() {
         for trace in &set.traces {
@@ -1040,8 +1039,7 @@ fn the_breakdown_added_in_steps_is_the_one_added_at_once() {
                     let found = trace
                         .main_root()
                         .map_or_else(Vec::new, |root| critical_path(trace, root));
-                    let mut adding =
-                        Breakdown::new(&set, trace, &group_by, found, self_times(trace));
+                    let mut adding = Breakdown::new(&set, trace, &group_by, found);
                     let mut steps = 1;
                     while !adding.step(&set, trace, budget) {
                         steps += 1;

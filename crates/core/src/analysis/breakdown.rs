@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::analysis::critical_path::{critical_path, Section};
-use crate::analysis::self_time::self_times;
+use crate::analysis::self_time::SelfTimes;
 use crate::attributes::{Attribute, Value};
 use crate::intern::Sym;
 use crate::model::{Trace, TraceSet};
@@ -111,99 +111,123 @@ pub fn analyze(set: &TraceSet, trace: &Trace, group_by: &GroupBy) -> TraceAnalys
 }
 
 /// [`analyze`] given the main root's critical path, found before (a page
-/// finds it in steps, [`crate::analysis::critical_path::PathSearch`]).
+/// finds it in steps, [`crate::analysis::critical_path::PathSearch`], and
+/// adds up the rest with [`Breakdown`], in steps between frames).
 pub fn analyze_with_path(
     set: &TraceSet,
     trace: &Trace,
     group_by: &GroupBy,
     critical_path: Vec<Section>,
 ) -> TraceAnalysis {
-    analyze_given(set, trace, group_by, critical_path, self_times(trace))
-}
-
-/// [`analyze`] given the main root's critical path and the spans' self
-/// times ([`self_times`]), found before (a page finds them, and adds up
-/// the breakdown with [`Breakdown`], in steps between frames).
-pub fn analyze_given(
-    set: &TraceSet,
-    trace: &Trace,
-    group_by: &GroupBy,
-    critical_path: Vec<Section>,
-    self_times: Vec<u64>,
-) -> TraceAnalysis {
-    let mut adding = Breakdown::new(set, trace, group_by, critical_path, self_times);
+    let mut adding = Breakdown::new(set, trace, group_by, critical_path);
     while !adding.step(set, trace, usize::MAX) {}
     adding.finish(trace)
 }
 
-/// The breakdown added up a bounded number of spans at a time
-/// ([`analyze_given`] at once): at five million spans it held a page for
-/// a tenth of a second.
+/// Spans gone over at a time by a step of [`Breakdown`]: their self
+/// times' pass, then their groups', while they are still in the cache
+/// (448 KB of spans).
+const CHUNK: usize = 4_096;
+
+/// The spans' self times and the breakdown, added up a bounded number of
+/// spans at a time ([`analyze_with_path`] at once): at five million spans
+/// it held a page for a tenth of a second.
+///
+/// Both read every span, so they go over the spans together, a chunk at a
+/// time: at a million spans reading them from memory once more cost
+/// about as much as the grouping itself.
 pub struct Breakdown {
     group_by: GroupBy,
     key_sym: Option<Sym>,
     critical_path: Vec<Section>,
-    self_times: Vec<u64>,
-    critical: Vec<u64>,
-    index: FxHashMap<GroupKey, usize>,
+    finding: SelfTimes,
+    /// The self times, once found.
+    self_times: Option<Vec<u64>>,
+    /// Each span's row, for adding up the self times once found.
+    row_of: Vec<u32>,
+    index: FxHashMap<GroupKey, u32>,
     rows: Vec<GroupShare>,
-    /// The next span to add.
-    at: usize,
+    /// Spans whose self time is added to their row.
+    summed: usize,
 }
 
 impl Breakdown {
     /// The breakdown of `trace` by `group_by`, given the main root's
-    /// critical path and the spans' self times, still to add up.
+    /// critical path, still to add up.
     pub fn new(
         set: &TraceSet,
         trace: &Trace,
         group_by: &GroupBy,
         critical_path: Vec<Section>,
-        self_times: Vec<u64>,
     ) -> Self {
-        let mut critical = vec![0u64; trace.spans.len()];
-        for section in &critical_path {
-            critical[section.span as usize] += section.end_ns - section.start_ns;
-        }
         Self {
             group_by: group_by.clone(),
             key_sym: group_by.key_sym(set),
             critical_path,
-            self_times,
-            critical,
+            finding: SelfTimes::default(),
+            self_times: None,
+            row_of: Vec::with_capacity(trace.spans.len()),
             index: FxHashMap::default(),
             rows: Vec::new(),
-            at: 0,
+            summed: 0,
         }
     }
 
-    /// Adds about `budget` more spans of `trace` (the same trace each
-    /// time); true once all are added.
+    /// Goes on for about `budget` more spans of `trace` (the same trace
+    /// each time); true once all are added.
     pub fn step(&mut self, set: &TraceSet, trace: &Trace, budget: usize) -> bool {
-        let end = trace.spans.len().min(self.at.saturating_add(budget.max(1)));
-        for (i, span) in trace.spans.iter().enumerate().take(end).skip(self.at) {
-            let key = group_key(set, trace, i as u32, &self.group_by, self.key_sym);
-            let rows = &mut self.rows;
-            let row = *self.index.entry(key).or_insert_with_key(|key| {
-                rows.push(GroupShare {
-                    group: key.label(set),
-                    count: 0,
-                    total_ns: 0,
-                    self_ns: 0,
-                    self_pct: 0.0,
-                    critical_ns: 0,
-                    critical_pct: 0.0,
-                });
-                rows.len() - 1
-            });
-            let row = &mut rows[row];
-            row.count += 1;
-            row.total_ns += span.duration_ns();
-            row.self_ns += self.self_times[i];
-            row.critical_ns += self.critical[i];
+        let len = trace.spans.len();
+        let mut budget = budget.max(1);
+        while budget > 0 && self.summed < len {
+            let chunk = budget.min(CHUNK);
+            budget -= chunk;
+            if self.row_of.len() < len {
+                if self.self_times.is_none() {
+                    self.self_times = self.finding.step(trace, chunk);
+                }
+                let from = self.row_of.len();
+                let end = len.min(from + chunk);
+                for (i, span) in trace.spans.iter().enumerate().take(end).skip(from) {
+                    let r = self.row(set, trace, i as u32);
+                    let row = &mut self.rows[r as usize];
+                    row.count += 1;
+                    row.total_ns += span.duration_ns();
+                    self.row_of.push(r);
+                }
+            } else if let Some(self_times) = &self.self_times {
+                let end = len.min(self.summed + chunk);
+                let (rows, from) = (
+                    &self.row_of[self.summed..end],
+                    &self_times[self.summed..end],
+                );
+                for (&r, &time) in rows.iter().zip(from) {
+                    self.rows[r as usize].self_ns += time;
+                }
+                self.summed = end;
+            } else {
+                // Self times gone over parent by parent take longer.
+                self.self_times = self.finding.step(trace, chunk);
+            }
         }
-        self.at = end;
-        end == trace.spans.len()
+        self.summed == len
+    }
+
+    /// The row of the group span `span` counts under, made if new.
+    fn row(&mut self, set: &TraceSet, trace: &Trace, span: u32) -> u32 {
+        let key = group_key(set, trace, span, &self.group_by, self.key_sym);
+        let rows = &mut self.rows;
+        *self.index.entry(key).or_insert_with_key(|key| {
+            rows.push(GroupShare {
+                group: key.label(set),
+                count: 0,
+                total_ns: 0,
+                self_ns: 0,
+                self_pct: 0.0,
+                critical_ns: 0,
+                critical_pct: 0.0,
+            });
+            (rows.len() - 1) as u32
+        })
     }
 
     /// The analysis, once [`Breakdown::step`] said all spans are added.
@@ -212,6 +236,12 @@ impl Breakdown {
         let duration_ns = trace.duration_ns();
         let root_duration = root.map_or(0, |r| trace.spans[r as usize].duration_ns());
         let mut rows = self.rows;
+        let mut critical = vec![0u64; trace.spans.len()];
+        for section in &self.critical_path {
+            let length = section.end_ns - section.start_ns;
+            critical[section.span as usize] += length;
+            rows[self.row_of[section.span as usize] as usize].critical_ns += length;
+        }
         for row in &mut rows {
             row.self_pct = percent(row.self_ns, duration_ns);
             row.critical_pct = percent(row.critical_ns, root_duration);
@@ -226,8 +256,8 @@ impl Breakdown {
             root,
             duration_ns,
             critical_path: self.critical_path,
-            self_times: self.self_times,
-            critical_times: self.critical,
+            self_times: self.self_times.unwrap_or_default(),
+            critical_times: critical,
             breakdown: rows,
         }
     }
@@ -377,6 +407,7 @@ mod tests {
     use crate::analysis::ascii::{
         trace_from_ascii, trace_from_jaeger_ascii, trace_from_zipkin_ascii,
     };
+    use crate::analysis::self_time::self_times;
 
     /// (group, critical µs, self µs), biggest critical share first.
     fn by_service(set: &TraceSet, trace: &Trace) -> Vec<(String, u64, u64)> {
@@ -484,6 +515,38 @@ mod tests {
         let total: f64 = analysis.breakdown.iter().map(|g| g.critical_pct).sum();
         assert!((total - 100.0).abs() < 1e-9);
         assert!((analysis.breakdown[0].critical_pct - 13.0 / 22.0 * 100.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn added_in_steps_with_a_child_before_its_parent_the_shares_are_the_same() {
+        // b1 starts before b (clock skew): self times go parent by parent,
+        // and take longer than the grouping beside them.
+        let drawing = [
+            "root [--------------------]",
+            "  a       [------]",
+            "    a1  [---]",
+            "  b        [-------]",
+            "    b1 [-------------]",
+        ];
+        let (set, trace) = trace_from_ascii(&drawing);
+        let at_once = analyze(&set, &trace, &GroupBy::Name);
+        let self_ns: u64 = at_once.breakdown.iter().map(|g| g.self_ns).sum();
+        assert_eq!(self_ns, at_once.self_times.iter().sum::<u64>());
+        assert_eq!(at_once.self_times, self_times(&trace));
+        for budget in [1, 2, 3, 7] {
+            let path = critical_path(&trace, trace.main_root().unwrap());
+            let mut adding = Breakdown::new(&set, &trace, &GroupBy::Name, path);
+            let mut steps = 1;
+            while !adding.step(&set, &trace, budget) {
+                steps += 1;
+            }
+            // Every span grouped, its self time found, then added.
+            assert!(
+                steps >= 2 * trace.spans.len() / budget,
+                "{steps} steps of {budget}"
+            );
+            assert_eq!(adding.finish(&trace), at_once, "steps of {budget}");
+        }
     }
 
     #[test]
