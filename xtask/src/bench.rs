@@ -61,6 +61,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let cli = cli_end_to_end(root)?;
     let serve = serve_bench(root)?;
     let browser = browser(root)?;
+    let wasm_ingest = wasm_ingest(
+        root,
+        &["target/bench/100k.otlp.json", "target/bench/100k.pb"],
+    )?;
 
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmarks\n");
@@ -291,29 +295,47 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
          whole trace of 1M spans ≤ 2 s as OTLP/JSON and protobuf, ≤ 3 s as Jaeger JSON; of 100k \
          spans ≤ 0.3 s; the longest frame gap ≤ 50 ms whatever the format."
     );
-    // The same bytes natively (criterion) and in the page.
+    // The same bytes natively (criterion), by core alone in the browser,
+    // and in the page.
     let _ = writeln!(
         md,
-        "\nIngest in the page against natively, the same generated 100k-span bytes: in the page \
-         the app's User Timing measure `tracelens:ingest` (the file read from disk and its traces \
-         joined, with the frames it yields between steps); natively criterion's mean of \
-         `tracelens_ingest` on those bytes in memory.\n\n| input | in the page (wasm) | natively | \
-         ratio |\n| --- | --- | --- | --- |"
+        "\nIngest in the browser against natively, the same generated 100k-span bytes. \
+         *Natively*: criterion's mean of `tracelens_ingest` on the bytes in memory. *In wasm*: \
+         the same function built for the browser (`crates/wasm-ingest`, the app's release \
+         profile) and run in the bench's Chromium on the bytes in memory, the mean of {WASM_ROUNDS} \
+         runs after two to warm up (tests/bench/wasm_ingest.mjs). *The page's load*: the app's \
+         User Timing measure `tracelens:ingest`, the file read from disk and its traces joined, \
+         with the partial view and the frames it yields between steps. Target: wasm within 1.5× \
+         of native.\n\n| input | natively | in wasm | ratio | the page's load | ratio |\n\
+         | --- | --- | --- | --- | --- | --- |"
     );
-    for (label, native) in [
-        ("100k spans (OTLP/JSON)", json),
-        ("100k spans (OTLP protobuf)", proto),
+    for (label, file, native) in [
+        (
+            "100k spans (OTLP/JSON)",
+            "target/bench/100k.otlp.json",
+            json,
+        ),
+        ("100k spans (OTLP protobuf)", "target/bench/100k.pb", proto),
     ] {
         let page = browser
             .iter()
             .find(|row| row["label"] == label)
             .and_then(|row| row["ingest_ms"].as_f64());
+        let wasm = wasm_ingest
+            .iter()
+            .find(|row| row["file"] == file)
+            .and_then(|row| row["mean_ms"].as_f64());
+        let against = |ms: Option<f64>| {
+            ms.map_or("—".to_owned(), |ms| format!("{:.2}×", ms * 1e6 / native))
+        };
         let _ = writeln!(
             md,
-            "| {label} | {} | {} | {} |",
-            page.map_or("—".to_owned(), |ms| format!("{ms:.0} ms")),
+            "| {label} | {} | {} | {} | {} | {} |",
             time(native),
-            page.map_or("—".to_owned(), |ms| format!("{:.2}×", ms * 1e6 / native)),
+            wasm.map_or("—".to_owned(), |ms| format!("{ms:.1} ms")),
+            against(wasm),
+            page.map_or("—".to_owned(), |ms| format!("{ms:.0} ms")),
+            against(page),
         );
     }
     let _ = writeln!(
@@ -435,6 +457,60 @@ fn millis(row: &serde_json::Value, key: &str) -> String {
     row.get(key)
         .and_then(serde_json::Value::as_f64)
         .map_or("—".to_owned(), |ms| format!("{ms:.0} ms"))
+}
+
+/// Runs of core's ingest alone in the bench's Chromium.
+const WASM_ROUNDS: u32 = 10;
+
+/// Core's ingest alone, built for the browser and timed in Chromium on
+/// each of `files` (written before in the run): a JSON object a file.
+fn wasm_ingest(root: &Path, files: &[&str]) -> anyhow::Result<Vec<serde_json::Value>> {
+    println!("\n==> core's ingest alone in headless Chromium");
+    crate::tools::run(
+        Command::new("cargo")
+            .args([
+                "build",
+                "--profile",
+                "wasm-release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "-p",
+                "tracelens-wasm-ingest",
+            ])
+            .current_dir(root),
+        "building crates/wasm-ingest",
+    )?;
+    // No wasm-opt: with `-O3` it measured the same (100k spans, four
+    // interleaved runs: 72-82 ms either way as OTLP/JSON, 109-117 as
+    // protobuf).
+    let module = root.join("target/bench/wasm-ingest");
+    crate::tools::run(
+        crate::tools::command(root, "wasm-bindgen")
+            .args(["--target", "web", "--out-dir"])
+            .arg(&module)
+            .arg("target/wasm32-unknown-unknown/wasm-release/tracelens_wasm_ingest.wasm")
+            .current_dir(root),
+        "wasm-bindgen",
+    )?;
+    let out = Command::new("node")
+        .arg("tests/bench/wasm_ingest.mjs")
+        .arg(&module)
+        .args(files)
+        .env("ROUNDS", WASM_ROUNDS.to_string())
+        .current_dir(root)
+        .output()
+        .context("node tests/bench/wasm_ingest.mjs")?;
+    if !out.status.success() {
+        bail!(
+            "tests/bench/wasm_ingest.mjs failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| serde_json::from_str(line).context("a line of wasm_ingest.mjs"))
+        .collect()
 }
 
 /// The browser measurements: generated traces of 10k and 100k spans and
