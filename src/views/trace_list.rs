@@ -11,30 +11,62 @@ use crate::state::AppState;
 /// Services listed on a line before the rest are counted.
 const SERVICES_SHOWN: usize = 3;
 
+/// Lines put on the page at once when traces open: more than a panel
+/// shows.
+const FIRST_ITEMS: usize = 100;
+/// Lines added a frame after those, until all are on the page: a thousand
+/// traces' lines built at once held the page for 150–200 ms.
+const ITEMS_A_FRAME: usize = 200;
+
 #[component]
 pub fn TraceList(state: AppState) -> impl IntoView {
     let sort = RwSignal::new(TraceSort::Start);
     let descending = RwSignal::new(false);
-    let items = move || {
+    // How many lines are on the page: the first at once, the rest a frame
+    // at a time, in the order shown.
+    let shown = RwSignal::new(FIRST_ITEMS);
+    // Which set the frames adding lines add them for.
+    let adding = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let total = state
+            .loaded
+            .with(|l| l.as_ref().map_or(0, |l| l.summaries.len()));
+        adding.update_value(|set| *set += 1);
+        shown.set(FIRST_ITEMS);
+        add_lines(shown, adding, total);
+    });
+    // The traces in the order shown, each keyed by the set it belongs to:
+    // a new set builds new lines, a new order moves the lines built.
+    let ordered = Memo::new(move |_| {
         let Some(loaded) = state.loaded.get() else {
             return Vec::new();
         };
-        // A partial view counts the spans read so far.
-        let so_far = if loaded.partial { " so far" } else { "" };
+        let set = std::sync::Arc::as_ptr(&loaded) as usize;
         order(&loaded.summaries, sort.get(), descending.get())
             .into_iter()
-            .map(|index| {
-                // With several files, each trace says which it came from.
-                let file = loaded
-                    .file_of
-                    .get(index)
-                    .copied()
-                    .flatten()
-                    .filter(|_| loaded.files.len() >= 2)
-                    .and_then(|f| loaded.files.get(f as usize).cloned());
-                item(state, index, &loaded.summaries[index], so_far, file)
-            })
+            .map(|index| (set, index))
             .collect::<Vec<_>>()
+    });
+    let lines = move || ordered.with(|all| all[..all.len().min(shown.get())].to_vec());
+    let line = move |(_, index): (usize, usize)| {
+        let loaded = state.loaded.get_untracked()?;
+        // A partial view counts the spans read so far.
+        let so_far = if loaded.partial { " so far" } else { "" };
+        // With several files, each trace says which it came from.
+        let file = loaded
+            .file_of
+            .get(index)
+            .copied()
+            .flatten()
+            .filter(|_| loaded.files.len() >= 2)
+            .and_then(|f| loaded.files.get(f as usize).cloned());
+        Some(item(
+            state,
+            index,
+            loaded.summaries.get(index)?,
+            so_far,
+            file,
+        ))
     };
     view! {
         <nav class="trace-list-panel">
@@ -67,10 +99,28 @@ pub fn TraceList(state: AppState) -> impl IntoView {
                 </button>
             </div>
             <ul class="trace-list" data-testid="trace-list">
-                {items}
+                <For each=lines key=|line| *line children=line />
             </ul>
         </nav>
     }
+}
+
+/// Shows [`ITEMS_A_FRAME`] more of `total` lines a frame until all are
+/// shown. A new set starts again from [`FIRST_ITEMS`] (`adding` counts
+/// the sets); the frames of the set before then stop.
+fn add_lines(shown: RwSignal<usize>, adding: StoredValue<u64>, total: usize) {
+    if shown.get_untracked() >= total {
+        return;
+    }
+    let set = adding.get_value();
+    request_animation_frame(move || {
+        // The list is gone, or shows another set.
+        if adding.try_get_value() != Some(set) {
+            return;
+        }
+        shown.update(|shown| *shown += ITEMS_A_FRAME);
+        add_lines(shown, adding, total);
+    });
 }
 
 /// One trace's line: root and service, start (local, UTC on hover),

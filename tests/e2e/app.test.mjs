@@ -71,6 +71,44 @@ test('a file set on the file input loads and lists its traces', async () => {
   await page.close();
 });
 
+test('a file of a thousand traces lists every one, the first at once and the rest a frame at a time, in order', async () => {
+  // 1,000 traces of two spans, a second apart, the later ones longer.
+  const base = 1_741_977_000_000_000_000n;
+  const spans = [];
+  for (let t = 0; t < 1000; t++) {
+    const traceId = (t + 1).toString(16).padStart(32, '0');
+    const start = base + BigInt(t) * 1_000_000_000n;
+    const end = start + BigInt(1_000_000 + t * 1_000);
+    spans.push(
+      { traceId, spanId: (2 * t + 1).toString(16).padStart(16, '0'), name: `job ${t}`, startTimeUnixNano: String(start), endTimeUnixNano: String(end) },
+      { traceId, spanId: (2 * t + 2).toString(16).padStart(16, '0'), parentSpanId: (2 * t + 1).toString(16).padStart(16, '0'), name: 'step', startTimeUnixNano: String(start + 10n), endTimeUnixNano: String(end - 10n) },
+    );
+  }
+  const file = path.join(projectRoot, 'target/e2e/thousand-traces.otlp.json');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'batch' } }] }, scopeSpans: [{ spans }] }] }));
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+  await items(page).first().waitFor();
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.locator('.trace-list-panel h2', { hasText: '1000 traces' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-item]').length === 1000);
+  const ids = await traceIds(page);
+  assert.deepEqual(ids, Array.from({ length: 1000 }, (_, t) => (t + 1).toString(16).padStart(32, '0')));
+  // The last line, far below the panel's fold, opens its trace.
+  await items(page).last().click();
+  await page.locator('[data-testid=trace-item].selected').filter({ hasText: 'job 999' }).waitFor();
+  assert.equal(await page.locator('[data-testid=span-row]').count(), 2);
+  // Sorted by duration, longest first: the same thousand, reversed.
+  await page.getByTestId('trace-sort').selectOption('duration');
+  await page.getByTestId('trace-sort-direction').click();
+  assert.deepEqual(await traceIds(page), [...ids].reverse());
+  // Another file read after it lists its own traces only.
+  await page.getByTestId('file-input').setInputFiles(path.join(corpusDir, 'ticket-booking/ticket-booking.otlp.json'));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-item]').length === 1004);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('several files at once are joined into one list', async () => {
   const { page } = await openPage(running.browser.context, running.server.url + '/');
   await items(page).first().waitFor();
