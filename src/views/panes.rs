@@ -105,6 +105,15 @@ pub fn Panes(state: AppState) -> impl IntoView {
     };
     // Panes that analyse every trace do so only while they are shown.
     let shown = move |which: Pane| Signal::derive(move || pane.get() == which);
+    // Compare is built once first opened (and kept, with its choices):
+    // its two lists of every trace, built with the page, were two
+    // thousand options for a thousand traces, 30 ms of opening them.
+    let compare_opened = RwSignal::new(false);
+    Effect::new(move |_| {
+        if pane.get() == Pane::Compare {
+            compare_opened.set(true);
+        }
+    });
     let many = Signal::derive(move || traces() >= 2 && whole());
     let always = Signal::derive(|| true);
     view! {
@@ -121,7 +130,11 @@ pub fn Panes(state: AppState) -> impl IntoView {
             </nav>
             {pane_box(Pane::Breakdown, view! { <Breakdown state=state /> }.into_any())}
             {pane_box(Pane::AllTraces, view! { <AggregateView state=state shown=shown(Pane::AllTraces) /> }.into_any())}
-            {pane_box(Pane::Compare, view! { <CompareView state=state /> }.into_any())}
+            {pane_box(Pane::Compare, view! {
+                <Show when=move || compare_opened.get()>
+                    <CompareView state=state />
+                </Show>
+            }.into_any())}
             {pane_box(Pane::Explain, view! { <ExplainView state=state shown=shown(Pane::Explain) /> }.into_any())}
             {pane_box(Pane::Logs, view! { <LogsPanel state=state /> }.into_any())}
         </section>
