@@ -9,7 +9,7 @@ use crate::analysis::critical_path::{critical_path, Section};
 use crate::analysis::self_time::SelfTimes;
 use crate::attributes::{Attribute, Value};
 use crate::intern::Sym;
-use crate::model::{Trace, TraceSet};
+use crate::model::{Span, Trace, TraceSet};
 
 /// The group a span's time is counted under.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -25,6 +25,16 @@ pub enum GroupBy {
 }
 
 impl GroupBy {
+    /// The span's name or service when grouping by it; `None` when
+    /// grouping by an attribute.
+    fn symbol_of(&self, span: &Span) -> Option<Sym> {
+        match self {
+            Self::Name => Some(span.name),
+            Self::Service => Some(span.service),
+            Self::Attribute(_) => None,
+        }
+    }
+
     /// The attribute key grouped by, as `set` interned it; `None` when
     /// grouping by name or service, or when no span carries the key.
     pub(crate) fn key_sym(&self, set: &TraceSet) -> Option<Sym> {
@@ -219,18 +229,13 @@ impl Breakdown {
 
     /// The row of the group span `span` counts under, made if new.
     fn row(&mut self, set: &TraceSet, trace: &Trace, span: u32) -> u32 {
-        let s = &trace.spans[span as usize];
-        let sym = match self.group_by {
-            GroupBy::Name => s.name,
-            GroupBy::Service => s.service,
-            GroupBy::Attribute(_) => {
-                let key = group_key(set, trace, span, &self.group_by, self.key_sym);
-                let rows = &mut self.rows;
-                return *self
-                    .index
-                    .entry(key)
-                    .or_insert_with_key(|key| new_row(rows, key.label(set)));
-            }
+        let Some(sym) = self.group_by.symbol_of(&trace.spans[span as usize]) else {
+            let key = group_key(set, trace, span, &self.group_by, self.key_sym);
+            let rows = &mut self.rows;
+            return *self
+                .index
+                .entry(key)
+                .or_insert_with_key(|key| new_row(rows, key.label(set)));
         };
         // A name's or a service's row found by its symbol, not hashed: at
         // 10k spans the hashing was two thirds of the breakdown's time.
@@ -330,11 +335,9 @@ pub(crate) fn group_key(
     group_by: &GroupBy,
     key_sym: Option<Sym>,
 ) -> GroupKey {
-    let s = &trace.spans[span as usize];
-    match group_by {
-        GroupBy::Name => GroupKey::Sym(s.name),
-        GroupBy::Service => GroupKey::Sym(s.service),
-        GroupBy::Attribute(_) => attribute_key(set, trace, span, key_sym),
+    match group_by.symbol_of(&trace.spans[span as usize]) {
+        Some(sym) => GroupKey::Sym(sym),
+        None => attribute_key(set, trace, span, key_sym),
     }
 }
 
