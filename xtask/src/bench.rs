@@ -492,24 +492,30 @@ fn wasm_ingest(root: &Path, files: &[&str]) -> anyhow::Result<Vec<serde_json::Va
             .current_dir(root),
         "wasm-bindgen",
     )?;
-    let out = Command::new("node")
-        .arg("tests/bench/wasm_ingest.mjs")
-        .arg(&module)
-        .args(files)
-        .env("ROUNDS", WASM_ROUNDS.to_string())
-        .current_dir(root)
+    json_lines(
+        Command::new("node")
+            .arg("tests/bench/wasm_ingest.mjs")
+            .arg(&module)
+            .args(files)
+            .env("ROUNDS", WASM_ROUNDS.to_string())
+            .current_dir(root),
+        "tests/bench/wasm_ingest.mjs",
+    )
+}
+
+/// Runs one of the bench's node scripts; the JSON object on each line it
+/// prints, in order (other lines are its progress).
+fn json_lines(command: &mut Command, what: &str) -> anyhow::Result<Vec<serde_json::Value>> {
+    let out = command
         .output()
-        .context("node tests/bench/wasm_ingest.mjs")?;
+        .with_context(|| format!("running {what}"))?;
     if !out.status.success() {
-        bail!(
-            "tests/bench/wasm_ingest.mjs failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        bail!("{what} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     }
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|line| line.starts_with('{'))
-        .map(|line| serde_json::from_str(line).context("a line of wasm_ingest.mjs"))
+        .map(|line| serde_json::from_str(line).with_context(|| format!("a line of {what}")))
         .collect()
 }
 
@@ -591,40 +597,33 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
             file,
         ));
     }
-    let out = Command::new("node")
-        .arg("tests/bench/browser.mjs")
-        .arg("traces")
-        .args(traces.iter().map(|(_, file)| file))
-        .args(["--", "logs", logs])
-        .args(["--", "night", night])
-        .args(["--", "tall"])
-        .args(tall.iter().map(|(_, file)| file))
-        .env("TRACELENS_DIST", root.join("target/bench/dist"))
-        .current_dir(root)
-        .output()
-        .context("running tests/bench/browser.mjs")?;
-    if !out.status.success() {
-        bail!(
-            "browser benchmark failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let rows = json_lines(
+        Command::new("node")
+            .arg("tests/bench/browser.mjs")
+            .arg("traces")
+            .args(traces.iter().map(|(_, file)| file))
+            .args(["--", "logs", logs])
+            .args(["--", "night", night])
+            .args(["--", "tall"])
+            .args(tall.iter().map(|(_, file)| file))
+            .env("TRACELENS_DIST", root.join("target/bench/dist"))
+            .current_dir(root),
+        "tests/bench/browser.mjs",
+    )?;
     let labels = traces
         .iter()
         .map(|(label, _)| label.clone())
         .chain(["1M log lines (zerolog JSON Lines)".to_owned()])
         .chain(["1,000 traces of 1,000 spans (OTLP/JSON)".to_owned()])
         .chain(tall.iter().map(|(label, _)| label.clone()));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|line| line.starts_with('{'))
+    Ok(rows
+        .into_iter()
         .zip(labels)
-        .map(|(line, label)| {
-            let mut row: serde_json::Value = serde_json::from_str(line)?;
+        .map(|(mut row, label)| {
             row["label"] = label.into();
-            Ok(row)
+            row
         })
-        .collect()
+        .collect())
 }
 
 /// The release bundle's wasm: bytes, and bytes gzipped (`gzip -9`).
@@ -798,5 +797,29 @@ fn time(ns: f64) -> String {
         format!("{:.1} ms", ns / 1e6)
     } else {
         format!("{:.1} µs", ns / 1e3)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scripts_json_lines_are_read_in_order_and_its_failure_names_it() {
+        let rows = json_lines(
+            Command::new("sh").args(["-c", "echo loading; echo '{\"a\":1}'; echo '{\"a\":2}'"]),
+            "the script",
+        )
+        .unwrap();
+        assert_eq!(
+            rows,
+            [serde_json::json!({"a": 1}), serde_json::json!({"a": 2})]
+        );
+        let failed = json_lines(
+            Command::new("sh").args(["-c", "echo broken >&2; exit 3"]),
+            "the script",
+        )
+        .unwrap_err();
+        assert_eq!(failed.to_string(), "the script failed:\nbroken\n");
     }
 }
