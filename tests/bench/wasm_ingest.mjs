@@ -9,7 +9,7 @@
 // holds wasm-bindgen's `--target web` output; `cargo xtask bench` makes it)
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { launchBrowser, startServer } from '../e2e/support.mjs';
+import { TYPES, launchBrowser, startServer } from '../e2e/support.mjs';
 
 const [moduleDir, ...files] = process.argv.slice(2);
 if (!moduleDir || !files.length) {
@@ -17,7 +17,6 @@ if (!moduleDir || !files.length) {
   process.exit(2);
 }
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
-const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
 const server = await startServer();
 const browser = await launchBrowser();

@@ -15,7 +15,8 @@ export const projectRoot = path.resolve(here, '../..');
 export const corpusDir = path.resolve(projectRoot, '../shared/corpus');
 const distDir = path.resolve(process.env.TRACELENS_DIST ?? path.join(projectRoot, 'target/e2e-dist'));
 
-const TYPES = {
+/** Content types the test server gives, by file extension. */
+export const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
   '.wasm': 'application/wasm',
