@@ -275,9 +275,9 @@ const PATH_STEP_SPANS: usize = 50_000;
 const BREAKDOWN_STEP_SPANS: usize = 50_000;
 
 /// The analysis of `set`'s `trace` by the current grouping (given with
-/// it): its main root's critical path, the spans' self times, then the
-/// breakdown, a frame's worth of bounded steps at a time, then a frame
-/// before the view.
+/// it): its main root's critical path, then the breakdown with the
+/// spans' self times, a frame's worth of bounded steps at a time, then a
+/// frame before the view.
 async fn analyse_in_steps(
     state: AppState,
     set: &tracelens_core::TraceSet,
