@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use tracelens_core::warnings::grouped;
+use tracelens_core::Warning;
 
 use crate::state::AppState;
 
@@ -11,20 +12,16 @@ const LISTED_OF_A_KIND: usize = 5;
 
 #[component]
 pub fn Status(state: AppState) -> impl IntoView {
-    let warnings = move || {
-        let mut all = state
+    // Gathered once for the count and the list (a load keeps a hundred
+    // of a kind, so this is short whatever the input).
+    let warnings = Memo::new(move |_| {
+        let mut all: Vec<Warning> = state
             .loaded
             .get()
-            .map(|l| {
-                l.set
-                    .warnings
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-            })
+            .map(|l| l.set.warnings.clone())
             .unwrap_or_default();
         if let Some(logs) = state.logs.get() {
-            all.extend(logs.0.warnings.iter().map(ToString::to_string));
+            all.extend(logs.0.warnings.iter().cloned());
         }
         // Lines of the selected trace whose span is not in it.
         let unknown = state.trace_logs.get().and_then(|joined| {
@@ -32,9 +29,10 @@ pub fn Status(state: AppState) -> impl IntoView {
             let trace = loaded.set.traces.get(state.selected.get()?)?;
             joined.0.unknown_span_warning(trace)
         });
-        all.extend(unknown);
+        all.extend(unknown.map(Warning::new));
         all
-    };
+    });
+    let found = move || warnings.with(|all| all.iter().map(|w| 1 + w.also).sum::<usize>());
     view! {
         <Show when=move || state.loading.get().is_some()>
             <div class="load-progress" data-testid="load-progress" role="status">
@@ -52,12 +50,12 @@ pub fn Status(state: AppState) -> impl IntoView {
                 </For>
             </div>
         </Show>
-        <Show when=move || !warnings().is_empty()>
+        <Show when=move || warnings.with(|all| !all.is_empty())>
             <details class="load-warnings" data-testid="load-warnings">
-                <summary>{move || format!("{} warning(s) while reading", warnings().len())}</summary>
+                <summary>{move || format!("{} warning(s) while reading", found())}</summary>
                 <ul>
                     {move || {
-                        let all = warnings();
+                        let all = warnings.get();
                         grouped(&all, LISTED_OF_A_KIND)
                             .into_iter()
                             .map(|group| {

@@ -142,6 +142,38 @@ test('a dropped file loads like a picked one', async () => {
   await page.close();
 });
 
+test('a file whose every span is odd keeps a hundred warnings of that kind and says how many there were', async () => {
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+  await items(page).first().waitFor();
+  // 20,000 spans, each ending before it starts.
+  const base = 1741977000000000000n;
+  const spans = Array.from({ length: 20000 }, (_, i) => ({
+    traceId: '0102030405060708090a0b0c0d0e0f10',
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    parentSpanId: i === 0 ? '' : '0000000000000001',
+    name: `op${i % 10}`,
+    startTimeUnixNano: String(base + BigInt(i) * 1000n + 500n),
+    endTimeUnixNano: String(base + BigInt(i) * 1000n),
+  }));
+  const body = { resourceSpans: [{ resource: {}, scopeSpans: [{ scope: {}, spans }] }] };
+  await page.getByTestId('file-input').setInputFiles({
+    name: 'backwards.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(body)),
+  });
+  await items(page).filter({ hasText: '20000 spans' }).waitFor();
+  const warnings = page.getByTestId('load-warnings');
+  await warnings.waitFor();
+  assert.match(await warnings.locator('summary').textContent(), /^20000 warning\(s\) while reading$/);
+  await warnings.locator('summary').click();
+  const groups = await warnings.locator('.warning-group').allTextContents();
+  assert.equal(groups.length, 1);
+  assert.match(groups[0], /^20000 alike, the first 5 listed:span 0000000000000001 \(op0\) of trace 0102030405060708090a0b0c0d0e0f10 ends 500 ns before it starts/);
+  assert.equal(await warnings.locator('li li').count(), 5);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('?trace=URL opens that file on load', async () => {
   const url = `${running.server.url}/?trace=${encodeURIComponent('/corpus/etl-nightly/etl-nightly.otlp.json.zst')}`;
   const { page, errors } = await openPage(running.browser.context, url);

@@ -12,7 +12,7 @@ use tracelens_core::analysis::compare::{compare, GroupChange};
 use tracelens_core::analysis::structure::{structure, Structure};
 use tracelens_core::logs::{counts_by_group, LogSet, TraceLogs};
 use tracelens_core::units::format_duration;
-use tracelens_core::{TraceSet, TraceSummary};
+use tracelens_core::{TraceSet, TraceSummary, Warning};
 
 /// Width of a share bar at 100 %.
 const BAR_WIDTH: usize = 30;
@@ -20,12 +20,20 @@ const BAR_WIDTH: usize = 30;
 /// Warnings of one kind listed before the rest are counted.
 const WARNINGS_LISTED: usize = 5;
 
+/// Warnings as their sentences, in the JSON output.
+fn sentences<S: serde::Serializer>(warnings: &[Warning], to: S) -> Result<S::Ok, S::Error> {
+    to.collect_seq(warnings.iter().map(ToString::to_string))
+}
+
 /// The `analyze` output, in the testing contract's shape.
 #[derive(Serialize)]
 pub struct Report {
     traces: Vec<TraceReport>,
     aggregate: Vec<AggregateRow>,
-    warnings: Vec<String>,
+    /// Each as its sentence (the last kept of a kind saying how many more
+    /// were only counted).
+    #[serde(serialize_with = "sentences")]
+    warnings: Vec<Warning>,
     /// With `--structure`: every trace merged by the path of (service,
     /// name) from its root, in tree order.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -222,15 +230,15 @@ impl Report {
             warnings: set
                 .warnings
                 .iter()
-                .map(ToString::to_string)
+                .cloned()
                 .chain(logs.into_iter().flat_map(|logs| {
                     let joins = set.traces.iter().filter_map(|trace| {
                         TraceLogs::join(trace, logs).unknown_span_warning(trace)
                     });
                     logs.warnings
                         .iter()
-                        .map(ToString::to_string)
-                        .chain(joins)
+                        .cloned()
+                        .chain(joins.map(Warning::new))
                         .collect::<Vec<_>>()
                 }))
                 .collect(),

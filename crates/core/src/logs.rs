@@ -19,7 +19,8 @@ use serde::Deserialize;
 use crate::ingest::json_syntax::{F64Value, I64Value};
 use crate::ingest::{decompressed, IngestError};
 use crate::intern::{Interner, Sym};
-use crate::model::{Trace, Warning};
+use crate::model::Trace;
+use crate::warnings::Warnings;
 
 /// A log line's severity, as the OpenTelemetry log data model ranks it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -224,8 +225,9 @@ pub struct LogSet {
     pub records: Vec<LogRecord>,
     /// Text of services, field keys and string field values.
     pub strings: Interner,
-    /// What could not be read, each naming where.
-    pub warnings: Vec<Warning>,
+    /// What could not be read, each naming where (a hundred of a kind,
+    /// the rest counted).
+    pub warnings: Warnings,
     by_trace: FxHashMap<TraceId, Vec<u32>>,
     files: u32,
     /// The Loki entries read, so one fetched again is not listed twice.
@@ -341,14 +343,12 @@ impl LogSet {
         load.bytes = Vec::new();
         if self.cut_texts > 0 {
             let cut = std::mem::take(&mut self.cut_texts);
-            self.warnings.push(Warning {
-                message: format!(
-                    "log file {}: {cut} message(s) longer than {} MiB were cut, each ending \
-                     in a note of its whole length",
-                    load.file + 1,
-                    crate::ingest::TEXT_LIMIT >> 20
-                ),
-            });
+            self.warnings.push(format!(
+                "log file {}: {cut} message(s) longer than {} MiB were cut, each ending \
+                 in a note of its whole length",
+                load.file + 1,
+                crate::ingest::TEXT_LIMIT >> 20
+            ));
         }
         let added = self.records.len() - load.first_record;
         self.index();
@@ -501,7 +501,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn warn(&mut self, message: String) {
-        self.set.warnings.push(Warning { message });
+        self.set.warnings.push(message);
     }
 
     /// A message cut at the trace reader's text limit, counted.

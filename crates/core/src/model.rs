@@ -384,6 +384,18 @@ impl TreeOrdering {
 pub struct Warning {
     /// A readable sentence saying what and where.
     pub message: String,
+    /// How many more warnings of its kind came after it and were only
+    /// counted: a load keeps each kind's first
+    /// [`crate::warnings::KEPT_OF_A_KIND`] whole, and counts the rest on
+    /// the last of those.
+    pub also: usize,
+}
+
+impl Warning {
+    /// A warning saying `message`.
+    pub fn new(message: String) -> Self {
+        Self { message, also: 0 }
+    }
 }
 
 impl AsRef<str> for Warning {
@@ -394,7 +406,11 @@ impl AsRef<str> for Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        match self.also {
+            0 => Ok(()),
+            also => write!(f, " (and {also} more like it, not kept)"),
+        }
     }
 }
 

@@ -1,27 +1,44 @@
 //! Warnings grouped by kind, so that one real problem is not buried under
-//! hundreds of the same: "378 alike: first 5 listed".
+//! hundreds of the same: "378 alike: first 5 listed"; and kept by kind as
+//! a load finds them, so that a million of one kind cost a hundred
+//! messages and a count.
+
+use rustc_hash::FxHashMap;
+use std::ops::Deref;
+
+use crate::model::Warning;
+
+/// Warnings of one kind a load keeps whole; the rest of that kind are
+/// counted on the last one kept ([`Warning::also`]).
+pub const KEPT_OF_A_KIND: usize = 100;
+
+/// Kinds a load tells apart; warnings of kinds past these are kept and
+/// counted as one kind more (what varies in a sentence is left out of its
+/// kind, so only a sentence that carries input text unquoted makes many).
+const KINDS: usize = 1_000;
 
 /// Warnings of one kind, in the order the first of them was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WarningGroup<'a> {
-    /// How many warnings are of this kind.
+    /// How many warnings are of this kind, those only counted too.
     pub count: usize,
     /// The first of them, at most as many as asked for.
     pub listed: Vec<&'a str>,
 }
 
-/// Groups `warnings` ([`crate::Warning`]s or their text) by kind (the same sentence with other ids, names,
+/// Groups `warnings` by kind (the same sentence with other ids, names,
 /// numbers or quoted text), keeping at most `listed` of each.
-pub fn grouped<W: AsRef<str>>(warnings: &[W], listed: usize) -> Vec<WarningGroup<'_>> {
-    let mut kinds: Vec<String> = Vec::new();
+pub fn grouped(warnings: &[Warning], listed: usize) -> Vec<WarningGroup<'_>> {
+    let mut kinds: FxHashMap<String, usize> = FxHashMap::default();
     let mut groups: Vec<WarningGroup<'_>> = Vec::new();
+    let mut kind = String::new();
     for warning in warnings {
-        let message = warning.as_ref();
-        let kind = kind_of(message);
-        let at = match kinds.iter().position(|k| *k == kind) {
-            Some(at) => at,
+        kind.clear();
+        kind_into(&warning.message, &mut kind);
+        let at = match kinds.get(kind.as_str()) {
+            Some(&at) => at,
             None => {
-                kinds.push(kind);
+                kinds.insert(kind.clone(), groups.len());
                 groups.push(WarningGroup {
                     count: 0,
                     listed: Vec::new(),
@@ -30,75 +47,195 @@ pub fn grouped<W: AsRef<str>>(warnings: &[W], listed: usize) -> Vec<WarningGroup
             }
         };
         let group = &mut groups[at];
-        group.count += 1;
+        group.count += 1 + warning.also;
         if group.listed.len() < listed {
-            group.listed.push(message);
+            group.listed.push(&warning.message);
         }
     }
     groups
 }
 
-/// The sentence with what varies from one warning of a kind to the next
-/// (numbers and hex ids, quoted text, names in parentheses) left out.
-fn kind_of(message: &str) -> String {
-    let mut kind = String::with_capacity(message.len());
-    let mut chars = message.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => {
-                for c in chars.by_ref() {
-                    if c == '"' {
-                        break;
-                    }
-                }
-                kind.push('"');
+/// Warnings as a load finds them: each kind's first [`KEPT_OF_A_KIND`]
+/// kept, the rest counted. A reader that may take back what it added
+/// notes where it began ([`Warnings::checkpoint`]).
+#[derive(Clone, Debug, Default)]
+pub struct Warnings {
+    kept: Vec<Warning>,
+    /// Each kind's warnings kept so far, and where the last of them is.
+    kinds: FxHashMap<String, Kept>,
+    /// Kinds past [`KINDS`], as one.
+    others: Option<Kept>,
+    /// Where the last kept warning of each full kind is: the only
+    /// warnings whose count of others goes up.
+    full: Vec<u32>,
+    /// The kind of the warning being added (its buffer, reused).
+    kind: String,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Kept {
+    count: u32,
+    last: u32,
+}
+
+/// Where [`Warnings::back_to`] takes warnings back to: how many were kept
+/// and what the full kinds had counted.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Checkpoint {
+    kept: usize,
+    counted: Vec<(u32, usize)>,
+}
+
+impl Warnings {
+    /// Adds a warning saying `message`: kept, or counted if its kind has
+    /// [`KEPT_OF_A_KIND`] kept.
+    pub fn push(&mut self, message: String) {
+        self.kind.clear();
+        kind_into(&message, &mut self.kind);
+        let at = self.kept.len() as u32;
+        if self.kinds.len() < KINDS && !self.kinds.contains_key(self.kind.as_str()) {
+            let new = Kept { count: 0, last: at };
+            self.kinds.insert(self.kind.clone(), new);
+        }
+        let kept = match self.kinds.get_mut(self.kind.as_str()) {
+            Some(kept) => kept,
+            None => self.others.get_or_insert(Kept { count: 0, last: at }),
+        };
+        if kept.count as usize == KEPT_OF_A_KIND {
+            self.kept[kept.last as usize].also += 1;
+            return;
+        }
+        kept.count += 1;
+        kept.last = at;
+        if kept.count as usize == KEPT_OF_A_KIND {
+            self.full.push(at);
+        }
+        self.kept.push(Warning::new(message));
+    }
+
+    /// Where the warnings are now, to come back to.
+    pub(crate) fn checkpoint(&self) -> Checkpoint {
+        let mut checkpoint = Checkpoint::default();
+        self.checkpoint_into(&mut checkpoint);
+        checkpoint
+    }
+
+    /// [`Warnings::checkpoint`] into one made before (a reader that
+    /// checkpoints at every span reuses its memory).
+    pub(crate) fn checkpoint_into(&self, checkpoint: &mut Checkpoint) {
+        checkpoint.kept = self.kept.len();
+        checkpoint.counted.clear();
+        checkpoint
+            .counted
+            .extend(self.full.iter().map(|&i| (i, self.kept[i as usize].also)));
+    }
+
+    /// Takes back the warnings added since `checkpoint`, kept or counted.
+    pub(crate) fn back_to(&mut self, checkpoint: &Checkpoint) {
+        for &(index, also) in &checkpoint.counted {
+            self.kept[index as usize].also = also;
+        }
+        if self.kept.len() <= checkpoint.kept {
+            return;
+        }
+        // The kinds counted again from what is left (a hundred of each at
+        // most); a kind full since the checkpoint counted on a warning now
+        // gone.
+        let kept = std::mem::take(&mut self.kept);
+        self.kinds.clear();
+        self.others = None;
+        self.full.clear();
+        for warning in kept.into_iter().take(checkpoint.kept) {
+            let also = warning.also;
+            self.push(warning.message);
+            if let Some(last) = self.kept.last_mut() {
+                last.also = also;
             }
-            '(' => {
-                let mut depth = 1;
-                for c in chars.by_ref() {
-                    match c {
-                        '(' => depth += 1,
-                        ')' if depth == 1 => break,
-                        ')' => depth -= 1,
-                        _ => {}
-                    }
-                }
-                kind.push('(');
-            }
-            c if c.is_ascii_hexdigit() => {
-                // A word of digits and hex letters holding a digit is an id
-                // or a number; other words (with a-f in them) are words.
-                let mut word = String::from(c);
-                while let Some(&next) = chars.peek() {
-                    if !next.is_ascii_alphanumeric() {
-                        break;
-                    }
-                    word.push(next);
-                    chars.next();
-                }
-                match word.chars().all(|c| c.is_ascii_hexdigit())
-                    && word.chars().any(|c| c.is_ascii_digit())
-                {
-                    true => kind.push('#'),
-                    false => kind.push_str(&word),
-                }
-            }
-            c => kind.push(c),
         }
     }
-    kind
+
+    /// The warnings kept from the `from`th on, to place them better.
+    pub(crate) fn kept_from_mut(&mut self, from: usize) -> &mut [Warning] {
+        &mut self.kept[from..]
+    }
+
+    /// The warnings kept, in the order they were found.
+    pub fn into_vec(self) -> Vec<Warning> {
+        self.kept
+    }
+}
+
+impl Deref for Warnings {
+    type Target = [Warning];
+
+    fn deref(&self) -> &[Warning] {
+        &self.kept
+    }
+}
+
+/// The sentence with what varies from one warning of a kind to the next
+/// (numbers and hex ids, quoted text, names in parentheses) left out.
+fn kind_into(message: &str, kind: &mut String) {
+    let bytes = message.as_bytes();
+    // What is copied as it is runs from `run` to `at` (a run ends only at
+    // ASCII, so on a character boundary).
+    let (mut run, mut at) = (0, 0);
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => {
+                kind.push_str(&message[run..at]);
+                kind.push('"');
+                at = bytes[at + 1..]
+                    .iter()
+                    .position(|&b| b == b'"')
+                    .map_or(bytes.len(), |end| at + 1 + end + 1);
+                run = at;
+            }
+            b'(' => {
+                kind.push_str(&message[run..at]);
+                kind.push('(');
+                let mut depth = 1;
+                at += 1;
+                while at < bytes.len() {
+                    match bytes[at] {
+                        b'(' => depth += 1,
+                        b')' if depth == 1 => break,
+                        b')' => depth -= 1,
+                        _ => {}
+                    }
+                    at += 1;
+                }
+                at = (at + 1).min(bytes.len());
+                run = at;
+            }
+            b if b.is_ascii_hexdigit() => {
+                // A word of digits and hex letters holding a digit is an id
+                // or a number; other words (with a-f in them) are words.
+                let end = bytes[at..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .map_or(bytes.len(), |len| at + len);
+                let word = &bytes[at..end];
+                if word.iter().all(u8::is_ascii_hexdigit) && word.iter().any(u8::is_ascii_digit) {
+                    kind.push_str(&message[run..at]);
+                    kind.push('#');
+                    run = end;
+                }
+                at = end;
+            }
+            _ => at += 1,
+        }
+    }
+    kind.push_str(&message[run..]);
 }
 
 #[cfg(test)]
 mod tests {
-    use super::grouped;
+    use super::{grouped, Warnings, KEPT_OF_A_KIND, KINDS};
     use crate::model::Warning;
 
     fn warnings(messages: &[String]) -> Vec<Warning> {
-        messages
-            .iter()
-            .map(|m| Warning { message: m.clone() })
-            .collect()
+        messages.iter().map(|m| Warning::new(m.clone())).collect()
     }
 
     #[test]
@@ -135,5 +272,87 @@ mod tests {
         ]);
         let counts: Vec<usize> = grouped(&all, 5).iter().map(|g| g.count).collect();
         assert_eq!(counts, [2, 1]);
+    }
+
+    fn backwards(i: usize) -> String {
+        format!("span {i:016x} (GET /a) of trace 7 ends {i} ns before it starts")
+    }
+
+    #[test]
+    fn a_flood_of_one_kind_keeps_a_hundred_and_counts_the_rest() {
+        let mut log = Warnings::default();
+        for i in 0..10_000 {
+            log.push(backwards(i));
+        }
+        log.push("line 3: \"x\" is not an integer".to_owned());
+        assert_eq!(log.len(), KEPT_OF_A_KIND + 1);
+        assert_eq!(log[KEPT_OF_A_KIND - 1].also, 10_000 - KEPT_OF_A_KIND);
+        assert!(log[KEPT_OF_A_KIND - 1]
+            .to_string()
+            .ends_with("(and 9900 more like it, not kept)"));
+        let groups = grouped(&log, 5);
+        let counts: Vec<usize> = groups.iter().map(|g| g.count).collect();
+        assert_eq!(counts, [10_000, 1]);
+        assert!(groups[0].listed[0].starts_with("span 0000000000000000 "));
+    }
+
+    #[test]
+    fn back_to_a_checkpoint_takes_back_the_kept_and_the_counted() {
+        let mut log = Warnings::default();
+        for i in 0..150 {
+            log.push(backwards(i));
+        }
+        let checkpoint = log.checkpoint();
+        for i in 150..180 {
+            log.push(backwards(i));
+        }
+        log.push("a new kind".to_owned());
+        log.back_to(&checkpoint);
+        assert_eq!(log.len(), KEPT_OF_A_KIND);
+        assert_eq!(log[KEPT_OF_A_KIND - 1].also, 50);
+        // The kinds are as they were: the new one is kept again, the full
+        // one counted.
+        log.push("a new kind".to_owned());
+        log.push(backwards(999));
+        assert_eq!(log.len(), KEPT_OF_A_KIND + 1);
+        assert_eq!(log[KEPT_OF_A_KIND - 1].also, 51);
+    }
+
+    #[test]
+    fn back_to_before_a_kind_filled_up_forgets_its_count() {
+        let mut log = Warnings::default();
+        for i in 0..95 {
+            log.push(backwards(i));
+        }
+        let checkpoint = log.checkpoint();
+        for i in 95..120 {
+            log.push(backwards(i));
+        }
+        log.back_to(&checkpoint);
+        assert_eq!(log.len(), 95);
+        assert!(log.iter().all(|w| w.also == 0));
+        for i in 95..110 {
+            log.push(backwards(i));
+        }
+        assert_eq!(log.len(), KEPT_OF_A_KIND);
+        assert_eq!(log[KEPT_OF_A_KIND - 1].also, 10);
+    }
+
+    #[test]
+    fn kinds_past_a_thousand_are_kept_as_one() {
+        let mut log = Warnings::default();
+        // Unquoted words of letters make a kind each.
+        let word = |i: usize| -> String {
+            let letters: String = format!("{i:04}")
+                .bytes()
+                .map(|b| (b - b'0' + b'k') as char)
+                .collect();
+            format!("key {letters} is odd")
+        };
+        for i in 0..KINDS + 500 {
+            log.push(word(i));
+        }
+        assert_eq!(log.len(), KINDS + KEPT_OF_A_KIND);
+        assert_eq!(log[KINDS + KEPT_OF_A_KIND - 1].also, 400);
     }
 }

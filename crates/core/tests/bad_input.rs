@@ -640,3 +640,49 @@ fn read_a_few_spans_a_step(bytes: &[u8]) {
     assert_eq!(set.span_count(), whole.span_count());
     assert_eq!(set.warnings.len(), whole.warnings.len());
 }
+
+/// A file whose every span is odd keeps a hundred warnings of that kind
+/// and counts the rest, read whole or as it arrives; a warning of another
+/// kind after them is kept.
+#[test]
+fn a_flood_of_one_warning_keeps_a_hundred_and_counts_the_rest() {
+    use tracelens_core::warnings::{grouped, KEPT_OF_A_KIND};
+    let backwards: Vec<String> = (1..=5_000)
+        .map(|i| span(T1, &format!("{i:016x}"), "", 10 + i, i))
+        .collect();
+    let mut text = request(&backwards);
+    text.push('\n');
+    text.push_str(
+        &request(&[span(T2, "00000000000000b1", "", 10, 20)])
+            .replace("\"name\"", "\"name\":3,\"x\""),
+    );
+    let bytes = text.into_bytes();
+    let whole = ingest(&bytes).unwrap();
+    assert_eq!(whole.traces[0].spans.len(), 5_000);
+    let groups = grouped(&whole.warnings, 5);
+    let counts: Vec<usize> = groups.iter().map(|g| g.count).collect();
+    // The spans, the damaged line, the 5,000 roots.
+    assert_eq!(counts, [5_000, 1, 1], "{groups:?}");
+    assert_eq!(whole.warnings.len(), KEPT_OF_A_KIND + 2);
+    // Read in slices small enough to cut spans, the same warnings.
+    for part in [700, 4_096] {
+        let mut builder = tracelens_core::TraceSetBuilder::default();
+        let mut given = part;
+        let mut load = builder.start_arriving(bytes[..given].to_vec(), bytes.len());
+        let set = loop {
+            if given == bytes.len() {
+                load.complete().unwrap();
+            }
+            if let Some(outcome) = builder.advance(&mut load, 1_000) {
+                outcome.unwrap();
+                break builder.finish();
+            }
+            if load.wants_input() {
+                let next = (given + part).min(bytes.len());
+                load.append(&bytes[given..next]);
+                given = next;
+            }
+        };
+        assert_eq!(set.warnings, whole.warnings, "slices of {part} bytes");
+    }
+}

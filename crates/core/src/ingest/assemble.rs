@@ -8,7 +8,8 @@ use std::cmp::Reverse;
 use crate::attributes::{Attribute, Event, Link, Range32, Resource, Scope};
 use crate::ids::{SpanId, TraceId};
 use crate::intern::{Interner, Sym};
-use crate::model::{Span, Trace, TraceParts, TraceSet, TreeOrdering, Warning, NO_PARENT};
+use crate::model::{Span, Trace, TraceParts, TraceSet, TreeOrdering, NO_PARENT};
+use crate::warnings::{Checkpoint, Warnings};
 
 /// A span as a decoder hands it over, details still its own.
 pub(super) struct DecodedSpan {
@@ -42,7 +43,7 @@ pub(super) struct DecodedLink {
 pub struct TraceSetBuilder {
     strings: Interner,
     traces: HashMap<TraceId, TraceParts>,
-    pub(super) warnings: Vec<Warning>,
+    pub(super) warnings: Warnings,
     resources: Vec<Resource>,
     resource_index: HashMap<String, u32>,
     scopes: Vec<Scope>,
@@ -89,7 +90,7 @@ pub(crate) fn cut_text(bytes: &[u8]) -> Option<Vec<u8>> {
 
 /// Where [`TraceSetBuilder::undo`] takes the builder back to.
 pub(super) struct UndoMark {
-    warnings: usize,
+    warnings: Checkpoint,
     attribute_stack: usize,
 }
 
@@ -98,7 +99,7 @@ impl Default for TraceSetBuilder {
         Self {
             strings: Interner::default(),
             traces: HashMap::default(),
-            warnings: Vec::new(),
+            warnings: Warnings::default(),
             // Index 0: for spans whose input names no resource or scope.
             resources: vec![Resource::default()],
             resource_index: HashMap::default(),
@@ -211,7 +212,7 @@ impl TraceSetBuilder {
         self.journal.clear();
         self.journaling = true;
         UndoMark {
-            warnings: self.warnings.len(),
+            warnings: self.warnings.checkpoint(),
             attribute_stack: self.attribute_stack.len(),
         }
     }
@@ -244,7 +245,7 @@ impl TraceSetBuilder {
         self.journal = journal;
         self.journal.clear();
         self.journaling = false;
-        self.warnings.truncate(mark.warnings);
+        self.warnings.back_to(&mark.warnings);
         self.attribute_stack.truncate(mark.attribute_stack);
     }
 
@@ -650,7 +651,7 @@ impl Finishing {
         TraceSet {
             traces: self.traces,
             strings: builder.strings,
-            warnings: builder.warnings,
+            warnings: builder.warnings.into_vec(),
             resources: builder.resources,
             scopes: builder.scopes,
         }
@@ -732,7 +733,7 @@ fn index_ids(
     range: std::ops::Range<usize>,
     (by_id, shared): (&mut HashMap<SpanId, u32>, &mut HashMap<SpanId, SharedId>),
     strings: &Interner,
-    warnings: &mut Vec<Warning>,
+    warnings: &mut Warnings,
 ) {
     for index in range {
         let span = &spans[index];
@@ -766,14 +767,12 @@ fn index_ids(
                 let servers = vec![server];
                 shared.insert(span.span_id, SharedId { client, servers });
             }
-            None => warnings.push(Warning {
-                message: format!(
-                    "trace {trace_id}: span id {} ({}) is used by more than one span; \
-                     children attach to the first",
-                    span.span_id,
-                    strings.get(span.name)
-                ),
-            }),
+            None => warnings.push(format!(
+                "trace {trace_id}: span id {} ({}) is used by more than one span; \
+                 children attach to the first",
+                span.span_id,
+                strings.get(span.name)
+            )),
         }
     }
 }
@@ -869,22 +868,20 @@ impl Linking {
         spans: &mut [Span],
         parents: &mut [u32],
         strings: &Interner,
-        warnings: &mut Vec<Warning>,
+        warnings: &mut Warnings,
     ) {
         if let Some(first) = self.first_orphan {
             let span = &spans[first];
-            warnings.push(Warning {
-                message: format!(
-                    "trace {trace_id}: {} span(s) name a parent that is not in the input \
-                     (first: span {} ({}), parent {}); each is shown as a root",
-                    self.orphans,
-                    span.span_id,
-                    strings.get(span.name),
-                    span.parent_span_id
-                        .map(|p| p.to_string())
-                        .unwrap_or_default()
-                ),
-            });
+            warnings.push(format!(
+                "trace {trace_id}: {} span(s) name a parent that is not in the input \
+                 (first: span {} ({}), parent {}); each is shown as a root",
+                self.orphans,
+                span.span_id,
+                strings.get(span.name),
+                span.parent_span_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_default()
+            ));
         }
         if self.parent_after_child {
             break_cycles(trace_id, spans, parents, strings, warnings);
@@ -993,7 +990,7 @@ impl Nesting {
         trace_id: TraceId,
         parts: TraceParts,
         strings: &Interner,
-        warnings: &mut Vec<Warning>,
+        warnings: &mut Warnings,
     ) -> Trace {
         let roots = self.roots;
         if roots.len() > 1 {
@@ -1005,15 +1002,13 @@ impl Nesting {
                     format!("{} ({})", span.span_id, strings.get(span.name))
                 })
                 .collect();
-            warnings.push(Warning {
-                message: format!(
-                    "trace {trace_id} has {} roots ({}{}); each has its own critical path, and the \
+            warnings.push(format!(
+                "trace {trace_id} has {} roots ({}{}); each has its own critical path, and the \
                      breakdown follows the earliest root without a parent id",
-                    roots.len(),
-                    names.join(", "),
-                    if roots.len() > 3 { ", …" } else { "" }
-                ),
-            });
+                roots.len(),
+                names.join(", "),
+                if roots.len() > 3 { ", …" } else { "" }
+            ));
         }
         Trace::new(trace_id, parts, roots, self.children, self.child_ranges)
     }
@@ -1296,7 +1291,7 @@ fn break_cycles(
     spans: &mut [Span],
     parents: &mut [u32],
     strings: &Interner,
-    warnings: &mut Vec<Warning>,
+    warnings: &mut Warnings,
 ) {
     const UNSEEN: u8 = 0;
     const ON_PATH: u8 = 1;
@@ -1313,14 +1308,12 @@ fn break_cycles(
             };
             let parent = parent as usize;
             if state[parent] == ON_PATH {
-                warnings.push(Warning {
-                    message: format!(
-                        "trace {trace_id}: span {} ({}) is its own ancestor (a parent cycle); \
+                warnings.push(format!(
+                    "trace {trace_id}: span {} ({}) is its own ancestor (a parent cycle); \
                          it is shown as a root",
-                        spans[current].span_id,
-                        strings.get(spans[current].name)
-                    ),
-                });
+                    spans[current].span_id,
+                    strings.get(spans[current].name)
+                ));
                 spans[current].parent = None;
                 parents[current] = NO_PARENT;
                 break;

@@ -13,7 +13,7 @@ mod zipkin;
 
 use thiserror::Error;
 
-use crate::model::{TraceSet, Warning};
+use crate::model::TraceSet;
 pub(crate) use assemble::cut_text;
 pub use assemble::TraceSetBuilder;
 pub use assemble::TEXT_LIMIT;
@@ -476,7 +476,7 @@ impl TraceSetBuilder {
     }
 
     pub(crate) fn warn(&mut self, message: String) {
-        self.warnings.push(Warning { message });
+        self.warnings.push(message);
     }
 }
 

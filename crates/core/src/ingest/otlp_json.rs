@@ -33,6 +33,7 @@ use crate::attributes::{Attribute, Resource, Scope, Value};
 use crate::ids::{decode_id_bytes, SpanId, TraceId};
 use crate::intern::Sym;
 use crate::model::{Span, SpanKind, StatusCode};
+use crate::warnings::Checkpoint;
 
 /// An enum written as its integer or as its protobuf name.
 enum EnumValue<'a> {
@@ -139,6 +140,7 @@ fn read_with(
 /// resumes at the next line that starts a JSON object.
 fn read_documents(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
     let spans_before = builder.span_total();
+    let warnings_before = builder.warnings.checkpoint();
     let mut lines = LineCounter::default();
     let mut offset = skip_whitespace(bytes, 0);
     let mut documents = 0usize;
@@ -183,7 +185,7 @@ fn read_documents(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), Ing
     if recognised == 0 && builder.span_total() == spans_before {
         if let Some(error) = first_error {
             // Nothing loaded: the parse error is the whole story.
-            builder.warnings.pop();
+            builder.warnings.back_to(&warnings_before);
             return Err(IngestError::Malformed(format!(
                 "invalid OTLP/JSON at {error}"
             )));
@@ -851,7 +853,7 @@ fn place_warnings(
     line: usize,
 ) {
     let mut counted = (start, line);
-    for warning in &mut builder.warnings[from..] {
+    for warning in builder.warnings.kept_from_mut(from) {
         let Some((before, rest)) = warning.message.split_once(AT_SPAN) else {
             continue;
         };
@@ -1227,6 +1229,8 @@ pub(super) struct Stepper {
     inside_array: bool,
     lines: LineCounter,
     spans_before: usize,
+    /// The builder's warnings before this input, once it is begun.
+    warnings_before: Option<Checkpoint>,
     first_error: Option<String>,
     /// Whether elements go to the direct reader first.
     direct: bool,
@@ -1284,6 +1288,9 @@ impl ReadInSteps for Stepper {
         budget: usize,
         complete: bool,
     ) -> Option<Result<(), IngestError>> {
+        if self.warnings_before.is_none() {
+            self.warnings_before = Some(builder.warnings.checkpoint());
+        }
         // Partway through an element, the budget counts from where that is.
         let from = self.partway.as_ref().map_or(self.offset, |(p, ..)| p.at());
         let stop = from.saturating_add(budget);
@@ -1451,6 +1458,7 @@ impl Stepper {
             partway: None,
             seeds_here: false,
             kept_before: None,
+            warnings_before: None,
             waiting: false,
             length,
         }
@@ -1525,7 +1533,9 @@ impl Stepper {
         builder.expect_spans(0);
         if builder.span_total() == self.spans_before {
             if let Some(error) = self.first_error.take() {
-                builder.warnings.pop();
+                if let Some(before) = &self.warnings_before {
+                    builder.warnings.back_to(before);
+                }
                 return Err(IngestError::Malformed(format!(
                     "invalid OTLP/JSON at {error}"
                 )));

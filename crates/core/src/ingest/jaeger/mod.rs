@@ -24,6 +24,7 @@ use crate::intern::Sym;
 
 mod narrow;
 use crate::model::{Span, SpanKind, StatusCode};
+use crate::warnings::Checkpoint;
 
 /// What Jaeger's query API says went wrong (`{"code": 404, "msg": …}`).
 #[derive(Deserialize)]
@@ -280,7 +281,7 @@ pub(super) struct Stepper {
     spans_met: usize,
     spans_before: usize,
     /// The builder's warnings before this input (known at the first step).
-    warnings_before: Option<usize>,
+    warnings_before: Option<Checkpoint>,
     first_error: Option<String>,
     waiting: bool,
     /// Whether spans go to the narrow reader first.
@@ -323,7 +324,9 @@ impl ReadInSteps for Stepper {
     ) -> Option<Result<(), IngestError>> {
         let stop = self.offset.saturating_add(budget);
         self.waiting = false;
-        self.warnings_before.get_or_insert(builder.warnings.len());
+        if self.warnings_before.is_none() {
+            self.warnings_before = Some(builder.warnings.checkpoint());
+        }
         while self.offset < stop {
             let at = skip_whitespace(bytes, self.offset);
             if at >= bytes.len() {
@@ -719,7 +722,9 @@ impl Stepper {
         builder.expect_spans(0);
         if builder.span_total() == self.spans_before {
             if let Some(error) = self.first_error.take() {
-                builder.warnings.truncate(self.warnings_before.unwrap_or(0));
+                if let Some(before) = &self.warnings_before {
+                    builder.warnings.back_to(before);
+                }
                 return Err(IngestError::Malformed(format!(
                     "invalid Jaeger JSON at {error}"
                 )));

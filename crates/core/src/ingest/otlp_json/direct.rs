@@ -28,6 +28,7 @@ use crate::ingest::sniff::skip_whitespace;
 use crate::ingest::TraceSetBuilder;
 use crate::intern::Sym;
 use crate::model::StatusCode;
+use crate::warnings::Checkpoint;
 
 /// A `ResourceSpans` element read a part at a time: a step stops at a
 /// span (or any member) boundary once its budget is spent, or where the
@@ -47,6 +48,8 @@ pub(super) struct Partway {
     /// [`Partway::checkpoint`] hands the seeds.
     resource_json: Json,
     scope_json: Json,
+    /// The warnings before the part being read.
+    warnings: Checkpoint,
 }
 
 /// A value's JSON: where it is in the bytes given, or (once those may be
@@ -127,6 +130,7 @@ impl Partway {
             scope: None,
             resource_json: Json::Missing,
             scope_json: Json::Missing,
+            warnings: Checkpoint::default(),
         }
     }
 
@@ -190,7 +194,7 @@ impl Partway {
     ) -> Step {
         while self.at < stop {
             let stacked = builder.attribute_stack.len();
-            let warnings = builder.warnings.len();
+            builder.warnings.checkpoint_into(&mut self.warnings);
             let mut cursor = Cursor {
                 bytes,
                 at: self.at,
@@ -214,7 +218,7 @@ impl Partway {
                     let cut = part_end(bytes, part, object).is_none_or(|end| end >= bytes.len());
                     if !complete && cut {
                         builder.attribute_stack.truncate(stacked);
-                        builder.warnings.truncate(warnings);
+                        builder.warnings.back_to(&self.warnings);
                         return Step::Wait;
                     }
                     if let Some(mark) = self.mark.take() {
