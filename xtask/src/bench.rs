@@ -545,6 +545,16 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
         format!("1M spans (OTLP protobuf, {megabytes} MB)"),
         million_protobuf.to_owned(),
     ));
+    // Bad input at scale: a warning for each of a million spans.
+    let backwards = "target/bench/1m-backwards.pb";
+    bench_memory(root, &["generate-backwards", BIG_SPANS, backwards])?;
+    let megabytes = std::fs::metadata(root.join(backwards))?.len() / 1_000_000;
+    traces.push((
+        format!(
+            "1M spans, each ending before it starts: a warning each (OTLP protobuf, {megabytes} MB)"
+        ),
+        backwards.to_owned(),
+    ));
     // The trace Jaeger UI was measured with: `../shared/bench/gen_trace.py`
     // writes one trace as Jaeger JSON (what Jaeger UI opens) and as
     // OTLP/JSON; the same spans and seed always give the same bytes.

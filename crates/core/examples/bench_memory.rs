@@ -2,7 +2,8 @@
 //! the peak is the loader's alone:
 //!
 //! - `bench_memory generate SPANS PATH` writes a synthetic trace as OTLP/JSON
-//!   (`generate-protobuf`: as OTLP protobuf);
+//!   (`generate-protobuf`: as OTLP protobuf; `generate-backwards`: as OTLP
+//!   protobuf, every span ending before it starts, a warning each);
 //! - `bench_memory night TRACES SPANS PATH` writes TRACES such traces of
 //!   SPANS spans each, of varied durations, as OTLP/JSON;
 //! - `bench_memory load PATH` loads it and prints
@@ -28,6 +29,19 @@ fn main() {
             let spans: usize = spans.parse().expect("SPANS is a number");
             std::fs::write(path, support::protobuf(&support::trace(spans)))
                 .expect("PATH is writable");
+        }
+        ["generate-backwards", spans, path] => {
+            let spans: usize = spans.parse().expect("SPANS is a number");
+            let mut data = support::trace(spans);
+            for span in data
+                .resource_spans
+                .iter_mut()
+                .flat_map(|r| &mut r.scope_spans)
+                .flat_map(|s| &mut s.spans)
+            {
+                std::mem::swap(&mut span.start_time_unix_nano, &mut span.end_time_unix_nano);
+            }
+            std::fs::write(path, support::protobuf(&data)).expect("PATH is writable");
         }
         ["night", traces, spans, path] => {
             let traces: usize = traces.parse().expect("TRACES is a number");

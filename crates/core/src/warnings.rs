@@ -70,6 +70,9 @@ pub struct Warnings {
     full: Vec<u32>,
     /// The kind of the warning being added (its buffer, reused).
     kind: String,
+    /// Where warnings of a place in the code ([`Warnings::push_from`])
+    /// are counted once their kind is full.
+    places: FxHashMap<&'static str, u32>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -90,6 +93,27 @@ impl Warnings {
     /// Adds a warning saying `message`: kept, or counted if its kind has
     /// [`KEPT_OF_A_KIND`] kept.
     pub fn push(&mut self, message: String) {
+        self.add(message);
+    }
+
+    /// Adds the warning `message` writes, found at `place` (a name for a
+    /// place in the code that may find millions, one a span): once the
+    /// kind of that place's warnings is full, the rest are counted
+    /// without being written (written and kept apart, a million cost a
+    /// second in the browser).
+    pub(crate) fn push_from(&mut self, place: &'static str, message: impl FnOnce() -> String) {
+        if let Some(&last) = self.places.get(place) {
+            self.kept[last as usize].also += 1;
+            return;
+        }
+        if let Some(full) = self.add(message()) {
+            self.places.insert(place, full);
+        }
+    }
+
+    /// [`Warnings::push`]; where its kind's last kept warning is if that
+    /// kind is full.
+    fn add(&mut self, message: String) -> Option<u32> {
         self.kind.clear();
         kind_into(&message, &mut self.kind);
         let at = self.kept.len() as u32;
@@ -102,15 +126,18 @@ impl Warnings {
             None => self.others.get_or_insert(Kept { count: 0, last: at }),
         };
         if kept.count as usize == KEPT_OF_A_KIND {
-            self.kept[kept.last as usize].also += 1;
-            return;
+            let last = kept.last;
+            self.kept[last as usize].also += 1;
+            return Some(last);
         }
         kept.count += 1;
         kept.last = at;
-        if kept.count as usize == KEPT_OF_A_KIND {
+        let full = kept.count as usize == KEPT_OF_A_KIND;
+        if full {
             self.full.push(at);
         }
         self.kept.push(Warning::new(message));
+        full.then_some(at)
     }
 
     /// Where the warnings are now, to come back to.
@@ -138,6 +165,8 @@ impl Warnings {
         if self.kept.len() <= checkpoint.kept {
             return;
         }
+        let kept_len = checkpoint.kept as u32;
+        self.places.retain(|_, last| *last < kept_len);
         // The kinds counted again from what is left (a hundred of each at
         // most); a kind full since the checkpoint counted on a warning now
         // gone.
@@ -354,5 +383,40 @@ mod tests {
         }
         assert_eq!(log.len(), KINDS + KEPT_OF_A_KIND);
         assert_eq!(log[KINDS + KEPT_OF_A_KIND - 1].also, 400);
+    }
+
+    #[test]
+    fn a_place_whose_kind_is_full_counts_without_writing() {
+        let mut log = Warnings::default();
+        let mut written = 0;
+        for i in 0..1_000 {
+            log.push_from("backwards", || {
+                written += 1;
+                backwards(i)
+            });
+        }
+        assert_eq!(written, KEPT_OF_A_KIND);
+        assert_eq!(log.len(), KEPT_OF_A_KIND);
+        assert_eq!(log[KEPT_OF_A_KIND - 1].also, 900);
+        // The same kind pushed from elsewhere counts on the same warning.
+        log.push(backwards(5_000));
+        assert_eq!(log[KEPT_OF_A_KIND - 1].also, 901);
+        // Taken back to before the kind was full, the place writes again.
+        let mut log = Warnings::default();
+        for i in 0..50 {
+            log.push_from("backwards", || backwards(i));
+        }
+        let checkpoint = log.checkpoint();
+        for i in 50..300 {
+            log.push_from("backwards", || backwards(i));
+        }
+        log.back_to(&checkpoint);
+        assert_eq!(log.len(), 50);
+        for i in 50..120 {
+            log.push_from("backwards", || backwards(i));
+        }
+        assert_eq!(log.len(), KEPT_OF_A_KIND);
+        assert_eq!(log[KEPT_OF_A_KIND - 1].also, 20);
+        assert!(log[..50].iter().all(|w| w.also == 0));
     }
 }

@@ -293,13 +293,16 @@ impl TraceSetBuilder {
             links,
         } = decoded;
         if span.end_ns < span.start_ns {
-            self.warn(format!(
-                "span {} ({}) of trace {trace_id} ends {} ns before it starts; \
-                 it is shown with zero length",
-                span.span_id,
-                self.strings.get(span.name),
-                span.start_ns - span.end_ns
-            ));
+            self.warnings
+                .push_from("a span ending before it starts", || {
+                    format!(
+                        "span {} ({}) of trace {trace_id} ends {} ns before it starts; \
+                     it is shown with zero length",
+                        span.span_id,
+                        self.strings.get(span.name),
+                        span.start_ns - span.end_ns
+                    )
+                });
             span.end_ns = span.start_ns;
         }
         if self.journaling {
@@ -767,12 +770,14 @@ fn index_ids(
                 let servers = vec![server];
                 shared.insert(span.span_id, SharedId { client, servers });
             }
-            None => warnings.push(format!(
-                "trace {trace_id}: span id {} ({}) is used by more than one span; \
-                 children attach to the first",
-                span.span_id,
-                strings.get(span.name)
-            )),
+            None => warnings.push_from("a span id used twice", || {
+                format!(
+                    "trace {trace_id}: span id {} ({}) is used by more than one span; \
+                     children attach to the first",
+                    span.span_id,
+                    strings.get(span.name)
+                )
+            }),
         }
     }
 }
