@@ -1,40 +1,28 @@
 //! The loaded traces, one line each, in the order the user picks (start
 //! by default); clicking one opens it in the timeline.
 
+use leptos::html;
 use leptos::prelude::*;
 use tracelens_core::units::format_duration;
 use tracelens_core::TraceSummary;
+use tracelens_view::scroll::RowScroll;
 use tracelens_view::traces::{order, TraceSort};
+use wasm_bindgen::JsCast;
 
 use crate::state::AppState;
 
 /// Services listed on a line before the rest are counted.
 const SERVICES_SHOWN: usize = 3;
 
-/// Lines put on the page at once when traces open: more than a panel
-/// shows.
-const FIRST_ITEMS: usize = 100;
-/// Lines added a frame after those, until all are on the page: a thousand
-/// traces' lines built at once held the page for 150–200 ms.
-const ITEMS_A_FRAME: usize = 200;
+/// Lines drawn beyond each edge of the panel.
+const OVERSCAN: usize = 15;
+/// A line's height until the first drawn is measured.
+const LINE_PX: f64 = 80.0;
 
 #[component]
 pub fn TraceList(state: AppState) -> impl IntoView {
     let sort = RwSignal::new(TraceSort::Start);
     let descending = RwSignal::new(false);
-    // How many lines are on the page: the first at once, the rest a frame
-    // at a time, in the order shown.
-    let shown = RwSignal::new(FIRST_ITEMS);
-    // Which set the frames adding lines add them for.
-    let adding = StoredValue::new(0u64);
-    Effect::new(move |_| {
-        let total = state
-            .loaded
-            .with(|l| l.as_ref().map_or(0, |l| l.summaries.len()));
-        adding.update_value(|set| *set += 1);
-        shown.set(FIRST_ITEMS);
-        add_lines(shown, adding, total);
-    });
     // The traces in the order shown, each keyed by the set it belongs to:
     // a new set builds new lines, a new order moves the lines built.
     let ordered = Memo::new(move |_| {
@@ -47,19 +35,109 @@ pub fn TraceList(state: AppState) -> impl IntoView {
             .map(|index| (set, index))
             .collect::<Vec<_>>()
     });
-    let lines = move || ordered.with(|all| all[..all.len().min(shown.get())].to_vec());
+    // Only the lines in view are on the page, and a few around them (a
+    // file of 100,000 traces was 900,000 elements, and every frame that
+    // added some took longer, 100-270 ms at the end): the panel scrolls
+    // over a list as tall as all of them, as the timeline's rows do.
+    let panel = NodeRef::<html::Nav>::new();
+    let list = NodeRef::<html::Ul>::new();
+    // How far the list is scrolled (the panel's scroll past the list's
+    // top), the panel's height and a line's.
+    let scroll_top = RwSignal::new(0.0);
+    let view_px = RwSignal::new(800.0);
+    let line_px = RwSignal::new(LINE_PX);
+    let measure = move || {
+        let (Some(panel), Some(list)) = (panel.get_untracked(), list.get_untracked()) else {
+            return;
+        };
+        let list_top = list.get_bounding_client_rect().top()
+            - panel.get_bounding_client_rect().top()
+            + f64::from(panel.scroll_top());
+        scroll_top.set((f64::from(panel.scroll_top()) - list_top).max(0.0));
+        view_px.set(f64::from(panel.client_height()));
+        let line = list
+            .query_selector("li.trace-line")
+            .ok()
+            .flatten()
+            .and_then(|line| line.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(height) = line.map(|line| f64::from(line.offset_height())) {
+            if height > 0.0 && height != line_px.get_untracked() {
+                line_px.set(height);
+            }
+        }
+    };
+    // Measured when the lines change (a new set, a new order) and when the
+    // window does, not only on scrolling.
+    Effect::new(move |_| {
+        ordered.track();
+        request_animation_frame(measure);
+    });
+    let resized = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resized.remove());
+    let scroll_untracked = move || RowScroll {
+        rows: ordered.with_untracked(Vec::len),
+        row_px: line_px.get_untracked(),
+        view_px: view_px.get_untracked(),
+    };
+    // A trace selected elsewhere (a key, a link, another pane) is brought
+    // into view.
+    Effect::new(move |_| {
+        let Some(selected) = state.selected.get() else {
+            return;
+        };
+        let Some(at) = ordered.with_untracked(|all| all.iter().position(|&(_, i)| i == selected))
+        else {
+            return;
+        };
+        request_animation_frame(move || {
+            measure();
+            let scroll = scroll_untracked();
+            if scroll.in_view(at, scroll_top.get_untracked()) {
+                return;
+            }
+            let (Some(panel), Some(list)) = (panel.get_untracked(), list.get_untracked()) else {
+                return;
+            };
+            let list_top = list.get_bounding_client_rect().top()
+                - panel.get_bounding_client_rect().top()
+                + f64::from(panel.scroll_top());
+            // A line above the view comes in at the top, one below at the
+            // bottom.
+            let row =
+                match scroll.row_top(at, scroll_top.get_untracked()) < scroll_top.get_untracked() {
+                    true => at as f64,
+                    false => (at as f64 + 1.0 - scroll.view_px / scroll.row_px).max(0.0),
+                };
+            panel.set_scroll_top((list_top + scroll.scroll_for(row)).round() as i32);
+        });
+    });
+    let scroll = move || RowScroll {
+        rows: ordered.with(Vec::len),
+        row_px: line_px.get(),
+        view_px: view_px.get(),
+    };
+    let window = Memo::new(move |_| scroll().window(scroll_top.get(), OVERSCAN));
+    let lines = move || {
+        let (first, count) = window.get();
+        ordered.with(|all| all[first..first + count].to_vec())
+    };
+    // Where the first line drawn goes: below a spacer that tall.
+    let above = move || scroll().row_top(window.get().0, scroll_top.get());
     let line = move |(_, index): (usize, usize)| {
         let loaded = state.loaded.get_untracked()?;
         // A partial view counts the spans read so far.
         let so_far = if loaded.partial { " so far" } else { "" };
-        // With several files, each trace says which it came from.
-        let file = loaded
-            .file_of
-            .get(index)
-            .copied()
-            .flatten()
-            .filter(|_| loaded.files.len() >= 2)
-            .and_then(|f| loaded.files.get(f as usize).cloned());
+        // With several files, each trace says which it came from (every
+        // line then has that row, so all are as tall).
+        let file = (loaded.files.len() >= 2).then(|| {
+            loaded
+                .file_of
+                .get(index)
+                .copied()
+                .flatten()
+                .and_then(|f| loaded.files.get(f as usize).cloned())
+                .unwrap_or_else(|| "\u{a0}".to_owned())
+        });
         Some(item(
             state,
             index,
@@ -69,7 +147,7 @@ pub fn TraceList(state: AppState) -> impl IntoView {
         ))
     };
     view! {
-        <nav class="trace-list-panel">
+        <nav class="trace-list-panel" node_ref=panel on:scroll=move |_| measure()>
             <h2>
                 {move || {
                     state
@@ -98,29 +176,13 @@ pub fn TraceList(state: AppState) -> impl IntoView {
                     {move || if descending.get() { "↓" } else { "↑" }}
                 </button>
             </div>
-            <ul class="trace-list" data-testid="trace-list">
+            <ul class="trace-list" data-testid="trace-list" node_ref=list
+                style=move || format!("height:{}px", scroll().canvas_px())>
+                <li class="trace-spacer" aria-hidden="true" style=move || format!("height:{}px", above())></li>
                 <For each=lines key=|line| *line children=line />
             </ul>
         </nav>
     }
-}
-
-/// Shows [`ITEMS_A_FRAME`] more of `total` lines a frame until all are
-/// shown. A new set starts again from [`FIRST_ITEMS`] (`adding` counts
-/// the sets); the frames of the set before then stop.
-fn add_lines(shown: RwSignal<usize>, adding: StoredValue<u64>, total: usize) {
-    if shown.get_untracked() >= total {
-        return;
-    }
-    let set = adding.get_value();
-    request_animation_frame(move || {
-        // The list is gone, or shows another set.
-        if adding.try_get_value() != Some(set) {
-            return;
-        }
-        shown.update(|shown| *shown += ITEMS_A_FRAME);
-        add_lines(shown, adding, total);
-    });
 }
 
 /// One trace's line: root and service, start (local, UTC on hover),
@@ -158,7 +220,7 @@ fn item(
     };
     let errors = summary.errors;
     view! {
-        <li>
+        <li class="trace-line">
             <button
                 class="trace-item"
                 data-testid="trace-item"
