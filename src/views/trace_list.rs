@@ -24,7 +24,7 @@ pub fn TraceList(state: AppState) -> impl IntoView {
     let sort = RwSignal::new(TraceSort::Start);
     let descending = RwSignal::new(false);
     // The traces in the order shown, each keyed by the set it belongs to:
-    // a new set builds new lines, a new order moves the lines built.
+    // a new set draws new lines, a new order moves the lines drawn.
     let ordered = Memo::new(move |_| {
         let Some(loaded) = state.loaded.get() else {
             return Vec::new();
@@ -117,11 +117,16 @@ pub fn TraceList(state: AppState) -> impl IntoView {
         view_px: view_px.get(),
     };
     let window = Memo::new(move |_| scroll().window(scroll_top.get(), OVERSCAN));
+    // The order read before the window: read after it, whose check had
+    // already brought the order up to date, a new order was not seen as
+    // one.
     let lines = move || {
-        let (first, count) = window.get();
-        ordered.with(|all| all[first..first + count].to_vec())
+        ordered.with(|all| {
+            let (first, count) = window.get();
+            all[first..first + count].to_vec()
+        })
     };
-    // Where the first line drawn goes: below a spacer that tall.
+    // Where the first line drawn goes.
     let above = move || scroll().row_top(window.get().0, scroll_top.get());
     let line = move |(_, index): (usize, usize)| {
         let loaded = state.loaded.get_untracked()?;
@@ -176,9 +181,11 @@ pub fn TraceList(state: AppState) -> impl IntoView {
                     {move || if descending.get() { "↓" } else { "↑" }}
                 </button>
             </div>
+            // The lines drawn start below padding as tall as those above
+            // them (the keyed list the only child: a sibling before it put
+            // moved lines out of order).
             <ul class="trace-list" data-testid="trace-list" node_ref=list
-                style=move || format!("height:{}px", scroll().canvas_px())>
-                <li class="trace-spacer" aria-hidden="true" style=move || format!("height:{}px", above())></li>
+                style=move || format!("height:{}px;padding-top:{}px", scroll().canvas_px(), above())>
                 <For each=lines key=|line| *line children=line />
             </ul>
         </nav>
