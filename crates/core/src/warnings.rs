@@ -307,12 +307,18 @@ mod tests {
         format!("span {i:016x} (GET /a) of trace 7 ends {i} ns before it starts")
     }
 
+    fn push_backwards(log: &mut Warnings, spans: std::ops::Range<usize>) {
+        spans.for_each(|i| log.push(backwards(i)));
+    }
+
+    fn push_backwards_from(log: &mut Warnings, spans: std::ops::Range<usize>) {
+        spans.for_each(|i| log.push_from("backwards", || backwards(i)));
+    }
+
     #[test]
     fn a_flood_of_one_kind_keeps_a_hundred_and_counts_the_rest() {
         let mut log = Warnings::default();
-        for i in 0..10_000 {
-            log.push(backwards(i));
-        }
+        push_backwards(&mut log, 0..10_000);
         log.push("line 3: \"x\" is not an integer".to_owned());
         assert_eq!(log.len(), KEPT_OF_A_KIND + 1);
         assert_eq!(log[KEPT_OF_A_KIND - 1].also, 10_000 - KEPT_OF_A_KIND);
@@ -328,13 +334,9 @@ mod tests {
     #[test]
     fn back_to_a_checkpoint_takes_back_the_kept_and_the_counted() {
         let mut log = Warnings::default();
-        for i in 0..150 {
-            log.push(backwards(i));
-        }
+        push_backwards(&mut log, 0..150);
         let checkpoint = log.checkpoint();
-        for i in 150..180 {
-            log.push(backwards(i));
-        }
+        push_backwards(&mut log, 150..180);
         log.push("a new kind".to_owned());
         log.back_to(&checkpoint);
         assert_eq!(log.len(), KEPT_OF_A_KIND);
@@ -350,19 +352,13 @@ mod tests {
     #[test]
     fn back_to_before_a_kind_filled_up_forgets_its_count() {
         let mut log = Warnings::default();
-        for i in 0..95 {
-            log.push(backwards(i));
-        }
+        push_backwards(&mut log, 0..95);
         let checkpoint = log.checkpoint();
-        for i in 95..120 {
-            log.push(backwards(i));
-        }
+        push_backwards(&mut log, 95..120);
         log.back_to(&checkpoint);
         assert_eq!(log.len(), 95);
         assert!(log.iter().all(|w| w.also == 0));
-        for i in 95..110 {
-            log.push(backwards(i));
-        }
+        push_backwards(&mut log, 95..110);
         assert_eq!(log.len(), KEPT_OF_A_KIND);
         assert_eq!(log[KEPT_OF_A_KIND - 1].also, 10);
     }
@@ -403,18 +399,12 @@ mod tests {
         assert_eq!(log[KEPT_OF_A_KIND - 1].also, 901);
         // Taken back to before the kind was full, the place writes again.
         let mut log = Warnings::default();
-        for i in 0..50 {
-            log.push_from("backwards", || backwards(i));
-        }
+        push_backwards_from(&mut log, 0..50);
         let checkpoint = log.checkpoint();
-        for i in 50..300 {
-            log.push_from("backwards", || backwards(i));
-        }
+        push_backwards_from(&mut log, 50..300);
         log.back_to(&checkpoint);
         assert_eq!(log.len(), 50);
-        for i in 50..120 {
-            log.push_from("backwards", || backwards(i));
-        }
+        push_backwards_from(&mut log, 50..120);
         assert_eq!(log.len(), KEPT_OF_A_KIND);
         assert_eq!(log[KEPT_OF_A_KIND - 1].also, 20);
         assert!(log[..50].iter().all(|w| w.also == 0));
