@@ -46,13 +46,18 @@ pub fn TraceList(state: AppState) -> impl IntoView {
     let scroll_top = RwSignal::new(0.0);
     let view_px = RwSignal::new(800.0);
     let line_px = RwSignal::new(LINE_PX);
-    let measure = move || {
-        let (Some(panel), Some(list)) = (panel.get_untracked(), list.get_untracked()) else {
-            return;
-        };
+    // The panel, and where the list starts in what it scrolls.
+    let placed = move || {
+        let (panel, list) = (panel.get_untracked()?, list.get_untracked()?);
         let list_top = list.get_bounding_client_rect().top()
             - panel.get_bounding_client_rect().top()
             + f64::from(panel.scroll_top());
+        Some((panel, list, list_top))
+    };
+    let measure = move || {
+        let Some((panel, list, list_top)) = placed() else {
+            return;
+        };
         scroll_top.set((f64::from(panel.scroll_top()) - list_top).max(0.0));
         view_px.set(f64::from(panel.client_height()));
         let line = list
@@ -74,12 +79,12 @@ pub fn TraceList(state: AppState) -> impl IntoView {
     });
     let resized = window_event_listener(leptos::ev::resize, move |_| measure());
     on_cleanup(move || resized.remove());
-    let scroll_untracked = move || RowScroll {
-        rows: ordered.with_untracked(Vec::len),
-        row_px: line_px.get_untracked(),
-        view_px: view_px.get_untracked(),
+    let scroll = move || RowScroll {
+        rows: ordered.with(Vec::len),
+        row_px: line_px.get(),
+        view_px: view_px.get(),
     };
-    // A trace selected elsewhere (a key, a link, another pane) is brought
+    // A trace selected elsewhere (Back, a link, another pane) is brought
     // into view.
     Effect::new(move |_| {
         let Some(selected) = state.selected.get() else {
@@ -91,16 +96,13 @@ pub fn TraceList(state: AppState) -> impl IntoView {
         };
         request_animation_frame(move || {
             measure();
-            let scroll = scroll_untracked();
+            let scroll = untrack(scroll);
             if scroll.in_view(at, scroll_top.get_untracked()) {
                 return;
             }
-            let (Some(panel), Some(list)) = (panel.get_untracked(), list.get_untracked()) else {
+            let Some((panel, _, list_top)) = placed() else {
                 return;
             };
-            let list_top = list.get_bounding_client_rect().top()
-                - panel.get_bounding_client_rect().top()
-                + f64::from(panel.scroll_top());
             // A line above the view comes in at the top, one below at the
             // bottom.
             let row =
@@ -111,11 +113,6 @@ pub fn TraceList(state: AppState) -> impl IntoView {
             panel.set_scroll_top((list_top + scroll.scroll_for(row)).round() as i32);
         });
     });
-    let scroll = move || RowScroll {
-        rows: ordered.with(Vec::len),
-        row_px: line_px.get(),
-        view_px: view_px.get(),
-    };
     let window = Memo::new(move |_| scroll().window(scroll_top.get(), OVERSCAN));
     // The order read before the window: read after it, whose check had
     // already brought the order up to date, a new order was not seen as
@@ -182,8 +179,7 @@ pub fn TraceList(state: AppState) -> impl IntoView {
                 </button>
             </div>
             // The lines drawn start below padding as tall as those above
-            // them (the keyed list the only child: a sibling before it put
-            // moved lines out of order).
+            // them.
             <ul class="trace-list" data-testid="trace-list" node_ref=list
                 style=move || format!("height:{}px;padding-top:{}px", scroll().canvas_px(), above())>
                 <For each=lines key=|line| *line children=line />
