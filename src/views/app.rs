@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
     };
     // Back and Forward move through the traces and views opened.
     let moved = window_event_listener(leptos::ev::popstate, move |_| {
+        address::drop_rewrite();
         state.address_moved.update(|n| *n += 1);
     });
     on_cleanup(move || moved.remove());
