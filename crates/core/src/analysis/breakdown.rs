@@ -220,7 +220,8 @@ impl Breakdown {
                 }
                 self.summed = end;
             } else {
-                // Self times gone over parent by parent take longer.
+                // The self times still being taken, or gone over parent by
+                // parent (which takes longer).
                 self.self_times = self.finding.step(trace, chunk);
             }
         }

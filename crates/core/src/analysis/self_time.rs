@@ -33,6 +33,10 @@ pub struct SelfTimes {
     /// smaller record misses the cache less (1M spans: 12.6 -> 9.4 ns a
     /// span).
     spans: Vec<[u64; 3]>,
+    /// The self times taken from `spans` once all are gone over, a
+    /// bounded number a step too (at five million spans taking them all
+    /// at once held a step for 46 ms natively).
+    found: Vec<u64>,
     /// The pass parent by parent, once a parent came after its child.
     by_parent: Option<ByParent>,
 }
@@ -45,6 +49,9 @@ impl SelfTimes {
             return by_parent.step(trace, budget);
         }
         let len = trace.spans.len();
+        if self.spans.len() == len {
+            return self.take_found(budget);
+        }
         if self.spans.capacity() < len {
             self.spans.reserve_exact(len);
         }
@@ -73,11 +80,26 @@ impl SelfTimes {
                 *reach = to;
             }
         }
-        (end == len).then(|| {
-            std::mem::take(&mut self.spans)
+        None
+    }
+
+    /// Takes about `budget` more self times from the spans gone over; all
+    /// of them once all are taken.
+    fn take_found(&mut self, budget: usize) -> Option<Vec<u64>> {
+        let len = self.spans.len();
+        if self.found.capacity() < len {
+            self.found.reserve_exact(len);
+        }
+        let from = self.found.len();
+        let end = len.min(from.saturating_add(budget.max(1)));
+        self.found.extend(
+            self.spans[from..end]
                 .iter()
-                .map(|&[_, _, uncovered]| uncovered)
-                .collect()
+                .map(|&[_, _, uncovered]| uncovered),
+        );
+        (end == len).then(|| {
+            self.spans = Vec::new();
+            std::mem::take(&mut self.found)
         })
     }
 }
@@ -242,8 +264,9 @@ mod tests {
                 }
             };
             assert_eq!(stepped, each, "budget {budget}");
-            // A span per unit of budget.
-            assert!(steps >= trace.spans.len() / budget, "budget {budget}");
+            // A span per unit of budget, in each of the two passes (the
+            // spans gone over, then their self times taken).
+            assert!(steps >= 2 * trace.spans.len() / budget, "budget {budget}");
         }
     }
 }
