@@ -5,7 +5,8 @@ use leptos::prelude::{GetUntracked, Set, Update};
 use tracelens_core::analysis::breakdown::{Breakdown, GroupBy, TraceAnalysis};
 use tracelens_core::analysis::critical_path::PathSearch;
 use tracelens_core::logs::{looks_like_logs, LogFields, LogSet};
-use tracelens_core::TraceSetBuilder;
+use tracelens_core::summary::Summaries;
+use tracelens_core::{TraceSetBuilder, TraceSummary};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, Response};
@@ -110,6 +111,10 @@ pub async fn load_files(state: AppState, files: Vec<File>) -> Vec<bool> {
             (true, Some(trace)) => Some(analyse_in_steps(state, &set, trace).await),
             _ => None,
         };
+        let summaries = match big {
+            true => Some(summarise_in_steps(&set).await),
+            false => None,
+        };
         let prepared = state.prepare(&set, found);
         // The view is built in a task of its own, a small set's too: read,
         // joined and shown in one task, a 10k-span file held the page for
@@ -121,6 +126,7 @@ pub async fn load_files(state: AppState, files: Vec<File>) -> Vec<bool> {
             trace_files,
             first_seen.into_iter().collect(),
             prepared,
+            summaries,
         );
     }
     if partial_shown && !read_any {
@@ -274,6 +280,8 @@ const PATH_STEP_SPANS: usize = 50_000;
 /// Spans' worth of finding self times and adding up the breakdown in one
 /// piece of work.
 const BREAKDOWN_STEP_SPANS: usize = 50_000;
+/// Spans summarised for the trace list in one piece of work.
+const SUMMARY_STEP_SPANS: usize = 200_000;
 
 /// The analysis of `set`'s `trace` by the current grouping (given with
 /// it): its main root's critical path, then the breakdown with the
@@ -308,6 +316,18 @@ async fn analyse_in_steps(
     }
     next_frame().await;
     (group_by, adding.finish(trace))
+}
+
+/// The summaries of `set`'s traces for the trace list, a frame's worth of
+/// bounded steps at a time.
+async fn summarise_in_steps(set: &tracelens_core::TraceSet) -> Vec<TraceSummary> {
+    let mut summaries = Summaries::default();
+    loop {
+        turn_if_due().await;
+        if let Some(found) = summaries.step(set, SUMMARY_STEP_SPANS) {
+            return found;
+        }
+    }
 }
 
 /// Joins the spans read into traces, a frame's worth at a time, showing

@@ -212,7 +212,7 @@ impl AppState {
 
     /// Shows a freshly read set, selecting its first trace.
     pub fn show(&self, set: TraceSet, source: String) {
-        self.show_files(set, source, Vec::new(), Vec::new(), None);
+        self.show_files(set, source, Vec::new(), Vec::new(), None, None);
     }
 
     /// The analysis of the first trace of `set` by the current grouping,
@@ -235,7 +235,8 @@ impl AppState {
     }
 
     /// Shows a set read from several `files`; `file_of` holds for each
-    /// trace (by id) the file it was first seen in.
+    /// trace (by id) the file it was first seen in. The traces' summaries
+    /// are found here unless given (found in frames of their own).
     pub fn show_files(
         &self,
         set: TraceSet,
@@ -243,6 +244,7 @@ impl AppState {
         files: Vec<String>,
         first_seen: Vec<(tracelens_core::TraceId, u32)>,
         prepared: Option<(GroupBy, Analysis)>,
+        summaries: Option<Vec<TraceSummary>>,
     ) {
         let seen: std::collections::HashMap<_, _> = first_seen.into_iter().collect();
         let file_of = set
@@ -250,7 +252,7 @@ impl AppState {
             .iter()
             .map(|t| seen.get(&t.trace_id).copied())
             .collect();
-        let summaries = summaries(&set);
+        let summaries = summaries.unwrap_or_else(|| summaries_of(&set));
         self.open(Loaded {
             set,
             summaries,
@@ -265,7 +267,7 @@ impl AppState {
     /// Shows the spans read so far of an input still being read, until
     /// [`AppState::show_files`] shows all of it.
     pub fn show_partial(&self, set: TraceSet, source: String) {
-        let summaries = summaries(&set);
+        let summaries = summaries_of(&set);
         self.open(Loaded {
             file_of: vec![None; set.traces.len()],
             set,
@@ -365,7 +367,7 @@ impl AppState {
 }
 
 /// One summary per trace, for the list.
-fn summaries(set: &TraceSet) -> Vec<TraceSummary> {
+fn summaries_of(set: &TraceSet) -> Vec<TraceSummary> {
     set.traces
         .iter()
         .map(|trace| TraceSummary::of(set, trace))

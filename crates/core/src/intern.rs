@@ -133,13 +133,28 @@ impl Interner {
                 *flag = true;
             }
         }
-        let mut found: Vec<&str> = (0..self.strings.len())
+        self.flagged(&seen)
+    }
+
+    /// The strings whose flag is set in `seen` (indexed by handle), sorted.
+    pub fn flagged(&self, seen: &[bool]) -> Vec<&str> {
+        let mut found: Vec<&str> = (0..self.strings.len().min(seen.len()))
             .filter(|&i| seen[i])
             .map(|i| &*self.strings[i])
             .collect();
         found.sort_unstable();
         found.dedup();
         found
+    }
+
+    /// How many strings are interned (handles run from 0 to this).
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// Whether no string is interned.
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
     }
 
     pub fn lookup(&self, text: &str) -> Option<Sym> {

@@ -22,8 +22,8 @@ fn main() {
     };
     let analysis = analyze(&set, trace, &GroupBy::Name);
     let path = sections(&analysis.critical_path);
-    time("header (services, depth)", &mut || {
-        header(&set, trace);
+    time("summary and header (services, depth)", &mut || {
+        header(&tracelens_core::TraceSummary::of(&set, trace));
     });
     let mut depth = 0;
     time("flame rows", &mut || depth = rows(trace, None));

@@ -148,6 +148,7 @@ mod tests {
             duration_ns: ms * 1_000_000,
             errors: 0,
             services: vec!["svc".to_owned()],
+            depth: 1,
         }
     }
 

@@ -211,8 +211,8 @@ impl Lens {
         });
         let header = Memo::new(move |_| {
             let loaded = state.loaded.get()?;
-            let trace = loaded.set.traces.get(state.selected.get()?)?;
-            Some(Shared::new(header(&loaded.set, trace)))
+            let summary = loaded.summaries.get(state.selected.get()?)?;
+            Some(Shared::new(header(summary)))
         });
         Self {
             state,
