@@ -267,8 +267,9 @@ async fn open_these(state: AppState, opened: Vec<Opened>) {
     }
 }
 
-/// Spans from which analysing and drawing a set each get a frame of their
-/// own (at 100k spans each takes a few tens of milliseconds).
+/// Spans from which a set is analysed and summarised in steps, with turns
+/// of the page between them (at 100k spans each takes a few tens of
+/// milliseconds at once).
 const BIG_SET_SPANS: usize = 250_000;
 /// Span-stages of joining in one piece of work; pieces go on until a
 /// frame's worth of time has passed, so a piece is what a frame can run
