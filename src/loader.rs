@@ -297,25 +297,14 @@ async fn analyse_in_steps(
     state
         .loading
         .set(Some("Finding the critical path…".to_owned()));
-    // Each step after a turn if one is due, the first of each stage too.
     let mut search = PathSearch::new(trace.main_root());
-    let path = loop {
-        turn_if_due().await;
-        if let Some(path) = search.step(trace, PATH_STEP_SPANS) {
-            break path;
-        }
-    };
+    let path = until_done(|| search.step(trace, PATH_STEP_SPANS)).await;
     state
         .loading
         .set(Some("Adding up where the time goes…".to_owned()));
     let group_by = state.group_by.get_untracked();
     let mut adding = Breakdown::new(set, trace, &group_by, path);
-    loop {
-        turn_if_due().await;
-        if adding.step(set, trace, BREAKDOWN_STEP_SPANS) {
-            break;
-        }
-    }
+    until_done(|| adding.step(set, trace, BREAKDOWN_STEP_SPANS).then_some(())).await;
     next_frame().await;
     (group_by, adding.finish(trace))
 }
@@ -324,10 +313,16 @@ async fn analyse_in_steps(
 /// bounded steps at a time.
 async fn summarise_in_steps(set: &tracelens_core::TraceSet) -> Vec<TraceSummary> {
     let mut summaries = Summaries::default();
+    until_done(|| summaries.step(set, SUMMARY_STEP_SPANS)).await
+}
+
+/// Runs `step` until it gives its outcome, each step after a turn of the
+/// page if one is due (the first step too).
+async fn until_done<T>(mut step: impl FnMut() -> Option<T>) -> T {
     loop {
         turn_if_due().await;
-        if let Some(found) = summaries.step(set, SUMMARY_STEP_SPANS) {
-            return found;
+        if let Some(done) = step() {
+            return done;
         }
     }
 }
