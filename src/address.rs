@@ -32,11 +32,7 @@ pub fn param(name: &str) -> Option<String> {
 
 /// Sets (or, for `None`, removes) parameters, keeping the others.
 pub fn set_params(changes: &[(&str, Option<String>)]) {
-    let Some(search) = search() else {
-        return;
-    };
-    let query = url::with(&search, changes);
-    if query != search.trim_start_matches('?') {
+    if let Some(query) = changed(changes) {
         rewrite_after_paint(query);
     }
 }
@@ -44,14 +40,17 @@ pub fn set_params(changes: &[(&str, Option<String>)]) {
 /// Sets parameters as [`set_params`] does, in a new history entry: Back
 /// returns to the view before.
 pub fn push_params(changes: &[(&str, Option<String>)]) {
-    let Some(search) = search() else {
-        return;
-    };
-    let query = url::with(&search, changes);
-    if query != search.trim_start_matches('?') {
+    if let Some(query) = changed(changes) {
         rewrite_now();
         write(&query, true);
     }
+}
+
+/// The query string with `changes` made, if that changes it.
+fn changed(changes: &[(&str, Option<String>)]) -> Option<String> {
+    let search = search()?;
+    let query = url::with(&search, changes);
+    (query != search.trim_start_matches('?')).then_some(query)
 }
 
 /// Replaces the whole query string with `pairs`.
