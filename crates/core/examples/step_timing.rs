@@ -18,23 +18,23 @@ const PATH_STEP_SPANS: usize = 50_000;
 const BREAKDOWN_STEP_SPANS: usize = 50_000;
 const SUMMARY_STEP_SPANS: usize = 200_000;
 
-/// Runs `step` until it says it is done: the longest step, the steps and
-/// the time in all.
-fn longest(mut step: impl FnMut() -> bool) -> (Duration, usize, Duration) {
+/// Runs `step` until it gives its outcome, printing the longest step,
+/// the steps and the time in all under `what`; the outcome.
+fn longest<T>(what: &str, mut step: impl FnMut() -> Option<T>) -> T {
     let (mut most, mut steps, all) = (Duration::ZERO, 0, Instant::now());
     loop {
         let at = Instant::now();
         let done = step();
         most = most.max(at.elapsed());
         steps += 1;
-        if done {
-            return (most, steps, all.elapsed());
+        if let Some(done) = done {
+            let all = all.elapsed();
+            println!(
+                "{what:<12} longest step {most:>10.1?} of {steps:>5} steps, {all:>10.1?} in all"
+            );
+            return done;
         }
     }
-}
-
-fn report(what: &str, (most, steps, all): (Duration, usize, Duration)) {
-    println!("{what:<12} longest step {most:>10.1?} of {steps:>5} steps, {all:>10.1?} in all");
 }
 
 fn main() {
@@ -46,28 +46,17 @@ fn main() {
     drop(bytes);
     println!("{:<12} {:>10.1?} (at once)", "read", at.elapsed());
     let mut finishing = builder.finishing();
-    report("join", longest(|| finishing.step(JOIN_STEP_SPANS)));
+    longest("join", || finishing.step(JOIN_STEP_SPANS).then_some(()));
     let set = finishing.finish();
     let Some(trace) = set.traces.first() else {
         return;
     };
     let mut search = PathSearch::new(trace.main_root());
-    let mut path = None;
-    report(
-        "path",
-        longest(|| {
-            path = search.step(trace, PATH_STEP_SPANS);
-            path.is_some()
-        }),
-    );
-    let mut adding = Breakdown::new(&set, trace, &GroupBy::Name, path.unwrap_or_default());
-    report(
-        "breakdown",
-        longest(|| adding.step(&set, trace, BREAKDOWN_STEP_SPANS)),
-    );
+    let path = longest("path", || search.step(trace, PATH_STEP_SPANS));
+    let mut adding = Breakdown::new(&set, trace, &GroupBy::Name, path);
+    longest("breakdown", || {
+        adding.step(&set, trace, BREAKDOWN_STEP_SPANS).then_some(())
+    });
     let mut summaries = Summaries::default();
-    report(
-        "summaries",
-        longest(|| summaries.step(&set, SUMMARY_STEP_SPANS).is_some()),
-    );
+    longest("summaries", || summaries.step(&set, SUMMARY_STEP_SPANS));
 }
