@@ -3,7 +3,8 @@
 // began after the file was given, how long it took, when rendering began
 // in it, and the scripts (tasks) that ran in it. It tells a frame held by
 // one long task from one held by several short ones, which the sampling
-// profile (profile.mjs) does not.
+// profile (profile.mjs) does not. It also lists the gaps of 50 ms and more
+// between animation frames, which the bench reports the longest of.
 //
 // usage: cargo xtask dist target/e2e-dist
 //        TRACELENS_DIST=target/e2e-dist node tests/bench/frames.mjs FILE
@@ -24,6 +25,15 @@ try {
   await page.evaluate(() => {
     window.tracelensFrames = [];
     window.tracelensGiven = performance.now();
+    // The gaps between animation frames, as the bench measures them.
+    window.tracelensGaps = [];
+    let last = performance.now();
+    const tick = (now) => {
+      if (now - last >= 50) window.tracelensGaps.push([last, now - last]);
+      last = now;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
     new PerformanceObserver((list) => {
       for (const frame of list.getEntries()) window.tracelensFrames.push(frame.toJSON());
     }).observe({ type: 'long-animation-frame' });
@@ -34,7 +44,9 @@ try {
   console.log(`${file}: whole trace on screen after about ${Date.now() - started} ms (as the test driver sees it)`);
   // The frames that follow (the overview is drawn after the rows).
   await page.waitForTimeout(1000);
-  const { frames, given } = await page.evaluate(() => ({ frames: window.tracelensFrames, given: window.tracelensGiven }));
+  const { frames, given, gaps } = await page.evaluate(() => ({ frames: window.tracelensFrames, given: window.tracelensGiven, gaps: window.tracelensGaps }));
+  console.log('gaps of 50 ms or more between animation frames (from ms after the file was given: length)');
+  console.log(gaps.map(([from, length]) => `${Math.round(from - given)}: ${Math.round(length)}`).join(', ') || 'none');
   console.log('began (ms after the file was given)  duration  rendering from  scripts (invoker: ms)');
   for (const frame of frames.filter((f) => f.startTime >= given)) {
     const scripts = frame.scripts.map((s) => `${s.invoker}: ${Math.round(s.duration)}`).join(', ');

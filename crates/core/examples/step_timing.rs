@@ -1,5 +1,5 @@
 //! Times the steps the page's loader takes natively, on a trace file:
-//! joining, the critical path, the breakdown and the summaries, in the
+//! reading, joining, the critical path, the breakdown and the summaries, in the
 //! loader's step sizes, and prints the longest step of each loop (a step
 //! that runs long at millions of spans holds a frame in the browser, at
 //! about twice the time):
@@ -13,6 +13,7 @@ use tracelens_core::summary::Summaries;
 use tracelens_core::TraceSetBuilder;
 
 /// The loader's step sizes (`src/loader.rs`).
+const TRACE_STEP_BYTES: usize = 128 << 10;
 const JOIN_STEP_SPANS: usize = 10_000;
 const PATH_STEP_SPANS: usize = 50_000;
 const BREAKDOWN_STEP_SPANS: usize = 50_000;
@@ -40,11 +41,9 @@ fn longest<T>(what: &str, mut step: impl FnMut() -> Option<T>) -> T {
 fn main() {
     let path = std::env::args().nth(1).expect("usage: step_timing FILE");
     let bytes = std::fs::read(path).expect("a readable file");
-    let at = Instant::now();
     let mut builder = TraceSetBuilder::default();
-    builder.add(&bytes).expect("a trace file");
-    drop(bytes);
-    println!("{:<12} {:>10.1?} (at once)", "read", at.elapsed());
+    let mut load = builder.start(bytes).expect("a trace file");
+    longest("read", || builder.advance(&mut load, TRACE_STEP_BYTES)).expect("a trace file");
     let mut finishing = builder.finishing();
     longest("join", || finishing.step(JOIN_STEP_SPANS).then_some(()));
     let set = finishing.finish();
