@@ -585,6 +585,66 @@ fn jaeger_spans_arrive_before_their_processes() {
     );
 }
 
+/// A Jaeger trace's processes after its spans name the spans' services a
+/// bounded number a step, as reading takes bytes (at a million spans
+/// naming them at once held a step for 21 ms natively).
+#[test]
+fn jaeger_spans_are_named_a_few_a_step() {
+    let spans: Vec<String> = (1..=2000u64)
+        .map(|i| {
+            format!(
+                r#"{{"traceID":"00000000000000000000000000000001","spanID":"{i:016x}","operationName":"op","references":[],"startTime":{},"duration":5,"processID":"p{}"}}"#,
+                1_000 + i,
+                i % 2
+            )
+        })
+        .collect();
+    let bytes = format!(
+        r#"{{"data":[{{"traceID":"00000000000000000000000000000001","spans":[{}],"processes":{{"p0":{{"serviceName":"even"}},"p1":{{"serviceName":"odd"}}}}}}]}}"#,
+        spans.join(",")
+    )
+    .into_bytes();
+    let processes = bytes
+        .windows(11)
+        .position(|w| w == b"\"processes\"")
+        .unwrap();
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let mut load = builder.start_arriving(bytes[..processes].to_vec(), bytes.len());
+    assert!(builder.advance(&mut load, usize::MAX).is_none());
+    load.append(&bytes[processes..]);
+    load.complete().unwrap();
+    // The processes read and some spans named: 1,600 bytes' budget names
+    // about a hundred.
+    let named = |builder: &tracelens_core::TraceSetBuilder| {
+        let set = builder.provisional();
+        set.traces[0]
+            .spans
+            .iter()
+            .filter(|s| ["even", "odd"].contains(&set.strings.get(s.service)))
+            .count()
+    };
+    let mut steps = Vec::new();
+    while builder.advance(&mut load, 1_600).is_none() {
+        steps.push(named(&builder));
+    }
+    assert!(steps.len() >= 15, "{steps:?}");
+    assert!(steps.windows(2).all(|w| w[1] - w[0] <= 100), "{steps:?}");
+    let set = builder.finish();
+    let services = |set: &tracelens_core::TraceSet| -> Vec<String> {
+        set.traces[0]
+            .spans
+            .iter()
+            .map(|s| format!("{} {}", s.span_id, set.strings.get(s.service)))
+            .collect()
+    };
+    assert_eq!(services(&set), services(&ingest(&bytes).unwrap()));
+    assert!(
+        services(&set)[0].ends_with(" odd"),
+        "{:?}",
+        &services(&set)[..2]
+    );
+}
+
 /// One resource's spans in one element, as exporters batch them: read a
 /// few spans a step, and while the element still arrives, not all at once
 /// when its last byte comes.
