@@ -128,6 +128,7 @@ fn TraceCharts(state: AppState) -> impl IntoView {
     let scatter = NodeRef::<html::Canvas>::new();
     let frame: RwSignal<Option<ScatterFrame>> = RwSignal::new(None);
     let failed = RwSignal::new(None::<String>);
+    let asked = StoredValue::new(0);
     Effect::new(move |_| {
         state.theme.track();
         let (Some((starts, durations)), Some(histogram), Some(scatter)) =
@@ -135,32 +136,28 @@ fn TraceCharts(state: AppState) -> impl IntoView {
         else {
             return;
         };
-        let palette = charts::current_palette();
-        let drawn = charts::on_canvas(&histogram, CHART_WIDTH, CHART_HEIGHT, |area| {
-            charts::histogram(area, "Trace durations", &durations, palette).map(|_| ())
-        })
-        .and_then(|()| {
-            charts::on_canvas(&scatter, CHART_WIDTH, CHART_HEIGHT, |area| {
-                let title = "Start against duration (click a trace)";
-                charts::scatter(
-                    area,
-                    title,
-                    &starts,
-                    &durations,
-                    state.selected.get(),
-                    palette,
-                )
+        let selected = state.selected.get();
+        charts::draw_after_paint(asked, move || {
+            let palette = charts::current_palette();
+            let drawn = charts::on_canvas(&histogram, CHART_WIDTH, CHART_HEIGHT, |area| {
+                charts::histogram(area, "Trace durations", &durations, palette).map(|_| ())
             })
-        });
-        match drawn {
-            Ok(drawn) => {
-                // Where each trace's point is, for tests and tools.
-                let _ = scatter.set_attribute("data-points", &drawn.pixels());
-                frame.set(Some(drawn));
-                failed.set(None);
+            .and_then(|()| {
+                charts::on_canvas(&scatter, CHART_WIDTH, CHART_HEIGHT, |area| {
+                    let title = "Start against duration (click a trace)";
+                    charts::scatter(area, title, &starts, &durations, selected, palette)
+                })
+            });
+            match drawn {
+                Ok(drawn) => {
+                    // Where each trace's point is, for tests and tools.
+                    let _ = scatter.set_attribute("data-points", &drawn.pixels());
+                    frame.set(Some(drawn));
+                    failed.set(None);
+                }
+                Err(error) => failed.set(Some(error)),
             }
-            Err(error) => failed.set(Some(error)),
-        }
+        });
     });
     let save_svg = move |which: &'static str| {
         let Some((starts, durations)) = untrack(|| timing(state)) else {

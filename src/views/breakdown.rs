@@ -210,18 +210,21 @@ fn ShareChart(
     canvas: NodeRef<html::Canvas>,
     failed: RwSignal<Option<String>>,
 ) -> impl IntoView {
+    let asked = StoredValue::new(0);
     Effect::new(move |_| {
         state.theme.track();
         let (Some(analysis), Some(canvas)) = (state.analysis.get(), canvas.get()) else {
             return;
         };
-        let bars = chart_bars(&analysis.0.breakdown);
-        let (width, height) = chart_size(bars.len());
-        let drawn = charts::on_canvas(&canvas, width, height, |area| {
-            let palette = charts::current_palette();
-            charts::shares(area, CHART_TITLE, CHART_AXIS, &bars, palette)
+        charts::draw_after_paint(asked, move || {
+            let bars = chart_bars(&analysis.0.breakdown);
+            let (width, height) = chart_size(bars.len());
+            let drawn = charts::on_canvas(&canvas, width, height, |area| {
+                let palette = charts::current_palette();
+                charts::shares(area, CHART_TITLE, CHART_AXIS, &bars, palette)
+            });
+            failed.set(drawn.err());
         });
-        failed.set(drawn.err());
     });
     view! {
         <canvas class="chart" data-testid="breakdown-chart" node_ref=canvas
