@@ -4,7 +4,6 @@
 
 use std::ops::Range;
 
-use leptos::prelude::{GetValue, SetValue, StoredValue};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -501,22 +500,6 @@ pub fn context_2d(
         .ok()
         .flatten()
         .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
-}
-
-/// Runs `draw` (a chart's drawing) in a task of its own once the page has
-/// painted what changed, unless another was asked for meanwhile: `asked`
-/// counts them. A chart drawn with the view that shows a new trace made
-/// that frame 12 ms longer (its first text's font asked for the styles of
-/// everything the frame had changed).
-pub fn draw_after_paint(asked: StoredValue<u32>, draw: impl FnOnce() + 'static) {
-    let ask = asked.get_value().wrapping_add(1);
-    asked.set_value(ask);
-    leptos::task::spawn_local(async move {
-        crate::loader::after_paint().await;
-        if asked.try_get_value() == Some(ask) {
-            draw();
-        }
-    });
 }
 
 /// Draws `draw` on `canvas`, sized to `width` × `height` CSS pixels.

@@ -7,6 +7,7 @@ mod download;
 mod http;
 mod loader;
 mod loki;
+mod paint;
 mod saved;
 mod slices;
 mod state;

@@ -137,7 +137,9 @@ fn TraceCharts(state: AppState) -> impl IntoView {
             return;
         };
         let selected = state.selected.get();
-        charts::draw_after_paint(asked, move || {
+        // Drawn after the page paints the rest (a chart's first text asks
+        // for the styles of everything the frame changed).
+        crate::paint::latest_after_paint(asked, move || {
             let palette = charts::current_palette();
             let drawn = charts::on_canvas(&histogram, CHART_WIDTH, CHART_HEIGHT, |area| {
                 charts::histogram(area, "Trace durations", &durations, palette).map(|_| ())
