@@ -7,8 +7,13 @@ use tracelens_view::url;
 use web_sys::{DragEvent, File};
 
 use super::{
-    open_files::OpenFiles, panes::Panes, span_detail::SpanDetail, status::Status,
-    tempo_panel::TempoPanel, timeline::Timeline, trace_list::TraceList,
+    open_files::OpenFiles,
+    panes::Panes,
+    span_detail::SpanDetail,
+    status::{LoadProgress, Status},
+    tempo_panel::TempoPanel,
+    timeline::Timeline,
+    trace_list::TraceList,
 };
 use crate::address;
 use crate::loader;
@@ -86,6 +91,7 @@ pub fn App() -> impl IntoView {
             </header>
             <TempoPanel state=state />
             <Status state=state />
+            <LoadProgress state=state />
             <main class="workspace">
                 <TraceList state=state />
                 <section class="trace-view">

@@ -10,6 +10,27 @@ use crate::state::AppState;
 /// Warnings of one kind listed before the rest of that kind are counted.
 const LISTED_OF_A_KIND: usize = 5;
 
+/// The progress of a load, floating over the page's corner in an area of
+/// its own: in the page's flow, its coming and going moved the whole
+/// workspace down and back up at the start and end of every load.
+#[component]
+pub fn LoadProgress(state: AppState) -> impl IntoView {
+    view! {
+        <div class="load-progress-area">
+            <Show when=move || state.loading.get().is_some()>
+                <div class="load-progress" data-testid="load-progress" role="status">
+                    {move || match state.progress.get() {
+                        Some(done) => view! { <progress max="1" value=done></progress> }.into_any(),
+                        None => view! { <progress></progress> }.into_any(),
+                    }}
+                    <span>{move || state.loading.get().unwrap_or_default()}</span>
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+/// Errors and warnings of the last load.
 #[component]
 pub fn Status(state: AppState) -> impl IntoView {
     // Gathered once for the count and the list (a load keeps a hundred
@@ -34,15 +55,6 @@ pub fn Status(state: AppState) -> impl IntoView {
     });
     let found = move || warnings.with(|all| all.iter().map(|w| 1 + w.also).sum::<usize>());
     view! {
-        <Show when=move || state.loading.get().is_some()>
-            <div class="load-progress" data-testid="load-progress" role="status">
-                {move || match state.progress.get() {
-                    Some(done) => view! { <progress max="1" value=done></progress> }.into_any(),
-                    None => view! { <progress></progress> }.into_any(),
-                }}
-                <span>{move || state.loading.get().unwrap_or_default()}</span>
-            </div>
-        </Show>
         <Show when=move || !state.errors.get().is_empty()>
             <div class="load-error" data-testid="load-error" role="alert">
                 <For each=move || state.errors.get() key=|e| e.clone() let:error>
