@@ -1,6 +1,9 @@
 // Writes the README's screenshots into docs/: node tests/docs/screenshots.mjs
 // (after `cargo xtask dist target/e2e-dist`). Each view as a user reaches it.
+// `node tests/docs/screenshots.mjs partial-view` retakes that one alone.
 import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { corpusDir, launchBrowser, openPage, projectRoot, showPane, startServer, startTracelensServe } from '../e2e/support.mjs';
 
@@ -9,6 +12,17 @@ const ETL = path.join(corpusDir, 'etl-nightly');
 const server = await startServer();
 const browser = await launchBrowser();
 try {
+  if (process.argv[2] !== 'partial-view') await traceScreenshots(browser, server);
+  await partialViewScreenshot(browser, server);
+  if (process.argv[2] !== 'partial-view') await serveScreenshot(browser);
+  console.log('screenshots written to docs/');
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+/** The trace views, the panes and the sample's story. */
+async function traceScreenshots(browser, server) {
   const { page } = await openPage(browser.context, server.url + '/');
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.locator('[data-testid=trace-item]').first().waitFor();
@@ -77,11 +91,28 @@ try {
   const top = await panel.boundingBox();
   const fit = await sample.getByTestId('explain-fit').boundingBox();
   await sample.screenshot({ path: path.join(docs, 'why-slow.png'), clip: { x: top.x, y: top.y, width: top.width, height: fit.y + fit.height + 30 - top.y } });
-  await serveScreenshot(browser);
-  console.log('screenshots written to docs/');
-} finally {
-  await browser.close();
-  await server.close();
+}
+
+/**
+ * A big file's first spans on screen while the rest is read (the corpus'
+ * 15 MB file, the page's processor slowed sixfold so that the partial
+ * view stays long enough to be taken).
+ */
+async function partialViewScreenshot(browser, server) {
+  const plain = path.join(projectRoot, 'target/e2e/large.otlp.json');
+  await mkdir(path.dirname(plain), { recursive: true });
+  await writeFile(plain, gunzipSync(await readFile(path.join(corpusDir, 'large/large.otlp.json.gz'))));
+  const { page } = await openPage(browser.context, server.url + '/');
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.locator('[data-testid=trace-item]').first().waitFor();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
+  await page.getByTestId('file-input').setInputFiles(plain);
+  await page.getByTestId('analysis-pending').waitFor();
+  await page.locator('[data-testid=load-progress] progress[value]').waitFor();
+  await page.screenshot({ path: path.join(docs, 'partial-view.png') });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  await page.close();
 }
 
 /** `tracelens serve` receiving the workload's batches, following them. */
