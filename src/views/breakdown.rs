@@ -39,8 +39,9 @@ pub fn Breakdown(state: AppState) -> impl IntoView {
     // What drawing or saving failed with, if it did.
     let failed = RwSignal::new(None::<String>);
     let canvas = NodeRef::<html::Canvas>::new();
-    // Built after the page paints the rest of a change: with the timeline
-    // of a new trace, the frame that showed it took 58-72 ms.
+    // Built after the page paints the rest of a change: of the 901
+    // elements the view of a new trace builds (gen_trace.py's 100k spans),
+    // 465 are this panel's.
     let analysis = paint::deferred(state.analysis);
     view! {
         <Show when=move || analysis.get().is_some() fallback=move || pending(state)>
