@@ -4,7 +4,8 @@
 // in it, and the scripts (tasks) that ran in it. It tells a frame held by
 // one long task from one held by several short ones, which the sampling
 // profile (profile.mjs) does not. It also lists the gaps of 50 ms and more
-// between animation frames, which the bench reports the longest of.
+// between animation frames, which the bench reports the longest of, and
+// the page's own User Timing measures (`tracelens:…`).
 //
 // usage: cargo xtask dist target/e2e-dist
 //        TRACELENS_DIST=target/e2e-dist node tests/bench/frames.mjs FILE
@@ -45,6 +46,10 @@ try {
   // The frames that follow (the overview is drawn after the rows).
   await page.waitForTimeout(1000);
   const { frames, given, gaps } = await page.evaluate(() => ({ frames: window.tracelensFrames, given: window.tracelensGiven, gaps: window.tracelensGaps }));
+  const measures = await page.evaluate((given) => performance.getEntriesByType('measure')
+    .filter((m) => m.name.startsWith('tracelens:') && m.startTime >= given)
+    .map((m) => `${m.name} from ${Math.round(m.startTime - given)}: ${Math.round(m.duration)}`), given);
+  console.log(`the page's own measures (ms after the file was given: length): ${measures.join(', ') || 'none'}`);
   console.log('gaps of 50 ms or more between animation frames (from ms after the file was given: length)');
   console.log(gaps.map(([from, length]) => `${Math.round(from - given)}: ${Math.round(length)}`).join(', ') || 'none');
   console.log('began (ms after the file was given)  duration  rendering from  scripts (invoker: ms)');
