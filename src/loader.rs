@@ -403,6 +403,14 @@ async fn turn_if_due() {
 /// first steps of a load, in code the browser has not optimised yet, took
 /// up to 20 ms at 256 KB).
 const TRACE_STEP_BYTES: usize = 128 << 10;
+/// The first steps of reading an input are this small: they run in code
+/// the browser compiles as it is first called, and a first step of 128 KB
+/// held its task for 32-48 ms (14-20 ms at 8 KB; the longest frame gap of
+/// three loads each of the 1M protobuf file and gen_trace.py's 100k Jaeger
+/// JSON 67-83 ms before, 50 ms or less after).
+const COLD_STEP_BYTES: usize = 8 << 10;
+/// Steps of an input read [`COLD_STEP_BYTES`] at a time.
+const COLD_STEPS: usize = 16;
 /// Reading goes on until this long after the browser last began a frame:
 /// with the frame it then draws (a few milliseconds) the next one mostly
 /// begins on the display's second beat, 33 ms on. At 35 ms it began on
@@ -421,8 +429,9 @@ async fn add_in_steps(
     name: &str,
 ) -> Result<(), tracelens_core::IngestError> {
     let mut load = builder.start(bytes)?;
+    let mut steps = 0;
     loop {
-        if let Some(outcome) = read_for_a_frame(state, builder, &mut load) {
+        if let Some(outcome) = read_for_a_frame(state, builder, &mut load, &mut steps) {
             return outcome;
         }
         show_reading(state, name, &load);
@@ -441,11 +450,17 @@ fn read_for_a_frame(
     state: AppState,
     builder: &mut TraceSetBuilder,
     load: &mut tracelens_core::ingest::TraceLoad,
+    steps: &mut usize,
 ) -> Option<Result<(), tracelens_core::IngestError>> {
     // A step at least: a small input is then read in the task that opens
     // it, not after a turn of the page.
     loop {
-        if let Some(outcome) = builder.advance(load, TRACE_STEP_BYTES) {
+        let bytes = match *steps < COLD_STEPS {
+            true => COLD_STEP_BYTES,
+            false => TRACE_STEP_BYTES,
+        };
+        *steps += 1;
+        if let Some(outcome) = builder.advance(load, bytes) {
             state.progress.set(None);
             return Some(outcome);
         }
@@ -494,8 +509,9 @@ async fn add_arriving(
 ) -> Result<(), String> {
     let mut slices = Slices::new(file, first.len() as f64);
     let mut load = builder.start_arriving(first, file.size() as usize);
+    let mut steps = 0;
     loop {
-        if let Some(outcome) = read_for_a_frame(state, builder, &mut load) {
+        if let Some(outcome) = read_for_a_frame(state, builder, &mut load, &mut steps) {
             return outcome.map_err(|e| e.to_string());
         }
         if builder.span_total() > 0 {
