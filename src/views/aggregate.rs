@@ -137,8 +137,7 @@ fn TraceCharts(state: AppState) -> impl IntoView {
             return;
         };
         let selected = state.selected.get();
-        // Drawn after the page paints the rest (a chart's first text asks
-        // for the styles of everything the frame changed).
+        // Drawn after the page paints the rest, as the breakdown's chart.
         crate::paint::latest_after_paint(asked, move || {
             let palette = charts::current_palette();
             let drawn = charts::on_canvas(&histogram, CHART_WIDTH, CHART_HEIGHT, |area| {

@@ -230,8 +230,9 @@ fn ShareChart(
         let (Some(analysis), Some(canvas)) = (analysis.get(), canvas.get()) else {
             return;
         };
-        // Drawn after the page paints the table: a chart's first text asks
-        // for the styles of everything the frame changed (12 ms).
+        // Drawn after the page paints the table: drawn with the view of a
+        // new trace it made that frame 12 ms longer, 10 of them in setting
+        // the font of its first text (a profile of the final view).
         paint::latest_after_paint(asked, move || {
             let bars = chart_bars(&analysis.0.breakdown);
             let (width, height) = chart_size(bars.len());
