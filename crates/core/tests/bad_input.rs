@@ -537,12 +537,15 @@ fn a_damaged_jaeger_file_keeps_every_whole_span() {
     );
 }
 
-/// Read as it arrives, a Jaeger file's spans are there before its
-/// processes; the processes then name their services.
-#[test]
-fn jaeger_spans_arrive_before_their_processes() {
-    let bytes = corpus_file("etl-nightly/etl-nightly.jaeger.json");
-    let whole = ingest(&bytes).unwrap();
+/// A Jaeger file read as it arrives, up to its first `"processes"`: the
+/// builder, the load waiting for the rest, and where the processes start.
+fn read_up_to_processes(
+    bytes: &[u8],
+) -> (
+    tracelens_core::TraceSetBuilder,
+    tracelens_core::ingest::TraceLoad,
+    usize,
+) {
     let processes = bytes
         .windows(11)
         .position(|w| w == b"\"processes\"")
@@ -550,6 +553,16 @@ fn jaeger_spans_arrive_before_their_processes() {
     let mut builder = tracelens_core::TraceSetBuilder::default();
     let mut load = builder.start_arriving(bytes[..processes].to_vec(), bytes.len());
     assert!(builder.advance(&mut load, usize::MAX).is_none());
+    (builder, load, processes)
+}
+
+/// Read as it arrives, a Jaeger file's spans are there before its
+/// processes; the processes then name their services.
+#[test]
+fn jaeger_spans_arrive_before_their_processes() {
+    let bytes = corpus_file("etl-nightly/etl-nightly.jaeger.json");
+    let whole = ingest(&bytes).unwrap();
+    let (mut builder, mut load, processes) = read_up_to_processes(&bytes);
     assert!(load.wants_input());
     let early = builder.provisional();
     // The first trace's spans, all of them.
@@ -604,13 +617,7 @@ fn jaeger_spans_are_named_a_few_a_step() {
         spans.join(",")
     )
     .into_bytes();
-    let processes = bytes
-        .windows(11)
-        .position(|w| w == b"\"processes\"")
-        .unwrap();
-    let mut builder = tracelens_core::TraceSetBuilder::default();
-    let mut load = builder.start_arriving(bytes[..processes].to_vec(), bytes.len());
-    assert!(builder.advance(&mut load, usize::MAX).is_none());
+    let (mut builder, mut load, processes) = read_up_to_processes(&bytes);
     load.append(&bytes[processes..]);
     load.complete().unwrap();
     // The processes read and some spans named: 1,600 bytes' budget names
