@@ -682,6 +682,221 @@ fn the_direct_reader_gives_what_the_serde_seeds_give() {
     assert!(compared > 500, "only {compared} inputs compared");
 }
 
+/// The direct protobuf reader takes the spans exporters write and leaves
+/// the rest to prost: on every protobuf corpus file, on each of the small
+/// ones cut short and damaged, and on spans in every shape it leaves to
+/// prost, both give the same spans, details and warnings (or the same
+/// error).
+#[test]
+fn the_direct_protobuf_reader_gives_what_prost_gives() {
+    use tracelens_core::Format;
+    let mut compared = 0;
+    for (path, bytes) in every_file() {
+        let format = match path.as_str() {
+            p if p.ends_with(".pbstream") => Format::OtlpProtobufStream,
+            p if p.ends_with(".pb") || p.ends_with(".pb.zst") => Format::OtlpProtobuf,
+            _ => continue,
+        };
+        let plain = tracelens_core::ingest::decompressed(&bytes)
+            .unwrap()
+            .to_vec();
+        let mut variants = vec![plain.clone()];
+        if plain.len() <= 300_000 {
+            // Cut short at 13 places, and one byte changed at 13 others
+            // to each of four values (a key, a length, a varint's
+            // continuation, a zero).
+            for k in 1..=13 {
+                let at = plain.len() * k / 14;
+                variants.push(plain[..at].to_vec());
+                for byte in [0x0a, 0xff, 0x80, 0x00] {
+                    let mut broken = plain.clone();
+                    broken[(at + 5 * k) % plain.len()] = byte;
+                    variants.push(broken);
+                }
+            }
+        }
+        for variant in &variants {
+            compare_protobuf_readers(&path, format, variant);
+        }
+        compared += variants.len();
+    }
+    // Spans in the shapes the direct reader leaves to prost, and some it
+    // reads, each in a message of its own.
+    let unusual: Vec<(&str, Vec<u8>)> = vec![
+        ("plain", vec![]),
+        ("links", proto_field(13, &proto_field(1, &[7; 16]))),
+        (
+            "an array value",
+            proto_attribute(&proto_field(5, &proto_field(1, &proto_field(1, b"a")))),
+        ),
+        ("a map value", proto_attribute(&proto_field(6, &[]))),
+        (
+            "a bytes value",
+            proto_attribute(&proto_field(7, b"\x00\x01")),
+        ),
+        (
+            "a negative integer",
+            proto_attribute(&[
+                0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+            ]),
+        ),
+        (
+            "a ten-byte varint past 64 bits",
+            proto_attribute(&[
+                0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
+            ]),
+        ),
+        (
+            "a double",
+            proto_attribute(&[&[0x21][..], &1.5f64.to_le_bytes()].concat()),
+        ),
+        (
+            "a boolean and a string, the string last",
+            proto_attribute(&[&[0x10, 0x01][..], &proto_field(1, b"s")].concat()),
+        ),
+        ("an empty value", proto_attribute(&[])),
+        (
+            "a value given twice",
+            [
+                proto_attribute(&[0x10, 0x01]),
+                proto_field(2, &[0x18, 0x05]),
+            ]
+            .concat(),
+        ),
+        (
+            "an integer as a fixed64",
+            proto_attribute(&[&[0x19][..], &[1; 8]].concat()),
+        ),
+        (
+            "a status",
+            proto_field(15, &[&proto_field(2, b"boom")[..], &[0x18, 0x02]].concat()),
+        ),
+        (
+            "a status given twice",
+            [
+                proto_field(15, &[0x18, 0x02]),
+                proto_field(15, &proto_field(2, b"m")),
+            ]
+            .concat(),
+        ),
+        (
+            "an event",
+            proto_field(
+                11,
+                &[
+                    &[0x09][..],
+                    &[2; 8],
+                    &proto_field(2, b"retry"),
+                    &proto_field(3, &proto_field(1, b"k")),
+                ]
+                .concat(),
+            ),
+        ),
+        ("the name twice", proto_field(5, b"second")),
+        (
+            "an unknown field of each wire type",
+            [
+                &[0xa8, 0x01, 0x05][..],
+                &[0xb1, 0x01],
+                &[9; 8],
+                &[0xbd, 0x01],
+                &[9; 4],
+                &proto_field(23, b"x"),
+            ]
+            .concat(),
+        ),
+        ("a group", vec![0xa3, 0x01, 0xa4, 0x01]),
+        ("wire type 6", vec![0xae, 0x01]),
+        ("field number 0", vec![0x02, 0x00]),
+        (
+            "a key past 32 bits",
+            vec![0x82, 0x80, 0x80, 0x80, 0x80, 0x01, 0x00],
+        ),
+        ("a name that is not UTF-8", proto_field(5, b"\xff\xfe")),
+        (
+            "an attribute key that is not UTF-8",
+            proto_field(9, &proto_field(1, b"\xc3")),
+        ),
+        ("a span id of 7 bytes", proto_field(2, &[1; 7])),
+        ("a trace id of 15 bytes", proto_field(1, &[1; 15])),
+        ("a parent id of 9 bytes", proto_field(4, &[1; 9])),
+        ("no parent id", proto_field(4, &[])),
+        ("a start as a varint", vec![0x38, 0x01]),
+        (
+            "kind 9 and flags",
+            [&[0x30, 0x09, 0x85, 0x01][..], &[0x00, 0x03, 0, 0]].concat(),
+        ),
+        (
+            "dropped counts past 32 bits",
+            vec![0x50, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x60, 0x03, 0x70, 0x04],
+        ),
+        ("a cut-off length", vec![0x2a, 0x05, b'a']),
+        ("a name of 2 MiB", proto_field(5, &vec![b'n'; 2 << 20])),
+    ];
+    for (shape, extra) in unusual {
+        let span = [
+            proto_field(1, &[1; 16]),
+            proto_field(2, &[2; 8]),
+            proto_field(4, &[3; 8]),
+            proto_field(5, b"op"),
+            [
+                &[0x39][..],
+                &10u64.to_le_bytes(),
+                &[0x41],
+                &20u64.to_le_bytes(),
+            ]
+            .concat(),
+            proto_attribute(&proto_field(1, b"v")),
+            extra,
+        ]
+        .concat();
+        let scope_spans = [
+            proto_field(1, &proto_field(1, b"lib")),
+            proto_field(2, &span),
+        ]
+        .concat();
+        let resource = proto_field(1, &proto_field(1, b"service.name"));
+        let resource_spans = [proto_field(1, &resource), proto_field(2, &scope_spans)].concat();
+        let message = proto_field(1, &resource_spans);
+        compare_protobuf_readers(shape, Format::OtlpProtobuf, &message);
+        compared += 1;
+    }
+    assert!(compared > 100, "only {compared} inputs compared");
+}
+
+/// Reads `bytes` as `format` with the direct reader and with prost alone,
+/// and asks that both give the same.
+fn compare_protobuf_readers(what: &str, format: tracelens_core::Format, bytes: &[u8]) {
+    let read = |direct: bool| {
+        let mut builder = tracelens_core::TraceSetBuilder::default();
+        match direct {
+            true => builder.add_as(format, bytes),
+            false => builder.add_otlp_protobuf_by_prost(format, bytes),
+        }
+        .map(|()| builder.finish())
+    };
+    assert_eq!(
+        everything(&read(true)),
+        everything(&read(false)),
+        "{what}, a variant of {} bytes",
+        bytes.len()
+    );
+}
+
+/// A length-delimited protobuf field.
+fn proto_field(number: u64, body: &[u8]) -> Vec<u8> {
+    let mut field = Vec::new();
+    prost::encoding::encode_varint(number << 3 | 2, &mut field);
+    prost::encoding::encode_varint(body.len() as u64, &mut field);
+    field.extend_from_slice(body);
+    field
+}
+
+/// A span's attribute `k` whose `AnyValue` message is `value`.
+fn proto_attribute(value: &[u8]) -> Vec<u8> {
+    proto_field(9, &[proto_field(1, b"k"), proto_field(2, value)].concat())
+}
+
 /// The narrow Jaeger reader takes the spans Jaeger writes and hands the
 /// rest to serde: on every Jaeger corpus file, and on each of them damaged,
 /// cut short and rewritten into shapes it leaves to serde, both give the
