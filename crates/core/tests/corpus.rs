@@ -756,6 +756,17 @@ fn the_direct_protobuf_reader_gives_what_prost_gives() {
         ),
         ("an empty value", proto_attribute(&[])),
         (
+            "a key's string-table index",
+            proto_field(9, &[&proto_field(1, b"i")[..], &[0x18, 0x07]].concat()),
+        ),
+        (
+            "a key's string-table index as bytes",
+            proto_field(
+                9,
+                &[&proto_field(1, b"i")[..], &proto_field(3, b"x")].concat(),
+            ),
+        ),
+        (
             "a value given twice",
             [
                 proto_attribute(&[0x10, 0x01]),

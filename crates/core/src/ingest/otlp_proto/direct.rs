@@ -164,7 +164,9 @@ fn key_value(bytes: &[u8], builder: &mut TraceSetBuilder) -> Option<()> {
             (1, Wire::Bytes(text_)) => key = text(text_)?,
             // A second value is merged into the first by prost.
             (2, Wire::Bytes(any)) if value.is_none() => value = Some(any_value(any)?),
-            (1 | 2, _) => return None,
+            // An index into a profiles string table: meaningless here.
+            (3, Wire::Varint(_)) => {}
+            (1..=3, _) => return None,
             _ => {}
         }
         Some(())
