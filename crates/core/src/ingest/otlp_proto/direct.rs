@@ -72,19 +72,17 @@ fn read_span(
             (2, Wire::Bytes(id)) => span_id = id,
             (3, Wire::Bytes(state)) => trace_state = text(state)?,
             (4, Wire::Bytes(id)) => parent_id = id,
-            (5, Wire::Bytes(text_)) => name = text(text_)?,
+            (5, Wire::Bytes(raw)) => name = text(raw)?,
             (6, Wire::Varint(kind)) => span.kind = kind_of(kind as i32),
             (7, Wire::Fixed64(time)) => span.start_ns = time,
             (8, Wire::Fixed64(time)) => span.end_ns = time,
             (9, Wire::Bytes(pair)) => key_value(pair, builder)?,
             (10, Wire::Varint(count)) => span.dropped_attributes = count as u32,
-            (11, Wire::Bytes(event_)) => events.push(event(event_, builder)?),
+            (11, Wire::Bytes(raw)) => events.push(event(raw, builder)?),
             (12, Wire::Varint(count)) => span.dropped_events = count as u32,
             (14, Wire::Varint(count)) => span.dropped_links = count as u32,
             // A second status is merged into the first by prost.
-            (15, Wire::Bytes(status_)) if status.is_none() => {
-                status = Some(status_of_bytes(status_)?)
-            }
+            (15, Wire::Bytes(raw)) if status.is_none() => status = Some(status_of_bytes(raw)?),
             (16, Wire::Fixed32(flags)) => span.flags = flags,
             // Links (rare), a status given twice, a known field in another
             // wire type.
@@ -124,7 +122,7 @@ fn status_of_bytes(bytes: &[u8]) -> Option<(i32, &[u8])> {
     let (mut code, mut message): (i32, &[u8]) = (0, &[]);
     each_field(bytes, |field, wire| {
         match (field, wire) {
-            (2, Wire::Bytes(text_)) => message = text(text_)?,
+            (2, Wire::Bytes(raw)) => message = text(raw)?,
             (3, Wire::Varint(value)) => code = value as i32,
             (2 | 3, _) => return None,
             _ => {}
@@ -142,7 +140,7 @@ fn event(bytes: &[u8], builder: &mut TraceSetBuilder) -> Option<DecodedEvent> {
     each_field(bytes, |field, wire| {
         match (field, wire) {
             (1, Wire::Fixed64(time)) => event.time_ns = time,
-            (2, Wire::Bytes(text_)) => name = text(text_)?,
+            (2, Wire::Bytes(raw)) => name = text(raw)?,
             (3, Wire::Bytes(pair)) => key_value(pair, builder)?,
             (4, Wire::Varint(count)) => event.dropped_attributes = count as u32,
             (1..=4, _) => return None,
@@ -161,7 +159,7 @@ fn key_value(bytes: &[u8], builder: &mut TraceSetBuilder) -> Option<()> {
     let (mut key, mut value): (&[u8], Option<Scalar<'_>>) = (&[], None);
     each_field(bytes, |field, wire| {
         match (field, wire) {
-            (1, Wire::Bytes(text_)) => key = text(text_)?,
+            (1, Wire::Bytes(raw)) => key = text(raw)?,
             // A second value is merged into the first by prost.
             (2, Wire::Bytes(any)) if value.is_none() => value = Some(any_value(any)?),
             // An index into a profiles string table: meaningless here.
@@ -174,7 +172,7 @@ fn key_value(bytes: &[u8], builder: &mut TraceSetBuilder) -> Option<()> {
     let key = builder.intern_bytes(key);
     let value = match value.unwrap_or(Scalar::Empty) {
         Scalar::Empty => Value::Empty,
-        Scalar::Str(text_) => Value::Str(builder.intern_bytes(text_)),
+        Scalar::Str(raw) => Value::Str(builder.intern_bytes(raw)),
         Scalar::Bool(flag) => Value::Bool(flag),
         Scalar::Int(number) => Value::Int(number),
         Scalar::Double(number) => Value::Double(number),
@@ -198,7 +196,7 @@ fn any_value(bytes: &[u8]) -> Option<Scalar<'_>> {
     let mut value = Scalar::Empty;
     each_field(bytes, |field, wire| {
         value = match (field, wire) {
-            (1, Wire::Bytes(text_)) => Scalar::Str(text(text_)?),
+            (1, Wire::Bytes(raw)) => Scalar::Str(text(raw)?),
             (2, Wire::Varint(flag)) => Scalar::Bool(flag != 0),
             (3, Wire::Varint(number)) => Scalar::Int(number as i64),
             (4, Wire::Fixed64(bits)) => Scalar::Double(f64::from_bits(bits)),
