@@ -768,11 +768,15 @@ fn the_direct_protobuf_reader_gives_what_prost_gives() {
         ),
         (
             "a value given twice",
-            [
-                proto_attribute(&[0x10, 0x01]),
-                proto_field(2, &[0x18, 0x05]),
-            ]
-            .concat(),
+            proto_field(
+                9,
+                &[
+                    proto_field(1, b"k"),
+                    proto_field(2, &[0x10, 0x01]),
+                    proto_field(2, &[0x18, 0x05]),
+                ]
+                .concat(),
+            ),
         ),
         (
             "an integer as a fixed64",
