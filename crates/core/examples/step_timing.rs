@@ -1,8 +1,8 @@
 //! Times the steps the page's loader takes natively, on a trace file:
-//! reading, joining, the critical path, the breakdown and the summaries, in the
-//! loader's step sizes, and prints the longest step of each loop (a step
-//! that runs long at millions of spans holds a frame in the browser, at
-//! about twice the time):
+//! reading (as the file arrives, in slices), joining, the critical path,
+//! the breakdown and the summaries, in the loader's step sizes, and prints
+//! the longest step of each loop (a step that runs long at millions of
+//! spans holds a frame in the browser, at about twice the time):
 //! `cargo run --release -p tracelens-core --example step_timing FILE`.
 
 use std::time::{Duration, Instant};
@@ -14,6 +14,8 @@ use tracelens_core::TraceSetBuilder;
 
 /// The loader's step sizes (`src/loader.rs`).
 const TRACE_STEP_BYTES: usize = 128 << 10;
+/// The slices a file is read from disk in (`src/slices.rs`).
+const SLICE_BYTES: usize = 4 << 20;
 const JOIN_STEP_SPANS: usize = 10_000;
 const PATH_STEP_SPANS: usize = 50_000;
 const BREAKDOWN_STEP_SPANS: usize = 50_000;
@@ -42,8 +44,24 @@ fn main() {
     let path = std::env::args().nth(1).expect("usage: step_timing FILE");
     let bytes = std::fs::read(path).expect("a readable file");
     let mut builder = TraceSetBuilder::default();
-    let mut load = builder.start(bytes).expect("a trace file");
-    longest("read", || builder.advance(&mut load, TRACE_STEP_BYTES)).expect("a trace file");
+    // As the page reads a big file: as it arrives, a slice at a time
+    // (`start` would read one protobuf message whole, in one step, and
+    // hold the whole input to the end, dropping it in the last step).
+    let length = bytes.len();
+    let mut given = SLICE_BYTES.min(length);
+    let mut load = builder.start_arriving(bytes[..given].to_vec(), length);
+    longest("read", || {
+        if load.wants_input() {
+            let more = SLICE_BYTES.min(length - given);
+            load.append(&bytes[given..given + more]);
+            given += more;
+        }
+        if given == length {
+            load.complete().expect("a trace file");
+        }
+        builder.advance(&mut load, TRACE_STEP_BYTES)
+    })
+    .expect("a trace file");
     let mut finishing = builder.finishing();
     longest("join", || finishing.step(JOIN_STEP_SPANS).then_some(()));
     let set = finishing.finish();
