@@ -779,6 +779,18 @@ fn the_direct_protobuf_reader_gives_what_prost_gives() {
             ),
         ),
         (
+            "a value, then an empty one",
+            proto_field(
+                9,
+                &[
+                    proto_field(1, b"k"),
+                    proto_field(2, &proto_field(1, b"first")),
+                    proto_field(2, &[]),
+                ]
+                .concat(),
+            ),
+        ),
+        (
             "an integer as a fixed64",
             proto_attribute(&[&[0x19][..], &[1; 8]].concat()),
         ),

@@ -160,7 +160,8 @@ fn key_value(bytes: &[u8], builder: &mut TraceSetBuilder) -> Option<()> {
     each_field(bytes, |field, wire| {
         match (field, wire) {
             (1, Wire::Bytes(raw)) => key = text(raw)?,
-            // A second value is merged into the first by prost.
+            // A second value is merged into the first by prost (an empty one
+            // keeps the first).
             (2, Wire::Bytes(any)) if value.is_none() => value = Some(any_value(any)?),
             // An index into a profiles string table: meaningless here.
             (3, Wire::Varint(_)) => {}
