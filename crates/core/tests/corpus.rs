@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tracelens_core::{ingest, Trace, TraceSet};
 
+mod everything;
+use everything::everything;
+
 /// Formats read so far; the others must fail cleanly, never panic.
 const READ_FORMATS: &[&str] = &[
     "otlp-json",
@@ -484,85 +487,6 @@ fn reading_in_steps_gives_what_reading_at_once_gives() {
         assert_eq!(shape(&stepped), shape(&whole));
         assert!(!stepped.warnings.is_empty());
     }
-}
-
-/// Everything a set holds, strings resolved: two readers agree when these
-/// are equal, whatever order they interned text in.
-fn everything(result: &Result<TraceSet, tracelens_core::IngestError>) -> Vec<String> {
-    let set = match result {
-        Ok(set) => set,
-        Err(error) => return vec![format!("error: {error}")],
-    };
-    let text = |attributes: &[tracelens_core::Attribute]| -> String {
-        let shown: Vec<String> = attributes
-            .iter()
-            .map(|a| {
-                // The value's kind: its text is shown above, and symbol
-                // numbers depend on what was interned first.
-                let debug = format!("{:?}", a.value);
-                let kind = debug.split('(').next().unwrap_or_default().to_owned();
-                format!("{}:{kind}", a.display(&set.strings))
-            })
-            .collect();
-        shown.join(", ")
-    };
-    let mut out: Vec<String> = set.warnings.iter().map(|w| w.message.clone()).collect();
-    for trace in &set.traces {
-        for (i, s) in trace.spans.iter().enumerate() {
-            let resource = &set.resources[s.resource as usize];
-            let scope = &set.scopes[s.scope as usize];
-            let events: Vec<String> = trace
-                .span_events(i as u32)
-                .iter()
-                .map(|e| {
-                    let attributes = text(trace.attributes_in(e.attributes));
-                    let name = set.strings.get(e.name);
-                    format!(
-                        "{}@{} [{attributes}] -{}",
-                        name, e.time_ns, e.dropped_attributes
-                    )
-                })
-                .collect();
-            let links: Vec<String> = trace
-                .span_links(i as u32)
-                .iter()
-                .map(|l| {
-                    let attributes = text(trace.attributes_in(l.attributes));
-                    let state = set.strings.get(l.trace_state);
-                    format!("{}/{} {state} [{attributes}]", l.trace_id, l.span_id)
-                })
-                .collect();
-            out.push(format!(
-                "{} {} {:?} {:?} {} {} {:?} {:?} {}..{} {:?} {:?} {} {} {:?}/{:?}/{:?} \
-                 attrs [{}] events {events:?} links {links:?} resource [{}] -{} \
-                 scope {} {} [{}]",
-                trace.trace_id,
-                s.span_id,
-                s.parent_span_id,
-                s.parent,
-                set.strings.get(s.name),
-                set.strings.get(s.service),
-                s.kind,
-                s.status,
-                s.start_ns,
-                s.end_ns,
-                s.depth,
-                set.strings.get(s.status_message),
-                set.strings.get(s.trace_state),
-                s.flags,
-                s.dropped_attributes,
-                s.dropped_events,
-                s.dropped_links,
-                text(trace.span_attributes(i as u32)),
-                text(&resource.attributes),
-                resource.dropped_attributes,
-                set.strings.get(scope.name),
-                set.strings.get(scope.version),
-                text(&scope.attributes),
-            ));
-        }
-    }
-    out
 }
 
 fn by_seeds(bytes: &[u8]) -> Result<TraceSet, tracelens_core::IngestError> {
