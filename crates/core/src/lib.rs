@@ -20,5 +20,5 @@ pub use attributes::{Attribute, Event, Link, Range32, Resource, Scope, Value};
 pub use ids::{SpanId, TraceId};
 pub use ingest::{ingest, Format, IngestError, TraceSetBuilder};
 pub use intern::{Interner, Sym};
-pub use model::{Span, SpanKind, StatusCode, Trace, TraceSet, Warning};
+pub use model::{Span, SpanBrief, SpanKind, StatusCode, Trace, TraceSet, Warning};
 pub use summary::TraceSummary;

@@ -9,7 +9,7 @@ use crate::analysis::critical_path::{critical_path, Section};
 use crate::analysis::self_time::SelfTimes;
 use crate::attributes::{Attribute, Value};
 use crate::intern::Sym;
-use crate::model::{Span, Trace, TraceSet};
+use crate::model::{SpanBrief, Trace, TraceSet};
 
 /// The group a span's time is counted under.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -27,7 +27,7 @@ pub enum GroupBy {
 impl GroupBy {
     /// The span's name or service when grouping by it; `None` when
     /// grouping by an attribute.
-    fn symbol_of(&self, span: &Span) -> Option<Sym> {
+    fn symbol_of(&self, span: &SpanBrief) -> Option<Sym> {
         match self {
             Self::Name => Some(span.name),
             Self::Service => Some(span.service),
@@ -202,7 +202,7 @@ impl Breakdown {
                 }
                 let from = self.row_of.len();
                 let end = len.min(from + chunk);
-                for (i, span) in trace.spans.iter().enumerate().take(end).skip(from) {
+                for (i, span) in trace.briefs().iter().enumerate().take(end).skip(from) {
                     let r = self.row(set, trace, i as u32);
                     let row = &mut self.rows[r as usize];
                     row.count += 1;
@@ -230,7 +230,7 @@ impl Breakdown {
 
     /// The row of the group span `span` counts under, made if new.
     fn row(&mut self, set: &TraceSet, trace: &Trace, span: u32) -> u32 {
-        let Some(sym) = self.group_by.symbol_of(&trace.spans[span as usize]) else {
+        let Some(sym) = self.group_by.symbol_of(&trace.briefs()[span as usize]) else {
             let key = group_key(set, trace, span, &self.group_by, self.key_sym);
             let rows = &mut self.rows;
             return *self
@@ -336,7 +336,7 @@ pub(crate) fn group_key(
     group_by: &GroupBy,
     key_sym: Option<Sym>,
 ) -> GroupKey {
-    match group_by.symbol_of(&trace.spans[span as usize]) {
+    match group_by.symbol_of(&trace.briefs()[span as usize]) {
         Some(sym) => GroupKey::Sym(sym),
         None => attribute_key(set, trace, span, key_sym),
     }

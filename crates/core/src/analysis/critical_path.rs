@@ -18,7 +18,7 @@
 //!
 //! The sections tile the root span exactly. Everything is iterative.
 
-use crate::model::{Span, SpanKind, Trace};
+use crate::model::{Span, SpanBrief, SpanKind, Trace};
 
 /// A stretch of the critical path held by one span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,12 +87,12 @@ struct Inside {
     next: usize,
 }
 
-/// A kept child, clipped, with what ordering reads: its times and span id.
+/// A kept child, clipped, with what ordering reads: its times (and, on
+/// equal times, its span's id).
 #[derive(Clone, Copy)]
 struct Child {
     end: u64,
     start: u64,
-    id: u64,
     span: u32,
 }
 
@@ -106,7 +106,7 @@ struct Blocking {
 }
 
 impl Blocking {
-    fn of(span: &Span) -> Self {
+    fn of(span: &SpanBrief) -> Self {
         Self {
             consumer: span.kind == SpanKind::Consumer,
             producer: span.kind == SpanKind::Producer,
@@ -129,7 +129,7 @@ impl PathSearch {
         };
         let mut spent = 0;
         let walk = self.walk.get_or_insert_with(|| {
-            let span = &trace.spans[root as usize];
+            let span = &trace.briefs()[root as usize];
             let mut walk = Walk {
                 inside: Vec::new(),
                 children: Vec::new(),
@@ -175,11 +175,12 @@ impl Walk {
     /// earlier start, the longer child, first, then the lowest span id).
     /// The work it took.
     fn enter(&mut self, trace: &Trace, span: u32, times: (u64, u64)) -> usize {
-        let parent = Blocking::of(&trace.spans[span as usize]);
+        let briefs = trace.briefs();
+        let parent = Blocking::of(&briefs[span as usize]);
         let run = self.children.len();
         let children = trace.children(span);
         for &index in children {
-            let child = &trace.spans[index as usize];
+            let child = &briefs[index as usize];
             let (start, end) = clip(
                 (child.start_ns, child.end_ns),
                 Blocking::of(child),
@@ -190,12 +191,11 @@ impl Walk {
                 self.children.push(Child {
                     end,
                     start,
-                    id: u64::from_be_bytes(child.span_id.0),
                     span: index,
                 });
             }
         }
-        order_by_end(&mut self.children[run..]);
+        order_by_end(&mut self.children[run..], &trace.spans);
         self.inside.push(Inside {
             span,
             start: times.0,
@@ -208,13 +208,15 @@ impl Walk {
 }
 
 /// Puts a span's kept children in walking order: last-finishing first,
-/// on equal ends the earlier start, then the lowest span id.
-fn order_by_end(children: &mut [Child]) {
+/// on equal ends the earlier start, then the lowest span id (read from
+/// `spans` only then: the spans are read at random, the briefs not).
+fn order_by_end(children: &mut [Child], spans: &[Span]) {
+    let id = |child: &Child| u64::from_be_bytes(spans[child.span as usize].span_id.0);
     let compare = |a: &Child, b: &Child| {
         b.end
             .cmp(&a.end)
             .then(a.start.cmp(&b.start))
-            .then(a.id.cmp(&b.id))
+            .then_with(|| id(a).cmp(&id(b)))
     };
     if children.len() < RADIX_FROM {
         children.sort_unstable_by(compare);

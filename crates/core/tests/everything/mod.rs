@@ -31,6 +31,7 @@ pub fn of_set(set: &TraceSet) -> Vec<String> {
     };
     let mut out: Vec<String> = set.warnings.iter().map(|w| w.message.clone()).collect();
     for trace in &set.traces {
+        briefs_agree(trace);
         for (i, s) in trace.spans.iter().enumerate() {
             let resource = &set.resources[s.resource as usize];
             let scope = &set.scopes[s.scope as usize];
@@ -86,4 +87,30 @@ pub fn of_set(set: &TraceSet) -> Vec<String> {
         }
     }
     out
+}
+
+/// Asserts that each span's brief says what the span says.
+fn briefs_agree(trace: &tracelens_core::Trace) {
+    assert_eq!(trace.briefs().len(), trace.spans.len(), "a brief a span");
+    for (i, (brief, span)) in trace.briefs().iter().zip(&trace.spans).enumerate() {
+        let said = (
+            brief.start_ns,
+            brief.end_ns,
+            brief.parent(),
+            brief.name,
+            brief.service,
+            brief.kind,
+            brief.follows_from,
+        );
+        let span = (
+            span.start_ns,
+            span.end_ns,
+            span.parent,
+            span.name,
+            span.service,
+            span.kind,
+            span.follows_from,
+        );
+        assert_eq!(said, span, "span {i}'s brief");
+    }
 }
