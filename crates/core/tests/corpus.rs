@@ -995,6 +995,17 @@ fn reading_as_the_input_arrives_gives_what_reading_it_whole_gives() {
     binary[120..230].fill(0x1a);
     inputs.push(("control characters in the first bytes".to_owned(), binary));
     inputs.push(("empty".to_owned(), Vec::new()));
+    // A text file that starts with a blank line starts with the byte a
+    // protobuf message does: it is still text (read as protobuf, it failed
+    // in the page while it loaded from the command line).
+    for format in ["zipkin", "jaeger", "otlp"] {
+        let path = format!("etl-nightly/etl-nightly.{format}.json");
+        let text = std::fs::read(corpus().join(path)).unwrap();
+        inputs.push((
+            format!("{format} after a blank line"),
+            [b"\n", &text[..]].concat(),
+        ));
+    }
     // One protobuf message is read as it arrives too: damaged anywhere, it
     // gives what reading it whole gives.
     let pb = std::fs::read(corpus().join("etl-nightly/etl-nightly.pb")).unwrap();

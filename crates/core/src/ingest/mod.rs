@@ -225,7 +225,7 @@ impl TraceLoad {
             Some(plain) => plain,
             None => bytes,
         };
-        let kind = LoadKind::stepping(&bytes, spans_before, 0).unwrap_or(LoadKind::Whole);
+        let kind = LoadKind::stepping(&bytes, spans_before, bytes.len()).unwrap_or(LoadKind::Whole);
         Ok(TraceLoad {
             length: bytes.len(),
             bytes,
@@ -239,13 +239,20 @@ impl TraceLoad {
 
 impl LoadKind {
     /// The reader of an (uncompressed) input that starts with `bytes`, if
-    /// it is read in steps: OTLP/JSON (or a Tempo answer) and Jaeger JSON.
-    /// `Some(Whole)` for the other formats, `None` when the bytes end before
-    /// that is told. `length` is the whole input's, when it is still to
-    /// arrive (for the readers' estimate of the spans to come).
+    /// it is read in steps: OTLP/JSON (or a Tempo answer), Jaeger JSON and
+    /// one OTLP protobuf message (binary, as [`TraceSetBuilder::add`]
+    /// tells it: a text file that starts with a blank line starts with
+    /// protobuf's first byte too). `Some(Whole)` for the other formats,
+    /// `None` when the bytes end before that is told. `length` is the
+    /// whole input's (for the readers' estimate of the spans to come).
     fn stepping(bytes: &[u8], spans_before: usize, length: usize) -> Option<LoadKind> {
         if looks_binary(bytes) {
-            return Some(LoadKind::Whole);
+            return Some(match otlp_proto::arrives_as_message(bytes) {
+                true => {
+                    LoadKind::Stepping(Box::new(otlp_proto::Stepper::new(spans_before, length)))
+                }
+                false => LoadKind::Whole,
+            });
         }
         let Some(at) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
             return Some(LoadKind::Whole);
@@ -306,17 +313,7 @@ impl TraceSetBuilder {
             .then(|| LoadKind::stepping(&first, spans_before, length))
             .flatten();
         let kind = match stepping {
-            Some(LoadKind::Whole) | None => {
-                let message = sniffable
-                    && !compression::is_compressed(&first)
-                    && otlp_proto::arrives_as_message(&first);
-                match message {
-                    true => {
-                        LoadKind::Stepping(Box::new(otlp_proto::Stepper::new(spans_before, length)))
-                    }
-                    false => LoadKind::Collecting,
-                }
-            }
+            Some(LoadKind::Whole) | None => LoadKind::Collecting,
             Some(stepping) => stepping,
         };
         // What is collected is kept whole: room for all of it at once, as
