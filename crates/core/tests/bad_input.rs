@@ -678,6 +678,87 @@ fn one_big_resource_is_read_a_few_spans_a_step() {
     }
 }
 
+/// One protobuf `ResourceSpans` holding all of a service's spans (as a
+/// tool merging batches would write it) is read a few spans a step once
+/// its bytes are there, not all in one step; its resource applies to them
+/// wherever it lies in the batch, as when read whole.
+#[test]
+fn one_big_protobuf_batch_is_read_a_few_spans_a_step() {
+    use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+    use prost::Message;
+    let spans = (1..=3000u64)
+        .map(|i| Span {
+            trace_id: vec![7; 16],
+            span_id: i.to_be_bytes().to_vec(),
+            parent_span_id: if i == 1 {
+                Vec::new()
+            } else {
+                1u64.to_be_bytes().to_vec()
+            },
+            name: format!("step {i}"),
+            start_time_unix_nano: 1_000 + 10 * i,
+            end_time_unix_nano: 1_000 + 10 * i + 5,
+            ..Default::default()
+        })
+        .collect();
+    let resource = Resource {
+        attributes: vec![KeyValue {
+            key: "service.name".to_owned(),
+            value: Some(AnyValue {
+                value: Some(any_value::Value::StringValue("svc".to_owned())),
+            }),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let scope_spans = vec![ScopeSpans {
+        spans,
+        ..Default::default()
+    }];
+    let first = ResourceSpans {
+        resource: Some(resource.clone()),
+        scope_spans: scope_spans.clone(),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    // The resource after the spans.
+    let mut last = ResourceSpans {
+        scope_spans,
+        ..Default::default()
+    }
+    .encode_to_vec();
+    last.push(0x0a);
+    push_varint(&mut last, resource.encoded_len() as u64);
+    last.extend(resource.encode_to_vec());
+    for batch in [first, last] {
+        let mut bytes = vec![0x0a];
+        push_varint(&mut bytes, batch.len() as u64);
+        bytes.extend(batch);
+        let whole = ingest(&bytes).unwrap();
+        let mut builder = tracelens_core::TraceSetBuilder::default();
+        let mut load = builder.start(bytes.clone()).unwrap();
+        let mut steps = vec![0];
+        while builder.advance(&mut load, 8192).is_none() {
+            steps.push(builder.span_total());
+            assert!(load.progress() < 1.0);
+        }
+        assert!(steps.len() > 10, "{steps:?}");
+        assert!(steps.windows(2).all(|w| w[1] - w[0] < 200), "{steps:?}");
+        let set = builder.finish();
+        let services = |set: &tracelens_core::TraceSet| -> Vec<String> {
+            set.traces[0]
+                .spans
+                .iter()
+                .map(|s| format!("{} {}", s.span_id, set.strings.get(s.service)))
+                .collect()
+        };
+        assert_eq!(services(&set), services(&whole));
+        assert!(services(&set).iter().all(|s| s.ends_with(" svc")));
+    }
+}
+
 fn read_a_few_spans_a_step(bytes: &[u8]) {
     let whole = ingest(bytes).unwrap();
     // A small budget: a step returns with part of the element read.

@@ -166,73 +166,256 @@ fn read_resource_spans(
     builder: &mut TraceSetBuilder,
     direct: bool,
 ) -> Result<(), String> {
-    let mut resource = None;
-    let mut scopes = Vec::new();
-    let walked = for_each_field(bytes, offset, &mut |field, body, at| {
-        match field {
-            1 => {
-                resource =
-                    Some(ProtoResource::decode(body).map_err(|e| damaged(at, &e.to_string()))?)
-            }
-            2 => scopes.push((body, at)),
-            _ => {}
+    let mut reading = BatchRead::new(direct);
+    let mut unbounded = usize::MAX;
+    loop {
+        if let Some(read) = reading.step(bytes, offset, builder, &mut unbounded) {
+            return read;
         }
-        Ok(())
-    });
-    let resource = resource.map_or_else(Resource::default, |r| Resource {
-        attributes: attributes(r.attributes, builder),
-        dropped_attributes: r.dropped_attributes_count,
-    });
-    let service = service_name(&resource, builder);
-    let resource = builder.resource(resource);
-    for (body, at) in scopes {
-        read_scope_spans(body, at, (service, resource), builder, direct)?;
     }
-    walked
 }
 
-/// `ScopeSpans`: field 1 the scope, field 2 the spans, each read on its own.
-fn read_scope_spans(
-    bytes: &[u8],
-    offset: usize,
-    (service, resource): (Sym, u32),
-    builder: &mut TraceSetBuilder,
-    direct: bool,
-) -> Result<(), String> {
-    let mut scope = None;
-    let mut spans = Vec::new();
-    let walked = for_each_field(bytes, offset, &mut |field, body, at| {
-        match field {
-            1 => {
-                scope = Some(
-                    InstrumentationScope::decode(body).map_err(|e| damaged(at, &e.to_string()))?,
-                )
-            }
-            2 => spans.push((body, at)),
-            _ => {}
+/// Work a field costs while its message is only walked for what comes
+/// first (its header read, its body skipped), in the bytes a step's
+/// budget counts: about what reading a few bytes of a span costs.
+const WALKED_FIELD: usize = 16;
+
+/// A message whose field 1 says what its field 2 items belong to (a
+/// batch's resource, a scope spans' scope), walked twice as a whole
+/// reading walks it once, a bounded amount a step: first for the last
+/// field 1 given (it may follow the items) and how far walking gets
+/// before any damage, then again for the items among those fields.
+struct TwoWalks<M> {
+    walk: FieldWalk,
+    /// Fields the first walk visited (a cut-off last one counts).
+    visited: usize,
+    head: Option<M>,
+    /// How the first walk ended, once it has.
+    walked: Option<Result<(), String>>,
+    /// Fields the second walk has gone past.
+    passed: usize,
+}
+
+impl<M: Message + Default> TwoWalks<M> {
+    fn new() -> Self {
+        Self {
+            walk: FieldWalk::default(),
+            visited: 0,
+            head: None,
+            walked: None,
+            passed: 0,
         }
-        Ok(())
-    });
-    let scope = match scope {
-        Some(scope) => {
-            let scope = Scope {
-                name: builder.intern(&scope.name),
-                version: builder.intern(&scope.version),
-                attributes: attributes(scope.attributes, builder),
-            };
-            builder.scope(scope)
-        }
-        None => 0,
-    };
-    for (body, at) in spans {
-        if direct && direct::span(body, (service, resource, scope), builder).is_some() {
-            continue;
-        }
-        let span =
-            ProtoSpan::decode(body).map_err(|e| damaged(at, &format!("invalid span: {e}")))?;
-        add_span(span, (service, resource, scope), at, builder);
     }
-    walked
+
+    /// Goes on with the first walk of `message` (its first byte at
+    /// `offset` in the input) until `budget` is spent, taking from it what
+    /// it spends; the field 1 found once the walk is done (`None` if none
+    /// was), then `None` again until the next message.
+    fn first(&mut self, message: &[u8], offset: usize, budget: &mut usize) -> Option<Option<M>> {
+        while self.walked.is_none() {
+            if *budget == 0 {
+                return None;
+            }
+            *budget = budget.saturating_sub(WALKED_FIELD);
+            match self.walk.next(message, offset) {
+                None => self.walked = Some(Ok(())),
+                Some(Err(damage)) => self.walked = Some(Err(damage)),
+                Some(Ok((field, body, at))) => {
+                    self.visited += 1;
+                    if field == 1 {
+                        *budget = budget.saturating_sub(body.len());
+                        match M::decode(body) {
+                            Ok(head) => self.head = Some(head),
+                            Err(e) => self.walked = Some(Err(damaged(at, &e.to_string()))),
+                        }
+                    }
+                }
+            }
+            if self.walked.is_some() {
+                self.walk = FieldWalk::default();
+                return Some(self.head.take());
+            }
+        }
+        None
+    }
+
+    /// The second walk's next field 2 item (its body and the body's offset
+    /// in the input), `Some(None)` past a field that is not one, `None`
+    /// once the fields the first walk visited are gone past.
+    fn next_item<'a>(
+        &mut self,
+        message: &'a [u8],
+        offset: usize,
+        budget: &mut usize,
+    ) -> Option<Option<(&'a [u8], usize)>> {
+        if self.passed == self.visited {
+            return None;
+        }
+        self.passed += 1;
+        Some(match self.walk.next(message, offset) {
+            Some(Ok((2, body, at))) => {
+                *budget = budget.saturating_sub(body.len().max(WALKED_FIELD));
+                Some((body, at))
+            }
+            _ => {
+                *budget = budget.saturating_sub(WALKED_FIELD);
+                None
+            }
+        })
+    }
+
+    /// How the first walk ended, once the second is done too.
+    fn outcome(&mut self) -> Result<(), String> {
+        self.walked.take().unwrap_or(Ok(()))
+    }
+}
+
+/// A `ResourceSpans` read a bounded amount at a time: a file that puts
+/// all of a service's spans in one (as a tool merging batches would) is
+/// one field of the message, and read at once it held a page for as long
+/// as reading them all takes. Read as a whole reading reads it
+/// ([`TwoWalks`]): the resource, then each scope spans' ([`ScopeRead`]).
+struct BatchRead {
+    direct: bool,
+    walks: TwoWalks<ProtoResource>,
+    /// The resource's service and index, once registered.
+    owner: Option<(Sym, u32)>,
+    scope: Option<ScopeSpansAt>,
+    /// How far into the message reading has got.
+    reached: usize,
+}
+
+impl BatchRead {
+    fn new(direct: bool) -> Self {
+        Self {
+            direct,
+            walks: TwoWalks::new(),
+            owner: None,
+            scope: None,
+            reached: 0,
+        }
+    }
+
+    /// Reads on in `message` (the `ResourceSpans`' bytes, the same each
+    /// time; its first byte at `offset` in the input) until `budget` is
+    /// spent (taking from it what it spends); the outcome once done.
+    fn step(
+        &mut self,
+        message: &[u8],
+        offset: usize,
+        builder: &mut TraceSetBuilder,
+        budget: &mut usize,
+    ) -> Option<Result<(), String>> {
+        if self.owner.is_none() {
+            let resource = self.walks.first(message, offset, budget)?;
+            let resource = resource.map_or_else(Resource::default, |r| Resource {
+                attributes: attributes(r.attributes, builder),
+                dropped_attributes: r.dropped_attributes_count,
+            });
+            let service = service_name(&resource, builder);
+            self.owner = Some((service, builder.resource(resource)));
+        }
+        let owner = self.owner?;
+        loop {
+            if let Some(scope) = &mut self.scope {
+                let body = scope.body.clone();
+                let read =
+                    scope
+                        .read
+                        .step(&message[body.clone()], scope.at, owner, builder, budget);
+                self.reached = body.start + scope.read.reached;
+                match read? {
+                    Ok(()) => self.scope = None,
+                    Err(damage) => return Some(Err(damage)),
+                }
+                continue;
+            }
+            if *budget == 0 {
+                return None;
+            }
+            let Some(item) = self.walks.next_item(message, offset, budget) else {
+                return Some(self.walks.outcome());
+            };
+            if let Some((body, at)) = item {
+                let start = at - offset;
+                self.scope = Some(ScopeSpansAt {
+                    body: start..start + body.len(),
+                    at,
+                    read: ScopeRead::new(self.direct),
+                });
+            }
+        }
+    }
+}
+
+/// A `ScopeSpans` of a [`BatchRead`], where it lies in the batch's bytes
+/// (and in the input), being read.
+struct ScopeSpansAt {
+    body: std::ops::Range<usize>,
+    /// The body's first byte in the input.
+    at: usize,
+    read: ScopeRead,
+}
+
+/// `ScopeSpans` read a bounded amount at a time, as [`BatchRead`] reads
+/// its batch: the scope, then the spans.
+struct ScopeRead {
+    direct: bool,
+    walks: TwoWalks<InstrumentationScope>,
+    /// The scope's index, once registered.
+    index: Option<u32>,
+    /// How far into the message reading has got.
+    reached: usize,
+}
+
+impl ScopeRead {
+    fn new(direct: bool) -> Self {
+        Self {
+            direct,
+            walks: TwoWalks::new(),
+            index: None,
+            reached: 0,
+        }
+    }
+
+    /// As [`BatchRead::step`], for the spans of `(service, resource)`.
+    fn step(
+        &mut self,
+        message: &[u8],
+        offset: usize,
+        (service, resource): (Sym, u32),
+        builder: &mut TraceSetBuilder,
+        budget: &mut usize,
+    ) -> Option<Result<(), String>> {
+        if self.index.is_none() {
+            let scope = self.walks.first(message, offset, budget)?;
+            self.index = Some(scope.map_or(0, |scope| {
+                let scope = Scope {
+                    name: builder.intern(&scope.name),
+                    version: builder.intern(&scope.version),
+                    attributes: attributes(scope.attributes, builder),
+                };
+                builder.scope(scope)
+            }));
+        }
+        let owner = (service, resource, self.index?);
+        loop {
+            if *budget == 0 {
+                return None;
+            }
+            let Some(item) = self.walks.next_item(message, offset, budget) else {
+                return Some(self.walks.outcome());
+            };
+            let Some((body, at)) = item else { continue };
+            self.reached = at - offset + body.len();
+            if self.direct && direct::span(body, owner, builder).is_some() {
+                continue;
+            }
+            if let Err(e) = ProtoSpan::decode(body).map(|span| add_span(span, owner, at, builder)) {
+                return Some(Err(damaged(at, &format!("invalid span: {e}"))));
+            }
+        }
+    }
 }
 
 /// Calls `visit(field, body, offset)` for each length-delimited field of a
@@ -244,51 +427,102 @@ fn for_each_field<'a>(
     offset: usize,
     visit: &mut dyn FnMut(u64, &'a [u8], usize) -> Result<(), String>,
 ) -> Result<(), String> {
-    let mut at = 0;
-    while at < message.len() {
-        let field_start = at;
-        let (key, after_key) =
-            varint(message, at).ok_or_else(|| damaged(offset + at, "a cut-off field key"))?;
-        let field = key >> 3;
-        at = after_key;
-        match key & 7 {
-            0 => {
-                at = varint(message, at)
-                    .ok_or_else(|| damaged(offset + at, "a cut-off varint"))?
-                    .1
-            }
-            1 => at += 8,
-            5 => at += 4,
-            2 => {
-                let (length, body) =
-                    varint(message, at).ok_or_else(|| damaged(offset + at, "a cut-off length"))?;
-                let end = body.saturating_add(usize::try_from(length).unwrap_or(usize::MAX));
-                if end > message.len() {
-                    visit(field, &message[body..], offset + body)?;
-                    return Err(damaged(
-                        offset + field_start,
-                        &format!(
-                            "field {field} declares {length} bytes but only {} remain \
-                             (the file is truncated)",
-                            message.len() - body
-                        ),
-                    ));
-                }
-                visit(field, &message[body..end], offset + body)?;
-                at = end;
-            }
-            wire_type => {
-                return Err(damaged(
-                    offset + field_start,
-                    &format!("wire type {wire_type} is not protobuf"),
-                ))
-            }
-        }
-    }
-    if at > message.len() {
-        return Err(damaged(offset + message.len(), "a cut-off field"));
+    let mut walk = FieldWalk::default();
+    while let Some(field) = walk.next(message, offset) {
+        let (field, body, at) = field?;
+        visit(field, body, at)?;
     }
     Ok(())
+}
+
+/// A length-delimited field met on a walk: its number, its body, and
+/// where the body starts in the input.
+type FieldAt<'a> = (u64, &'a [u8], usize);
+
+/// A walk over a message's length-delimited fields, a field at a time:
+/// [`for_each_field`]'s, and the readers' that stop and go on.
+#[derive(Default)]
+struct FieldWalk {
+    at: usize,
+    /// The damage to tell once the cut-off field before it is visited.
+    cut: Option<String>,
+    done: bool,
+}
+
+impl FieldWalk {
+    /// The next length-delimited field of `message` (its first byte at
+    /// `offset` in the input): its number, body and the body's offset; or
+    /// the damage that ends the walk; `None` once it has ended.
+    fn next<'a>(
+        &mut self,
+        message: &'a [u8],
+        offset: usize,
+    ) -> Option<Result<FieldAt<'a>, String>> {
+        if self.done {
+            return None;
+        }
+        if let Some(cut) = self.cut.take() {
+            self.done = true;
+            return Some(Err(cut));
+        }
+        let walked = self.walk(message, offset);
+        self.done = !matches!(walked, Some(Ok(_)));
+        walked
+    }
+
+    fn walk<'a>(
+        &mut self,
+        message: &'a [u8],
+        offset: usize,
+    ) -> Option<Result<FieldAt<'a>, String>> {
+        while self.at < message.len() {
+            let field_start = self.at;
+            let Some((key, after_key)) = varint(message, self.at) else {
+                return Some(Err(damaged(offset + self.at, "a cut-off field key")));
+            };
+            let field = key >> 3;
+            self.at = after_key;
+            match key & 7 {
+                0 => match varint(message, self.at) {
+                    Some((_, next)) => self.at = next,
+                    None => return Some(Err(damaged(offset + self.at, "a cut-off varint"))),
+                },
+                1 => self.at += 8,
+                5 => self.at += 4,
+                2 => {
+                    let Some((length, body)) = varint(message, self.at) else {
+                        return Some(Err(damaged(offset + self.at, "a cut-off length")));
+                    };
+                    let end = body.saturating_add(usize::try_from(length).unwrap_or(usize::MAX));
+                    if end > message.len() {
+                        self.at = message.len();
+                        self.cut = Some(damaged(
+                            offset + field_start,
+                            &format!(
+                                "field {field} declares {length} bytes but only {} remain \
+                                 (the file is truncated)",
+                                message.len() - body
+                            ),
+                        ));
+                        self.done = false;
+                        return Some(Ok((field, &message[body..], offset + body)));
+                    }
+                    self.at = end;
+                    return Some(Ok((field, &message[body..end], offset + body)));
+                }
+                wire_type => {
+                    return Some(Err(damaged(
+                        offset + field_start,
+                        &format!("wire type {wire_type} is not protobuf"),
+                    )))
+                }
+            }
+        }
+        if self.at > message.len() {
+            return Some(Err(damaged(offset + message.len(), "a cut-off field")));
+        }
+        None
+    }
 }
 
 fn damaged(offset: usize, what: &str) -> String {
@@ -471,8 +705,9 @@ pub(super) fn arrives_as_message(first: &[u8]) -> bool {
 
 /// Reads one OTLP trace message while it arrives: each top-level field
 /// once all of its bytes are there, so that only the field being read is
-/// kept. It gives the spans, warnings and errors [`read_message`] gives
-/// for the whole input.
+/// kept, and a `ResourceSpans` a bounded amount a step ([`BatchRead`]).
+/// It gives the spans, warnings and errors [`read_message`] gives for the
+/// whole input.
 pub(super) struct Stepper {
     /// Where the next field starts, from the input's first byte.
     at: usize,
@@ -482,12 +717,27 @@ pub(super) struct Stepper {
     waiting: bool,
     /// The whole input's length, for the estimate of the spans to come.
     length: usize,
+    /// The `ResourceSpans` at `at`, being read.
+    batch: Option<Batch>,
+}
+
+/// A top-level `ResourceSpans` being read, all its bytes there.
+struct Batch {
+    /// Its body, from the input's first byte.
+    body: std::ops::Range<usize>,
+    /// Where the next field starts.
+    next: usize,
+    /// What to tell once it is read, when the input ends inside it.
+    cut: Option<String>,
+    read: BatchRead,
 }
 
 /// What reading one field came to.
 enum Field {
     /// Read; the next starts at this offset (from the input's start).
     Next(usize),
+    /// A `ResourceSpans`, to read.
+    Batch(Box<Batch>),
     /// Its bytes are not all there yet.
     Wait,
     /// The message ends here: damaged (with what), or whole (`None`).
@@ -497,11 +747,15 @@ enum Field {
 impl ReadInSteps for Stepper {
     /// How far reading has got, in bytes of the input.
     fn offset(&self) -> usize {
-        self.at
+        match &self.batch {
+            Some(batch) => batch.body.start + batch.read.reached,
+            None => self.at,
+        }
     }
 
     /// How many of the bytes given to the last step are read: the next
-    /// step is given the bytes from there on.
+    /// step is given the bytes from there on (a batch being read is kept
+    /// whole).
     fn let_go(&mut self, _bytes: &[u8]) -> usize {
         let read = self.at - self.base;
         self.base = self.at;
@@ -523,28 +777,49 @@ impl ReadInSteps for Stepper {
         complete: bool,
     ) -> Option<Result<(), IngestError>> {
         self.waiting = false;
-        let started = self.at;
-        while self.at - started < budget.max(1) {
-            match self.field(bytes, builder, complete) {
+        let budget = budget.max(1);
+        let mut spent = 0;
+        while spent < budget {
+            if let Some(batch) = &mut self.batch {
+                let mut left = budget - spent;
+                let body = batch.body.start - self.base..batch.body.end - self.base;
+                let read = batch
+                    .read
+                    .step(&bytes[body], batch.body.start, builder, &mut left);
+                spent = budget - left;
+                let Some(read) = read else {
+                    let reached = batch.body.start + batch.read.reached;
+                    builder.expect_rest(self.spans_before, reached, self.length);
+                    return None;
+                };
+                match read {
+                    Ok(()) => match batch.cut.take() {
+                        Some(cut) => return Some(self.end(builder, Some(cut))),
+                        None => {
+                            self.at = batch.next;
+                            self.batch = None;
+                            // Room for the spans to come at once: grown by
+                            // doubling, a million spans' vectors were
+                            // copied and held twice.
+                            builder.expect_rest(self.spans_before, self.at, self.length);
+                        }
+                    },
+                    Err(damage) => return Some(self.end(builder, Some(damage))),
+                }
+                continue;
+            }
+            match self.field(bytes, complete) {
                 Field::Next(next) => {
+                    spent += next - self.at;
                     self.at = next;
-                    // Room for the spans to come at once: grown by
-                    // doubling, a million spans' vectors were copied and
-                    // held twice.
                     builder.expect_rest(self.spans_before, self.at, self.length);
                 }
+                Field::Batch(batch) => self.batch = Some(*batch),
                 Field::Wait => {
                     self.waiting = true;
                     return None;
                 }
-                Field::End(damage) => {
-                    builder.expect_spans(0);
-                    let read_any = builder.span_total() > self.spans_before;
-                    return Some(match damage {
-                        None => Ok(()),
-                        Some(damage) => report(builder, read_any, damage),
-                    });
-                }
+                Field::End(damage) => return Some(self.end(builder, damage)),
             }
         }
         None
@@ -559,12 +834,27 @@ impl Stepper {
             spans_before,
             waiting: false,
             length,
+            batch: None,
+        }
+    }
+
+    /// The outcome of a message that ends here, damaged or whole.
+    fn end(
+        &self,
+        builder: &mut TraceSetBuilder,
+        damage: Option<String>,
+    ) -> Result<(), IngestError> {
+        builder.expect_spans(0);
+        let read_any = builder.span_total() > self.spans_before;
+        match damage {
+            None => Ok(()),
+            Some(damage) => report(builder, read_any, damage),
         }
     }
 
     /// Reads the field at `self.at`, as `for_each_field` and
     /// `read_message` read it in a whole message.
-    fn field(&self, bytes: &[u8], builder: &mut TraceSetBuilder, complete: bool) -> Field {
+    fn field(&self, bytes: &[u8], complete: bool) -> Field {
         let local = self.at - self.base;
         if local >= bytes.len() {
             return match complete {
@@ -596,31 +886,34 @@ impl Stepper {
                     if !complete {
                         return Field::Wait;
                     }
-                    let visited = match key >> 3 {
-                        1 => read_resource_spans(&bytes[body..], self.base + body, builder, true),
-                        _ => Ok(()),
+                    let cut = damaged(
+                        self.base + local,
+                        &format!(
+                            "field {} declares {length} bytes but only {} remain \
+                             (the file is truncated)",
+                            key >> 3,
+                            bytes.len() - body
+                        ),
+                    );
+                    return match key >> 3 {
+                        1 => Field::Batch(Box::new(Batch {
+                            body: self.base + body..self.base + bytes.len(),
+                            next: self.base + bytes.len(),
+                            cut: Some(cut),
+                            read: BatchRead::new(true),
+                        })),
+                        _ => Field::End(Some(cut)),
                     };
-                    let damage = visited.err().unwrap_or_else(|| {
-                        damaged(
-                            self.base + local,
-                            &format!(
-                                "field {} declares {length} bytes but only {} remain \
-                                 (the file is truncated)",
-                                key >> 3,
-                                bytes.len() - body
-                            ),
-                        )
-                    });
-                    return Field::End(Some(damage));
                 }
-                if key >> 3 == 1 {
-                    if let Err(damage) =
-                        read_resource_spans(&bytes[body..end], self.base + body, builder, true)
-                    {
-                        return Field::End(Some(damage));
-                    }
-                }
-                return Field::Next(self.base + end);
+                return match key >> 3 {
+                    1 => Field::Batch(Box::new(Batch {
+                        body: self.base + body..self.base + end,
+                        next: self.base + end,
+                        cut: None,
+                        read: BatchRead::new(true),
+                    })),
+                    _ => Field::Next(self.base + end),
+                };
             }
             wire_type => {
                 return Field::End(Some(damaged(
