@@ -545,6 +545,15 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
         format!("1M spans (OTLP protobuf, {megabytes} MB)"),
         million_protobuf.to_owned(),
     ));
+    // A batch a service, as a tool that merges batches writes them: each
+    // `ResourceSpans` holds 125k spans.
+    let merged = "target/bench/1m-batch-per-service.pb";
+    bench_memory(root, &["generate-batch-per-service", BIG_SPANS, merged])?;
+    let megabytes = std::fs::metadata(root.join(merged))?.len() / 1_000_000;
+    traces.push((
+        format!("1M spans, one batch a service (OTLP protobuf, {megabytes} MB)"),
+        merged.to_owned(),
+    ));
     // Bad input at scale: a warning for each of a million spans.
     let backwards = "target/bench/1m-backwards.pb";
     bench_memory(root, &["generate-backwards", BIG_SPANS, backwards])?;

@@ -2,8 +2,9 @@
 //! the peak is the loader's alone:
 //!
 //! - `bench_memory generate SPANS PATH` writes a synthetic trace as OTLP/JSON
-//!   (`generate-protobuf`: as OTLP protobuf; `generate-backwards`: as OTLP
-//!   protobuf, every span ending before it starts, a warning each);
+//!   (`generate-protobuf`: as OTLP protobuf; `generate-batch-per-service`:
+//!   as OTLP protobuf, a `ResourceSpans` a service; `generate-backwards`: as
+//!   OTLP protobuf, every span ending before it starts, a warning each);
 //! - `bench_memory night TRACES SPANS PATH` writes TRACES such traces of
 //!   SPANS spans each, of varied durations, as OTLP/JSON;
 //! - `bench_memory load PATH` loads it and prints
@@ -29,6 +30,11 @@ fn main() {
             let spans: usize = spans.parse().expect("SPANS is a number");
             std::fs::write(path, support::protobuf(&support::trace(spans)))
                 .expect("PATH is writable");
+        }
+        ["generate-batch-per-service", spans, path] => {
+            let spans: usize = spans.parse().expect("SPANS is a number");
+            let data = support::batch_per_service(support::trace(spans));
+            std::fs::write(path, support::protobuf(&data)).expect("PATH is writable");
         }
         ["generate-backwards", spans, path] => {
             let spans: usize = spans.parse().expect("SPANS is a number");

@@ -55,6 +55,30 @@ pub fn trace(spans: usize) -> TracesData {
     one(0x7ace_1e25, trace_id, (base, 60_000_000_000), spans)
 }
 
+/// `data` with each service's batches merged into one `ResourceSpans`
+/// holding one `ScopeSpans`, as a tool that merges batches by service
+/// writes them: a few batches of a great many spans each.
+pub fn batch_per_service(data: TracesData) -> TracesData {
+    let mut merged: Vec<ResourceSpans> = Vec::new();
+    for batch in data.resource_spans {
+        let spans = batch.scope_spans.into_iter().flat_map(|s| s.spans);
+        match merged.iter_mut().find(|m| m.resource == batch.resource) {
+            Some(into) => into.scope_spans[0].spans.extend(spans),
+            None => merged.push(ResourceSpans {
+                resource: batch.resource,
+                scope_spans: vec![ScopeSpans {
+                    spans: spans.collect(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+        }
+    }
+    TracesData {
+        resource_spans: merged,
+    }
+}
+
 /// A night of `traces` traces of `spans` spans each, a minute apart,
 /// lasting from 1 to about 30 s (one in ten several times longer), as one
 /// file: what the *Why slow* pane and `explain` read.
