@@ -519,6 +519,8 @@ impl TraceSet {
                     + t.children.capacity() * size_of::<u32>()
                     + t.child_ranges.capacity() * size_of::<(u32, u32)>()
                     + t.tree_order.capacity() * size_of::<u32>()
+                    + t.below.capacity() * size_of::<u32>()
+                    + t.briefs.capacity() * size_of::<SpanBrief>()
             })
             .sum();
         let resources: usize = self

@@ -508,6 +508,49 @@ fn every_file() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// Compressed corpus files (and each cut short, and with a byte changed)
+/// expanded a few kilobytes a step, as the page expands them, give what
+/// expanding at once gives: the same bytes, or the same error.
+#[test]
+fn expanding_in_steps_gives_what_expanding_at_once_gives() {
+    use tracelens_core::ingest::{decompressed, is_compressed, Expanding};
+    let mut expanded = 0;
+    for (path, bytes) in every_file() {
+        if !is_compressed(&bytes) {
+            continue;
+        }
+        let mut variants = vec![bytes.clone()];
+        for at in [12, bytes.len() / 2, bytes.len() - 3] {
+            variants.push(bytes[..at].to_vec());
+            let mut changed = bytes.clone();
+            changed[at] ^= 0x5a;
+            variants.push(changed);
+        }
+        for variant in variants {
+            let whole = decompressed(&variant).map(|b| b.into_owned());
+            let mut steps = 0;
+            let mut progress = 0.0;
+            let stepped = match Expanding::new(&variant[..]) {
+                Err(error) => Err(error),
+                Ok(mut expanding) => loop {
+                    steps += 1;
+                    if let Some(done) = expanding.step(4096) {
+                        break done;
+                    }
+                    assert!(expanding.progress() >= progress && expanding.progress() <= 1.0);
+                    progress = expanding.progress();
+                },
+            };
+            assert_eq!(stepped, whole, "{path}, {} bytes", variant.len());
+            if let Ok(plain) = &stepped {
+                assert!(steps > plain.len() / 4096, "{path}: {steps} steps");
+                expanded += 1;
+            }
+        }
+    }
+    assert!(expanded >= 3, "{expanded} compressed files expanded");
+}
+
 /// Every corpus file that reads, as read.
 fn every_set() -> impl Iterator<Item = (String, TraceSet)> {
     every_file()

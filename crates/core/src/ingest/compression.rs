@@ -3,7 +3,7 @@
 //! expanded size ([`set_expanded_limit`]): a few megabytes of gzip can
 //! expand to gigabytes, which no browser tab can hold.
 
-use std::io::Read;
+use std::io::{Cursor, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::IngestError;
@@ -32,79 +32,150 @@ pub fn expanded_limit() -> usize {
 }
 
 /// Whether `bytes` start like gzip or zstd data.
-pub(super) fn is_compressed(bytes: &[u8]) -> bool {
+pub fn is_compressed(bytes: &[u8]) -> bool {
     bytes.starts_with(&GZIP_MAGIC) || bytes.starts_with(&ZSTD_MAGIC)
 }
 
 /// The decompressed bytes, or `None` when the input is not compressed.
 pub(super) fn decompress(bytes: &[u8]) -> Result<Option<Vec<u8>>, IngestError> {
-    if bytes.starts_with(&GZIP_MAGIC) {
-        let decoder = flate2::read::MultiGzDecoder::new(bytes);
-        return expand("gzip", bytes.len(), decoder).map(Some);
+    if !is_compressed(bytes) {
+        return Ok(None);
     }
-    if bytes.starts_with(&ZSTD_MAGIC) {
-        let decoder = ruzstd::decoding::StreamingDecoder::new(bytes).map_err(|e| {
-            IngestError::Decompression {
-                format: "zstd",
-                reason: e.to_string(),
-            }
-        })?;
-        return expand("zstd", bytes.len(), decoder).map(Some);
+    let mut expanding = Expanding::new(bytes)?;
+    loop {
+        if let Some(expanded) = expanding.step(usize::MAX) {
+            return expanded.map(Some);
+        }
     }
-    Ok(None)
 }
 
-/// Reads `decoder` to its end, up to the limit, asking for memory before
-/// taking it so that running out is told as such (never as corruption).
-fn expand(
+/// Compressed input (gzip or zstd) undone a bounded amount at a time, so
+/// that a page can expand a big file between frames; expanding it at once
+/// is the same steps given no bound. It stops at the limit on the
+/// expanded size, asking for memory before taking it so that running out
+/// is told as such (never as corruption).
+pub struct Expanding<R: AsRef<[u8]>> {
     format: &'static str,
+    decoder: Decoder<R>,
     compressed: usize,
-    mut decoder: impl Read,
-) -> Result<Vec<u8>, IngestError> {
-    let limit = expanded_limit();
-    let mut out = Vec::new();
-    let out_of_memory = |expanded: usize| IngestError::OutOfMemory {
+    out: Vec<u8>,
+    chunk: Vec<u8>,
+}
+
+enum Decoder<R: AsRef<[u8]>> {
+    Gzip(flate2::read::MultiGzDecoder<Cursor<R>>),
+    Zstd(Box<ruzstd::decoding::StreamingDecoder<Cursor<R>, ruzstd::decoding::FrameDecoder>>),
+}
+
+impl<R: AsRef<[u8]>> Decoder<R> {
+    fn read(&mut self, into: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Gzip(decoder) => decoder.read(into),
+            Self::Zstd(decoder) => decoder.read(into),
+        }
+    }
+
+    fn source(&self) -> &Cursor<R> {
+        match self {
+            Self::Gzip(decoder) => decoder.get_ref(),
+            Self::Zstd(decoder) => decoder.get_ref(),
+        }
+    }
+}
+
+impl<R: AsRef<[u8]>> Expanding<R> {
+    /// Starts expanding `bytes`, which [`is_compressed`] says are gzip or
+    /// zstd data.
+    pub fn new(bytes: R) -> Result<Self, IngestError> {
+        let compressed = bytes.as_ref().len();
+        let (format, decoder) =
+            match bytes.as_ref().starts_with(&GZIP_MAGIC) {
+                true => (
+                    "gzip",
+                    Decoder::Gzip(flate2::read::MultiGzDecoder::new(Cursor::new(bytes))),
+                ),
+                false => {
+                    let decoder = ruzstd::decoding::StreamingDecoder::new(Cursor::new(bytes))
+                        .map_err(|e| IngestError::Decompression {
+                            format: "zstd",
+                            reason: e.to_string(),
+                        })?;
+                    ("zstd", Decoder::Zstd(Box::new(decoder)))
+                }
+            };
+        let limit = expanded_limit();
+        let mut out = Vec::new();
+        out.try_reserve_exact(compressed.saturating_mul(8).min(limit))
+            .map_err(|_| out_of_memory(format, 0))?;
+        Ok(Self {
+            format,
+            decoder,
+            compressed,
+            out,
+            chunk: vec![0u8; 256 << 10],
+        })
+    }
+
+    /// How much of the compressed input has been undone, from 0 to 1.
+    pub fn progress(&self) -> f64 {
+        self.decoder.source().position() as f64 / self.compressed.max(1) as f64
+    }
+
+    /// Expands about `budget` more bytes; the whole expanded input once
+    /// it is all undone.
+    pub fn step(&mut self, budget: usize) -> Option<Result<Vec<u8>, IngestError>> {
+        let limit = expanded_limit();
+        let until = self.out.len().saturating_add(budget.max(1));
+        let format = self.format;
+        while self.out.len() < until {
+            let want = (until - self.out.len()).min(self.chunk.len());
+            let read = match self.decoder.read(&mut self.chunk[..want]) {
+                Ok(0) => return Some(Ok(std::mem::take(&mut self.out))),
+                Ok(read) => read,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.to_string().contains("out of memory") => {
+                    return Some(Err(out_of_memory(format, self.out.len())))
+                }
+                Err(e) => {
+                    return Some(Err(IngestError::Decompression {
+                        format,
+                        reason: e.to_string(),
+                    }))
+                }
+            };
+            if self.out.len() + read > limit {
+                // How big it is, counted without keeping it (up to a
+                // point: a zip bomb may expand to terabytes).
+                let counted = self.out.len() as u64 + read as u64;
+                let mut rest = 0u64;
+                let most = (limit as u64).saturating_mul(16);
+                while rest < most {
+                    match self.decoder.read(&mut self.chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(read) => rest += read as u64,
+                    }
+                }
+                return Some(Err(IngestError::TooBig {
+                    format,
+                    expanded: counted + rest,
+                    limit: limit as u64,
+                    counted_all: rest < most,
+                }));
+            }
+            if self.out.try_reserve(read).is_err() {
+                return Some(Err(out_of_memory(format, self.out.len())));
+            }
+            self.out.extend_from_slice(&self.chunk[..read]);
+        }
+        None
+    }
+}
+
+fn out_of_memory(format: &'static str, expanded: usize) -> IngestError {
+    IngestError::OutOfMemory {
         format,
         expanded: expanded as u64,
-        limit: limit as u64,
-    };
-    out.try_reserve_exact(compressed.saturating_mul(8).min(limit))
-        .map_err(|_| out_of_memory(0))?;
-    let mut chunk = vec![0u8; 256 << 10];
-    loop {
-        let read = match decoder.read(&mut chunk) {
-            Ok(0) => return Ok(out),
-            Ok(read) => read,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) if e.to_string().contains("out of memory") => {
-                return Err(out_of_memory(out.len()))
-            }
-            Err(e) => {
-                return Err(IngestError::Decompression {
-                    format,
-                    reason: e.to_string(),
-                })
-            }
-        };
-        if out.len() + read > limit {
-            // How big it is, counted without keeping it (up to a point:
-            // a zip bomb may expand to terabytes).
-            let counted = out.len() as u64 + read as u64;
-            let rest = std::io::copy(
-                &mut decoder.take((limit as u64).saturating_mul(16)),
-                &mut std::io::sink(),
-            )
-            .unwrap_or(0);
-            return Err(IngestError::TooBig {
-                format,
-                expanded: counted + rest,
-                limit: limit as u64,
-                counted_all: rest < (limit as u64).saturating_mul(16),
-            });
-        }
-        out.try_reserve(read)
-            .map_err(|_| out_of_memory(out.len()))?;
-        out.extend_from_slice(&chunk[..read]);
+        limit: expanded_limit() as u64,
     }
 }
 
@@ -142,12 +213,7 @@ mod tests {
         let plain = vec![b' '; 3 << 20];
         let packed = gzip(&plain);
         assert!(packed.len() < 64 << 10);
-        let error = expand(
-            "gzip",
-            packed.len(),
-            flate2::read::MultiGzDecoder::new(&packed[..]),
-        );
-        assert!(error.is_ok(), "under the default limit");
+        assert!(decompress(&packed).is_ok(), "under the default limit");
         set_expanded_limit(1 << 20);
         let error = decompress(&packed).unwrap_err();
         set_expanded_limit(DEFAULT_LIMIT);

@@ -17,7 +17,7 @@ use crate::model::TraceSet;
 pub(crate) use assemble::cut_text;
 pub use assemble::TraceSetBuilder;
 pub use assemble::TEXT_LIMIT;
-pub use compression::{expanded_limit, set_expanded_limit};
+pub use compression::{expanded_limit, is_compressed, set_expanded_limit, Expanding};
 use sniff::JsonKind;
 
 /// Why an input could not be read at all.
