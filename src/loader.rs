@@ -73,22 +73,18 @@ pub async fn load_files(state: AppState, files: Vec<File>) -> Vec<bool> {
             }
             other => other,
         };
-        // gzip/zstd undone once here: sniffing and reading then see plain bytes.
+        // gzip/zstd is undone by core, a step at a time.
         let read = match first {
-            Ok(first) => match read_rest(file, first).await {
-                Ok(bytes) => Ok(expanded_in_steps(state, bytes, &file.name()).await),
-                Err(error) => Err(error),
-            },
+            Ok(first) => read_rest(file, first).await,
             Err(error) => Err(error),
         };
         match read {
             // Logs are told from traces by their bytes, like every format.
-            Ok(Err(error)) => errors.push(format!("{}: {error}", file.name())),
-            Ok(Ok(bytes)) if looks_like_logs(&bytes) => {
+            Ok(bytes) if looks_like_logs(&bytes) => {
                 read_ok[place] = true;
                 logs.push((file.name(), bytes));
             }
-            Ok(Ok(bytes)) => match add_in_steps(state, &mut builder, bytes, &file.name()).await {
+            Ok(bytes) => match add_in_steps(state, &mut builder, bytes, &file.name()).await {
                 Ok(()) => {
                     read_any = true;
                     read_ok[place] = true;
@@ -465,40 +461,6 @@ fn read_for_a_frame(
         if load.wants_input() || turn_due() {
             return None;
         }
-    }
-}
-
-/// Bytes of compressed input expanded a step: about 2 ms of ruzstd natively.
-const EXPAND_STEP_BYTES: usize = 256 << 10;
-
-/// `bytes` with gzip or zstd undone a frame's worth at a time (at once, a
-/// big file held the page for as long as expanding all of it took); as
-/// they are when not compressed.
-async fn expanded_in_steps(
-    state: AppState,
-    bytes: Vec<u8>,
-    name: &str,
-) -> Result<Vec<u8>, tracelens_core::IngestError> {
-    if !tracelens_core::ingest::is_compressed(&bytes) {
-        return Ok(bytes);
-    }
-    let mut expanding = tracelens_core::ingest::Expanding::new(bytes)?;
-    loop {
-        loop {
-            if let Some(expanded) = expanding.step(EXPAND_STEP_BYTES) {
-                state.progress.set(None);
-                return expanded;
-            }
-            if turn_due() {
-                break;
-            }
-        }
-        let done = expanding.progress();
-        state.progress.set(Some(done));
-        state
-            .loading
-            .set(Some(format!("Expanding {name}: {:.0} %", done * 100.0)));
-        next_frame().await;
     }
 }
 

@@ -17,7 +17,7 @@ use crate::ids::{decode_id, SpanId, TraceId};
 use serde::Deserialize;
 
 use crate::ingest::json_syntax::{F64Value, I64Value};
-use crate::ingest::{decompressed, IngestError};
+use crate::ingest::{decompressed, is_compressed, Expanding, IngestError};
 use crate::intern::{Interner, Sym};
 use crate::model::Trace;
 use crate::warnings::Warnings;
@@ -415,10 +415,28 @@ const SNIFF_LINE: usize = 1 << 20;
 /// traces: an OTLP logs request, a Loki answer, or JSON Lines whose first
 /// line has a message or level field but no spans.
 pub fn looks_like_logs(bytes: &[u8]) -> bool {
-    let Ok(bytes) = decompressed(bytes) else {
-        return false;
+    // Of compressed input, only as much as is looked at below is expanded
+    // (the whole of it, for the first slice of a big file, was expanded
+    // and dropped, and a slice cut mid-stream read as no logs at all).
+    let (mut expanding, all);
+    let bytes = match is_compressed(bytes) {
+        false => bytes,
+        true => {
+            let Ok(started) = Expanding::new(bytes) else {
+                return false;
+            };
+            expanding = started;
+            // Cut off or damaged further on: what expanded before counts.
+            match expanding.step(SNIFF_LINE + SNIFF_HEAD) {
+                Some(Ok(whole)) => {
+                    all = whole;
+                    &all[..]
+                }
+                None | Some(Err(_)) => expanding.so_far(),
+            }
+        }
     };
-    let text = skip_bom(&bytes);
+    let text = skip_bom(bytes);
     // The first line with anything on it. Its end is looked for no
     // further than a logger's line can go: a compact trace file is one
     // line, and scanning all of it (twice, as the page asks) held the page

@@ -759,6 +759,32 @@ fn one_big_protobuf_batch_is_read_a_few_spans_a_step() {
     }
 }
 
+/// A compressed file is expanded a bounded amount a step before it is
+/// read (at once, a big one held the page for all of it), with progress
+/// shown; it gives what reading it at once gives.
+#[test]
+fn a_compressed_file_is_expanded_a_step_at_a_time() {
+    for path in [
+        "etl-nightly/etl-nightly.otlp.json.gz",
+        "etl-nightly/etl-nightly.otlp.json.zst",
+    ] {
+        let bytes = corpus_file(path);
+        let whole = ingest(&bytes).unwrap();
+        let mut builder = tracelens_core::TraceSetBuilder::default();
+        let mut load = builder.start(bytes).unwrap();
+        let (mut expanding, mut progress) = (0, 0.0);
+        while builder.advance(&mut load, 4096).is_none() {
+            assert!(load.progress() >= progress, "{path}");
+            progress = load.progress();
+            if builder.span_total() == 0 {
+                expanding += 1;
+            }
+        }
+        assert!(expanding > 10, "{path}: {expanding} steps expanding");
+        assert_eq!(builder.finish().span_count(), whole.span_count(), "{path}");
+    }
+}
+
 fn read_a_few_spans_a_step(bytes: &[u8]) {
     let whole = ingest(bytes).unwrap();
     // A small budget: a step returns with part of the element read.

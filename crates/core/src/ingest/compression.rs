@@ -116,6 +116,11 @@ impl<R: AsRef<[u8]>> Expanding<R> {
         })
     }
 
+    /// What is expanded so far.
+    pub fn so_far(&self) -> &[u8] {
+        &self.out
+    }
+
     /// How much of the compressed input has been undone, from 0 to 1.
     pub fn progress(&self) -> f64 {
         self.decoder.source().position() as f64 / self.compressed.max(1) as f64

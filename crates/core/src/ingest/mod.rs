@@ -115,6 +115,8 @@ pub struct TraceLoad {
     /// Whether bytes were given since the last step: a stepper that said
     /// it was waiting for them has not looked at them yet.
     fed: bool,
+    /// Whether the input was expanded (gzip or zstd) before being read.
+    expanded: bool,
 }
 
 /// What the readers that go a step at a time, reading an input while it
@@ -151,18 +153,29 @@ enum LoadKind {
     Whole,
     /// Compressed, or not OTLP/JSON: sniffed and read once complete.
     Collecting,
+    /// Complete and compressed: expanded a bounded amount a step, then
+    /// sniffed and read.
+    Expanding(Box<compression::Expanding<Vec<u8>>>),
     Done,
 }
+
+/// The share of a compressed input's progress that expanding it takes.
+const EXPANDING_SHARE: f64 = 0.3;
 
 impl TraceLoad {
     /// How much of the input has been read, from 0 to 1.
     pub fn progress(&self) -> f64 {
-        match &self.kind {
+        let read = match &self.kind {
             LoadKind::Stepping(stepper) if self.length > 0 => {
                 stepper.offset() as f64 / self.length as f64
             }
+            LoadKind::Expanding(expanding) => return expanding.progress() * EXPANDING_SHARE,
             LoadKind::Whole | LoadKind::Collecting => 0.0,
             _ => 1.0,
+        };
+        match self.expanded {
+            true => EXPANDING_SHARE + (1.0 - EXPANDING_SHARE) * read,
+            false => read,
         }
     }
 
@@ -219,21 +232,35 @@ impl TraceLoad {
             }
     }
 
-    /// A complete input, decompressed and sniffed.
+    /// A complete input: sniffed, or to expand first when compressed
+    /// (a step at a time: at once, a big file held a page for all of it).
     fn sniffed(bytes: Vec<u8>, spans_before: usize) -> Result<Self, IngestError> {
-        let bytes = match compression::decompress(&bytes)? {
-            Some(plain) => plain,
-            None => bytes,
-        };
+        if compression::is_compressed(&bytes) {
+            return Ok(TraceLoad {
+                length: 0,
+                bytes: Vec::new(),
+                kind: LoadKind::Expanding(Box::new(compression::Expanding::new(bytes)?)),
+                complete: true,
+                spans_before,
+                fed: false,
+                expanded: false,
+            });
+        }
+        Ok(TraceLoad::plain(bytes, spans_before))
+    }
+
+    /// A complete input that is not (or no longer) compressed, sniffed.
+    fn plain(bytes: Vec<u8>, spans_before: usize) -> Self {
         let kind = LoadKind::stepping(&bytes, spans_before, bytes.len()).unwrap_or(LoadKind::Whole);
-        Ok(TraceLoad {
+        TraceLoad {
             length: bytes.len(),
             bytes,
             kind,
             complete: true,
             spans_before,
             fed: false,
-        })
+            expanded: false,
+        }
     }
 }
 
@@ -329,6 +356,7 @@ impl TraceSetBuilder {
             length,
             spans_before: self.span_total(),
             fed: false,
+            expanded: false,
         }
     }
 
@@ -344,6 +372,14 @@ impl TraceSetBuilder {
             LoadKind::Stepping(stepper) => {
                 stepper.step(&load.bytes, self, budget, load.complete)?
             }
+            LoadKind::Expanding(expanding) => match expanding.step(budget)? {
+                Ok(plain) => {
+                    *load = TraceLoad::plain(plain, load.spans_before);
+                    load.expanded = true;
+                    return None;
+                }
+                Err(error) => Err(error),
+            },
             LoadKind::Whole => self.add(&load.bytes),
             LoadKind::Collecting | LoadKind::Done => return None,
         };
