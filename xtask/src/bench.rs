@@ -538,6 +538,14 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
         "1M spans (OTLP/JSON, 485 MB)".to_owned(),
         BIG_FILE.to_owned(),
     ));
+    // Compressed, as traces are often kept: expanded in the page, then read.
+    let gzipped = "target/bench/1m.otlp.json.gz";
+    bench_memory(root, &["gzip", BIG_FILE, gzipped])?;
+    let megabytes = std::fs::metadata(root.join(gzipped))?.len() / 1_000_000;
+    traces.push((
+        format!("1M spans (OTLP/JSON, gzip, {megabytes} MB)"),
+        gzipped.to_owned(),
+    ));
     let million_protobuf = "target/bench/1m.pb";
     bench_memory(root, &["generate-protobuf", BIG_SPANS, million_protobuf])?;
     let megabytes = std::fs::metadata(root.join(million_protobuf))?.len() / 1_000_000;

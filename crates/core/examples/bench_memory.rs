@@ -5,6 +5,7 @@
 //!   (`generate-protobuf`: as OTLP protobuf; `generate-batch-per-service`:
 //!   as OTLP protobuf, a `ResourceSpans` a service; `generate-backwards`: as
 //!   OTLP protobuf, every span ending before it starts, a warning each);
+//! - `bench_memory gzip FROM TO` writes FROM gzipped (fast) to TO;
 //! - `bench_memory night TRACES SPANS PATH` writes TRACES such traces of
 //!   SPANS spans each, of varied durations, as OTLP/JSON;
 //! - `bench_memory load PATH` loads it and prints
@@ -35,6 +36,14 @@ fn main() {
             let spans: usize = spans.parse().expect("SPANS is a number");
             let data = support::batch_per_service(support::trace(spans));
             std::fs::write(path, support::protobuf(&data)).expect("PATH is writable");
+        }
+        ["gzip", from, to] => {
+            use std::io::Write;
+            let bytes = std::fs::read(from).expect("FROM is readable");
+            let file = std::fs::File::create(to).expect("TO is writable");
+            let mut gzip = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+            gzip.write_all(&bytes).expect("TO is writable");
+            gzip.finish().expect("TO is writable");
         }
         ["generate-backwards", spans, path] => {
             let spans: usize = spans.parse().expect("SPANS is a number");
