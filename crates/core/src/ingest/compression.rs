@@ -57,6 +57,7 @@ pub(super) fn decompress(bytes: &[u8]) -> Result<Option<Vec<u8>>, IngestError> {
 pub struct Expanding<R: AsRef<[u8]>> {
     format: &'static str,
     decoder: Decoder<R>,
+    expected: Option<usize>,
     compressed: usize,
     out: Vec<u8>,
     chunk: Vec<u8>,
@@ -119,25 +120,42 @@ impl<R: AsRef<[u8]>> Expanding<R> {
         // grown by doubling, 485 MB expanded in the page was copied twice,
         // in a task of 140 ms and one of 240 ms.
         let limit = expanded_limit();
-        let room = match (compressed..=limit).contains(&size) {
-            true => size,
-            false => compressed.saturating_mul(8).min(limit),
-        };
+        let expected = (compressed..=limit).contains(&size).then_some(size);
+        let room = expected.unwrap_or(compressed.saturating_mul(8).min(limit));
         let mut out = Vec::new();
         out.try_reserve_exact(room)
             .map_err(|_| out_of_memory(format, 0))?;
         Ok(Self {
             format,
             decoder,
+            expected,
             compressed,
             out,
             chunk: vec![0u8; 256 << 10],
         })
     }
 
-    /// What is expanded so far.
+    /// What is expanded so far (and not taken).
     pub fn so_far(&self) -> &[u8] {
         &self.out
+    }
+
+    /// The bytes held: the compressed input and what is expanded and not
+    /// taken.
+    pub fn held_bytes(&self) -> usize {
+        self.compressed + self.out.len()
+    }
+
+    /// Takes what is expanded so far: a reader of it as it comes holds
+    /// only what it has not read yet.
+    pub fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// How many bytes the data says it expands to, where it says so (gzip's
+    /// trailer, zstd's frame header), and it is believable.
+    pub fn expected(&self) -> Option<usize> {
+        self.expected
     }
 
     /// How much of the compressed input has been undone, from 0 to 1.
@@ -152,8 +170,9 @@ impl<R: AsRef<[u8]>> Expanding<R> {
         let until = self.out.len().saturating_add(budget.max(1));
         let format = self.format;
         while self.out.len() < until {
-            let want = (until - self.out.len()).min(self.chunk.len());
-            let read = match self.decoder.read(&mut self.chunk[..want]) {
+            // Read a whole chunk at a time, whatever the budget: flate2
+            // read a byte at a time ends a stream early.
+            let read = match self.decoder.read(&mut self.chunk) {
                 Ok(0) => return Some(Ok(std::mem::take(&mut self.out))),
                 Ok(read) => read,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
