@@ -42,6 +42,7 @@ pub(super) fn decompress(bytes: &[u8]) -> Result<Option<Vec<u8>>, IngestError> {
         return Ok(None);
     }
     let mut expanding = Expanding::new(bytes)?;
+    expanding.make_room()?;
     loop {
         if let Some(expanded) = expanding.step(usize::MAX) {
             return expanded.map(Some);
@@ -116,23 +117,30 @@ impl<R: AsRef<[u8]>> Expanding<R> {
                     ("zstd", Decoder::Zstd(Box::new(decoder)), size)
                 }
             };
-        // Room for all of it at once where the data says how big it is:
-        // grown by doubling, 485 MB expanded in the page was copied twice,
-        // in a task of 140 ms and one of 240 ms.
-        let limit = expanded_limit();
-        let expected = (compressed..=limit).contains(&size).then_some(size);
-        let room = expected.unwrap_or(compressed.saturating_mul(8).min(limit));
-        let mut out = Vec::new();
-        out.try_reserve_exact(room)
-            .map_err(|_| out_of_memory(format, 0))?;
+        let expected = (compressed..=expanded_limit())
+            .contains(&size)
+            .then_some(size);
         Ok(Self {
             format,
             decoder,
             expected,
             compressed,
-            out,
+            out: Vec::new(),
             chunk: vec![0u8; 256 << 10],
         })
+    }
+
+    /// Makes room for all of it at once, for a caller that keeps it whole:
+    /// what the data says it expands to, else eight times its size. Grown
+    /// by doubling, 485 MB expanded in the page was copied twice, in a
+    /// task of 140 ms and one of 240 ms.
+    pub fn make_room(&mut self) -> Result<(), IngestError> {
+        let room = self
+            .expected
+            .unwrap_or(self.compressed.saturating_mul(8).min(expanded_limit()));
+        self.out
+            .try_reserve_exact(room)
+            .map_err(|_| out_of_memory(self.format, 0))
     }
 
     /// What is expanded so far (and not taken).
