@@ -50,6 +50,12 @@ pub(super) fn decompress(bytes: &[u8]) -> Result<Option<Vec<u8>>, IngestError> {
     }
 }
 
+/// The most a stated expanded size may exceed the compressed size by to
+/// be believed: deflate expands at most about 1032 to 1, and traces
+/// compress tens of times; a size past that is a damaged trailer or
+/// header (the `stepped` fuzz target found one asking for 3.4 GB for 4 KB).
+const BELIEVED_RATIO: usize = 1032;
+
 /// Compressed input (gzip or zstd) undone a bounded amount at a time, so
 /// that a page can expand a big file between frames; expanding it at once
 /// is the same steps given no bound. It stops at the limit on the
@@ -117,9 +123,10 @@ impl<R: AsRef<[u8]>> Expanding<R> {
                     ("zstd", Decoder::Zstd(Box::new(decoder)), size)
                 }
             };
-        let expected = (compressed..=expanded_limit())
-            .contains(&size)
-            .then_some(size);
+        let most = compressed
+            .saturating_mul(BELIEVED_RATIO)
+            .min(expanded_limit());
+        let expected = (compressed..=most).contains(&size).then_some(size);
         Ok(Self {
             format,
             decoder,
@@ -273,6 +280,17 @@ mod tests {
             text.contains("3.0 MiB") && text.contains("1.0 MiB") && !text.contains("corrupt"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_stated_size_is_believed_only_within_what_deflate_can_do() {
+        let plain = vec![b'x'; 100_000];
+        let mut packed = gzip(&plain);
+        assert_eq!(Expanding::new(&packed[..]).unwrap().expected(), Some(100_000));
+        // A damaged trailer asking for 3.4 GB: room is not made for it.
+        let at = packed.len() - 4;
+        packed[at..].copy_from_slice(&3_450_000_000u32.to_le_bytes());
+        assert_eq!(Expanding::new(&packed[..]).unwrap().expected(), None);
     }
 
     #[test]
