@@ -67,6 +67,11 @@ pub struct Expanding<R: AsRef<[u8]>> {
     expected: Option<usize>,
     compressed: usize,
     out: Vec<u8>,
+    /// Bytes expanded so far, those taken too: what the limit counts.
+    expanded: usize,
+    /// Once past the limit: the bytes counted past it so far (how big it
+    /// is is counted without keeping it, a bounded amount a step too).
+    counting: Option<u64>,
     chunk: Vec<u8>,
 }
 
@@ -133,6 +138,8 @@ impl<R: AsRef<[u8]>> Expanding<R> {
             expected,
             compressed,
             out: Vec::new(),
+            expanded: 0,
+            counting: None,
             chunk: vec![0u8; 256 << 10],
         })
     }
@@ -178,21 +185,23 @@ impl<R: AsRef<[u8]>> Expanding<R> {
         self.decoder.source().position() as f64 / self.compressed.max(1) as f64
     }
 
-    /// Expands about `budget` more bytes; the whole expanded input once
-    /// it is all undone.
+    /// Expands about `budget` more bytes; the rest of the expanded input
+    /// (all of it, if none was taken) once it is all undone.
     pub fn step(&mut self, budget: usize) -> Option<Result<Vec<u8>, IngestError>> {
         let limit = expanded_limit();
-        let until = self.out.len().saturating_add(budget.max(1));
         let format = self.format;
-        while self.out.len() < until {
+        let mut spent = 0;
+        while spent < budget.max(1) {
             // Read a whole chunk at a time, whatever the budget: flate2
             // read a byte at a time ends a stream early.
             let read = match self.decoder.read(&mut self.chunk) {
-                Ok(0) => return Some(Ok(std::mem::take(&mut self.out))),
                 Ok(read) => read,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // Past the limit the rest is only counted, and a damaged
+                // end ends the count.
+                Err(_) if self.counting.is_some() => 0,
                 Err(e) if e.to_string().contains("out of memory") => {
-                    return Some(Err(out_of_memory(format, self.out.len())))
+                    return Some(Err(out_of_memory(format, self.expanded)))
                 }
                 Err(e) => {
                     return Some(Err(IngestError::Decompression {
@@ -201,28 +210,34 @@ impl<R: AsRef<[u8]>> Expanding<R> {
                     }))
                 }
             };
-            if self.out.len() + read > limit {
-                // How big it is, counted without keeping it (up to a
-                // point: a zip bomb may expand to terabytes).
-                let counted = self.out.len() as u64 + read as u64;
-                let mut rest = 0u64;
-                let most = (limit as u64).saturating_mul(16);
-                while rest < most {
-                    match self.decoder.read(&mut self.chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(read) => rest += read as u64,
-                    }
+            spent += read.max(1);
+            // How big it is, counted without keeping it (up to a point: a
+            // zip bomb may expand to terabytes).
+            let most = (limit as u64).saturating_mul(16);
+            if let Some(rest) = &mut self.counting {
+                *rest += read as u64;
+                if read == 0 || *rest >= most {
+                    return Some(Err(IngestError::TooBig {
+                        format,
+                        expanded: self.expanded as u64 + *rest,
+                        limit: limit as u64,
+                        counted_all: *rest < most,
+                    }));
                 }
-                return Some(Err(IngestError::TooBig {
-                    format,
-                    expanded: counted + rest,
-                    limit: limit as u64,
-                    counted_all: rest < most,
-                }));
+                continue;
+            }
+            if read == 0 {
+                return Some(Ok(std::mem::take(&mut self.out)));
+            }
+            if self.expanded + read > limit {
+                self.expanded += read;
+                self.counting = Some(0);
+                continue;
             }
             if self.out.try_reserve(read).is_err() {
-                return Some(Err(out_of_memory(format, self.out.len())));
+                return Some(Err(out_of_memory(format, self.expanded)));
             }
+            self.expanded += read;
             self.out.extend_from_slice(&self.chunk[..read]);
         }
         None
@@ -274,7 +289,20 @@ mod tests {
         assert!(decompress(&packed).is_ok(), "under the default limit");
         set_expanded_limit(1 << 20);
         let error = decompress(&packed).unwrap_err();
+        // Taken as it comes, as a reader of it takes it, the limit counts
+        // what was taken too; past it, the rest is counted a step at a time.
+        let mut expanding = Expanding::new(&packed[..]).unwrap();
+        let mut steps = 0;
+        let taken = loop {
+            steps += 1;
+            match expanding.step(64 << 10) {
+                None => drop(expanding.take()),
+                Some(done) => break done.unwrap_err(),
+            }
+        };
         set_expanded_limit(DEFAULT_LIMIT);
+        assert_eq!(taken, error);
+        assert!(steps > 8, "{steps} steps");
         let text = error.to_string();
         assert!(
             text.contains("3.0 MiB") && text.contains("1.0 MiB") && !text.contains("corrupt"),
@@ -286,7 +314,10 @@ mod tests {
     fn a_stated_size_is_believed_only_within_what_deflate_can_do() {
         let plain = vec![b'x'; 100_000];
         let mut packed = gzip(&plain);
-        assert_eq!(Expanding::new(&packed[..]).unwrap().expected(), Some(100_000));
+        assert_eq!(
+            Expanding::new(&packed[..]).unwrap().expected(),
+            Some(100_000)
+        );
         // A damaged trailer asking for 3.4 GB: room is not made for it.
         let at = packed.len() - 4;
         packed[at..].copy_from_slice(&3_450_000_000u32.to_le_bytes());
