@@ -411,6 +411,19 @@ const SNIFF_HEAD: usize = 64 << 10;
 /// A first line longer than this is no logger's line and is not parsed.
 const SNIFF_LINE: usize = 1 << 20;
 
+/// About the first `length` bytes compressed `bytes` expand to: fewer
+/// where the data is cut off or damaged before then (what expanded before
+/// counts), none where it cannot be expanded at all.
+fn expanded_head(bytes: &[u8], length: usize) -> Vec<u8> {
+    let Ok(mut expanding) = Expanding::new(bytes) else {
+        return Vec::new();
+    };
+    match expanding.step(length) {
+        Some(Ok(whole)) => whole,
+        None | Some(Err(_)) => expanding.take(),
+    }
+}
+
 /// True when `bytes` (after decompression) look like logs rather than
 /// traces: an OTLP logs request, a Loki answer, or JSON Lines whose first
 /// line has a message or level field but no spans.
@@ -418,22 +431,12 @@ pub fn looks_like_logs(bytes: &[u8]) -> bool {
     // Of compressed input, only as much as is looked at below is expanded
     // (the whole of it, for the first slice of a big file, was expanded
     // and dropped, and a slice cut mid-stream read as no logs at all).
-    let (mut expanding, all);
+    let head;
     let bytes = match is_compressed(bytes) {
         false => bytes,
         true => {
-            let Ok(started) = Expanding::new(bytes) else {
-                return false;
-            };
-            expanding = started;
-            // Cut off or damaged further on: what expanded before counts.
-            match expanding.step(SNIFF_LINE + SNIFF_HEAD) {
-                Some(Ok(whole)) => {
-                    all = whole;
-                    &all[..]
-                }
-                None | Some(Err(_)) => expanding.so_far(),
-            }
+            head = expanded_head(bytes, SNIFF_LINE + SNIFF_HEAD);
+            &head[..]
         }
     };
     let text = skip_bom(bytes);

@@ -190,6 +190,9 @@ impl<R: AsRef<[u8]>> Expanding<R> {
     pub fn step(&mut self, budget: usize) -> Option<Result<Vec<u8>, IngestError>> {
         let limit = expanded_limit();
         let format = self.format;
+        // How big it is past the limit is counted without keeping it, up
+        // to a point: a zip bomb may expand to terabytes.
+        let most = (limit as u64).saturating_mul(16);
         let mut spent = 0;
         while spent < budget.max(1) {
             // Read a whole chunk at a time, whatever the budget: flate2
@@ -211,9 +214,6 @@ impl<R: AsRef<[u8]>> Expanding<R> {
                 }
             };
             spent += read.max(1);
-            // How big it is, counted without keeping it (up to a point: a
-            // zip bomb may expand to terabytes).
-            let most = (limit as u64).saturating_mul(16);
             if let Some(rest) = &mut self.counting {
                 *rest += read as u64;
                 if read == 0 || *rest >= most {

@@ -249,23 +249,21 @@ impl TraceLoad {
     /// A complete input: sniffed, or to expand first when compressed
     /// (a step at a time: at once, a big file held a page for all of it).
     fn sniffed(bytes: Vec<u8>, spans_before: usize) -> Result<Self, IngestError> {
-        if compression::is_compressed(&bytes) {
-            let expansion = Expansion {
-                expanding: compression::Expanding::new(bytes)?,
-                reading: None,
-                damage: None,
-                ended: false,
-            };
-            return Ok(TraceLoad {
-                length: 0,
-                bytes: Vec::new(),
-                kind: LoadKind::Expanding(Box::new(expansion)),
-                complete: true,
-                spans_before,
-                fed: false,
-            });
-        }
-        let kind = LoadKind::stepping(&bytes, spans_before, bytes.len()).unwrap_or(LoadKind::Whole);
+        let (kind, bytes) = match compression::is_compressed(&bytes) {
+            true => {
+                let expansion = Expansion {
+                    expanding: compression::Expanding::new(bytes)?,
+                    reading: None,
+                    damage: None,
+                    ended: false,
+                };
+                (LoadKind::Expanding(Box::new(expansion)), Vec::new())
+            }
+            false => {
+                let kind = LoadKind::stepping(&bytes, spans_before, bytes.len());
+                (kind.unwrap_or(LoadKind::Whole), bytes)
+            }
+        };
         Ok(TraceLoad {
             length: bytes.len(),
             bytes,
