@@ -601,6 +601,15 @@ fn jaeger_spans_arrive_before_their_processes() {
 /// A Jaeger trace's processes after its spans name the spans' services a
 /// bounded number a step, as reading takes bytes (at a million spans
 /// naming them at once held a step for 21 ms natively).
+/// Each span of the first trace of `set` as its id and its service.
+fn services(set: &tracelens_core::TraceSet) -> Vec<String> {
+    set.traces[0]
+        .spans
+        .iter()
+        .map(|s| format!("{} {}", s.span_id, set.strings.get(s.service)))
+        .collect()
+}
+
 #[test]
 fn jaeger_spans_are_named_a_few_a_step() {
     let spans: Vec<String> = (1..=2000u64)
@@ -637,13 +646,6 @@ fn jaeger_spans_are_named_a_few_a_step() {
     assert!(steps.len() >= 15, "{steps:?}");
     assert!(steps.windows(2).all(|w| w[1] - w[0] <= 100), "{steps:?}");
     let set = builder.finish();
-    let services = |set: &tracelens_core::TraceSet| -> Vec<String> {
-        set.traces[0]
-            .spans
-            .iter()
-            .map(|s| format!("{} {}", s.span_id, set.strings.get(s.service)))
-            .collect()
-    };
     assert_eq!(services(&set), services(&ingest(&bytes).unwrap()));
     assert!(
         services(&set)[0].ends_with(" odd"),
@@ -747,13 +749,6 @@ fn one_big_protobuf_batch_is_read_a_few_spans_a_step() {
         assert!(steps.len() > 10, "{steps:?}");
         assert!(steps.windows(2).all(|w| w[1] - w[0] < 200), "{steps:?}");
         let set = builder.finish();
-        let services = |set: &tracelens_core::TraceSet| -> Vec<String> {
-            set.traces[0]
-                .spans
-                .iter()
-                .map(|s| format!("{} {}", s.span_id, set.strings.get(s.service)))
-                .collect()
-        };
         assert_eq!(services(&set), services(&whole));
         assert!(services(&set).iter().all(|s| s.ends_with(" svc")));
     }
