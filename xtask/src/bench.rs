@@ -541,35 +541,33 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
     // Compressed, as traces are often kept: expanded in the page, then read.
     let gzipped = "target/bench/1m.otlp.json.gz";
     bench_memory(root, &["gzip", BIG_FILE, gzipped])?;
-    let megabytes = std::fs::metadata(root.join(gzipped))?.len() / 1_000_000;
+    let mb = megabytes(root, gzipped)?;
     traces.push((
-        format!("1M spans (OTLP/JSON, gzip, {megabytes} MB)"),
+        format!("1M spans (OTLP/JSON, gzip, {mb} MB)"),
         gzipped.to_owned(),
     ));
     let million_protobuf = "target/bench/1m.pb";
     bench_memory(root, &["generate-protobuf", BIG_SPANS, million_protobuf])?;
-    let megabytes = std::fs::metadata(root.join(million_protobuf))?.len() / 1_000_000;
+    let mb = megabytes(root, million_protobuf)?;
     traces.push((
-        format!("1M spans (OTLP protobuf, {megabytes} MB)"),
+        format!("1M spans (OTLP protobuf, {mb} MB)"),
         million_protobuf.to_owned(),
     ));
     // A batch a service, as a tool that merges batches writes them: each
     // `ResourceSpans` holds 125k spans.
     let merged = "target/bench/1m-batch-per-service.pb";
     bench_memory(root, &["generate-batch-per-service", BIG_SPANS, merged])?;
-    let megabytes = std::fs::metadata(root.join(merged))?.len() / 1_000_000;
+    let mb = megabytes(root, merged)?;
     traces.push((
-        format!("1M spans, one batch a service (OTLP protobuf, {megabytes} MB)"),
+        format!("1M spans, one batch a service (OTLP protobuf, {mb} MB)"),
         merged.to_owned(),
     ));
     // Bad input at scale: a warning for each of a million spans.
     let backwards = "target/bench/1m-backwards.pb";
     bench_memory(root, &["generate-backwards", BIG_SPANS, backwards])?;
-    let megabytes = std::fs::metadata(root.join(backwards))?.len() / 1_000_000;
+    let mb = megabytes(root, backwards)?;
     traces.push((
-        format!(
-            "1M spans, each ending before it starts: a warning each (OTLP protobuf, {megabytes} MB)"
-        ),
+        format!("1M spans, each ending before it starts: a warning each (OTLP protobuf, {mb} MB)"),
         backwards.to_owned(),
     ));
     // The trace Jaeger UI was measured with: `../shared/bench/gen_trace.py`
@@ -596,9 +594,9 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
             ("Jaeger JSON", file.clone()),
             ("OTLP/JSON", file.replace("jaeger_", "otlp_")),
         ] {
-            let megabytes = std::fs::metadata(root.join(&file))?.len() / 1_000_000;
+            let mb = megabytes(root, &file)?;
             traces.push((
-                format!("{label} spans ({format} from gen_trace.py, {megabytes} MB)"),
+                format!("{label} spans ({format} from gen_trace.py, {mb} MB)"),
                 file,
             ));
         }
@@ -618,11 +616,8 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
     for (label, spans) in [("2M", "2000000"), ("5M", "5000000")] {
         let file = format!("target/bench/{}.pb", label.to_lowercase());
         bench_memory(root, &["generate-protobuf", spans, &file])?;
-        let megabytes = std::fs::metadata(root.join(&file))?.len() / 1_000_000;
-        tall.push((
-            format!("{label} spans (OTLP protobuf, {megabytes} MB)"),
-            file,
-        ));
+        let mb = megabytes(root, &file)?;
+        tall.push((format!("{label} spans (OTLP protobuf, {mb} MB)"), file));
     }
     let rows = json_lines(
         Command::new("node")
@@ -651,6 +646,12 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
             row
         })
         .collect())
+}
+
+/// The size of `file` (under `root`) in megabytes, as the bench's labels
+/// give it.
+fn megabytes(root: &Path, file: impl AsRef<Path>) -> anyhow::Result<u64> {
+    Ok(std::fs::metadata(root.join(file))?.len() / 1_000_000)
 }
 
 /// The release bundle's wasm: bytes, and bytes gzipped (`gzip -9`).
