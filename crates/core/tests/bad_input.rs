@@ -678,6 +678,27 @@ fn one_big_resource_is_read_a_few_spans_a_step() {
         );
         read_a_few_spans_a_step(text.as_bytes());
     }
+    // As Tempo's v2 answer and Jaeger v2's wrap it, with what follows the
+    // spans told as when read whole: a partial answer is warned of.
+    for (key, tail) in [
+        ("trace", r#","metrics":{"inspectedBytes":"1256"}"#),
+        (
+            "trace",
+            r#","status":"PARTIAL","message":"trace too large""#,
+        ),
+        ("result", ""),
+    ] {
+        let text = format!(
+            r#"{{"{key}": {{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"svc"}}}}]}},"scopeSpans":[{{"scope":{{"name":"lib"}},"spans":[{}]}}]}}]}}{tail}}}"#,
+            spans.join(",")
+        );
+        read_a_few_spans_a_step(text.as_bytes());
+        let warnings = ingest(text.as_bytes()).unwrap().warnings;
+        let partial = warnings.iter().any(|w| {
+            w.message == "Tempo returned only part of this trace (PARTIAL): trace too large"
+        });
+        assert_eq!(partial, tail.contains("PARTIAL"), "{tail}");
+    }
 }
 
 /// One protobuf `ResourceSpans` holding all of a service's spans (as a
@@ -751,6 +772,97 @@ fn one_big_protobuf_batch_is_read_a_few_spans_a_step() {
         let set = builder.finish();
         assert_eq!(services(&set), services(&whole));
         assert!(services(&set).iter().all(|s| s.ends_with(" svc")));
+    }
+}
+
+/// A protobuf stream (each message after its length, as the Collector's
+/// file exporter writes them) is read as it arrives, a bounded amount a
+/// step, from its first frames on; cut inside a frame, it keeps what came
+/// before with the warning reading it whole gives.
+#[test]
+fn a_protobuf_stream_is_read_as_it_arrives() {
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, TracesData};
+    use prost::Message;
+    let frame = |first: u64| {
+        let spans = (first..first + 100)
+            .map(|i| Span {
+                trace_id: vec![7; 16],
+                span_id: i.to_be_bytes().to_vec(),
+                name: format!("step {i}"),
+                start_time_unix_nano: 1_000 + 10 * i,
+                end_time_unix_nano: 1_000 + 10 * i + 5,
+                ..Default::default()
+            })
+            .collect();
+        let message = TracesData {
+            resource_spans: vec![ResourceSpans {
+                scope_spans: vec![ScopeSpans {
+                    spans,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        }
+        .encode_to_vec();
+        [(message.len() as u32).to_be_bytes().to_vec(), message].concat()
+    };
+    let stream: Vec<u8> = (0..30).flat_map(|f| frame(1 + 100 * f)).collect();
+    let whole = ingest(&stream).unwrap();
+    assert_eq!(whole.span_count(), 3_000);
+    // Given in parts smaller than a frame: read as they come.
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let half = stream.len() / 2;
+    let mut load = builder.start_arriving(stream[..100].to_vec(), stream.len());
+    load.append(&stream[100..half]);
+    let mut steps = vec![0];
+    while builder.advance(&mut load, 4096).is_none() && !load.wants_input() {
+        steps.push(builder.span_total());
+    }
+    let read = builder.span_total();
+    assert!(
+        (1_300..=1_500).contains(&read),
+        "{read} spans from half the bytes"
+    );
+    assert!(steps.windows(2).all(|w| w[1] - w[0] < 200), "{steps:?}");
+    assert!(load.progress() > 0.4, "{}", load.progress());
+    // What is read is let go as the next part comes.
+    load.append(&stream[half..]);
+    assert!(load.held_bytes() < stream.len() - half + frame(1).len());
+    load.complete().unwrap();
+    while builder.advance(&mut load, 4096).is_none() {}
+    let set = builder.finish();
+    assert_eq!(set.span_count(), whole.span_count());
+    assert_eq!(set.warnings, whole.warnings);
+    // Cut inside the last frame.
+    let cut = &stream[..stream.len() - 500];
+    let whole = ingest(cut).unwrap();
+    let arriving = load_in_parts(cut, 1_000);
+    assert_eq!(arriving.span_count(), whole.span_count());
+    assert_eq!(arriving.warnings, whole.warnings);
+    assert!(whole
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("(the file is truncated)")));
+}
+
+/// `bytes` read as they arrive in parts of `part` bytes.
+fn load_in_parts(bytes: &[u8], part: usize) -> tracelens_core::TraceSet {
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let mut given = part.min(bytes.len());
+    let mut load = builder.start_arriving(bytes[..given].to_vec(), bytes.len());
+    loop {
+        if given == bytes.len() {
+            load.complete().unwrap();
+        }
+        while !load.wants_input() {
+            if let Some(outcome) = builder.advance(&mut load, 4096) {
+                outcome.unwrap();
+                return builder.finish();
+            }
+        }
+        let next = (given + part).min(bytes.len());
+        load.append(&bytes[given..next]);
+        given = next;
     }
 }
 

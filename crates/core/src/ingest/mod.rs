@@ -151,6 +151,11 @@ enum LoadKind {
     Whole,
     /// Compressed, or not OTLP/JSON: sniffed and read once complete.
     Collecting,
+    /// Not told yet by what has come (the first frames of a protobuf
+    /// stream, or the key of a JSON document that tells its format, are
+    /// still to come): told again as more comes, up to [`SNIFF_UNTIL`]
+    /// bytes, then collected.
+    Sniffing,
     /// Complete and compressed: expanded a bounded amount a step, and read
     /// as what is expanded arrives.
     Expanding(Box<Expansion>),
@@ -182,7 +187,7 @@ impl TraceLoad {
             }
             // What is read keeps up with what is expanded.
             LoadKind::Expanding(expansion) => expansion.expanding.progress(),
-            LoadKind::Whole | LoadKind::Collecting => 0.0,
+            LoadKind::Whole | LoadKind::Collecting | LoadKind::Sniffing => 0.0,
             _ => 1.0,
         }
     }
@@ -209,6 +214,16 @@ impl TraceLoad {
             self.bytes.resize(from + length, 0);
             fill(&mut self.bytes[from..]);
             self.fed = true;
+            if matches!(self.kind, LoadKind::Sniffing) {
+                self.kind = match self.bytes.len() > SNIFF_UNTIL {
+                    true => LoadKind::Collecting,
+                    false => LoadKind::arriving(&self.bytes, self.spans_before, self.length),
+                };
+                if matches!(self.kind, LoadKind::Collecting) {
+                    self.bytes
+                        .reserve_exact(self.length.saturating_sub(self.bytes.len()));
+                }
+            }
         }
     }
 
@@ -218,7 +233,7 @@ impl TraceLoad {
             return Ok(());
         }
         self.complete = true;
-        if matches!(self.kind, LoadKind::Collecting) {
+        if matches!(self.kind, LoadKind::Collecting | LoadKind::Sniffing) {
             *self = TraceLoad::sniffed(std::mem::take(&mut self.bytes), self.spans_before)?;
         }
         Ok(())
@@ -260,7 +275,7 @@ impl TraceLoad {
                 (LoadKind::Expanding(Box::new(expansion)), Vec::new())
             }
             false => {
-                let kind = LoadKind::stepping(&bytes, spans_before, bytes.len());
+                let kind = LoadKind::stepping(&bytes, spans_before, bytes.len(), true);
                 (kind.unwrap_or(LoadKind::Whole), bytes)
             }
         };
@@ -276,21 +291,52 @@ impl TraceLoad {
 }
 
 impl LoadKind {
-    /// The reader of an (uncompressed) input that starts with `bytes`, if
-    /// it is read in steps: OTLP/JSON (or a Tempo answer), Jaeger JSON and
-    /// one OTLP protobuf message (binary, as [`TraceSetBuilder::add`]
-    /// tells it: a text file that starts with a blank line starts with
-    /// protobuf's first byte too). `Some(Whole)` for the other formats,
-    /// `None` when the bytes end before that is told. `length` is the
-    /// whole input's (for the readers' estimate of the spans to come).
-    fn stepping(bytes: &[u8], spans_before: usize, length: usize) -> Option<LoadKind> {
+    /// How an input of `length` bytes that arrives in parts is read, told
+    /// by its first bytes, `first`.
+    fn arriving(first: &[u8], spans_before: usize, length: usize) -> LoadKind {
+        // Sniffing needs the bytes that tell text from binary, and the
+        // keys up to the one that tells the format.
+        if first.len() < SNIFF_BYTES.min(length).max(4) {
+            return LoadKind::Sniffing;
+        }
+        if compression::is_compressed(first) {
+            return LoadKind::Collecting;
+        }
+        match LoadKind::stepping(first, spans_before, length, false) {
+            None => LoadKind::Sniffing,
+            Some(LoadKind::Whole) => LoadKind::Collecting,
+            Some(stepping) => stepping,
+        }
+    }
+
+    /// The reader of an (uncompressed) input that starts with `bytes` (all
+    /// of it if `complete`), if it is read in steps: OTLP/JSON (or a Tempo
+    /// or Jaeger v2 answer), Jaeger JSON, one OTLP protobuf message
+    /// (binary, as [`TraceSetBuilder::add`] tells it: a text file that
+    /// starts with a blank line starts with protobuf's first byte too) and
+    /// a stream of them. `Some(Whole)` for the other formats, `None` when
+    /// the bytes end before that is told. `length` is the whole input's
+    /// (for the readers' estimate of the spans to come).
+    fn stepping(
+        bytes: &[u8],
+        spans_before: usize,
+        length: usize,
+        complete: bool,
+    ) -> Option<LoadKind> {
         if looks_binary(bytes) {
-            return Some(match otlp_proto::arrives_as_message(bytes) {
-                true => {
-                    LoadKind::Stepping(Box::new(otlp_proto::Stepper::new(spans_before, length)))
-                }
-                false => LoadKind::Whole,
-            });
+            if otlp_proto::arrives_as_message(bytes) {
+                let message = otlp_proto::Stepper::new(spans_before, length);
+                return Some(LoadKind::Stepping(Box::new(message)));
+            }
+            return Some(
+                match otlp_proto::arrives_as_stream(bytes, length, complete)? {
+                    true => LoadKind::Stepping(Box::new(otlp_proto::StreamStepper::new(
+                        spans_before,
+                        length,
+                    ))),
+                    false => LoadKind::Whole,
+                },
+            );
         }
         let Some(at) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
             return Some(LoadKind::Whole);
@@ -343,17 +389,7 @@ impl TraceSetBuilder {
     /// complete. The spans and warnings
     /// are those [`TraceSetBuilder::add`] gives for the whole input.
     pub fn start_arriving(&mut self, mut first: Vec<u8>, length: usize) -> TraceLoad {
-        // Sniffing needs the bytes that tell text from binary, and the
-        // keys up to the one that tells the format.
-        let sniffable = first.len() >= SNIFF_BYTES.min(length).max(4);
-        let spans_before = self.span_total();
-        let stepping = (sniffable && !compression::is_compressed(&first))
-            .then(|| LoadKind::stepping(&first, spans_before, length))
-            .flatten();
-        let kind = match stepping {
-            Some(LoadKind::Whole) | None => LoadKind::Collecting,
-            Some(stepping) => stepping,
-        };
+        let kind = LoadKind::arriving(&first, self.span_total(), length);
         // What is collected is kept whole: room for all of it at once, as
         // growing by doubling would hold up to twice the input while
         // copying. OTLP/JSON keeps only what is not read yet.
@@ -384,7 +420,7 @@ impl TraceSetBuilder {
             }
             LoadKind::Expanding(expansion) => self.expand(expansion, load.spans_before, budget)?,
             LoadKind::Whole => self.add(&load.bytes),
-            LoadKind::Collecting | LoadKind::Done => return None,
+            LoadKind::Collecting | LoadKind::Sniffing | LoadKind::Done => return None,
         };
         self.tell_cut_texts();
         load.kind = LoadKind::Done;
@@ -603,6 +639,10 @@ impl TraceSetBuilder {
 
 /// How many of the first bytes tell text from binary.
 const SNIFF_BYTES: usize = 256;
+
+/// An input arriving in parts is told again as more comes up to this many
+/// bytes (a few of the page's slices); past it, it is read once complete.
+const SNIFF_UNTIL: usize = 16 << 20;
 
 /// JSON never holds raw control characters other than whitespace, while
 /// protobuf's tags and lengths are full of them early on.

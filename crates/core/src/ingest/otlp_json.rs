@@ -1217,9 +1217,10 @@ const KEEP_EVERY: usize = 4 << 20;
 /// Reads one OTLP/JSON input a few resource spans at a time, so a caller
 /// (the browser) can show progress and stay responsive between steps.
 /// Documents shaped as exporters write them — `{"resourceSpans": [ … ]}`,
-/// one or one per line — are read element by element; anything else (Tempo
-/// wrappers, keys in another order) is read whole in one step by
-/// [`read_documents`].
+/// one or one per line — and as Tempo's answers wrap them (`{"batches":
+/// [ … ]}`, `{"trace": {"resourceSpans": [ … ]}, "status": …}`, and Jaeger
+/// v2's `{"result": …}`) are read element by element; anything else (keys
+/// in another order) is read whole in one step by [`read_documents`].
 pub(super) struct Stepper {
     /// Where reading is, in the bytes given to [`Stepper::step`], which
     /// start `base` bytes into the input (those before were let go,
@@ -1227,6 +1228,9 @@ pub(super) struct Stepper {
     offset: usize,
     base: usize,
     inside_array: bool,
+    /// Whether the array being read is inside a wrapping object (Tempo
+    /// v2's `trace`), which ends after it, before its document does.
+    wrapped: bool,
     lines: LineCounter,
     spans_before: usize,
     /// The builder's warnings before this input, once it is begun.
@@ -1309,9 +1313,9 @@ impl ReadInSteps for Stepper {
             }
             if !self.inside_array {
                 match array_start(bytes, self.offset) {
-                    Some(first_element) => {
+                    Some((first_element, wrapped)) => {
                         self.offset = first_element;
-                        self.inside_array = true;
+                        (self.inside_array, self.wrapped) = (true, wrapped);
                         continue;
                     }
                     None if !complete => return wait(self),
@@ -1334,14 +1338,30 @@ impl ReadInSteps for Stepper {
                 }
             }
             if bytes[self.offset] == b']' {
-                // The end of the array, then of its document.
-                let end = end_of_object(bytes, self.offset + 1);
-                if end.is_none() && !complete {
+                // The end of the array, then of the object wrapping it if
+                // any, then of its document.
+                let rest =
+                    object_rest(bytes, self.offset + 1).and_then(|inner| match self.wrapped {
+                        true => {
+                            let outer = object_rest(bytes, inner.end)?;
+                            Some([Some(inner), Some(outer)])
+                        }
+                        false => Some([Some(inner), None]),
+                    });
+                if rest.is_none() && !complete {
                     return wait(self);
                 }
                 self.inside_array = false;
-                self.offset = match end {
-                    Some(end) => end,
+                self.offset = match rest {
+                    Some(rest) => {
+                        // As the whole reader does, innermost first.
+                        for rest in rest.iter().flatten() {
+                            if rest.partial {
+                                builder.warn(crate::tempo::partial_warning(&rest.message));
+                            }
+                        }
+                        rest.iter().flatten().last().map_or(0, |r| r.end)
+                    }
                     None => {
                         let line = self.lines.line_of(bytes, self.offset);
                         let message = format!(
@@ -1451,6 +1471,7 @@ impl Stepper {
             offset: 0,
             base: 0,
             inside_array: false,
+            wrapped: false,
             lines: LineCounter::default(),
             spans_before,
             first_error: None,
@@ -1560,7 +1581,7 @@ fn relocate(error: IngestError, line: usize) -> IngestError {
 /// After `{"resourceSpans": [` (or Tempo v1's `{"batches": [`) at `at`
 /// (whitespace allowed between the tokens), the offset of the array's
 /// first element (or its `]`).
-fn array_start(bytes: &[u8], at: usize) -> Option<usize> {
+fn array_start(bytes: &[u8], at: usize) -> Option<(usize, bool)> {
     let mut i = at;
     let expect = |i: &mut usize, token: &[u8]| -> Option<()> {
         *i = skip_whitespace(bytes, *i);
@@ -1568,33 +1589,139 @@ fn array_start(bytes: &[u8], at: usize) -> Option<usize> {
         *i += token.len();
         Some(())
     };
+    let key = |i: &mut usize, keys: [&[u8]; 2]| -> Option<()> {
+        let at_key = *i;
+        keys.iter().find_map(|k| {
+            *i = at_key;
+            expect(i, k)
+        })
+    };
     expect(&mut i, b"{")?;
     let at_key = i;
-    expect(&mut i, b"\"resourceSpans\"").or_else(|| {
+    let wrapped = key(&mut i, [b"\"trace\"", b"\"result\""])
+        .and_then(|()| expect(&mut i, b":"))
+        .and_then(|()| expect(&mut i, b"{"))
+        .is_some();
+    if !wrapped {
         i = at_key;
-        expect(&mut i, b"\"batches\"")
-    })?;
+    }
+    key(&mut i, [b"\"resourceSpans\"", b"\"batches\""])?;
     expect(&mut i, b":")?;
     expect(&mut i, b"[")?;
-    Some(skip_whitespace(bytes, i))
+    Some((skip_whitespace(bytes, i), wrapped))
 }
 
-/// After an array that was a member of a document's top-level object, the
-/// offset just past that object's `}` (skipping any other members).
-fn end_of_object(bytes: &[u8], at: usize) -> Option<usize> {
+/// What follows an array that was a member of an object: where the
+/// object ends (just past its `}`), and what its other members say of a
+/// Tempo answer (as [`DocumentSeed`] reads them). `None` where the bytes end
+/// first, or are not an object's members.
+fn object_rest(bytes: &[u8], at: usize) -> Option<ObjectRest> {
+    let mut rest = ObjectRest {
+        end: 0,
+        partial: false,
+        message: String::new(),
+    };
     let mut i = skip_whitespace(bytes, at);
     loop {
         match bytes.get(i)? {
-            b'}' => return Some(i + 1),
+            b'}' => {
+                rest.end = i + 1;
+                return Some(rest);
+            }
             b',' => {
                 // Another member: "key": value.
-                i = skip_whitespace(bytes, value_end(bytes, skip_whitespace(bytes, i + 1))?);
+                let key_at = skip_whitespace(bytes, i + 1);
+                let key_end = value_end(bytes, key_at)?;
+                i = skip_whitespace(bytes, key_end);
                 if bytes.get(i) != Some(&b':') {
                     return None;
                 }
-                i = skip_whitespace(bytes, value_end(bytes, skip_whitespace(bytes, i + 1))?);
+                let value_at = skip_whitespace(bytes, i + 1);
+                let value_end = value_end(bytes, value_at)?;
+                let value = &bytes[value_at..value_end];
+                match serde_json::from_slice::<Cow<str>>(&bytes[key_at..key_end]).ok()? {
+                    key if key == "status" => {
+                        rest.partial =
+                            serde_json::from_slice::<serde_json::Value>(value).ok()? == "PARTIAL";
+                    }
+                    key if key == "message" => {
+                        if let serde_json::Value::String(text) =
+                            serde_json::from_slice(value).ok()?
+                        {
+                            rest.message = text;
+                        }
+                    }
+                    _ => {}
+                }
+                i = skip_whitespace(bytes, value_end);
             }
             _ => return None,
+        }
+    }
+}
+
+/// See [`object_rest`].
+#[derive(Clone)]
+struct ObjectRest {
+    end: usize,
+    partial: bool,
+    message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span_ids(builder: TraceSetBuilder) -> (Vec<SpanId>, Vec<String>) {
+        let set = builder.finish();
+        let ids = set
+            .traces
+            .iter()
+            .flat_map(|t| t.spans.iter().map(|s| s.span_id))
+            .collect();
+        let warnings = set.warnings.iter().map(|w| w.to_string()).collect();
+        (ids, warnings)
+    }
+
+    /// A Tempo or Jaeger v2 answer, read element by element, gives what
+    /// the whole-document reader gives: the same spans, and the same
+    /// warnings of what follows them (a partial answer, the last status
+    /// given counting, a message only if it is text, at either level).
+    #[test]
+    fn a_wrapped_answer_read_element_by_element_is_read_as_whole_documents_read_it() {
+        let span = r#"{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00000000000000a1","name":"a","startTimeUnixNano":"1","endTimeUnixNano":"5"}"#;
+        let spans = format!(
+            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{span},{}]}}]}}]"#,
+            span.replace("a1", "a2")
+        );
+        let documents = [
+            format!(r#"{{"trace":{spans}}},"status":"PARTIAL","message":"too large"}}"#),
+            format!(
+                r#"{{"trace":{spans}}},"metrics":{{"inspectedBytes":"1256"}},"status":"COMPLETE"}}"#
+            ),
+            format!(r#"{{"trace":{spans}}},"status":"PARTIAL","status":"COMPLETE"}}"#),
+            format!(r#"{{"trace":{spans}}},"message":7,"status":"PARTIAL"}}"#),
+            format!(
+                r#"{{"trace":{spans},"status":"PARTIAL","message":"inner"}},"status":"PARTIAL"}}"#
+            ),
+            format!(r#"{{"trace":{spans}}},"st\u0061tus":"PARTIAL"}}"#),
+            format!(r#"{{"result":{spans}}}}}"#),
+            format!(r#"{{"batches":[]}}"#),
+            format!(r#"{spans},"status":"PARTIAL"}}"#),
+            format!("{{\"trace\":{spans}}}}}\n{{\"trace\":{spans}}},\"status\":\"PARTIAL\"}}\n"),
+            format!(r#" {{ "trace" : {{ "batches" : [ ] }} , "status" : "PARTIAL" }} "#),
+        ];
+        for document in &documents {
+            let mut whole = TraceSetBuilder::default();
+            read_documents(document.as_bytes(), &mut whole).unwrap();
+            let mut stepped = TraceSetBuilder::default();
+            read(document.as_bytes(), &mut stepped).unwrap();
+            let (whole, stepped) = (span_ids(whole), span_ids(stepped));
+            assert!(
+                !whole.0.is_empty() || document.contains("batches"),
+                "{document}"
+            );
+            assert_eq!(stepped, whole, "{document}");
         }
     }
 }

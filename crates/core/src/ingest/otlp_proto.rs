@@ -51,24 +51,37 @@ pub(super) fn is_whole_message(bytes: &[u8]) -> bool {
 /// first frame of 160 MB or more (the Collector writes a batch a frame):
 /// such bytes are a message.
 pub(super) fn is_stream(bytes: &[u8]) -> bool {
-    if is_message(bytes) {
-        return false;
+    arrives_as_stream(bytes, bytes.len(), true) == Some(true)
+}
+
+/// [`is_stream`] of an input of `length` bytes told from its first bytes,
+/// `first` (all of them if `complete`): `None` until they tell. Arriving,
+/// a stream is told by its first three frames' heads: a stream that ends
+/// sooner is told once complete (the length a caller gives of an input
+/// still expanding is an estimate, and the end it puts there may not be
+/// the input's).
+pub(super) fn arrives_as_stream(first: &[u8], length: usize, complete: bool) -> Option<bool> {
+    if is_message(first) {
+        return Some(false);
     }
     let mut at = 0;
     for _ in 0..3 {
-        let Some(length) = frame_length(bytes, at) else {
-            return false;
+        let Some(frame) = frame_length(first, at) else {
+            return (at + 4 > length).then_some(false);
         };
-        let end = at + 4 + length;
-        if end > bytes.len() || (length > 0 && bytes[at + 4] != RESOURCE_SPANS_TAG) {
-            return false;
+        let end = at + 4 + frame;
+        if end > length {
+            return Some(false);
         }
-        if end == bytes.len() {
-            return true;
+        if frame > 0 && *first.get(at + 4)? != RESOURCE_SPANS_TAG {
+            return Some(false);
+        }
+        if end == length {
+            return complete.then_some(true);
         }
         at = end;
     }
-    true
+    Some(true)
 }
 
 /// True when `bytes` start like one OTLP trace message.
@@ -713,7 +726,11 @@ pub(super) struct Stepper {
     at: usize,
     /// Bytes let go before the first one given to a step.
     base: usize,
+    /// The spans before the message (an error if it adds none and is
+    /// damaged).
     spans_before: usize,
+    /// The spans before the input, for the estimate of those to come.
+    counted_from: usize,
     waiting: bool,
     /// The whole input's length, for the estimate of the spans to come.
     length: usize,
@@ -789,7 +806,7 @@ impl ReadInSteps for Stepper {
                 spent = budget - left;
                 let Some(read) = read else {
                     let reached = batch.body.start + batch.read.reached;
-                    builder.expect_rest(self.spans_before, reached, self.length);
+                    builder.expect_rest(self.counted_from, reached, self.length);
                     return None;
                 };
                 match read {
@@ -801,7 +818,7 @@ impl ReadInSteps for Stepper {
                             // Room for the spans to come at once: grown by
                             // doubling, a million spans' vectors were
                             // copied and held twice.
-                            builder.expect_rest(self.spans_before, self.at, self.length);
+                            builder.expect_rest(self.counted_from, self.at, self.length);
                         }
                     },
                     Err(damage) => return Some(self.end(builder, Some(damage))),
@@ -812,7 +829,7 @@ impl ReadInSteps for Stepper {
                 Field::Next(next) => {
                     spent += next - self.at;
                     self.at = next;
-                    builder.expect_rest(self.spans_before, self.at, self.length);
+                    builder.expect_rest(self.counted_from, self.at, self.length);
                 }
                 Field::Batch(batch) => self.batch = Some(*batch),
                 Field::Wait => {
@@ -828,10 +845,18 @@ impl ReadInSteps for Stepper {
 
 impl Stepper {
     pub(super) fn new(spans_before: usize, length: usize) -> Self {
+        Self::framed(0, spans_before, spans_before, length)
+    }
+
+    /// The reader of a message that starts `origin` bytes into an input
+    /// of `length` bytes (a frame of a stream), the builder holding
+    /// `spans_before` spans, `counted_from` of them before the input.
+    fn framed(origin: usize, spans_before: usize, counted_from: usize, length: usize) -> Self {
         Self {
-            at: 0,
-            base: 0,
+            at: origin,
+            base: origin,
             spans_before,
+            counted_from,
             waiting: false,
             length,
             batch: None,
@@ -928,6 +953,142 @@ impl Stepper {
             (true, false) => Field::Wait,
             (true, true) => Field::End(None),
             (false, _) => Field::Next(self.base + next),
+        }
+    }
+}
+
+/// Reads a length-prefixed stream of messages while it arrives, each
+/// message a bounded amount a step by its own [`Stepper`] (once the
+/// stream is told, as soon as the first frames' heads have come). It gives
+/// the spans, warnings and errors [`read_stream`] gives for the whole
+/// input.
+pub(super) struct StreamStepper {
+    /// Where the next frame starts, from the input's first byte.
+    at: usize,
+    /// Bytes let go before the first one given to a step.
+    base: usize,
+    /// Frames begun.
+    messages: usize,
+    /// Whether a message has been read (damage after it is a warning).
+    read_any: bool,
+    spans_before: usize,
+    length: usize,
+    /// The message being read, and where its frame says it ends.
+    message: Option<(Stepper, usize)>,
+    waiting: bool,
+}
+
+impl StreamStepper {
+    pub(super) fn new(spans_before: usize, length: usize) -> Self {
+        Self {
+            at: 0,
+            base: 0,
+            messages: 0,
+            read_any: false,
+            spans_before,
+            length,
+            message: None,
+            waiting: false,
+        }
+    }
+}
+
+impl ReadInSteps for StreamStepper {
+    fn offset(&self) -> usize {
+        self.message
+            .as_ref()
+            .map_or(self.at, |(message, _)| message.offset())
+    }
+
+    fn let_go(&mut self, bytes: &[u8]) -> usize {
+        let base = match &mut self.message {
+            Some((message, _)) => {
+                let from = message.base - self.base;
+                message.let_go(&bytes[from..]);
+                message.base
+            }
+            None => self.at,
+        };
+        let read = base - self.base;
+        self.base = base;
+        read
+    }
+
+    fn waiting(&self) -> bool {
+        self.waiting
+    }
+
+    fn step(
+        &mut self,
+        bytes: &[u8],
+        builder: &mut TraceSetBuilder,
+        budget: usize,
+        complete: bool,
+    ) -> Option<Result<(), IngestError>> {
+        self.waiting = false;
+        let arrived = self.base + bytes.len();
+        let (from, budget) = (self.offset(), budget.max(1));
+        loop {
+            let Some(left) = budget.checked_sub(self.offset() - from).filter(|&l| l > 0) else {
+                return None;
+            };
+            if let Some((message, end)) = &mut self.message {
+                // The frame's bytes so far; all of them once they are
+                // there, or once the input ends inside the frame.
+                let whole = *end <= arrived;
+                let body = &bytes[message.base - self.base..(*end).min(arrived) - self.base];
+                let outcome = message.step(body, builder, left, whole || complete);
+                let Some(outcome) = outcome else {
+                    self.waiting = message.waiting();
+                    return None;
+                };
+                match outcome {
+                    Ok(()) => self.read_any = true,
+                    Err(IngestError::Malformed(reason)) if self.read_any => builder.warn(reason),
+                    Err(error) => return Some(Err(error)),
+                }
+                if !whole {
+                    let body = self.at + 4;
+                    builder.warn(format!(
+                        "OTLP protobuf stream: message {} at byte {} declares {} bytes \
+                         but only {} remain (the file is truncated)",
+                        self.messages,
+                        self.at,
+                        *end - body,
+                        arrived - body
+                    ));
+                }
+                self.at = (*end).min(arrived);
+                self.message = None;
+                continue;
+            }
+            let local = self.at - self.base;
+            if local >= bytes.len() {
+                if !complete {
+                    self.waiting = true;
+                    return None;
+                }
+                builder.expect_spans(0);
+                return Some(Ok(()));
+            }
+            let Some(length) = frame_length(bytes, local) else {
+                if !complete {
+                    self.waiting = true;
+                    return None;
+                }
+                let stray = bytes.len() - local;
+                let message = format!(
+                    "OTLP protobuf stream: {stray} stray byte(s) at byte {} after message {}",
+                    self.at, self.messages
+                );
+                builder.expect_spans(0);
+                return Some(report(builder, self.read_any, message));
+            };
+            self.messages += 1;
+            let body = self.at + 4;
+            let message =
+                Stepper::framed(body, builder.span_total(), self.spans_before, self.length);
+            self.message = Some((message, body.saturating_add(length)));
         }
     }
 }
