@@ -843,6 +843,23 @@ fn a_protobuf_stream_is_read_as_it_arrives() {
         .warnings
         .iter()
         .any(|w| w.message.contains("(the file is truncated)")));
+    // A frame that says it is longer than what is left, its message
+    // damaged at its first byte: all that follows is the frame's, frames
+    // as it may look (the fuzzer found this read as more frames).
+    let damaged: Vec<u8> = [
+        frame(1),
+        frame(101),
+        frame(201),
+        vec![0x40, 0, 0, 0, 0x0c],
+        frame(301),
+    ]
+    .concat();
+    let whole = ingest(&damaged).unwrap();
+    for part in [64, 1_000] {
+        let arriving = load_in_parts(&damaged, part);
+        assert_eq!(arriving.span_count(), 300);
+        assert_eq!(arriving.warnings, whole.warnings, "parts of {part} bytes");
+    }
 }
 
 /// `bytes` read as they arrive in parts of `part` bytes.

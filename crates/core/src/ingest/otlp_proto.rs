@@ -973,9 +973,18 @@ pub(super) struct StreamStepper {
     read_any: bool,
     spans_before: usize,
     length: usize,
-    /// The message being read, and where its frame says it ends.
-    message: Option<(Stepper, usize)>,
+    /// The frame at `at`, once its head is read.
+    frame: Option<Frame>,
     waiting: bool,
+}
+
+/// A frame of a stream being read.
+struct Frame {
+    message: Stepper,
+    /// Where its head says it ends, from the input's first byte.
+    end: usize,
+    /// Whether its message is read (what is left of it is passed over).
+    read: bool,
 }
 
 impl StreamStepper {
@@ -987,7 +996,7 @@ impl StreamStepper {
             read_any: false,
             spans_before,
             length,
-            message: None,
+            frame: None,
             waiting: false,
         }
     }
@@ -995,17 +1004,19 @@ impl StreamStepper {
 
 impl ReadInSteps for StreamStepper {
     fn offset(&self) -> usize {
-        self.message
+        self.frame
             .as_ref()
-            .map_or(self.at, |(message, _)| message.offset())
+            .map_or(self.at, |frame| frame.message.offset())
     }
 
     fn let_go(&mut self, bytes: &[u8]) -> usize {
-        let base = match &mut self.message {
-            Some((message, _)) => {
-                let from = message.base - self.base;
-                message.let_go(&bytes[from..]);
-                message.base
+        let base = match &mut self.frame {
+            // What is left of a frame read is not needed.
+            Some(frame) if frame.read => self.base + bytes.len(),
+            Some(frame) => {
+                let from = frame.message.base - self.base;
+                frame.message.let_go(&bytes[from..]);
+                frame.message.base
             }
             None => self.at,
         };
@@ -1032,34 +1043,44 @@ impl ReadInSteps for StreamStepper {
             let Some(left) = budget.checked_sub(self.offset() - from).filter(|&l| l > 0) else {
                 return None;
             };
-            if let Some((message, end)) = &mut self.message {
+            if let Some(frame) = &mut self.frame {
                 // The frame's bytes so far; all of them once they are
                 // there, or once the input ends inside the frame.
-                let whole = *end <= arrived;
-                let body = &bytes[message.base - self.base..(*end).min(arrived) - self.base];
-                let outcome = message.step(body, builder, left, whole || complete);
-                let Some(outcome) = outcome else {
-                    self.waiting = message.waiting();
-                    return None;
-                };
-                match outcome {
-                    Ok(()) => self.read_any = true,
-                    Err(IngestError::Malformed(reason)) if self.read_any => builder.warn(reason),
-                    Err(error) => return Some(Err(error)),
+                let whole = frame.end <= arrived;
+                if !frame.read {
+                    let message = &mut frame.message;
+                    let body = &bytes[message.base - self.base..frame.end.min(arrived) - self.base];
+                    let Some(outcome) = message.step(body, builder, left, whole || complete) else {
+                        self.waiting = message.waiting();
+                        return None;
+                    };
+                    frame.read = true;
+                    match outcome {
+                        Ok(()) => self.read_any = true,
+                        Err(IngestError::Malformed(reason)) if self.read_any => {
+                            builder.warn(reason)
+                        }
+                        Err(error) => return Some(Err(error)),
+                    }
                 }
                 if !whole {
+                    // Whatever is left of the frame belongs to it.
+                    if !complete {
+                        self.waiting = true;
+                        return None;
+                    }
                     let body = self.at + 4;
                     builder.warn(format!(
                         "OTLP protobuf stream: message {} at byte {} declares {} bytes \
                          but only {} remain (the file is truncated)",
                         self.messages,
                         self.at,
-                        *end - body,
+                        frame.end - body,
                         arrived - body
                     ));
                 }
-                self.at = (*end).min(arrived);
-                self.message = None;
+                self.at = frame.end.min(arrived);
+                self.frame = None;
                 continue;
             }
             let local = self.at - self.base;
@@ -1086,9 +1107,16 @@ impl ReadInSteps for StreamStepper {
             };
             self.messages += 1;
             let body = self.at + 4;
-            let message =
-                Stepper::framed(body, builder.span_total(), self.spans_before, self.length);
-            self.message = Some((message, body.saturating_add(length)));
+            self.frame = Some(Frame {
+                message: Stepper::framed(
+                    body,
+                    builder.span_total(),
+                    self.spans_before,
+                    self.length,
+                ),
+                end: body.saturating_add(length),
+                read: false,
+            });
         }
     }
 }
