@@ -855,6 +855,23 @@ fn a_protobuf_stream_is_read_as_it_arrives() {
     ]
     .concat();
     let whole = ingest(&damaged).unwrap();
+    // A message (alone, or the last of a stream) ending in a fixed-size
+    // field cut off: told as when read whole (read as it arrived, it was
+    // not told).
+    let mut message = frame(401)[4..].to_vec();
+    message.extend([0x09, 1, 2, 3]);
+    let last = [
+        frame(1),
+        frame(101),
+        (message.len() as u32).to_be_bytes().to_vec(),
+        message.clone(),
+    ]
+    .concat();
+    for bytes in [&message, &last] {
+        let whole = ingest(bytes).unwrap();
+        assert!(whole.warnings[0].message.ends_with("a cut-off field"));
+        assert_eq!(load_in_parts(bytes, 64).warnings, whole.warnings);
+    }
     for part in [64, 1_000] {
         let arriving = load_in_parts(&damaged, part);
         assert_eq!(arriving.span_count(), 300);

@@ -947,11 +947,11 @@ impl Stepper {
                 )))
             }
         };
-        // Fixed-size fields past the end: the whole reading skips past the
-        // end and stops there, with nothing to say.
+        // A fixed-size field past the end: cut off, as the whole reading
+        // tells it (where the message ends).
         match (next > bytes.len(), complete) {
             (true, false) => Field::Wait,
-            (true, true) => Field::End(None),
+            (true, true) => Field::End(Some(damaged(self.base + bytes.len(), "a cut-off field"))),
             (false, _) => Field::Next(self.base + next),
         }
     }
