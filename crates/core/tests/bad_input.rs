@@ -900,6 +900,116 @@ fn load_in_parts(bytes: &[u8], part: usize) -> tracelens_core::TraceSet {
     }
 }
 
+/// Zipkin JSON is read a bounded amount a step: its spans are found as it
+/// arrives and read once all is there. An untimed piece joins the first
+/// timed span of its id and service wherever either lies (the timed
+/// span's own tags win); damage further on keeps the spans before it.
+#[test]
+fn zipkin_json_is_read_in_steps_its_pieces_joined_wherever_they_lie() {
+    let span = |i: u64, timestamp: u64, tags: &str, annotations: &str| {
+        format!(
+            r#"{{"traceId":"0af7651916cd43dd8448eb211c80319c","id":"{i:016x}","name":"s{i}","timestamp":{timestamp},"duration":3,"localEndpoint":{{"serviceName":"svc"}},"tags":{{{tags}}},"annotations":[{annotations}]}}"#
+        )
+    };
+    let mut spans = vec![span(
+        1,
+        0,
+        r#""early":"yes","k":"piece""#,
+        r#"{"timestamp":7,"value":"before"}"#,
+    )];
+    spans.extend((1..=3000).map(|i| span(i, 10 * i, r#""k":"timed""#, "")));
+    spans.push(span(
+        2999,
+        0,
+        r#""late":"yes""#,
+        r#"{"timestamp":8,"value":"after"}"#,
+    ));
+    spans.push(span(9999, 0, "", ""));
+    let text = format!("[{}]", spans.join(",\n"));
+    let whole = ingest(text.as_bytes()).unwrap();
+    assert_eq!(whole.span_count(), 3000);
+    let trace = &whole.traces[0];
+    let details = |name: &str| {
+        let i = (trace.spans.iter())
+            .position(|s| whole.strings.get(s.name) == name)
+            .unwrap() as u32;
+        let tags: Vec<String> = (trace.span_attributes(i).iter())
+            .map(|a| match a.value {
+                tracelens_core::attributes::Value::Str(v) => {
+                    format!("{}={}", whole.strings.get(a.key), whole.strings.get(v))
+                }
+                _ => unreachable!(),
+            })
+            .collect();
+        let events: Vec<&str> = (trace.span_events(i).iter())
+            .map(|e| whole.strings.get(e.name))
+            .collect();
+        (tags, events)
+    };
+    assert_eq!(
+        details("s1"),
+        (vec!["early=yes".into(), "k=timed".into()], vec!["before"])
+    );
+    assert_eq!(
+        details("s2999"),
+        (vec!["k=timed".into(), "late=yes".into()], vec!["after"])
+    );
+    assert_eq!(details("s2"), (vec!["k=timed".into()], vec![]));
+    assert!(whole.warnings.iter().any(|w| w.message.starts_with(
+        "1 Zipkin span(s) have no timestamp and no timed span of the same id and service to \
+         join (first: span #3002, id \"000000000000270f\""
+    )));
+    // In steps: none long, and while it arrives nothing is added yet.
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let half = text.len() / 2;
+    let mut load = builder.start_arriving(text.as_bytes()[..half].to_vec(), text.len());
+    while builder.advance(&mut load, 4096).is_none() && !load.wants_input() {}
+    assert_eq!(builder.span_total(), 0);
+    assert!(
+        load.progress() > 0.2 && load.progress() <= 0.25,
+        "{}",
+        load.progress()
+    );
+    load.append(&text.as_bytes()[half..]);
+    load.complete().unwrap();
+    let mut steps = vec![0];
+    while builder.advance(&mut load, 4096).is_none() {
+        steps.push(builder.span_total());
+    }
+    assert!(
+        steps.len() > 20 && steps.windows(2).all(|w| w[1] - w[0] < 200),
+        "{steps:?}"
+    );
+    let stepped = builder.finish();
+    assert_eq!(stepped.span_count(), 3000);
+    assert_eq!(stepped.warnings, whole.warnings);
+    // Cut short: the spans before the cut, and where it is.
+    let cut = &text[..text.len() / 3];
+    let set = ingest(cut.as_bytes()).unwrap();
+    assert!(
+        (900..1_100).contains(&set.span_count()),
+        "{}",
+        set.span_count()
+    );
+    let damage = (set.warnings.iter())
+        .find(|w| w.message.starts_with("invalid Zipkin JSON at line "))
+        .unwrap();
+    assert!(
+        (damage.message).ends_with(": EOF while parsing a value; the spans before it are read"),
+        "{damage}"
+    );
+    assert_eq!(load_in_parts(cut.as_bytes(), 1_000).warnings, set.warnings);
+    // A span that is JSON but not a span is skipped, the rest read.
+    let odd = text.replacen(r#""duration":3"#, r#""duration":"long""#, 2);
+    let set = ingest(odd.as_bytes()).unwrap();
+    assert_eq!(set.span_count(), 2999);
+    for (warning, which) in set.warnings.iter().zip(["#0", "#1"]) {
+        let line = if which == "#0" { 1 } else { 2 };
+        let told = format!("Zipkin span {which} is not a Zipkin span (at line {line}, column ");
+        assert!(warning.message.starts_with(&told), "{warning}");
+    }
+}
+
 /// A compressed file is expanded a bounded amount a step and read as it
 /// is expanded, with its progress shown: only the compressed bytes and
 /// what is not read yet are held, never the whole expanded text. It gives

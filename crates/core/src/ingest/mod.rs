@@ -358,6 +358,9 @@ impl LoadKind {
                 spans_before,
                 length,
             ))),
+            JsonKind::Zipkin => {
+                LoadKind::Stepping(Box::new(zipkin::Stepper::new(spans_before, length)))
+            }
             _ => LoadKind::Whole,
         })
     }

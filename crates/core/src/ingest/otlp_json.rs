@@ -1706,10 +1706,10 @@ mod tests {
             ),
             format!(r#"{{"trace":{spans}}},"st\u0061tus":"PARTIAL"}}"#),
             format!(r#"{{"result":{spans}}}}}"#),
-            format!(r#"{{"batches":[]}}"#),
+            r#"{"batches":[]}"#.to_owned(),
             format!(r#"{spans},"status":"PARTIAL"}}"#),
             format!("{{\"trace\":{spans}}}}}\n{{\"trace\":{spans}}},\"status\":\"PARTIAL\"}}\n"),
-            format!(r#" {{ "trace" : {{ "batches" : [ ] }} , "status" : "PARTIAL" }} "#),
+            r#" { "trace" : { "batches" : [ ] } , "status" : "PARTIAL" } "#.to_owned(),
         ];
         for document in &documents {
             let mut whole = TraceSetBuilder::default();

@@ -1040,9 +1040,9 @@ impl ReadInSteps for StreamStepper {
         let arrived = self.base + bytes.len();
         let (from, budget) = (self.offset(), budget.max(1));
         loop {
-            let Some(left) = budget.checked_sub(self.offset() - from).filter(|&l| l > 0) else {
-                return None;
-            };
+            let left = budget
+                .checked_sub(self.offset() - from)
+                .filter(|&l| l > 0)?;
             if let Some(frame) = &mut self.frame {
                 // The frame's bytes so far; all of them once they are
                 // there, or once the input ends inside the frame.

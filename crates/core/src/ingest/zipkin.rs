@@ -7,16 +7,18 @@
 //! true`, or else the SERVER beside a CLIENT, is the server side).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
 use super::assemble::{DecodedEvent, DecodedSpan};
-use super::json_syntax::{locate, U64Value};
-use super::{IngestError, TraceSetBuilder};
+use super::json_syntax::{error_offset, strip_position, U64Value};
+use super::sniff::{skip_whitespace, value_end};
+use super::{IngestError, ReadInSteps, TraceSetBuilder};
 use crate::attributes::{Attribute, Scope, Value};
 use crate::ids::{decode_id, SpanId, TraceId};
 use crate::model::{Span, SpanKind, StatusCode, FLAGS_PARENT_IS_REMOTE};
+use crate::warnings::Checkpoint;
 
 #[derive(Deserialize)]
 struct ZipkinSpan<'a> {
@@ -69,89 +71,402 @@ struct Endpoint<'a> {
 }
 
 pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
-    let invalid = |e: serde_json::Error| {
-        IngestError::Malformed(format!("invalid Zipkin JSON at {}", locate(bytes, &e)))
-    };
-    // Told by the first bytes, not by serde's untagged enum: its errors
-    // would say only that no shape matched, nowhere.
-    let mut text = bytes.iter().filter(|b| !b.is_ascii_whitespace());
-    let mut spans: Vec<ZipkinSpan> = match (text.next(), text.next()) {
-        (Some(b'['), Some(b'[')) => {
-            let traces: Vec<Vec<ZipkinSpan>> = serde_json::from_slice(bytes).map_err(invalid)?;
-            traces.into_iter().flatten().collect()
-        }
-        (Some(b'{'), _) => vec![serde_json::from_slice(bytes).map_err(invalid)?],
-        _ => serde_json::from_slice(bytes).map_err(invalid)?,
-    };
-    if spans.is_empty() {
-        return Err(IngestError::Malformed(
-            "the Zipkin JSON array holds no spans".to_owned(),
-        ));
-    }
-    let untimed = merge_pieces(&mut spans);
-    if let Some(&first) = untimed.first() {
-        let span = &spans[first];
-        builder.warn(format!(
-            "{} Zipkin span(s) have no timestamp and no timed span of the same id and service \
-             to join (first: span #{first}, id {:?}, {:?}); they were skipped",
-            untimed.len(),
-            span.id,
-            span.name.as_deref().unwrap_or("")
-        ));
-    }
-    for (index, span) in spans.iter().enumerate() {
-        if span.timestamp.0 != 0 {
-            add_span(index, span, builder);
+    let mut stepper = Stepper::new(builder.span_total(), bytes.len());
+    loop {
+        if let Some(outcome) = stepper.step(bytes, builder, usize::MAX, true) {
+            return outcome;
         }
     }
-    Ok(())
 }
 
-/// Zipkin reporters may send one span in pieces: the timed one, and later
-/// an untimed one with more tags or annotations (same trace, id and
-/// service). Each untimed piece's tags and annotations join the timed span
-/// it belongs to; the pieces left over, which nothing can place in time,
-/// are returned for a warning.
-fn merge_pieces(spans: &mut [ZipkinSpan<'_>]) -> Vec<usize> {
-    let key = |s: &ZipkinSpan<'_>| {
-        let service = s
-            .local_endpoint
-            .as_ref()
-            .and_then(|e| e.service_name.as_deref());
-        (
-            s.trace_id.to_string(),
-            s.id.to_string(),
-            service.unwrap_or("").to_owned(),
-        )
-    };
-    let untimed: Vec<usize> = (0..spans.len())
-        .filter(|&i| spans[i].timestamp.0 == 0)
-        .collect();
-    if untimed.is_empty() {
-        return Vec::new();
-    }
-    let mut timed: HashMap<(String, String, String), usize> = HashMap::new();
-    for (i, span) in spans.iter().enumerate() {
-        if span.timestamp.0 != 0 {
-            timed.entry(key(span)).or_insert(i);
+/// What a first look at a span tells: whether it is timed, and the
+/// trace, id and service an untimed piece joins.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(borrow, default, rename = "traceId")]
+    trace_id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    id: Cow<'a, str>,
+    #[serde(default)]
+    timestamp: U64Value,
+    #[serde(borrow, default, rename = "localEndpoint")]
+    local_endpoint: Option<Endpoint<'a>>,
+}
+
+/// The trace, span id and service of a span: an untimed piece joins the
+/// first timed span with the same.
+type PieceKey = (String, String, String);
+
+fn key_of(trace_id: &str, id: &str, endpoint: Option<&Endpoint<'_>>) -> PieceKey {
+    let service = endpoint.and_then(|e| e.service_name.as_deref());
+    (
+        trace_id.to_owned(),
+        id.to_owned(),
+        service.unwrap_or("").to_owned(),
+    )
+}
+
+/// Reads Zipkin JSON a bounded amount a step, in two passes over its
+/// spans: the first, while the input arrives, finds each span and looks
+/// at its head for the untimed pieces (Zipkin reporters may send one span
+/// in pieces: the timed one, and later an untimed one with more tags or
+/// annotations, which join the first timed span of the same trace, id and
+/// service, wherever in the file either lies); the second, once all is
+/// there, reads each span whole and adds it, its pieces joined. The input
+/// is kept until the second pass is done.
+///
+/// Damage that breaks the JSON ends the first pass there: the spans
+/// before it are read, with a warning (an error when there are none); a
+/// span that is JSON but not a Zipkin span is skipped with a warning.
+pub(super) struct Stepper {
+    /// The spans found so far: where each starts and ends.
+    elements: Vec<(usize, usize)>,
+    /// The first pass's place in the input.
+    walk: Walk,
+    /// Untimed pieces by what they join, each by its place in `elements`.
+    pieces: HashMap<PieceKey, Vec<usize>>,
+    /// The keys whose pieces have joined a timed span.
+    joined: HashSet<PieceKey>,
+    /// The second pass: the next span to read.
+    next: usize,
+    /// Where the JSON broke, once the first pass found it.
+    damage: Option<String>,
+    /// The first span that is not one: where, and why.
+    not_a_span: Option<String>,
+    /// The builder's warnings before this input, once it is begun.
+    warnings_before: Option<Checkpoint>,
+    spans_before: usize,
+    length: usize,
+    waiting: bool,
+}
+
+/// The first pass's place in the input's structure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// Nothing read yet.
+    Start,
+    /// Inside the top-level array, at `at`, after an element if `after`;
+    /// `nested`: an array of traces, each an array of spans
+    /// (`/api/v2/traces`), and `inner` inside one of those.
+    Spans {
+        at: usize,
+        nested: bool,
+        inner: bool,
+        after: bool,
+    },
+    /// Every span found: the first pass is done.
+    Done,
+}
+
+impl Stepper {
+    pub(super) fn new(spans_before: usize, length: usize) -> Self {
+        Self {
+            elements: Vec::new(),
+            walk: Walk::Start,
+            pieces: HashMap::new(),
+            joined: HashSet::new(),
+            next: 0,
+            damage: None,
+            not_a_span: None,
+            warnings_before: None,
+            spans_before,
+            length,
+            waiting: false,
         }
     }
-    let mut left = Vec::new();
-    for i in untimed {
-        match timed.get(&key(&spans[i])) {
-            Some(&into) => {
-                let tags = std::mem::take(&mut spans[i].tags);
-                let annotations = std::mem::take(&mut spans[i].annotations);
-                let target = &mut spans[into];
-                for (key, value) in tags {
-                    target.tags.entry(key).or_insert(value);
+
+    /// The first pass, up to about `stop`: finds the next spans and looks
+    /// at their heads. `Err` where the bytes end before the structure
+    /// does, and more is to come.
+    fn scan(&mut self, bytes: &[u8], stop: usize, complete: bool) -> Result<(), ()> {
+        loop {
+            let Walk::Spans {
+                at,
+                nested,
+                inner,
+                after,
+            } = self.walk
+            else {
+                if self.walk == Walk::Done {
+                    return Ok(());
                 }
-                target.annotations.extend(annotations);
+                // The shape, told by the first bytes.
+                let first = skip_whitespace(bytes, 0);
+                match bytes.get(first) {
+                    Some(b'{') => {
+                        let Some(end) = value_end(bytes, first) else {
+                            return self.broke(
+                                bytes,
+                                bytes.len(),
+                                "EOF while parsing an object",
+                                complete,
+                            );
+                        };
+                        self.element(bytes, first, end);
+                        self.walk = Walk::Done;
+                        return self.trailing(bytes, end, complete);
+                    }
+                    Some(b'[') => {
+                        let second = skip_whitespace(bytes, first + 1);
+                        if second >= bytes.len() && !complete {
+                            return Err(());
+                        }
+                        let nested = bytes.get(second) == Some(&b'[');
+                        self.walk = Walk::Spans {
+                            at: first + 1,
+                            nested,
+                            inner: false,
+                            after: false,
+                        };
+                        continue;
+                    }
+                    Some(_) => return self.broke(bytes, first, "expected value", complete),
+                    None => return self.broke(bytes, first, "EOF while parsing a value", complete),
+                }
+            };
+            if at >= stop {
+                return Ok(());
             }
-            None => left.push(i),
+            let i = skip_whitespace(bytes, at);
+            let Some(&b) = bytes.get(i) else {
+                return self.broke(bytes, i, "EOF while parsing a list", complete);
+            };
+            let in_spans = !nested || inner;
+            let walk = |at, inner, after| Walk::Spans {
+                at,
+                nested,
+                inner,
+                after,
+            };
+            match b {
+                b']' if nested && inner => self.walk = walk(i + 1, false, true),
+                b']' => {
+                    self.walk = Walk::Done;
+                    return self.trailing(bytes, i + 1, complete);
+                }
+                b',' if after => self.walk = walk(i + 1, inner, false),
+                _ if after => return self.broke(bytes, i, "expected `,` or `]`", complete),
+                b'[' if !in_spans => self.walk = walk(i + 1, true, false),
+                _ if !in_spans => {
+                    return self.broke(bytes, i, "expected a list of spans", complete)
+                }
+                _ => {
+                    let Some(end) = value_end(bytes, i) else {
+                        return self.broke(
+                            bytes,
+                            bytes.len(),
+                            "EOF while parsing a value",
+                            complete,
+                        );
+                    };
+                    self.element(bytes, i, end);
+                    self.walk = walk(end, inner, true);
+                }
+            }
         }
     }
-    left
+
+    /// Notes the span at `start..end` and, if it is an untimed piece, what
+    /// it joins.
+    fn element(&mut self, bytes: &[u8], start: usize, end: usize) {
+        let index = self.elements.len();
+        self.elements.push((start, end));
+        // A span that is not one is told by the second pass.
+        if let Ok(head) = serde_json::from_slice::<Head>(&bytes[start..end]) {
+            if head.timestamp.0 == 0 {
+                let key = key_of(&head.trace_id, &head.id, head.local_endpoint.as_ref());
+                self.pieces.entry(key).or_default().push(index);
+            }
+        }
+    }
+
+    /// After the top-level value, at `at`: nothing but whitespace.
+    fn trailing(&mut self, bytes: &[u8], at: usize, complete: bool) -> Result<(), ()> {
+        let i = skip_whitespace(bytes, at);
+        if i < bytes.len() {
+            return self.broke(bytes, i, "trailing characters", complete);
+        }
+        match complete {
+            true => Ok(()),
+            false => Err(()),
+        }
+    }
+
+    /// The JSON breaks at `at`: the first pass ends there once the input
+    /// is complete (until then, more may come).
+    fn broke(&mut self, bytes: &[u8], at: usize, what: &str, complete: bool) -> Result<(), ()> {
+        if !complete {
+            return Err(());
+        }
+        let at = place(bytes, at);
+        self.damage = Some(format!("invalid Zipkin JSON at {at}: {what}"));
+        self.walk = Walk::Done;
+        Ok(())
+    }
+
+    /// The second pass: reads span `index` whole and adds it, its pieces
+    /// joined.
+    fn add(&mut self, bytes: &[u8], index: usize, builder: &mut TraceSetBuilder) {
+        let parse = |(start, end): (usize, usize)| {
+            serde_json::from_slice::<ZipkinSpan>(&bytes[start..end]).map_err(|error| {
+                let at = error_offset(bytes, start, &error);
+                format!("{}: {}", place(bytes, at), strip_position(&error))
+            })
+        };
+        let mut span = match parse(self.elements[index]) {
+            Ok(span) => span,
+            Err(damage) => {
+                builder.warn(format!(
+                    "Zipkin span #{index} is not a Zipkin span (at {damage}); it was skipped"
+                ));
+                self.not_a_span.get_or_insert(damage);
+                return;
+            }
+        };
+        if span.timestamp.0 == 0 {
+            return;
+        }
+        if !self.pieces.is_empty() {
+            let key = key_of(&span.trace_id, &span.id, span.local_endpoint.as_ref());
+            if let Some(pieces) = self
+                .pieces
+                .get(&key)
+                .filter(|_| !self.joined.contains(&key))
+            {
+                for &piece in pieces {
+                    let Ok(piece) = parse(self.elements[piece]) else {
+                        continue;
+                    };
+                    for (key, value) in piece.tags {
+                        span.tags.entry(key).or_insert(value);
+                    }
+                    span.annotations.extend(piece.annotations);
+                }
+                self.joined.insert(key);
+            }
+        }
+        add_span(index, &span, builder);
+    }
+
+    /// The outcome once every span is read: the pieces nothing took, and
+    /// the damage, told.
+    fn finish(&mut self, bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
+        builder.expect_spans(0);
+        let mut left: Vec<usize> = (self.pieces.iter())
+            .filter(|(key, _)| !self.joined.contains(*key))
+            .flat_map(|(_, pieces)| pieces.iter().copied())
+            .collect();
+        left.sort_unstable();
+        if let Some(&first) = left.first() {
+            let (start, end) = self.elements[first];
+            let head = serde_json::from_slice::<ZipkinSpan>(&bytes[start..end]).ok();
+            let (id, name) = head.map_or_else(Default::default, |s| {
+                (
+                    s.id.into_owned(),
+                    s.name.map(Cow::into_owned).unwrap_or_default(),
+                )
+            });
+            builder.warn(format!(
+                "{} Zipkin span(s) have no timestamp and no timed span of the same id and service \
+                 to join (first: span #{first}, id {id:?}, {name:?}); they were skipped",
+                left.len(),
+            ));
+        }
+        if builder.span_total() > self.spans_before {
+            if let Some(damage) = self.damage.take() {
+                builder.warn(format!("{damage}; the spans before it are read"));
+            }
+            return Ok(());
+        }
+        // Nothing read: the damage, or the first span that is not one, is
+        // the whole story.
+        let error = match (self.damage.take(), self.not_a_span.take()) {
+            (Some(damage), _) => damage,
+            (None, Some(not_a_span)) => format!("invalid Zipkin JSON at {not_a_span}"),
+            (None, None) if self.elements.is_empty() => {
+                "the Zipkin JSON array holds no spans".to_owned()
+            }
+            (None, None) => return Ok(()),
+        };
+        if let Some(before) = &self.warnings_before {
+            builder.warnings.back_to(before);
+        }
+        Err(IngestError::Malformed(error))
+    }
+}
+
+impl ReadInSteps for Stepper {
+    /// Each pass counts for half the input.
+    fn offset(&self) -> usize {
+        match self.walk {
+            Walk::Start => 0,
+            Walk::Spans { at, .. } => at / 2,
+            Walk::Done => {
+                let read = (self.elements.get(self.next)).map_or(self.length, |&(start, _)| start);
+                (self.length + read) / 2
+            }
+        }
+    }
+
+    /// Nothing is let go: the second pass reads it all again.
+    fn let_go(&mut self, _bytes: &[u8]) -> usize {
+        0
+    }
+
+    fn waiting(&self) -> bool {
+        self.waiting
+    }
+
+    fn step(
+        &mut self,
+        bytes: &[u8],
+        builder: &mut TraceSetBuilder,
+        budget: usize,
+        complete: bool,
+    ) -> Option<Result<(), IngestError>> {
+        self.waiting = false;
+        if self.warnings_before.is_none() {
+            self.warnings_before = Some(builder.warnings.checkpoint());
+        }
+        let budget = budget.max(1);
+        if self.walk != Walk::Done {
+            let from = match self.walk {
+                Walk::Spans { at, .. } => at,
+                _ => 0,
+            };
+            if self
+                .scan(bytes, from.saturating_add(budget), complete)
+                .is_err()
+            {
+                self.waiting = true;
+            }
+            return None;
+        }
+        let from = (self.elements.get(self.next)).map_or(0, |&(start, _)| start);
+        while let Some(&(start, _)) = self.elements.get(self.next) {
+            if start - from >= budget {
+                builder.expect_rest(self.spans_before, start, self.length);
+                return None;
+            }
+            self.add(bytes, self.next, builder);
+            self.next += 1;
+        }
+        Some(self.finish(bytes, builder))
+    }
+}
+
+/// Line, column and byte of offset `at` in `bytes`, as serde_json tells a
+/// place.
+fn place(bytes: &[u8], at: usize) -> String {
+    let before = &bytes[..at.min(bytes.len())];
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let column = at
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |n| n + 1)
+        + 1;
+    format!("line {line}, column {column} (byte {at})")
 }
 
 fn add_span(index: usize, span: &ZipkinSpan<'_>, builder: &mut TraceSetBuilder) {
