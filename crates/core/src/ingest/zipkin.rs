@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Deserialize;
 
 use super::assemble::{DecodedEvent, DecodedSpan};
-use super::json_syntax::{error_offset, strip_position, U64Value};
+use super::json_syntax::{error_offset, strip_position, LineCounter, U64Value};
 use super::sniff::{skip_whitespace, value_end};
 use super::{IngestError, ReadInSteps, TraceSetBuilder};
 use crate::attributes::{Attribute, Scope, Value};
@@ -135,6 +135,12 @@ pub(super) struct Stepper {
     not_a_span: Option<String>,
     /// The builder's warnings before this input, once it is begun.
     warnings_before: Option<Checkpoint>,
+    /// Lines counted up to the places told, in each pass.
+    lines: [LineCounter; 2],
+    /// While a span arrives: the input's length at which to look for its
+    /// end again (each look goes over all of it that has come, so looks
+    /// are spaced out as it grows, not made at every part).
+    look_again: usize,
     spans_before: usize,
     length: usize,
     waiting: bool,
@@ -169,6 +175,8 @@ impl Stepper {
             damage: None,
             not_a_span: None,
             warnings_before: None,
+            lines: Default::default(),
+            look_again: 0,
             spans_before,
             length,
             waiting: false,
@@ -194,7 +202,7 @@ impl Stepper {
                 let first = skip_whitespace(bytes, 0);
                 match bytes.get(first) {
                     Some(b'{') => {
-                        let Some(end) = value_end(bytes, first) else {
+                        let Some(end) = self.value_end(bytes, first, complete)? else {
                             return self.broke(
                                 bytes,
                                 bytes.len(),
@@ -251,7 +259,7 @@ impl Stepper {
                     return self.broke(bytes, i, "expected a list of spans", complete)
                 }
                 _ => {
-                    let Some(end) = value_end(bytes, i) else {
+                    let Some(end) = self.value_end(bytes, i, complete)? else {
                         return self.broke(
                             bytes,
                             bytes.len(),
@@ -264,6 +272,26 @@ impl Stepper {
                 }
             }
         }
+    }
+
+    /// Where the span at `start` ends; `None` where the input ends first.
+    /// `Err` (wait) while it arrives and has not grown by half since the
+    /// last look.
+    fn value_end(
+        &mut self,
+        bytes: &[u8],
+        start: usize,
+        complete: bool,
+    ) -> Result<Option<usize>, ()> {
+        if !complete && bytes.len() < self.look_again {
+            return Err(());
+        }
+        let end = value_end(bytes, start);
+        self.look_again = match end {
+            Some(_) => 0,
+            None => bytes.len() + (bytes.len() - start) / 2,
+        };
+        Ok(end)
     }
 
     /// Notes the span at `start..end` and, if it is an untimed piece, what
@@ -298,7 +326,7 @@ impl Stepper {
         if !complete {
             return Err(());
         }
-        let at = place(bytes, at);
+        let at = place(&mut self.lines[0], bytes, at);
         self.damage = Some(format!("invalid Zipkin JSON at {at}: {what}"));
         self.walk = Walk::Done;
         Ok(())
@@ -308,14 +336,14 @@ impl Stepper {
     /// joined.
     fn add(&mut self, bytes: &[u8], index: usize, builder: &mut TraceSetBuilder) {
         let parse = |(start, end): (usize, usize)| {
-            serde_json::from_slice::<ZipkinSpan>(&bytes[start..end]).map_err(|error| {
-                let at = error_offset(bytes, start, &error);
-                format!("{}: {}", place(bytes, at), strip_position(&error))
-            })
+            serde_json::from_slice::<ZipkinSpan>(&bytes[start..end]).map_err(|e| (start, e))
         };
         let mut span = match parse(self.elements[index]) {
             Ok(span) => span,
-            Err(damage) => {
+            Err((start, error)) => {
+                let at = error_offset(bytes, start, &error);
+                let at = place(&mut self.lines[1], bytes, at);
+                let damage = format!("{at}: {}", strip_position(&error));
                 builder.warn(format!(
                     "Zipkin span #{index} is not a Zipkin span (at {damage}); it was skipped"
                 ));
@@ -456,16 +484,9 @@ impl ReadInSteps for Stepper {
 }
 
 /// Line, column and byte of offset `at` in `bytes`, as serde_json tells a
-/// place.
-fn place(bytes: &[u8], at: usize) -> String {
-    let before = &bytes[..at.min(bytes.len())];
-    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    let column = at
-        - before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |n| n + 1)
-        + 1;
+/// place; `lines` has counted them up to an earlier one.
+fn place(lines: &mut LineCounter, bytes: &[u8], at: usize) -> String {
+    let (line, column) = lines.position(bytes, at);
     format!("line {line}, column {column} (byte {at})")
 }
 
