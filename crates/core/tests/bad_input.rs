@@ -999,6 +999,22 @@ fn zipkin_json_is_read_in_steps_its_pieces_joined_wherever_they_lie() {
         "{damage}"
     );
     assert_eq!(load_in_parts(cut.as_bytes(), 1_000).warnings, set.warnings);
+    // Something after the array: told however it arrives (as it arrived,
+    // the fuzzer found it was not).
+    let one = |i: u64| span(i, 10 * i, "", "");
+    let array = format!("[{}]", (1..300).map(one).collect::<Vec<_>>().join(",\n"));
+    let trailing = format!("{array}\n]");
+    let set = ingest(trailing.as_bytes()).unwrap();
+    assert!(set
+        .warnings
+        .iter()
+        .any(|w| w.message.contains(": trailing characters;")));
+    for part in [1_000, array.len()] {
+        assert_eq!(
+            load_in_parts(trailing.as_bytes(), part).warnings,
+            set.warnings
+        );
+    }
     // A span that is JSON but not a span is skipped, the rest read.
     let odd = text.replacen(r#""duration":3"#, r#""duration":"long""#, 2);
     let set = ingest(odd.as_bytes()).unwrap();

@@ -160,6 +160,8 @@ enum Walk {
         inner: bool,
         after: bool,
     },
+    /// After the top-level value, at `at`: only whitespace may follow.
+    Trailing { at: usize },
     /// Every span found: the first pass is done.
     Done,
 }
@@ -195,8 +197,10 @@ impl Stepper {
                 after,
             } = self.walk
             else {
-                if self.walk == Walk::Done {
-                    return Ok(());
+                match self.walk {
+                    Walk::Done => return Ok(()),
+                    Walk::Trailing { at } => return self.trailing(bytes, at, complete),
+                    _ => {}
                 }
                 // The shape, told by the first bytes.
                 let first = skip_whitespace(bytes, 0);
@@ -211,8 +215,8 @@ impl Stepper {
                             );
                         };
                         self.element(bytes, first, end);
-                        self.walk = Walk::Done;
-                        return self.trailing(bytes, end, complete);
+                        self.walk = Walk::Trailing { at: end };
+                        continue;
                     }
                     Some(b'[') => {
                         let second = skip_whitespace(bytes, first + 1);
@@ -249,8 +253,8 @@ impl Stepper {
             match b {
                 b']' if nested && inner => self.walk = walk(i + 1, false, true),
                 b']' => {
-                    self.walk = Walk::Done;
-                    return self.trailing(bytes, i + 1, complete);
+                    self.walk = Walk::Trailing { at: i + 1 };
+                    continue;
                 }
                 b',' if after => self.walk = walk(i + 1, inner, false),
                 _ if after => return self.broke(bytes, i, "expected `,` or `]`", complete),
@@ -308,16 +312,18 @@ impl Stepper {
         }
     }
 
-    /// After the top-level value, at `at`: nothing but whitespace.
+    /// After the top-level value, at `at`: nothing but whitespace, and the
+    /// first pass is done once the input is complete.
     fn trailing(&mut self, bytes: &[u8], at: usize, complete: bool) -> Result<(), ()> {
         let i = skip_whitespace(bytes, at);
         if i < bytes.len() {
             return self.broke(bytes, i, "trailing characters", complete);
         }
-        match complete {
-            true => Ok(()),
-            false => Err(()),
+        if !complete {
+            return Err(());
         }
+        self.walk = Walk::Done;
+        Ok(())
     }
 
     /// The JSON breaks at `at`: the first pass ends there once the input
@@ -428,7 +434,7 @@ impl ReadInSteps for Stepper {
     fn offset(&self) -> usize {
         match self.walk {
             Walk::Start => 0,
-            Walk::Spans { at, .. } => at / 2,
+            Walk::Spans { at, .. } | Walk::Trailing { at } => at / 2,
             Walk::Done => {
                 let read = (self.elements.get(self.next)).map_or(self.length, |&(start, _)| start);
                 (self.length + read) / 2
@@ -459,7 +465,7 @@ impl ReadInSteps for Stepper {
         let budget = budget.max(1);
         if self.walk != Walk::Done {
             let from = match self.walk {
-                Walk::Spans { at, .. } => at,
+                Walk::Spans { at, .. } | Walk::Trailing { at } => at,
                 _ => 0,
             };
             if self
@@ -470,10 +476,11 @@ impl ReadInSteps for Stepper {
             }
             return None;
         }
+        // The spans to come are known: room for them at once.
+        builder.expect_spans(self.elements.len() - self.next);
         let from = (self.elements.get(self.next)).map_or(0, |&(start, _)| start);
         while let Some(&(start, _)) = self.elements.get(self.next) {
             if start - from >= budget {
-                builder.expect_rest(self.spans_before, start, self.length);
                 return None;
             }
             self.add(bytes, self.next, builder);
