@@ -562,6 +562,23 @@ fn browser(root: &Path) -> anyhow::Result<Vec<serde_json::Value>> {
         format!("1M spans, one batch a service (OTLP protobuf, {mb} MB)"),
         merged.to_owned(),
     ));
+    // The other formats a million spans come in, each read in steps: a
+    // stream of protobuf messages (the Collector's file exporter), Tempo's
+    // v2 answer, and Zipkin JSON (two passes, its text kept until read).
+    let stream = "target/bench/1m.pbstream";
+    bench_memory(root, &["generate-stream", BIG_SPANS, stream])?;
+    let tempo = "target/bench/1m.tempo-v2.json";
+    bench_memory(root, &["tempo-v2", BIG_FILE, tempo])?;
+    let zipkin = "target/bench/1m.zipkin.json";
+    bench_memory(root, &["generate-zipkin", BIG_SPANS, zipkin])?;
+    for (format, file) in [
+        ("OTLP protobuf stream", stream),
+        ("Tempo v2 answer", tempo),
+        ("Zipkin JSON", zipkin),
+    ] {
+        let mb = megabytes(root, file)?;
+        traces.push((format!("1M spans ({format}, {mb} MB)"), file.to_owned()));
+    }
     // Bad input at scale: a warning for each of a million spans.
     let backwards = "target/bench/1m-backwards.pb";
     bench_memory(root, &["generate-backwards", BIG_SPANS, backwards])?;

@@ -5,6 +5,10 @@
 //!   (`generate-protobuf`: as OTLP protobuf; `generate-batch-per-service`:
 //!   as OTLP protobuf, a `ResourceSpans` a service; `generate-backwards`: as
 //!   OTLP protobuf, every span ending before it starts, a warning each);
+//! - `bench_memory generate-stream SPANS PATH` writes it as a stream of
+//!   OTLP protobuf messages, `generate-zipkin` as Zipkin JSON;
+//! - `bench_memory tempo-v2 FROM TO` writes FROM (OTLP/JSON) as Tempo's v2
+//!   answer wraps it;
 //! - `bench_memory gzip FROM TO` writes FROM gzipped (fast) to TO;
 //! - `bench_memory night TRACES SPANS PATH` writes TRACES such traces of
 //!   SPANS spans each, of varied durations, as OTLP/JSON;
@@ -36,6 +40,22 @@ fn main() {
             let spans: usize = spans.parse().expect("SPANS is a number");
             let data = support::batch_per_service(support::trace(spans));
             std::fs::write(path, support::protobuf(&data)).expect("PATH is writable");
+        }
+        ["generate-stream", spans, path] => {
+            let spans: usize = spans.parse().expect("SPANS is a number");
+            std::fs::write(path, support::protobuf_stream(&support::trace(spans)))
+                .expect("PATH is writable");
+        }
+        ["generate-zipkin", spans, path] => {
+            let spans: usize = spans.parse().expect("SPANS is a number");
+            std::fs::write(path, support::zipkin(&support::trace(spans)))
+                .expect("PATH is writable");
+        }
+        ["tempo-v2", from, to] => {
+            // Tempo's `/api/v2/traces/{id}` answer wraps the request.
+            let bytes = std::fs::read(from).expect("FROM is readable");
+            let answer = [&b"{\"trace\":"[..], &bytes, b"}"].concat();
+            std::fs::write(to, answer).expect("TO is writable");
         }
         ["gzip", from, to] => {
             use std::io::Write;

@@ -256,3 +256,73 @@ pub fn json(data: &TracesData) -> Vec<u8> {
     out.push_str("]}");
     out.into_bytes()
 }
+
+/// The trace as a stream of OTLP protobuf messages, each after its length
+/// as a 4-byte big-endian number, a batch a message, as the Collector's
+/// file exporter writes them (`format: proto`).
+pub fn protobuf_stream(data: &TracesData) -> Vec<u8> {
+    let mut out = Vec::new();
+    for batch in &data.resource_spans {
+        let message = TracesData {
+            resource_spans: vec![batch.clone()],
+        }
+        .encode_to_vec();
+        out.extend((message.len() as u32).to_be_bytes());
+        out.extend(message);
+    }
+    out
+}
+
+/// The trace as Zipkin v2 JSON, an array of spans as Zipkin UI downloads
+/// a trace: microsecond times, tags as text.
+pub fn zipkin(data: &TracesData) -> Vec<u8> {
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let mut out = String::from("[");
+    for batch in &data.resource_spans {
+        let service = (batch.resource.iter())
+            .flat_map(|r| &r.attributes)
+            .find(|kv| kv.key == "service.name")
+            .and_then(|kv| kv.value.as_ref()?.value.as_ref())
+            .map_or(String::new(), |v| match v {
+                any_value::Value::StringValue(s) => s.clone(),
+                _ => String::new(),
+            });
+        for span in batch.scope_spans.iter().flat_map(|s| &s.spans) {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            let tags = (span.attributes.iter())
+                .map(|kv| {
+                    let value = match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+                        Some(any_value::Value::StringValue(s)) => s.clone(),
+                        Some(any_value::Value::IntValue(i)) => i.to_string(),
+                        _ => String::new(),
+                    };
+                    format!("\"{}\":{}", kv.key, serde_json::to_string(&value).unwrap())
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            let parent = match span.parent_span_id.is_empty() {
+                true => String::new(),
+                false => format!(r#""parentId":"{}","#, hex(&span.parent_span_id)),
+            };
+            let kind = match span.kind {
+                2 => r#""kind":"SERVER","#,
+                3 => r#""kind":"CLIENT","#,
+                _ => "",
+            };
+            let start = span.start_time_unix_nano / 1_000;
+            let duration = (span.end_time_unix_nano / 1_000)
+                .saturating_sub(start)
+                .max(1);
+            out.push_str(&format!(
+                r#"{{"traceId":"{}","id":"{}",{parent}{kind}"name":{},"timestamp":{start},"duration":{duration},"localEndpoint":{{"serviceName":"{service}"}},"tags":{{{tags}}}}}"#,
+                hex(&span.trace_id),
+                hex(&span.span_id),
+                serde_json::to_string(&span.name).unwrap(),
+            ));
+        }
+    }
+    out.push(']');
+    out.into_bytes()
+}
