@@ -1015,6 +1015,19 @@ fn zipkin_json_is_read_in_steps_its_pieces_joined_wherever_they_lie() {
             set.warnings
         );
     }
+    // A value that is not a span, cut where the input arrives in parts:
+    // read as a whole (the fuzzer found a number cut in two read as two).
+    let number = format!(
+        "[{},{},123456789]",
+        span(1, 10, "", ""),
+        span(2, 20, "", "")
+    );
+    let cut_at = number.find("12345").unwrap() + 2;
+    let set = ingest(number.as_bytes()).unwrap();
+    assert_eq!(
+        load_in_parts(number.as_bytes(), cut_at).warnings,
+        set.warnings
+    );
     // A span that is JSON but not a span is skipped, the rest read.
     let odd = text.replacen(r#""duration":3"#, r#""duration":"long""#, 2);
     let set = ingest(odd.as_bytes()).unwrap();

@@ -290,7 +290,9 @@ impl Stepper {
         if !complete && bytes.len() < self.look_again {
             return Err(());
         }
-        let end = value_end(bytes, start);
+        // A value that ends where the bytes do may go on (a number, or
+        // text that is not JSON): told once more has come.
+        let end = value_end(bytes, start).filter(|&end| complete || end < bytes.len());
         self.look_again = match end {
             Some(_) => 0,
             None => bytes.len() + (bytes.len() - start) / 2,
