@@ -432,6 +432,10 @@ impl Stepper {
 }
 
 impl ReadInSteps for Stepper {
+    fn keeps_input(&self) -> bool {
+        true
+    }
+
     /// Each pass counts for half the input.
     fn offset(&self) -> usize {
         match self.walk {
