@@ -106,31 +106,50 @@ pub(super) fn read_stream(
     while at < bytes.len() {
         messages += 1;
         let Some(length) = frame_length(bytes, at) else {
-            let stray = bytes.len() - at;
-            let message = format!(
-                "OTLP protobuf stream: {stray} stray byte(s) at byte {at} after message {}",
-                messages - 1
-            );
-            return report(builder, read_any, message);
+            let stray = stray_bytes(bytes.len() - at, at, messages - 1);
+            return report(builder, read_any, stray);
         };
         let body = at + 4;
         let end = (body + length).min(bytes.len());
         // A damaged message loses only what follows the damage.
-        match read_message(&bytes[body..end], body, builder, direct) {
-            Ok(()) => read_any = true,
-            Err(IngestError::Malformed(reason)) if read_any => builder.warn(reason),
-            Err(error) => return Err(error),
-        }
+        let read = read_message(&bytes[body..end], body, builder, direct);
+        message_read(read, &mut read_any, builder)?;
         if body + length > bytes.len() {
-            builder.warn(format!(
-                "OTLP protobuf stream: message {messages} at byte {at} declares {length} bytes \
-                 but only {} remain (the file is truncated)",
-                bytes.len() - body
-            ));
+            builder.warn(truncated_frame(messages, at, length, bytes.len() - body));
         }
         at = end;
     }
     Ok(())
+}
+
+/// A stream's message read, whole or in steps: damage in it is a warning
+/// once a message before it was read, else the stream's error.
+fn message_read(
+    read: Result<(), IngestError>,
+    read_any: &mut bool,
+    builder: &mut TraceSetBuilder,
+) -> Result<(), IngestError> {
+    match read {
+        Ok(()) => *read_any = true,
+        Err(IngestError::Malformed(reason)) if *read_any => builder.warn(reason),
+        Err(error) => return Err(error),
+    }
+    Ok(())
+}
+
+/// What a stream tells of `stray` bytes at `at`, too few for a frame's
+/// head, after `messages` messages.
+fn stray_bytes(stray: usize, at: usize, messages: usize) -> String {
+    format!("OTLP protobuf stream: {stray} stray byte(s) at byte {at} after message {messages}")
+}
+
+/// What a stream tells of its `message`th frame, at `at`, that declares
+/// more bytes than `remain`.
+fn truncated_frame(message: usize, at: usize, declared: usize, remain: usize) -> String {
+    format!(
+        "OTLP protobuf stream: message {message} at byte {at} declares {declared} bytes \
+         but only {remain} remain (the file is truncated)"
+    )
 }
 
 /// An error when nothing has been read yet, else a warning.
@@ -1055,12 +1074,8 @@ impl ReadInSteps for StreamStepper {
                         return None;
                     };
                     frame.read = true;
-                    match outcome {
-                        Ok(()) => self.read_any = true,
-                        Err(IngestError::Malformed(reason)) if self.read_any => {
-                            builder.warn(reason)
-                        }
-                        Err(error) => return Some(Err(error)),
+                    if let Err(error) = message_read(outcome, &mut self.read_any, builder) {
+                        return Some(Err(error));
                     }
                 }
                 if !whole {
@@ -1070,14 +1085,8 @@ impl ReadInSteps for StreamStepper {
                         return None;
                     }
                     let body = self.at + 4;
-                    builder.warn(format!(
-                        "OTLP protobuf stream: message {} at byte {} declares {} bytes \
-                         but only {} remain (the file is truncated)",
-                        self.messages,
-                        self.at,
-                        frame.end - body,
-                        arrived - body
-                    ));
+                    let (declared, remain) = (frame.end - body, arrived - body);
+                    builder.warn(truncated_frame(self.messages, self.at, declared, remain));
                 }
                 self.at = frame.end.min(arrived);
                 self.frame = None;
@@ -1097,13 +1106,9 @@ impl ReadInSteps for StreamStepper {
                     self.waiting = true;
                     return None;
                 }
-                let stray = bytes.len() - local;
-                let message = format!(
-                    "OTLP protobuf stream: {stray} stray byte(s) at byte {} after message {}",
-                    self.at, self.messages
-                );
+                let stray = stray_bytes(bytes.len() - local, self.at, self.messages);
                 builder.expect_spans(0);
-                return Some(report(builder, self.read_any, message));
+                return Some(report(builder, self.read_any, stray));
             };
             self.messages += 1;
             let body = self.at + 4;
