@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
 
 use super::assemble::{DecodedEvent, DecodedSpan};
@@ -42,7 +43,7 @@ struct ZipkinSpan<'a> {
     #[serde(default)]
     shared: Option<bool>,
     #[serde(borrow, default)]
-    tags: HashMap<Cow<'a, str>, Cow<'a, str>>,
+    tags: HashMap<Cow<'a, str>, Cow<'a, str>, FxBuildHasher>,
     #[serde(borrow, default)]
     annotations: Vec<Annotation<'a>>,
 }
@@ -206,7 +207,7 @@ impl Stepper {
                 let first = skip_whitespace(bytes, 0);
                 match bytes.get(first) {
                     Some(b'{') => {
-                        let Some(end) = self.value_end(bytes, first, complete)? else {
+                        let Some(end) = self.span(bytes, first, complete)? else {
                             return self.broke(
                                 bytes,
                                 bytes.len(),
@@ -214,7 +215,6 @@ impl Stepper {
                                 complete,
                             );
                         };
-                        self.element(bytes, first, end);
                         self.walk = Walk::Trailing { at: end };
                         continue;
                     }
@@ -263,7 +263,7 @@ impl Stepper {
                     return self.broke(bytes, i, "expected a list of spans", complete)
                 }
                 _ => {
-                    let Some(end) = self.value_end(bytes, i, complete)? else {
+                    let Some(end) = self.span(bytes, i, complete)? else {
                         return self.broke(
                             bytes,
                             bytes.len(),
@@ -271,47 +271,46 @@ impl Stepper {
                             complete,
                         );
                     };
-                    self.element(bytes, i, end);
                     self.walk = walk(end, inner, true);
                 }
             }
         }
     }
 
-    /// Where the span at `start` ends; `None` where the input ends first.
-    /// `Err` (wait) while it arrives and has not grown by half since the
-    /// last look.
-    fn value_end(
-        &mut self,
-        bytes: &[u8],
-        start: usize,
-        complete: bool,
-    ) -> Result<Option<usize>, ()> {
+    /// Finds where the span at `start` ends and notes it, with what it
+    /// joins if it is an untimed piece: its end, `None` where the input
+    /// ends first, `Err` (wait) while it arrives and has not grown by half
+    /// since the last look. Its head is read with serde, which tells where
+    /// it ends too; a span that does not read as one is looked over for
+    /// its end (`value_end`; a span that is not one is told by the second
+    /// pass).
+    fn span(&mut self, bytes: &[u8], start: usize, complete: bool) -> Result<Option<usize>, ()> {
         if !complete && bytes.len() < self.look_again {
             return Err(());
         }
+        let mut read = serde_json::Deserializer::from_slice(&bytes[start..]).into_iter::<Head>();
+        let head = read.next().and_then(Result::ok);
+        let end = match head {
+            Some(_) => Some(start + read.byte_offset()),
+            None => value_end(bytes, start),
+        };
         // A value that ends where the bytes do may go on (a number, or
         // text that is not JSON): told once more has come.
-        let end = value_end(bytes, start).filter(|&end| complete || end < bytes.len());
+        let end = end.filter(|&end| complete || end < bytes.len());
         self.look_again = match end {
             Some(_) => 0,
             None => bytes.len() + (bytes.len() - start) / 2,
         };
-        Ok(end)
-    }
-
-    /// Notes the span at `start..end` and, if it is an untimed piece, what
-    /// it joins.
-    fn element(&mut self, bytes: &[u8], start: usize, end: usize) {
+        let Some(end) = end else {
+            return Ok(None);
+        };
         let index = self.elements.len();
         self.elements.push((start, end));
-        // A span that is not one is told by the second pass.
-        if let Ok(head) = serde_json::from_slice::<Head>(&bytes[start..end]) {
-            if head.timestamp.0 == 0 {
-                let key = key_of(&head.trace_id, &head.id, head.local_endpoint.as_ref());
-                self.pieces.entry(key).or_default().push(index);
-            }
+        if let Some(head) = head.filter(|head| head.timestamp.0 == 0) {
+            let key = key_of(&head.trace_id, &head.id, head.local_endpoint.as_ref());
+            self.pieces.entry(key).or_default().push(index);
         }
+        Ok(Some(end))
     }
 
     /// After the top-level value, at `at`: nothing but whitespace, and the
