@@ -1340,29 +1340,29 @@ impl ReadInSteps for Stepper {
             if bytes[self.offset] == b']' {
                 // The end of the array, then of the object wrapping it if
                 // any, then of its document.
-                let rest =
-                    object_rest(bytes, self.offset + 1).and_then(|inner| match self.wrapped {
-                        true => {
-                            let outer = object_rest(bytes, inner.end)?;
-                            Some([Some(inner), Some(outer)])
-                        }
-                        false => Some([Some(inner), None]),
-                    });
-                if rest.is_none() && !complete {
+                let levels = 1 + usize::from(self.wrapped);
+                let mut rests: Vec<ObjectRest> = Vec::with_capacity(levels);
+                let mut at = self.offset + 1;
+                for _ in 0..levels {
+                    let Some(rest) = object_rest(bytes, at) else {
+                        break;
+                    };
+                    at = rest.end;
+                    rests.push(rest);
+                }
+                if rests.len() < levels && !complete {
                     return wait(self);
                 }
                 self.inside_array = false;
-                self.offset = match rest {
-                    Some(rest) => {
+                self.offset = match rests.len() == levels {
+                    true => {
                         // As the whole reader does, innermost first.
-                        for rest in rest.iter().flatten() {
-                            if rest.partial {
-                                builder.warn(crate::tempo::partial_warning(&rest.message));
-                            }
+                        for rest in rests.iter().filter(|rest| rest.partial) {
+                            builder.warn(crate::tempo::partial_warning(&rest.message));
                         }
-                        rest.iter().flatten().last().map_or(0, |r| r.end)
+                        at
                     }
-                    None => {
+                    false => {
                         let line = self.lines.line_of(bytes, self.offset);
                         let message = format!(
                             "line {line} (byte {}): the document does not end after its resource spans",
@@ -1578,9 +1578,10 @@ fn relocate(error: IngestError, line: usize) -> IngestError {
     }
 }
 
-/// After `{"resourceSpans": [` (or Tempo v1's `{"batches": [`) at `at`
-/// (whitespace allowed between the tokens), the offset of the array's
-/// first element (or its `]`).
+/// After `{"resourceSpans": [` (or Tempo v1's `{"batches": [`) at `at`,
+/// maybe inside one wrapping object (Tempo v2's `{"trace": {`, Jaeger v2's
+/// `{"result": {`), whitespace allowed between the tokens: the offset of
+/// the array's first element (or its `]`), and whether it is wrapped.
 fn array_start(bytes: &[u8], at: usize) -> Option<(usize, bool)> {
     let mut i = at;
     let expect = |i: &mut usize, token: &[u8]| -> Option<()> {
@@ -1639,12 +1640,12 @@ fn object_rest(bytes: &[u8], at: usize) -> Option<ObjectRest> {
                 let value_at = skip_whitespace(bytes, i + 1);
                 let value_end = value_end(bytes, value_at)?;
                 let value = &bytes[value_at..value_end];
-                match serde_json::from_slice::<Cow<str>>(&bytes[key_at..key_end]).ok()? {
-                    key if key == "status" => {
+                match serde_json::from_slice::<DocumentKey>(&bytes[key_at..key_end]).ok()? {
+                    DocumentKey::Status => {
                         rest.partial =
                             serde_json::from_slice::<serde_json::Value>(value).ok()? == "PARTIAL";
                     }
-                    key if key == "message" => {
+                    DocumentKey::Message => {
                         if let serde_json::Value::String(text) =
                             serde_json::from_slice(value).ok()?
                         {
@@ -1661,7 +1662,6 @@ fn object_rest(bytes: &[u8], at: usize) -> Option<ObjectRest> {
 }
 
 /// See [`object_rest`].
-#[derive(Clone)]
 struct ObjectRest {
     end: usize,
     partial: bool,
