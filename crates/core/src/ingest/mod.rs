@@ -227,10 +227,7 @@ impl TraceLoad {
                     true => LoadKind::Collecting,
                     false => LoadKind::arriving(&self.bytes, self.spans_before, self.length),
                 };
-                if self.kind.keeps_input() {
-                    self.bytes
-                        .reserve_exact(self.length.saturating_sub(self.bytes.len()));
-                }
+                self.kind.make_room(&mut self.bytes, self.length);
             }
         }
     }
@@ -299,12 +296,18 @@ impl TraceLoad {
 }
 
 impl LoadKind {
-    /// Whether the input is kept whole until it is read.
-    fn keeps_input(&self) -> bool {
-        match self {
+    /// Makes room in `bytes` for all of an input of `length` bytes if it is
+    /// kept whole until it is read (collected, or read twice): growing by
+    /// doubling would hold up to twice the input while copying. The other
+    /// steppers keep only what is not read yet.
+    fn make_room(&self, bytes: &mut Vec<u8>, length: usize) {
+        let keeps_input = match self {
             LoadKind::Collecting => true,
             LoadKind::Stepping(stepper) => stepper.keeps_input(),
             _ => false,
+        };
+        if keeps_input {
+            bytes.reserve_exact(length.saturating_sub(bytes.len()));
         }
     }
 
@@ -410,12 +413,7 @@ impl TraceSetBuilder {
     /// are those [`TraceSetBuilder::add`] gives for the whole input.
     pub fn start_arriving(&mut self, mut first: Vec<u8>, length: usize) -> TraceLoad {
         let kind = LoadKind::arriving(&first, self.span_total(), length);
-        // What is kept whole (collected, or read twice): room for all of it
-        // at once, as growing by doubling would hold up to twice the input
-        // while copying. The other steppers keep only what is not read yet.
-        if kind.keeps_input() {
-            first.reserve_exact(length.saturating_sub(first.len()));
-        }
+        kind.make_room(&mut first, length);
         TraceLoad {
             bytes: first,
             kind,
