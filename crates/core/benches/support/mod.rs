@@ -204,7 +204,6 @@ pub fn protobuf(data: &TracesData) -> Vec<u8> {
 /// The trace as OTLP/JSON, written the way the spec says (hex ids, int64
 /// as strings, integer enums).
 pub fn json(data: &TracesData) -> Vec<u8> {
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
     let attribute = |kv: &KeyValue| {
         let value = match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
             Some(any_value::Value::StringValue(s)) => {
@@ -276,7 +275,6 @@ pub fn protobuf_stream(data: &TracesData) -> Vec<u8> {
 /// The trace as Zipkin v2 JSON, an array of spans as Zipkin UI downloads
 /// a trace: microsecond times, tags as text.
 pub fn zipkin(data: &TracesData) -> Vec<u8> {
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
     let mut out = String::from("[");
     for batch in &data.resource_spans {
         let service = (batch.resource.iter())
@@ -325,4 +323,9 @@ pub fn zipkin(data: &TracesData) -> Vec<u8> {
     }
     out.push(']');
     out.into_bytes()
+}
+
+/// Bytes as lowercase hex, as both JSON formats write ids.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
