@@ -1367,3 +1367,25 @@ fn a_long_element_is_let_go_as_it_is_read() {
         }
     }
 }
+
+/// A part that ends just after an element, its comma still to come: the
+/// comma is the separator, not an element (read as one, it was damage
+/// that skipped the rest of the file). Tried at every object's end.
+#[test]
+fn a_part_ending_just_before_a_comma_reads_as_whole() {
+    for path in [
+        "ticket-booking/tempo/api-v2-traces-003f9c5e2a71b8d4e6f00c1d2b3a4958.json",
+        "ticket-booking/ticket-booking.jsonl",
+    ] {
+        let bytes = std::fs::read(corpus().join(path)).unwrap();
+        let whole = everything(&ingest(&bytes));
+        let ends = (1..bytes.len()).filter(|&at| bytes[at - 1] == b'}' && bytes[at] == b',');
+        let mut tried = 0;
+        for at in ends {
+            let arriving = everything(&load_arriving(&bytes, at, 64));
+            assert_eq!(arriving, whole, "{path} in parts of {at} bytes");
+            tried += 1;
+        }
+        assert!(tried > 50, "{path}: {tried} object ends");
+    }
+}

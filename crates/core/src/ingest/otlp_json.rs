@@ -1250,6 +1250,9 @@ pub(super) struct Stepper {
     kept_before: Option<Vec<u8>>,
     /// Whether the last step stopped where the bytes given so far end.
     waiting: bool,
+    /// Whether an element ended where the bytes given so far end, so the
+    /// comma after it, if any, is still to come.
+    comma_due: bool,
     /// The whole input's length, when more is still to arrive.
     length: usize,
 }
@@ -1310,6 +1313,10 @@ impl ReadInSteps for Stepper {
                     return wait(self);
                 }
                 return Some(self.finish(builder));
+            }
+            if std::mem::take(&mut self.comma_due) && bytes[self.offset] == b',' {
+                self.offset += 1;
+                continue;
             }
             if !self.inside_array {
                 match array_start(bytes, self.offset) {
@@ -1481,6 +1488,7 @@ impl Stepper {
             kept_before: None,
             warnings_before: None,
             waiting: false,
+            comma_due: false,
             length,
         }
     }
@@ -1492,8 +1500,10 @@ impl Stepper {
         self.seeds_here = false;
         self.kept_before = None;
         self.offset = skip_whitespace(bytes, end);
-        if bytes.get(self.offset) == Some(&b',') {
-            self.offset += 1;
+        match bytes.get(self.offset) {
+            Some(b',') => self.offset += 1,
+            Some(_) => {}
+            None => self.comma_due = true,
         }
         self.estimate(bytes, builder);
     }
