@@ -1264,6 +1264,9 @@ pub(super) struct Stepper {
     /// How many times a part or an element was looked over.
     #[cfg(test)]
     looks: usize,
+    /// How many elements the direct reader gave to the seeds.
+    #[cfg(test)]
+    seeded: usize,
     /// The whole input's length, when more is still to arrive.
     length: usize,
 }
@@ -1428,6 +1431,10 @@ impl ReadInSteps for Stepper {
                         continue;
                     }
                     direct::Step::Seeds => {
+                        #[cfg(test)]
+                        {
+                            self.seeded += 1;
+                        }
                         self.partway = None;
                         self.seeds_here = true;
                     }
@@ -1525,6 +1532,8 @@ impl Stepper {
             look_again: (0, 0),
             #[cfg(test)]
             looks: 0,
+            #[cfg(test)]
+            seeded: 0,
             length,
         }
     }
@@ -1827,6 +1836,79 @@ mod tests {
             let (read, whole) = (span_ids(builder), span_ids(whole));
             assert!(!read.0.is_empty());
             assert_eq!(read, whole);
+        }
+    }
+
+    /// Spans with no scope before them are read by the direct reader as
+    /// the seeds read them (of no scope), not given to the seeds (which
+    /// read them 2.6 times slower, and a whole element in one step); a
+    /// scope after them, theirs for the seeds, gives the element to the
+    /// seeds.
+    #[test]
+    fn spans_with_no_scope_before_them_are_read_directly_as_the_seeds_read_them() {
+        let span = r#"{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00000000000000a1","name":"a","startTimeUnixNano":"1","endTimeUnixNano":"5"}"#;
+        let other = span.replace("a1", "a2");
+        let resource =
+            r#""resource":{"attributes":[{"key":"service.name","value":{"stringValue":"s"}}]}"#;
+        let scope = r#""scope":{"name":"lib","version":"2"}"#;
+        let documents = [
+            (
+                format!(
+                    r#"{{"resourceSpans":[{{{resource},"scopeSpans":[{{"spans":[{span},{other}]}}]}}]}}"#
+                ),
+                0,
+            ),
+            (
+                format!(
+                    r#"{{"resourceSpans":[{{{resource},"scopeSpans":[{{"spans":[{span}]}},{{{scope},"spans":[{other}]}}]}}]}}"#
+                ),
+                0,
+            ),
+            (
+                format!(
+                    r#"{{"resourceSpans":[{{{resource},"scopeSpans":[{{"spans":[{span}],"schemaUrl":"x","spans":[{other}]}}]}}]}}"#
+                ),
+                0,
+            ),
+            (
+                format!(
+                    r#"{{"resourceSpans":[{{{resource},"scopeSpans":[{{"spans":[{span}],{scope}}}]}}]}}"#
+                ),
+                1,
+            ),
+            (
+                format!(
+                    r#"{{"resourceSpans":[{{{resource},"scopeSpans":[{{"spans":[{span}],"scope":null}}]}}]}}"#
+                ),
+                1,
+            ),
+        ];
+        for (document, seeded) in &documents {
+            let mut by_seeds = TraceSetBuilder::default();
+            read_by_seeds(document.as_bytes(), &mut by_seeds).unwrap();
+            let mut builder = TraceSetBuilder::default();
+            let mut stepper = Stepper::new(0, document.len());
+            while stepper
+                .step(document.as_bytes(), &mut builder, 1 << 20, true)
+                .is_none()
+            {}
+            assert_eq!(stepper.seeded, *seeded, "{document}");
+            let scopes = |builder: TraceSetBuilder| -> Vec<(SpanId, Option<String>)> {
+                let set = builder.finish();
+                let spans = set.traces.iter().flat_map(|t| t.spans.iter());
+                spans
+                    .map(|s| {
+                        let scope = set.scopes.get(s.scope as usize);
+                        (
+                            s.span_id,
+                            scope.map(|scope| set.strings.get(scope.name).to_owned()),
+                        )
+                    })
+                    .collect()
+            };
+            let (direct, seeds) = (scopes(builder), scopes(by_seeds));
+            assert_eq!(direct.len(), 2 - usize::from(*seeded == 1), "{document}");
+            assert_eq!(direct, seeds, "{document}");
         }
     }
 }

@@ -44,6 +44,11 @@ pub(super) struct Partway {
     first: bool,
     owner: Option<(Sym, u32)>,
     scope: Option<u32>,
+    /// Whether the scope's spans came with no `scope` before them, so
+    /// they were read as the seeds read spans of no scope: a `scope` after
+    /// them in the same object would have been theirs, and makes the
+    /// seeds read the element again.
+    scope_assumed: bool,
     /// The JSON of the resource and of the scope read, for what a
     /// [`Partway::checkpoint`] hands the seeds.
     resource_json: Json,
@@ -128,6 +133,7 @@ impl Partway {
             first: true,
             owner: None,
             scope: None,
+            scope_assumed: false,
             resource_json: Json::Missing,
             scope_json: Json::Missing,
             warnings: Checkpoint::default(),
@@ -160,7 +166,8 @@ impl Partway {
         bytes: &[u8],
         builder: &mut TraceSetBuilder,
     ) -> Option<(usize, Vec<u8>)> {
-        if self.level != Level::Spans {
+        // What was read with a scope assumed may still be taken back.
+        if self.level != Level::Spans || self.scope_assumed {
             return None;
         }
         let mut next = skip_whitespace(bytes, self.at);
@@ -285,20 +292,28 @@ impl Partway {
             }
             Level::ScopeSpans => {
                 cursor.eat(b'{')?;
-                self.scope = None;
+                (self.scope, self.scope_assumed) = (None, false);
                 self.scope_json = Json::Missing;
                 self.enter(Level::Scope);
                 return Some(None);
             }
             Level::Scope => match cursor.key(SCOPE_SPANS_KEYS.0, SCOPE_SPANS_KEYS.1, &mut 0)? {
                 ScopeSpansKey::Scope => {
+                    if self.scope_assumed {
+                        return None;
+                    }
                     let raw = cursor.raw_value()?;
                     self.scope_json = Json::at(cursor.bytes, raw);
                     let json = with_seed(raw, ScopeSeed(&mut *builder))?;
                     self.scope = Some(json.map_or(0, |s| builder.scope(s)));
                 }
                 ScopeSpansKey::Spans => {
-                    self.scope?;
+                    // No scope yet: as the seeds do once the object ends
+                    // without one (writers that leave an empty scope out
+                    // write none; a scope after its spans is taken back).
+                    if self.scope.is_none() {
+                        (self.scope, self.scope_assumed) = (Some(0), true);
+                    }
                     cursor.eat(b'[')?;
                     self.enter(Level::Spans);
                     return Some(None);
