@@ -322,7 +322,15 @@ impl Partway {
             },
             Level::Spans => {
                 let (service, resource) = self.owner?;
+                let start = cursor.at;
                 span(cursor, builder, (service, resource, self.scope?))?;
+                // The seeds set spans of no scope yet aside as JSON text,
+                // which must be UTF-8 (where spans read at once need not).
+                if self.scope_assumed
+                    && std::str::from_utf8(&cursor.bytes[start..cursor.at]).is_err()
+                {
+                    return None;
+                }
             }
             Level::Start => unreachable!("handled above"),
         }
