@@ -1910,28 +1910,31 @@ mod tests {
             assert_eq!(direct.len(), 2 - usize::from(*seeded == 1), "{document}");
             assert_eq!(direct, seeds, "{document}");
         }
-        // Text that is not UTF-8 in a span of no scope yet: the seeds set
-        // such spans aside as JSON text, which must be UTF-8, and say so;
-        // so does the direct reader (the otlp_json_direct fuzz target
-        // found it read them).
-        let document = [
-            format!(r#"{{"resourceSpans":[{{{resource},"scopeSpans":[{{"spans":[{span},"#).as_bytes(),
-            br#"{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00000000000000a2","name":"b","startTimeUnixNano":"1","endTimeUnixNano":"5","attributes":[{"key":"k","value":{"stringValue":""#,
-            b"\xff",
-            br#""}}]}]}]}]}"#,
-        ]
-        .concat();
-        let mut by_seeds = TraceSetBuilder::default();
-        let seeds = read_by_seeds(&document, &mut by_seeds);
-        assert!(seeds.is_err());
-        let mut builder = TraceSetBuilder::default();
-        let mut stepper = Stepper::new(0, document.len());
-        let direct = loop {
-            if let Some(outcome) = stepper.step(&document, &mut builder, 1 << 20, true) {
-                break outcome;
-            }
-        };
-        assert_eq!(direct, seeds);
-        assert_eq!(stepper.seeded, 1);
+        // Text serde would not set aside (not UTF-8, a control character
+        // in a string) in a span of no scope yet: the seeds set such spans
+        // aside as JSON text, and say it is damaged; so does the direct
+        // reader (the otlp_json_direct fuzz target found it read them).
+        for bad in [&b"\xff"[..], b"\x00"] {
+            let document = [
+                format!(r#"{{"resourceSpans":[{{{resource},"scopeSpans":[{{"spans":[{span},"#)
+                    .as_bytes(),
+                br#"{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"00000000000000a2","name":"b","startTimeUnixNano":"1","endTimeUnixNano":"5","attributes":[{"key":"k","value":{"stringValue":""#,
+                bad,
+                br#""}}]}]}]}]}"#,
+            ]
+            .concat();
+            let mut by_seeds = TraceSetBuilder::default();
+            let seeds = read_by_seeds(&document, &mut by_seeds);
+            assert!(seeds.is_err());
+            let mut builder = TraceSetBuilder::default();
+            let mut stepper = Stepper::new(0, document.len());
+            let direct = loop {
+                if let Some(outcome) = stepper.step(&document, &mut builder, 1 << 20, true) {
+                    break outcome;
+                }
+            };
+            assert_eq!(direct, seeds);
+            assert_eq!(stepper.seeded, 1);
+        }
     }
 }

@@ -16,6 +16,7 @@
 use std::marker::PhantomData;
 
 use serde::de::{DeserializeSeed, IgnoredAny};
+use serde_json::value::RawValue;
 
 use super::{
     add_span, resource_of, span_kind, span_of, status_code, value_end, EnumValue, ResourceSeed,
@@ -325,10 +326,11 @@ impl Partway {
                 let start = cursor.at;
                 span(cursor, builder, (service, resource, self.scope?))?;
                 // The seeds set spans of no scope yet aside as JSON text,
-                // which must be UTF-8 (where spans read at once need not).
-                if self.scope_assumed
-                    && std::str::from_utf8(&cursor.bytes[start..cursor.at]).is_err()
-                {
+                // which serde checks more strictly than it reads spans at
+                // once (UTF-8, no control characters in strings): what it
+                // would not set aside goes to the seeds.
+                let text = &cursor.bytes[start..cursor.at];
+                if self.scope_assumed && serde_json::from_slice::<&RawValue>(text).is_err() {
                     return None;
                 }
             }
