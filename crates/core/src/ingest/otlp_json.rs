@@ -1399,19 +1399,15 @@ impl ReadInSteps for Stepper {
             let line = place.0;
             let arrived = self.base + bytes.len();
             if self.direct && !self.seeds_here {
+                // Where the direct reader is, partway through or at the start.
+                if !self.may_look(self.offset(), arrived, complete) {
+                    return wait(self);
+                }
                 let (partway, warnings, _) = self.partway.get_or_insert_with(|| {
                     let warnings = builder.warnings.len();
                     (direct::Partway::new(start, builder), warnings, line)
                 });
                 let warnings = *warnings;
-                let at = self.base + partway.at();
-                if !complete && self.look_again.0 == at && arrived < self.look_again.1 {
-                    return wait(self);
-                }
-                #[cfg(test)]
-                {
-                    self.looks += 1;
-                }
                 match partway.step(bytes, builder, stop, complete) {
                     direct::Step::Paused => {
                         self.keep_read(bytes, builder);
@@ -1441,12 +1437,8 @@ impl ReadInSteps for Stepper {
                 }
             }
             let at = self.base + start;
-            if !complete && self.look_again.0 == at && arrived < self.look_again.1 {
+            if !self.may_look(at, arrived, complete) {
                 return wait(self);
-            }
-            #[cfg(test)]
-            {
-                self.looks += 1;
             }
             let end = match &self.kept_before {
                 // The rest of the element: inside a span array, a scope's
@@ -1536,6 +1528,19 @@ impl Stepper {
             seeded: 0,
             length,
         }
+    }
+
+    /// Whether what is at `at` in the input may be looked over now, with
+    /// the input `arrived` so far (see [`Stepper::look_again`]).
+    fn may_look(&mut self, at: usize, arrived: usize, complete: bool) -> bool {
+        if !complete && self.look_again.0 == at && arrived < self.look_again.1 {
+            return false;
+        }
+        #[cfg(test)]
+        {
+            self.looks += 1;
+        }
+        true
     }
 
     /// What is at `at` in the input was looked over up to `arrived`
