@@ -300,6 +300,45 @@ fn newlines(bytes: &[u8]) -> (usize, Option<usize>) {
     (count, last)
 }
 
+/// When to look again for the end of a value still arriving. Each look
+/// goes over all of the value that has come, so looks are spaced out as it
+/// grows, not made at every part: a value is looked at again only once
+/// what has come of it has grown by half, and the looks over a value that
+/// arrives in many parts grow with the log of its parts.
+#[derive(Default)]
+pub(super) struct LookAgain {
+    /// Where the value last looked over starts in the input.
+    at: usize,
+    /// The input's length at which it is looked at again.
+    arrived: usize,
+}
+
+impl LookAgain {
+    /// Whether the value at `at` may be looked over now, with the input
+    /// `arrived` so far (any value, once the input is `complete`).
+    pub(super) fn may_look(&self, at: usize, arrived: usize, complete: bool) -> bool {
+        complete || self.at != at || arrived >= self.arrived
+    }
+
+    /// The value at `at` was looked over up to `arrived` without finding
+    /// its end.
+    pub(super) fn later(&mut self, at: usize, arrived: usize) {
+        *self = Self {
+            at,
+            arrived: arrived + (arrived - at) / 2,
+        };
+    }
+
+    /// The value at `at` is looked at again only once the input is
+    /// complete.
+    pub(super) fn once_complete(&mut self, at: usize) {
+        *self = Self {
+            at,
+            arrived: usize::MAX,
+        };
+    }
+}
+
 /// Counts in chunks small enough for byte-wide counters, which the
 /// compiler vectorises (a plain `filter().count()` runs several times slower).
 pub(super) fn count_newlines(bytes: &[u8]) -> usize {

@@ -25,7 +25,7 @@ mod direct;
 use super::assemble::{DecodedEvent, DecodedLink, DecodedSpan};
 use super::json_syntax::{
     count_newlines, error_offset, json_keys, strip_position, F64Value, I64Value, LineCounter,
-    RawText, U64Value,
+    LookAgain, RawText, U64Value,
 };
 use super::sniff::{enclosing_end, skip_whitespace, value_end};
 use super::{IngestError, ReadInSteps, TraceSetBuilder};
@@ -1253,14 +1253,11 @@ pub(super) struct Stepper {
     /// Whether an element ended where the bytes given so far end, so the
     /// comma after it, if any, is still to come.
     comma_due: bool,
-    /// For a part (of the direct reader) or an element (of the seeds)
-    /// still arriving: where it starts in the input, and the input's
-    /// length at which to look at it again. Each look goes over all of it
-    /// that has come, so looks are spaced out as it grows, not made at
-    /// every part (a part the direct reader cannot read until it ends,
-    /// such as spans before their scope, can be all of an element); damage
-    /// found is told only once the input is complete.
-    look_again: (usize, usize),
+    /// When to look again at a part (of the direct reader) or an element
+    /// (of the seeds) still arriving (a part the direct reader cannot read
+    /// until it ends, such as spans before their resource, can be all of
+    /// an element); damage found is told only once the input is complete.
+    look_again: LookAgain,
     /// How many times a part or an element was looked over.
     #[cfg(test)]
     looks: usize,
@@ -1417,7 +1414,7 @@ impl ReadInSteps for Stepper {
                     direct::Step::Wait => {
                         self.keep_read(bytes, builder);
                         self.estimate(bytes, builder);
-                        self.look_later(self.offset(), arrived);
+                        self.look_again.later(self.offset(), arrived);
                         return wait(self);
                     }
                     direct::Step::Done(end) => {
@@ -1449,7 +1446,7 @@ impl ReadInSteps for Stepper {
             let end = match end {
                 Some(end) => end,
                 None if !complete => {
-                    self.look_later(at, arrived);
+                    self.look_again.later(at, arrived);
                     return wait(self);
                 }
                 None => bytes.len(),
@@ -1475,7 +1472,7 @@ impl ReadInSteps for Stepper {
                 if read.is_err() {
                     // Damage is told once the whole input is there.
                     builder.undo(mark);
-                    self.look_again = (at, usize::MAX);
+                    self.look_again.once_complete(at);
                     return wait(self);
                 }
                 builder.commit();
@@ -1521,7 +1518,7 @@ impl Stepper {
             warnings_before: None,
             waiting: false,
             comma_due: false,
-            look_again: (0, 0),
+            look_again: LookAgain::default(),
             #[cfg(test)]
             looks: 0,
             #[cfg(test)]
@@ -1531,23 +1528,15 @@ impl Stepper {
     }
 
     /// Whether what is at `at` in the input may be looked over now, with
-    /// the input `arrived` so far (see [`Stepper::look_again`]).
+    /// the input `arrived` so far ([`LookAgain::may_look`], the looks
+    /// counted in tests).
     fn may_look(&mut self, at: usize, arrived: usize, complete: bool) -> bool {
-        if !complete && self.look_again.0 == at && arrived < self.look_again.1 {
-            return false;
-        }
+        let may = self.look_again.may_look(at, arrived, complete);
         #[cfg(test)]
         {
-            self.looks += 1;
+            self.looks += usize::from(may);
         }
-        true
-    }
-
-    /// What is at `at` in the input was looked over up to `arrived`
-    /// without finding its end: it is looked at again once what has come
-    /// of it has grown by half.
-    fn look_later(&mut self, at: usize, arrived: usize) {
-        self.look_again = (at, arrived + (arrived - at) / 2);
+        may
     }
 
     /// Moves past an element read whole (ending at `end`) and its comma,

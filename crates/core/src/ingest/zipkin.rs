@@ -13,7 +13,7 @@ use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
 
 use super::assemble::{DecodedEvent, DecodedSpan};
-use super::json_syntax::{error_offset, strip_position, LineCounter, U64Value};
+use super::json_syntax::{error_offset, strip_position, LineCounter, LookAgain, U64Value};
 use super::sniff::{skip_whitespace, value_end};
 use super::{IngestError, ReadInSteps, TraceSetBuilder};
 use crate::attributes::{Attribute, Scope, Value};
@@ -138,10 +138,8 @@ pub(super) struct Stepper {
     warnings_before: Option<Checkpoint>,
     /// Lines counted up to the places told, in each pass.
     lines: [LineCounter; 2],
-    /// While a span arrives: the input's length at which to look for its
-    /// end again (each look goes over all of it that has come, so looks
-    /// are spaced out as it grows, not made at every part).
-    look_again: usize,
+    /// When to look for the end of a span still arriving again.
+    look_again: LookAgain,
     spans_before: usize,
     length: usize,
     waiting: bool,
@@ -179,7 +177,7 @@ impl Stepper {
             not_a_span: None,
             warnings_before: None,
             lines: Default::default(),
-            look_again: 0,
+            look_again: LookAgain::default(),
             spans_before,
             length,
             waiting: false,
@@ -285,7 +283,7 @@ impl Stepper {
     /// its end (`value_end`; a span that is not one is told by the second
     /// pass).
     fn span(&mut self, bytes: &[u8], start: usize, complete: bool) -> Result<Option<usize>, ()> {
-        if !complete && bytes.len() < self.look_again {
+        if !self.look_again.may_look(start, bytes.len(), complete) {
             return Err(());
         }
         let mut read = serde_json::Deserializer::from_slice(&bytes[start..]).into_iter::<Head>();
@@ -297,11 +295,8 @@ impl Stepper {
         // A value that ends where the bytes do may go on (a number, or
         // text that is not JSON): told once more has come.
         let end = end.filter(|&end| complete || end < bytes.len());
-        self.look_again = match end {
-            Some(_) => 0,
-            None => bytes.len() + (bytes.len() - start) / 2,
-        };
         let Some(end) = end else {
+            self.look_again.later(start, bytes.len());
             return Ok(None);
         };
         let index = self.elements.len();
