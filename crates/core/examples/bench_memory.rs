@@ -21,36 +21,23 @@ mod support;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // The generated trace of SPANS spans, and a file written.
+    let trace = |spans: &str| support::trace(spans.parse().expect("SPANS is a number"));
+    let write = |path: &str, bytes: Vec<u8>| std::fs::write(path, bytes).expect("PATH is writable");
     match args
         .iter()
         .map(String::as_str)
         .collect::<Vec<_>>()
         .as_slice()
     {
-        ["generate", spans, path] => {
-            let spans: usize = spans.parse().expect("SPANS is a number");
-            std::fs::write(path, support::json(&support::trace(spans))).expect("PATH is writable");
-        }
-        ["generate-protobuf", spans, path] => {
-            let spans: usize = spans.parse().expect("SPANS is a number");
-            std::fs::write(path, support::protobuf(&support::trace(spans)))
-                .expect("PATH is writable");
-        }
-        ["generate-batch-per-service", spans, path] => {
-            let spans: usize = spans.parse().expect("SPANS is a number");
-            let data = support::batch_per_service(support::trace(spans));
-            std::fs::write(path, support::protobuf(&data)).expect("PATH is writable");
-        }
-        ["generate-stream", spans, path] => {
-            let spans: usize = spans.parse().expect("SPANS is a number");
-            std::fs::write(path, support::protobuf_stream(&support::trace(spans)))
-                .expect("PATH is writable");
-        }
-        ["generate-zipkin", spans, path] => {
-            let spans: usize = spans.parse().expect("SPANS is a number");
-            std::fs::write(path, support::zipkin(&support::trace(spans)))
-                .expect("PATH is writable");
-        }
+        ["generate", spans, path] => write(path, support::json(&trace(spans))),
+        ["generate-protobuf", spans, path] => write(path, support::protobuf(&trace(spans))),
+        ["generate-batch-per-service", spans, path] => write(
+            path,
+            support::protobuf(&support::batch_per_service(trace(spans))),
+        ),
+        ["generate-stream", spans, path] => write(path, support::protobuf_stream(&trace(spans))),
+        ["generate-zipkin", spans, path] => write(path, support::zipkin(&trace(spans))),
         ["tempo-v2", from, to] => {
             // Tempo's `/api/v2/traces/{id}` answer wraps the request.
             let bytes = std::fs::read(from).expect("FROM is readable");
@@ -66,8 +53,7 @@ fn main() {
             gzip.finish().expect("TO is writable");
         }
         ["generate-backwards", spans, path] => {
-            let spans: usize = spans.parse().expect("SPANS is a number");
-            let mut data = support::trace(spans);
+            let mut data = trace(spans);
             for span in data
                 .resource_spans
                 .iter_mut()
@@ -76,13 +62,12 @@ fn main() {
             {
                 std::mem::swap(&mut span.start_time_unix_nano, &mut span.end_time_unix_nano);
             }
-            std::fs::write(path, support::protobuf(&data)).expect("PATH is writable");
+            write(path, support::protobuf(&data));
         }
         ["night", traces, spans, path] => {
             let traces: usize = traces.parse().expect("TRACES is a number");
             let spans: usize = spans.parse().expect("SPANS is a number");
-            std::fs::write(path, support::json(&support::night(traces, spans)))
-                .expect("PATH is writable");
+            write(path, support::json(&support::night(traces, spans)));
         }
         ["load", path] => {
             let bytes = std::fs::read(path).expect("PATH is readable");
