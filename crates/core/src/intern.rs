@@ -16,9 +16,9 @@ pub struct Interner {
     strings: Vec<Box<str>>,
     /// Each text's handle with the hash of its bytes, so text read from
     /// input is looked up before it is checked to be UTF-8 (only new text
-    /// is checked). The hash is kept so that growing the table moves
-    /// entries without hashing their texts again: at a million distinct
-    /// texts (Zipkin's tags are all text) rehashing them held a step for
+    /// is checked), and texts are compared only where hashes match. It
+    /// grows a few entries at a time ([`Index`]): at a million distinct
+    /// texts (Zipkin's tags are all text) growing at once held a step for
     /// 80-160 ms natively. The texts are not stored a second time.
     index: Index,
     /// Bytes that are not UTF-8, by the handle of their text with
@@ -113,11 +113,13 @@ impl Interner {
 
     /// [`Interner::intern_bytes`] past its cache.
     fn intern_new(&mut self, bytes: &[u8]) -> Sym {
-        if let Some(sym) = self.find(bytes) {
+        // Hashed once: looked up, then added under the same hash.
+        let hash = hash(bytes);
+        if let Some(sym) = self.find_hashed(bytes, hash) {
             return sym;
         }
         match String::from_utf8_lossy(bytes) {
-            std::borrow::Cow::Borrowed(text) => self.insert(text),
+            std::borrow::Cow::Borrowed(text) => self.insert_hashed(text, hash),
             std::borrow::Cow::Owned(text) => {
                 let sym = self
                     .find(text.as_bytes())
@@ -130,7 +132,12 @@ impl Interner {
 
     /// The handle of `bytes`, if they were interned.
     fn find(&self, bytes: &[u8]) -> Option<Sym> {
-        match self.index.find(&self.strings, bytes) {
+        self.find_hashed(bytes, hash(bytes))
+    }
+
+    /// [`Interner::find`], given the hash of `bytes`.
+    fn find_hashed(&self, bytes: &[u8], hash: u64) -> Option<Sym> {
+        match self.index.find(&self.strings, bytes, hash) {
             Some(sym) => Some(sym),
             None if self.aliases.is_empty() => None,
             None => self.aliases.get(bytes).copied(),
@@ -138,13 +145,17 @@ impl Interner {
     }
 
     fn insert(&mut self, text: &str) -> Sym {
+        self.insert_hashed(text, hash(text.as_bytes()))
+    }
+
+    /// [`Interner::insert`], given the hash of `text`.
+    fn insert_hashed(&mut self, text: &str, hash: u64) -> Sym {
         let sym = Sym(self.strings.len() as u32);
         self.strings.push(text.into());
-        self.index.insert(&self.strings, sym);
+        self.index.insert(&self.strings, sym, hash);
         sym
     }
 
-    /// The handle of `text`, if it was ever interned.
     /// The distinct strings among `syms`, sorted. A million spans repeat a
     /// few names: a flag per interned string finds them without hashing.
     pub fn distinct(&self, syms: impl IntoIterator<Item = Sym>) -> Vec<&str> {
@@ -178,6 +189,7 @@ impl Interner {
         self.strings.is_empty()
     }
 
+    /// The handle of `text`, if it was ever interned.
     pub fn lookup(&self, text: &str) -> Option<Sym> {
         self.find(text.as_bytes())
     }
@@ -214,23 +226,25 @@ struct Index {
 }
 
 impl Index {
-    fn find(&self, strings: &[Box<str>], bytes: &[u8]) -> Option<Sym> {
-        let hash = hash(bytes);
+    /// The handle of `bytes`, whose hash is `hash`.
+    fn find(&self, strings: &[Box<str>], bytes: &[u8], hash: u64) -> Option<Sym> {
         let is = |&(h, sym): &(u64, Sym)| h == hash && strings[sym.0 as usize].as_bytes() == bytes;
         let found = self.table.find(hash, is);
         let found = found.or_else(|| self.old.as_ref()?.0.find(hash, is));
         found.map(|&(_, sym)| sym)
     }
 
-    /// Adds `sym`, the last of `strings`.
-    fn insert(&mut self, strings: &[Box<str>], sym: Sym) {
+    /// Adds `sym`, the last of `strings`, whose text's hash is `hash`.
+    /// The texts moved from the old table are hashed again (only their
+    /// handles are in order, and their hashes are found by text).
+    fn insert(&mut self, strings: &[Box<str>], sym: Sym, hash: u64) {
         if self.table.len() == self.table.capacity() {
             let room = (2 * self.table.capacity()).max(64);
             let full = std::mem::replace(&mut self.table, HashTable::with_capacity(room));
             // The table before is empty by now: it moved two a text.
             self.old = Some((full, 0));
         }
-        self.add(strings, sym);
+        self.add(hash, sym);
         // The handles in the old table are those below its length.
         for _ in 0..2 {
             let Some((old, next)) = &mut self.old else {
@@ -242,12 +256,11 @@ impl Index {
             }
             let moving = Sym(*next);
             *next += 1;
-            self.add(strings, moving);
+            self.add(self::hash(strings[moving.0 as usize].as_bytes()), moving);
         }
     }
 
-    fn add(&mut self, strings: &[Box<str>], sym: Sym) {
-        let hash = hash(strings[sym.0 as usize].as_bytes());
+    fn add(&mut self, hash: u64, sym: Sym) {
         self.table.insert_unique(hash, (hash, sym), |&(h, _)| h);
     }
 
