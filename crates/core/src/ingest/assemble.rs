@@ -178,6 +178,11 @@ impl TraceSetBuilder {
         index
     }
 
+    /// The scope at `index` (from [`TraceSetBuilder::scope`]).
+    pub(super) fn scope_at(&self, index: u32) -> &Scope {
+        &self.scopes[index as usize]
+    }
+
     /// The traces that have spans so far (in no particular order).
     pub fn trace_ids(&self) -> impl Iterator<Item = TraceId> + '_ {
         self.traces.keys().copied()
@@ -276,6 +281,56 @@ impl TraceSetBuilder {
                 span.resource = resource;
             }
         }
+    }
+
+    /// The spans of trace `trace_id` added so far, in the order added.
+    pub(super) fn spans_of(&self, trace_id: &TraceId) -> &[Span] {
+        self.traces.get(trace_id).map_or(&[], |parts| &parts.spans)
+    }
+
+    /// The attributes of span `at` of trace `trace_id` (see
+    /// [`TraceSetBuilder::spans_of`]).
+    pub(super) fn attributes_of(&self, trace_id: TraceId, at: u32) -> &[Attribute] {
+        let parts = &self.traces[&trace_id];
+        let range = parts.spans[at as usize].attributes;
+        &parts.attributes[range.start as usize..(range.start + range.len) as usize]
+    }
+
+    /// Gives span `at` of trace `trace_id` (see
+    /// [`TraceSetBuilder::spans_of`]) `attributes` in place of its own and
+    /// `events` after its own, and lets `amend` change its plain fields:
+    /// for a reader that learns more of a span after adding it (Zipkin's
+    /// untimed pieces). Its old attributes and events are left unused.
+    pub(super) fn amend_span(
+        &mut self,
+        trace_id: TraceId,
+        at: u32,
+        attributes: Vec<Attribute>,
+        events: Vec<DecodedEvent>,
+        amend: impl FnOnce(&mut Span),
+    ) {
+        let parts = self.traces.get_mut(&trace_id).expect("a trace added");
+        let span = &mut parts.spans[at as usize];
+        amend(span);
+        span.attributes = append(&mut parts.attributes, attributes);
+        let own = span.events;
+        let first_event = parts.events.len() as u32;
+        parts
+            .events
+            .extend_from_within(own.start as usize..(own.start + own.len) as usize);
+        for event in events {
+            let attributes = append(&mut parts.attributes, event.attributes);
+            parts.events.push(Event {
+                time_ns: event.time_ns,
+                name: event.name,
+                attributes,
+                dropped_attributes: event.dropped_attributes,
+            });
+        }
+        parts.spans[at as usize].events = Range32 {
+            start: first_event,
+            len: parts.events.len() as u32 - first_event,
+        };
     }
 
     /// Adds a decoded span whose attributes are those stacked from `from`

@@ -329,6 +329,12 @@ impl LookAgain {
         };
     }
 
+    /// The same once the first `read` bytes of the input are let go.
+    pub(super) fn let_go(&mut self, read: usize) {
+        self.at = self.at.saturating_sub(read);
+        self.arrived = self.arrived.saturating_sub(read);
+    }
+
     /// The value at `at` is looked at again only once the input is
     /// complete.
     pub(super) fn once_complete(&mut self, at: usize) {

@@ -18,6 +18,7 @@ use super::sniff::{skip_whitespace, value_end};
 use super::{IngestError, ReadInSteps, TraceSetBuilder};
 use crate::attributes::{Attribute, Scope, Value};
 use crate::ids::{decode_id, SpanId, TraceId};
+use crate::intern::Sym;
 use crate::model::{Span, SpanKind, StatusCode, FLAGS_PARENT_IS_REMOTE};
 use crate::warnings::Checkpoint;
 
@@ -80,72 +81,62 @@ pub(super) fn read(bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), In
     }
 }
 
-/// What a first look at a span tells: whether it is timed, and the
-/// trace, id and service an untimed piece joins.
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(borrow, default, rename = "traceId")]
-    trace_id: Cow<'a, str>,
-    #[serde(borrow, default)]
-    id: Cow<'a, str>,
-    #[serde(default)]
-    timestamp: U64Value,
-    #[serde(borrow, default, rename = "localEndpoint")]
-    local_endpoint: Option<Endpoint<'a>>,
+/// A span's trace, id and service: an untimed piece joins the first span
+/// added with the same.
+type SpanKey = (TraceId, SpanId, Sym);
+
+/// An untimed piece of a span, kept until every span is added.
+struct Piece {
+    /// Its place among the spans of the input.
+    index: usize,
+    /// What it joins; none when its ids do not read as ids.
+    joins: Option<SpanKey>,
+    text: Box<[u8]>,
 }
 
-/// The trace, span id and service of a span: an untimed piece joins the
-/// first timed span with the same.
-type PieceKey = (String, String, String);
-
-fn key_of(trace_id: &str, id: &str, endpoint: Option<&Endpoint<'_>>) -> PieceKey {
-    let service = endpoint.and_then(|e| e.service_name.as_deref());
-    (
-        trace_id.to_owned(),
-        id.to_owned(),
-        service.unwrap_or("").to_owned(),
-    )
-}
-
-/// Reads Zipkin JSON a bounded amount a step, in two passes over its
-/// spans: the first, while the input arrives, finds each span and looks
-/// at its head for the untimed pieces (Zipkin reporters may send one span
-/// in pieces: the timed one, and later an untimed one with more tags or
-/// annotations, which join the first timed span of the same trace, id and
-/// service, wherever in the file either lies); the second, once all is
-/// there, reads each span whole and adds it, its pieces joined. The input
-/// is kept until the second pass is done.
+/// Reads Zipkin JSON a bounded amount a step, as it arrives: each span is
+/// read and added as soon as all of it has come, and what is read is let
+/// go. Zipkin reporters may send one span in pieces: the timed one, and
+/// an untimed one with more tags or annotations, which joins the first
+/// timed span of the same trace, id and service wherever in the file
+/// either lies. The untimed pieces (rare, and small) are kept, and once
+/// every span is added each joins its span: the tags the span lacks, its
+/// annotations after the span's own, and the status, status message and
+/// scope the OpenTelemetry exporter writes as tags where the span's own
+/// leave them unset. (This read the file twice, keeping all of it, to
+/// join each piece as its span was added: the text of a million spans
+/// beside their model, 1.99 times the model's size in the page.)
 ///
-/// Damage that breaks the JSON ends the first pass there: the spans
-/// before it are read, with a warning (an error when there are none); a
-/// span that is JSON but not a Zipkin span is skipped with a warning.
+/// Damage that breaks the JSON ends reading there: the spans before it
+/// are read, with a warning (an error when there are none); a span that
+/// is JSON but not a Zipkin span is skipped with a warning.
 pub(super) struct Stepper {
-    /// The spans found so far: where each starts and ends.
-    elements: Vec<(usize, usize)>,
-    /// The first pass's place in the input.
+    /// The place in the input.
     walk: Walk,
-    /// Untimed pieces by what they join, each by its place in `elements`.
-    pieces: HashMap<PieceKey, Vec<usize>>,
-    /// The keys whose pieces have joined a timed span.
-    joined: HashSet<PieceKey>,
-    /// The second pass: the next span to read.
-    next: usize,
-    /// Where the JSON broke, once the first pass found it.
+    /// Spans found so far, pieces and spans that are not one too.
+    found: usize,
+    /// The untimed pieces, in the order they lie.
+    pieces: Vec<Piece>,
+    /// The pieces joining their spans, once every span is added.
+    joining: Option<Joining>,
+    /// Where the JSON broke, once reading found it.
     damage: Option<String>,
     /// The first span that is not one: where, and why.
     not_a_span: Option<String>,
     /// The builder's warnings before this input, once it is begun.
     warnings_before: Option<Checkpoint>,
-    /// Lines counted up to the places told, in each pass.
-    lines: [LineCounter; 2],
+    /// Lines counted up to the places told.
+    lines: LineCounter,
     /// When to look for the end of a span still arriving again.
     look_again: LookAgain,
+    /// Bytes let go before those given.
+    base: usize,
     spans_before: usize,
     length: usize,
     waiting: bool,
 }
 
-/// The first pass's place in the input's structure.
+/// The place in the input's structure.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Walk {
     /// Nothing read yet.
@@ -161,33 +152,56 @@ enum Walk {
     },
     /// After the top-level value, at `at`: only whitespace may follow.
     Trailing { at: usize },
-    /// Every span found: the first pass is done.
+    /// Every span read.
     Done,
+}
+
+impl Walk {
+    /// Where in the bytes given it is.
+    fn at(self) -> usize {
+        match self {
+            Walk::Spans { at, .. } | Walk::Trailing { at } => at,
+            Walk::Start | Walk::Done => 0,
+        }
+    }
+
+    /// The same place once the first `read` bytes are let go.
+    fn let_go(&mut self, read: usize) {
+        if let Walk::Spans { at, .. } | Walk::Trailing { at } = self {
+            *at -= read;
+        }
+    }
 }
 
 impl Stepper {
     pub(super) fn new(spans_before: usize, length: usize) -> Self {
         Self {
-            elements: Vec::new(),
             walk: Walk::Start,
-            pieces: HashMap::new(),
-            joined: HashSet::new(),
-            next: 0,
+            found: 0,
+            pieces: Vec::new(),
+            joining: None,
             damage: None,
             not_a_span: None,
             warnings_before: None,
-            lines: Default::default(),
+            lines: LineCounter::default(),
             look_again: LookAgain::default(),
+            base: 0,
             spans_before,
             length,
             waiting: false,
         }
     }
 
-    /// The first pass, up to about `stop`: finds the next spans and looks
-    /// at their heads. `Err` where the bytes end before the structure
-    /// does, and more is to come.
-    fn scan(&mut self, bytes: &[u8], stop: usize, complete: bool) -> Result<(), ()> {
+    /// Reads on up to about `stop`: the next spans, each added as it is
+    /// read. `Err` where the bytes end before the structure does, and more
+    /// is to come.
+    fn scan(
+        &mut self,
+        bytes: &[u8],
+        stop: usize,
+        complete: bool,
+        builder: &mut TraceSetBuilder,
+    ) -> Result<(), ()> {
         loop {
             let Walk::Spans {
                 at,
@@ -205,7 +219,7 @@ impl Stepper {
                 let first = skip_whitespace(bytes, 0);
                 match bytes.get(first) {
                     Some(b'{') => {
-                        let Some(end) = self.span(bytes, first, complete)? else {
+                        let Some(end) = self.span(bytes, first, complete, builder)? else {
                             return self.broke(
                                 bytes,
                                 bytes.len(),
@@ -261,7 +275,7 @@ impl Stepper {
                     return self.broke(bytes, i, "expected a list of spans", complete)
                 }
                 _ => {
-                    let Some(end) = self.span(bytes, i, complete)? else {
+                    let Some(end) = self.span(bytes, i, complete, builder)? else {
                         return self.broke(
                             bytes,
                             bytes.len(),
@@ -275,22 +289,27 @@ impl Stepper {
         }
     }
 
-    /// Finds where the span at `start` ends and notes it, with what it
-    /// joins if it is an untimed piece: its end, `None` where the input
-    /// ends first, `Err` (wait) while it arrives and has not grown by half
-    /// since the last look. Its head is read with serde, which tells where
-    /// it ends too; a span that does not read as one is looked over for
-    /// its end (`value_end`; a span that is not one is told by the second
-    /// pass).
-    fn span(&mut self, bytes: &[u8], start: usize, complete: bool) -> Result<Option<usize>, ()> {
+    /// Reads the span at `start` and adds it (an untimed piece is kept
+    /// for later, a span that is not one told and skipped): its end,
+    /// `None` where the input ends first, `Err` (wait) while it arrives
+    /// and has not grown by half since the last look. A span that does not
+    /// read as one is looked over for its end (`value_end`).
+    fn span(
+        &mut self,
+        bytes: &[u8],
+        start: usize,
+        complete: bool,
+        builder: &mut TraceSetBuilder,
+    ) -> Result<Option<usize>, ()> {
         if !self.look_again.may_look(start, bytes.len(), complete) {
             return Err(());
         }
-        let mut read = serde_json::Deserializer::from_slice(&bytes[start..]).into_iter::<Head>();
-        let head = read.next().and_then(Result::ok);
-        let end = match head {
-            Some(_) => Some(start + read.byte_offset()),
-            None => value_end(bytes, start),
+        let mut read =
+            serde_json::Deserializer::from_slice(&bytes[start..]).into_iter::<ZipkinSpan>();
+        let span = read.next();
+        let end = match span {
+            Some(Ok(_)) => Some(start + read.byte_offset()),
+            _ => value_end(bytes, start),
         };
         // A value that ends where the bytes do may go on (a number, or
         // text that is not JSON): told once more has come.
@@ -299,17 +318,31 @@ impl Stepper {
             self.look_again.later(start, bytes.len());
             return Ok(None);
         };
-        let index = self.elements.len();
-        self.elements.push((start, end));
-        if let Some(head) = head.filter(|head| head.timestamp.0 == 0) {
-            let key = key_of(&head.trace_id, &head.id, head.local_endpoint.as_ref());
-            self.pieces.entry(key).or_default().push(index);
+        let index = self.found;
+        self.found += 1;
+        match span {
+            Some(Ok(span)) if span.timestamp.0 == 0 => self.pieces.push(Piece {
+                index,
+                joins: key_of(&span, builder),
+                text: bytes[start..end].into(),
+            }),
+            Some(Ok(span)) => add_span(index, &span, builder),
+            Some(Err(error)) => {
+                let at = error_offset(bytes, start, &error);
+                let at = self.place(bytes, at);
+                let damage = format!("{at}: {}", strip_position(&error));
+                builder.warn(format!(
+                    "Zipkin span #{index} is not a Zipkin span (at {damage}); it was skipped"
+                ));
+                self.not_a_span.get_or_insert(damage);
+            }
+            None => {}
         }
         Ok(Some(end))
     }
 
-    /// After the top-level value, at `at`: nothing but whitespace, and the
-    /// first pass is done once the input is complete.
+    /// After the top-level value, at `at`: nothing but whitespace, and
+    /// reading is done once the input is complete.
     fn trailing(&mut self, bytes: &[u8], at: usize, complete: bool) -> Result<(), ()> {
         let i = skip_whitespace(bytes, at);
         if i < bytes.len() {
@@ -322,74 +355,34 @@ impl Stepper {
         Ok(())
     }
 
-    /// The JSON breaks at `at`: the first pass ends there once the input
-    /// is complete (until then, more may come).
+    /// The JSON breaks at `at`: reading ends there once the input is
+    /// complete (until then, more may come).
     fn broke(&mut self, bytes: &[u8], at: usize, what: &str, complete: bool) -> Result<(), ()> {
         if !complete {
             return Err(());
         }
-        let at = place(&mut self.lines[0], bytes, at);
+        let at = self.place(bytes, at);
         self.damage = Some(format!("invalid Zipkin JSON at {at}: {what}"));
         self.walk = Walk::Done;
         Ok(())
     }
 
-    /// The second pass: reads span `index` whole and adds it, its pieces
-    /// joined.
-    fn add(&mut self, bytes: &[u8], index: usize, builder: &mut TraceSetBuilder) {
-        let parse = |(start, end): (usize, usize)| {
-            serde_json::from_slice::<ZipkinSpan>(&bytes[start..end]).map_err(|e| (start, e))
-        };
-        let mut span = match parse(self.elements[index]) {
-            Ok(span) => span,
-            Err((start, error)) => {
-                let at = error_offset(bytes, start, &error);
-                let at = place(&mut self.lines[1], bytes, at);
-                let damage = format!("{at}: {}", strip_position(&error));
-                builder.warn(format!(
-                    "Zipkin span #{index} is not a Zipkin span (at {damage}); it was skipped"
-                ));
-                self.not_a_span.get_or_insert(damage);
-                return;
-            }
-        };
-        if span.timestamp.0 == 0 {
-            return;
-        }
-        if !self.pieces.is_empty() {
-            let key = key_of(&span.trace_id, &span.id, span.local_endpoint.as_ref());
-            if let Some(pieces) = self
-                .pieces
-                .get(&key)
-                .filter(|_| !self.joined.contains(&key))
-            {
-                for &piece in pieces {
-                    let Ok(piece) = parse(self.elements[piece]) else {
-                        continue;
-                    };
-                    for (key, value) in piece.tags {
-                        span.tags.entry(key).or_insert(value);
-                    }
-                    span.annotations.extend(piece.annotations);
-                }
-                self.joined.insert(key);
-            }
-        }
-        add_span(index, &span, builder);
+    /// Line, column and byte of offset `at` in `bytes`, as serde_json
+    /// tells a place (places told must not go back).
+    fn place(&mut self, bytes: &[u8], at: usize) -> String {
+        let (line, column) = self.lines.position(bytes, at);
+        format!("line {line}, column {column} (byte {})", self.base + at)
     }
 
-    /// The outcome once every span is read: the pieces nothing took, and
-    /// the damage, told.
-    fn finish(&mut self, bytes: &[u8], builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
+    /// The outcome once every span is read and every piece joined: the
+    /// pieces nothing took, and the damage, told.
+    fn finish(&mut self, builder: &mut TraceSetBuilder) -> Result<(), IngestError> {
         builder.expect_spans(0);
-        let mut left: Vec<usize> = (self.pieces.iter())
-            .filter(|(key, _)| !self.joined.contains(*key))
-            .flat_map(|(_, pieces)| pieces.iter().copied())
-            .collect();
-        left.sort_unstable();
-        if let Some(&first) = left.first() {
-            let (start, end) = self.elements[first];
-            let head = serde_json::from_slice::<ZipkinSpan>(&bytes[start..end]).ok();
+        let joined = self.joining.take().map(|j| j.joined).unwrap_or_default();
+        let mut left =
+            (self.pieces.iter()).filter(|p| !p.joins.is_some_and(|k| joined.contains(&k)));
+        if let Some(first) = left.next() {
+            let head = serde_json::from_slice::<ZipkinSpan>(&first.text).ok();
             let (id, name) = head.map_or_else(Default::default, |s| {
                 (
                     s.id.into_owned(),
@@ -398,10 +391,12 @@ impl Stepper {
             });
             builder.warn(format!(
                 "{} Zipkin span(s) have no timestamp and no timed span of the same id and service \
-                 to join (first: span #{first}, id {id:?}, {name:?}); they were skipped",
-                left.len(),
+                 to join (first: span #{}, id {id:?}, {name:?}); they were skipped",
+                left.count() + 1,
+                first.index,
             ));
         }
+        self.pieces = Vec::new();
         if builder.span_total() > self.spans_before {
             if let Some(damage) = self.damage.take() {
                 builder.warn(format!("{damage}; the spans before it are read"));
@@ -413,9 +408,7 @@ impl Stepper {
         let error = match (self.damage.take(), self.not_a_span.take()) {
             (Some(damage), _) => damage,
             (None, Some(not_a_span)) => format!("invalid Zipkin JSON at {not_a_span}"),
-            (None, None) if self.elements.is_empty() => {
-                "the Zipkin JSON array holds no spans".to_owned()
-            }
+            (None, None) if self.found == 0 => "the Zipkin JSON array holds no spans".to_owned(),
             (None, None) => return Ok(()),
         };
         if let Some(before) = &self.warnings_before {
@@ -425,26 +418,275 @@ impl Stepper {
     }
 }
 
-impl ReadInSteps for Stepper {
-    fn keeps_input(&self) -> bool {
-        true
-    }
+/// The trace, id and service an untimed piece joins; none when its ids do
+/// not read.
+fn key_of(span: &ZipkinSpan<'_>, builder: &mut TraceSetBuilder) -> Option<SpanKey> {
+    let trace_id = decode_id::<16>(&span.trace_id)?;
+    let span_id = decode_id::<8>(&span.id)?;
+    Some((
+        TraceId(trace_id),
+        SpanId(span_id),
+        builder.intern(service_of(span)),
+    ))
+}
 
-    /// Each pass counts for half the input.
-    fn offset(&self) -> usize {
-        match self.walk {
-            Walk::Start => 0,
-            Walk::Spans { at, .. } | Walk::Trailing { at } => at / 2,
-            Walk::Done => {
-                let read = (self.elements.get(self.next)).map_or(self.length, |&(start, _)| start);
-                (self.length + read) / 2
-            }
+/// The span's service: an empty name is none.
+fn service_of<'a>(span: &'a ZipkinSpan<'_>) -> &'a str {
+    (span.local_endpoint.as_ref())
+        .and_then(|e| e.service_name.as_deref())
+        .filter(|service| !service.is_empty())
+        .unwrap_or("unknown_service")
+}
+
+/// Of a trace, the first span found with each span id and service.
+type FirstSpans = HashMap<(SpanId, Sym), Option<u32>, FxBuildHasher>;
+
+/// The untimed pieces joining their spans, once every span is added: the
+/// spans of each trace a piece names are gone over for the first with
+/// its id and service, then each span found takes its pieces.
+struct Joining {
+    /// The traces the pieces name, each with the first span found with
+    /// each key (its place among the trace's spans).
+    traces: Vec<(TraceId, FirstSpans)>,
+    /// The trace being gone over, and the next of its spans.
+    trace: usize,
+    at: usize,
+    /// The spans found, each with its pieces (in the order they lie), and
+    /// the next to take them.
+    found: Vec<(SpanKey, u32, Vec<usize>)>,
+    next: usize,
+    /// The keys whose pieces joined a span.
+    joined: HashSet<SpanKey, FxBuildHasher>,
+}
+
+impl Joining {
+    fn new(pieces: &[Piece]) -> Self {
+        let mut traces: HashMap<TraceId, FirstSpans, FxBuildHasher> = HashMap::default();
+        for (trace_id, span_id, service) in pieces.iter().filter_map(|p| p.joins) {
+            (traces.entry(trace_id).or_default()).insert((span_id, service), None);
+        }
+        let mut traces: Vec<_> = traces.into_iter().collect();
+        traces.sort_unstable_by_key(|(trace_id, _)| *trace_id);
+        Self {
+            traces,
+            trace: 0,
+            at: 0,
+            found: Vec::new(),
+            next: 0,
+            joined: HashSet::default(),
         }
     }
 
-    /// Nothing is let go: the second pass reads it all again.
-    fn let_go(&mut self, _bytes: &[u8]) -> usize {
-        0
+    /// Goes on for about `budget` bytes' worth of work; true once every
+    /// piece that has a span joined it.
+    fn step(&mut self, pieces: &[Piece], builder: &mut TraceSetBuilder, budget: usize) -> bool {
+        // Looking a span up costs about what reading 16 bytes of it does.
+        let mut spans = budget / 16 + 1;
+        while let Some((trace_id, wanted)) = self.traces.get_mut(self.trace) {
+            let all = builder.spans_of(trace_id);
+            let end = all.len().min(self.at + spans);
+            for (at, span) in (self.at..end).zip(&all[self.at..end]) {
+                if let Some(first @ None) = wanted.get_mut(&(span.span_id, span.service)) {
+                    *first = Some(at as u32);
+                }
+            }
+            spans -= end - self.at;
+            self.at = end;
+            if end < all.len() {
+                return false;
+            }
+            self.trace += 1;
+            self.at = 0;
+        }
+        if !self.traces.is_empty() {
+            let mut by_key: HashMap<SpanKey, Vec<usize>, FxBuildHasher> = HashMap::default();
+            for (i, piece) in pieces.iter().enumerate() {
+                if let Some(key) = piece.joins {
+                    by_key.entry(key).or_default().push(i);
+                }
+            }
+            for (trace_id, wanted) in std::mem::take(&mut self.traces) {
+                for ((span_id, service), at) in wanted {
+                    if let Some(at) = at {
+                        let key = (trace_id, span_id, service);
+                        let of_it = by_key.remove(&key).unwrap_or_default();
+                        self.found.push((key, at, of_it));
+                    }
+                }
+            }
+            // The spans in the order of their first pieces: the same
+            // steps whatever the hash maps' order.
+            self.found.sort_unstable_by_key(|(_, _, of_it)| of_it[0]);
+        }
+        let mut read = 0;
+        while let Some((key, at, of_it)) = self.found.get(self.next) {
+            if read >= budget {
+                return false;
+            }
+            let of_it: Vec<&Piece> = of_it.iter().map(|&i| &pieces[i]).collect();
+            read += of_it.iter().map(|p| p.text.len()).sum::<usize>();
+            join(key.0, *at, &of_it, builder);
+            self.joined.insert(*key);
+            self.next += 1;
+        }
+        true
+    }
+}
+
+/// Span `at` of trace `trace_id` takes the pieces `pieces`: the tags it
+/// lacks (of two pieces with one tag, the earlier's) and their
+/// annotations after its own. The tags the OpenTelemetry exporter makes
+/// of the status, status message and scope count as its own where its
+/// fields tell them.
+fn join(trace_id: TraceId, at: u32, pieces: &[&Piece], builder: &mut TraceSetBuilder) {
+    let read: Vec<ZipkinSpan> = (pieces.iter())
+        .filter_map(|p| serde_json::from_slice(&p.text).ok())
+        .collect();
+    let span = &builder.spans_of(&trace_id)[at as usize];
+    let text = |sym| builder.string(sym).to_owned();
+    let mut tags: Vec<(String, String)> = (builder.attributes_of(trace_id, at).iter())
+        .map(|a| {
+            let Value::Str(value) = a.value else {
+                unreachable!("a Zipkin tag is text")
+            };
+            (text(a.key), text(value))
+        })
+        .collect();
+    let mut own = |key: &str, value: String| tags.push((key.to_owned(), value));
+    match span.status {
+        StatusCode::Ok => own("otel.status_code", "OK".into()),
+        StatusCode::Error => own("otel.status_code", "ERROR".into()),
+        _ => {}
+    }
+    let message = text(span.status_message);
+    let own_error = (builder.attributes_of(trace_id, at).iter())
+        .find(|a| builder.string(a.key) == "error")
+        .map(|a| match a.value {
+            Value::Str(value) => text(value),
+            _ => String::new(),
+        });
+    // A message taken from the `error` tag for want of a description is
+    // no description of its own.
+    let from_error = span.status == StatusCode::Error && own_error.as_ref() == Some(&message);
+    if !message.is_empty() && !from_error {
+        own("otel.status_description", message);
+    }
+    if span.scope != 0 {
+        let scope = builder.scope_at(span.scope);
+        own("otel.scope.name", text(scope.name));
+        if !builder.string(scope.version).is_empty() {
+            own("otel.scope.version", text(scope.version));
+        }
+    }
+    let mut keys: HashSet<String, FxBuildHasher> = tags.iter().map(|(k, _)| k.clone()).collect();
+    for piece in &read {
+        for (key, value) in &piece.tags {
+            if !keys.contains(key.as_ref()) {
+                tags.push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+            }
+        }
+        keys.extend(piece.tags.keys().map(|k| k.as_ref().to_owned()));
+    }
+    let tag = |key: &str| {
+        (tags.iter())
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let derived = Derived::of(tag, builder);
+    let attributes = attributes_of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())), builder);
+    let events = (read.iter())
+        .flat_map(|p| &p.annotations)
+        .map(|a| event(a, builder))
+        .collect();
+    builder.amend_span(trace_id, at, attributes, events, |span| {
+        span.status = derived.status;
+        span.status_message = derived.status_message(derived.status);
+        span.scope = derived.scope;
+    });
+}
+
+/// What the OpenTelemetry exporter writes as tags, read back into the
+/// fields they came from.
+struct Derived {
+    status: StatusCode,
+    /// `otel.status_description`, unless empty.
+    description: Option<Sym>,
+    /// The `error` tag, where the exporter puts an error's description.
+    error: Sym,
+    scope: u32,
+}
+
+impl Derived {
+    fn of<'t>(tag: impl Fn(&str) -> Option<&'t str>, builder: &mut TraceSetBuilder) -> Self {
+        let status = match tag("otel.status_code") {
+            Some("ERROR") => StatusCode::Error,
+            Some("OK") => StatusCode::Ok,
+            _ if tag("error").is_some() => StatusCode::Error,
+            _ => StatusCode::Unset,
+        };
+        let scope = match tag("otel.scope.name").unwrap_or("") {
+            "" => 0,
+            name => {
+                let scope = Scope {
+                    name: builder.intern(name),
+                    version: builder.intern(tag("otel.scope.version").unwrap_or("")),
+                    attributes: Vec::new(),
+                };
+                builder.scope(scope)
+            }
+        };
+        Self {
+            status,
+            description: (tag("otel.status_description").filter(|d| !d.is_empty()))
+                .map(|d| builder.intern(d)),
+            error: builder.intern(tag("error").unwrap_or("")),
+            scope,
+        }
+    }
+
+    /// The status message of a span of status `status`: the description,
+    /// or an error's `error` tag.
+    fn status_message(&self, status: StatusCode) -> Sym {
+        match (self.description, status) {
+            (Some(description), _) => description,
+            (None, StatusCode::Error) => self.error,
+            // The empty text.
+            (None, _) => Sym::default(),
+        }
+    }
+}
+
+/// Tags as attributes, those read back into fields left out, sorted (so
+/// the attributes do not depend on a hash map's order).
+fn attributes_of<'t>(
+    tags: impl Iterator<Item = (&'t str, &'t str)>,
+    builder: &mut TraceSetBuilder,
+) -> Vec<Attribute> {
+    let mut tags: Vec<(&str, &str)> = tags.filter(|(k, _)| !TRANSLATED_TAGS.contains(k)).collect();
+    tags.sort_unstable();
+    (tags.into_iter())
+        .map(|(key, value)| Attribute {
+            key: builder.intern(key),
+            value: Value::Str(builder.intern(value)),
+        })
+        .collect()
+}
+
+impl ReadInSteps for Stepper {
+    fn offset(&self) -> usize {
+        match self.walk {
+            Walk::Done => self.length,
+            walk => self.base + walk.at(),
+        }
+    }
+
+    fn let_go(&mut self, bytes: &[u8]) -> usize {
+        let read = self.walk.at();
+        self.lines.let_go(bytes, read);
+        self.look_again.let_go(read);
+        self.walk.let_go(read);
+        self.base += read;
+        read
     }
 
     fn waiting(&self) -> bool {
@@ -464,37 +706,23 @@ impl ReadInSteps for Stepper {
         }
         let budget = budget.max(1);
         if self.walk != Walk::Done {
-            let from = match self.walk {
-                Walk::Spans { at, .. } | Walk::Trailing { at } => at,
-                _ => 0,
-            };
-            if self
-                .scan(bytes, from.saturating_add(budget), complete)
-                .is_err()
-            {
+            let stop = self.walk.at().saturating_add(budget);
+            if self.scan(bytes, stop, complete, builder).is_err() {
                 self.waiting = true;
             }
+            let length = self.length.max(self.base + bytes.len());
+            builder.expect_rest(self.spans_before, self.offset(), length);
             return None;
         }
-        // The spans to come are known: room for them at once.
-        builder.expect_spans(self.elements.len() - self.next);
-        let from = (self.elements.get(self.next)).map_or(0, |&(start, _)| start);
-        while let Some(&(start, _)) = self.elements.get(self.next) {
-            if start - from >= budget {
+        if !self.pieces.is_empty() {
+            let pieces = &self.pieces;
+            let joining = self.joining.get_or_insert_with(|| Joining::new(pieces));
+            if !joining.step(pieces, builder, budget) {
                 return None;
             }
-            self.add(bytes, self.next, builder);
-            self.next += 1;
         }
-        Some(self.finish(bytes, builder))
+        Some(self.finish(builder))
     }
-}
-
-/// Line, column and byte of offset `at` in `bytes`, as serde_json tells a
-/// place; `lines` has counted them up to an earlier one.
-fn place(lines: &mut LineCounter, bytes: &[u8], at: usize) -> String {
-    let (line, column) = lines.position(bytes, at);
-    format!("line {line}, column {column} (byte {at})")
 }
 
 fn add_span(index: usize, span: &ZipkinSpan<'_>, builder: &mut TraceSetBuilder) {
@@ -522,44 +750,13 @@ fn add_span(index: usize, span: &ZipkinSpan<'_>, builder: &mut TraceSetBuilder) 
         None => SpanKind::Internal,
         _ => SpanKind::Unspecified,
     };
-    let status = match span.tags.get("otel.status_code").map(|c| c.as_ref()) {
-        Some("ERROR") => StatusCode::Error,
-        Some("OK") => StatusCode::Ok,
-        _ if span.tags.contains_key("error") => StatusCode::Error,
-        _ => StatusCode::Unset,
-    };
-    let service = span
-        .local_endpoint
-        .as_ref()
-        .and_then(|e| e.service_name.as_deref())
-        .unwrap_or("unknown_service");
     let start_ns = span.timestamp.0.saturating_mul(1_000);
-    let tag = |key: &str| span.tags.get(key).map_or("", |v| v.as_ref());
-    let scope = if tag("otel.scope.name").is_empty() {
-        0
-    } else {
-        let scope = Scope {
-            name: builder.intern(tag("otel.scope.name")),
-            version: builder.intern(tag("otel.scope.version")),
-            attributes: Vec::new(),
-        };
-        builder.scope(scope)
-    };
-    // Sorted, so the attributes do not depend on the hash map's order.
-    let mut tags: Vec<(&str, &str)> = span
-        .tags
-        .iter()
-        .filter(|(k, _)| !TRANSLATED_TAGS.contains(&k.as_ref()))
-        .map(|(k, v)| (k.as_ref(), v.as_ref()))
-        .collect();
-    tags.sort_unstable();
-    let attributes = tags
-        .into_iter()
-        .map(|(key, value)| Attribute {
-            key: builder.intern(key),
-            value: Value::Str(builder.intern(value)),
-        })
-        .collect();
+    let tag = |key: &str| span.tags.get(key).map(|v| v.as_ref());
+    let derived = Derived::of(tag, builder);
+    let attributes = attributes_of(
+        span.tags.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
+        builder,
+    );
     let events = span.annotations.iter().map(|a| event(a, builder)).collect();
     let decoded = DecodedSpan {
         trace_id: TraceId(trace_id),
@@ -567,19 +764,15 @@ fn add_span(index: usize, span: &ZipkinSpan<'_>, builder: &mut TraceSetBuilder) 
             span_id: SpanId(span_id),
             parent_span_id,
             name: builder.intern(span.name.as_deref().unwrap_or("")),
-            service: builder.intern(service),
-            scope,
+            service: builder.intern(service_of(span)),
+            scope: derived.scope,
             kind,
-            status,
+            status: derived.status,
             flags: match span.shared {
                 Some(true) => FLAGS_PARENT_IS_REMOTE,
                 _ => 0,
             },
-            // The OpenTelemetry exporter puts the status description in `error`.
-            status_message: builder.intern(match tag("otel.status_description") {
-                "" if status == StatusCode::Error => tag("error"),
-                description => description,
-            }),
+            status_message: derived.status_message(derived.status),
             start_ns,
             end_ns: start_ns.saturating_add(span.duration.0.saturating_mul(1_000)),
             ..Span::default()
