@@ -10,7 +10,10 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use rustc_hash::FxBuildHasher;
-use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+use std::marker::PhantomData;
 
 use super::assemble::{DecodedEvent, DecodedSpan};
 use super::json_syntax::{error_offset, strip_position, LineCounter, LookAgain, U64Value};
@@ -44,9 +47,79 @@ struct ZipkinSpan<'a> {
     #[serde(default)]
     shared: Option<bool>,
     #[serde(borrow, default)]
-    tags: HashMap<Cow<'a, str>, Cow<'a, str>, FxBuildHasher>,
+    tags: Tags<'a>,
     #[serde(borrow, default)]
     annotations: Vec<Annotation<'a>>,
+}
+
+/// A span's tags, sorted by key, each key once (of a key written twice,
+/// the last, as a map keeps it). Read into a vector, their texts borrowed
+/// from the input where they hold no escapes: read into a hash map of
+/// `Cow`s (which serde fills with copies), reading the bench's 100k spans
+/// of four tags each took 180-193 ms natively against 165-178 now.
+#[derive(Default)]
+struct Tags<'a>(Vec<(Text<'a>, Text<'a>)>);
+
+impl<'a> Tags<'a> {
+    /// The value of tag `key`.
+    fn get(&self, key: &str) -> Option<&str> {
+        let at = self
+            .0
+            .binary_search_by(|(k, _)| k.0.as_ref().cmp(key))
+            .ok()?;
+        Some(&self.0[at].1 .0)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.0.as_ref(), v.0.as_ref()))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Tags<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TagsVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for TagsVisitor<'a> {
+            type Value = Tags<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of text tags")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tags<'a>, A::Error> {
+                let mut tags: Vec<(Text<'a>, Text<'a>)> = Vec::new();
+                while let Some(tag) = map.next_entry()? {
+                    tags.push(tag);
+                }
+                // Stable: of equal keys the last stays last, and is kept.
+                tags.sort_by(|(a, _), (b, _)| a.0.cmp(&b.0));
+                tags.reverse();
+                tags.dedup_by(|(a, _), (b, _)| a.0 == b.0);
+                tags.reverse();
+                Ok(Tags(tags))
+            }
+        }
+        deserializer.deserialize_map(TagsVisitor(PhantomData))
+    }
+}
+
+/// Text borrowed from the input where it holds no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor(PhantomData))
+    }
 }
 
 #[derive(Deserialize)]
@@ -580,12 +653,12 @@ fn join(trace_id: TraceId, at: u32, pieces: &[&Piece], builder: &mut TraceSetBui
     }
     let mut keys: HashSet<String, FxBuildHasher> = tags.iter().map(|(k, _)| k.clone()).collect();
     for piece in &read {
-        for (key, value) in &piece.tags {
-            if !keys.contains(key.as_ref()) {
-                tags.push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        for (key, value) in piece.tags.iter() {
+            if !keys.contains(key) {
+                tags.push((key.to_owned(), value.to_owned()));
             }
         }
-        keys.extend(piece.tags.keys().map(|k| k.as_ref().to_owned()));
+        keys.extend(piece.tags.iter().map(|(k, _)| k.to_owned()));
     }
     let tag = |key: &str| {
         (tags.iter())
@@ -751,12 +824,9 @@ fn add_span(index: usize, span: &ZipkinSpan<'_>, builder: &mut TraceSetBuilder) 
         _ => SpanKind::Unspecified,
     };
     let start_ns = span.timestamp.0.saturating_mul(1_000);
-    let tag = |key: &str| span.tags.get(key).map(|v| v.as_ref());
+    let tag = |key: &str| span.tags.get(key);
     let derived = Derived::of(tag, builder);
-    let attributes = attributes_of(
-        span.tags.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
-        builder,
-    );
+    let attributes = attributes_of(span.tags.iter(), builder);
     let events = span.annotations.iter().map(|a| event(a, builder)).collect();
     let decoded = DecodedSpan {
         trace_id: TraceId(trace_id),
