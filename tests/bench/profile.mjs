@@ -39,7 +39,15 @@ const browser = await launchBrowser();
 try {
   const { page, errors } = await openPage(browser.context, server.url + '/');
   await page.locator('[data-testid=trace-item]').first().waitFor();
-  const before = await page.locator('[data-testid=span-row]').first().getAttribute('data-span-id');
+  let before = await page.locator('[data-testid=span-row]').first().getAttribute('data-span-id');
+  // PROFILE_AFTER=OTHER: OTHER is opened and forgotten first, so the file
+  // profiled is read into memory the page has used before.
+  if (process.env.PROFILE_AFTER) {
+    await page.getByTestId('file-input').setInputFiles(process.env.PROFILE_AFTER);
+    await wholeTraceShown(page, before);
+    await page.getByTestId('forget-files').click();
+    await page.waitForFunction((id) => document.querySelector('[data-testid=span-row]')?.dataset.spanId === id, before);
+  }
   // A frame callback that spins a little, so that the sampler sees each
   // frame: the stretches between two of them are the tab's frame gaps.
   await page.evaluate(() => {
