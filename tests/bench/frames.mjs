@@ -19,6 +19,16 @@ if (!file) {
 const server = await startServer();
 const browser = await launchBrowser();
 try {
+  // FRAMES_AFTER=OTHER: OTHER is loaded first in a page of its own, which
+  // is closed, as the bench loads its files one after another.
+  if (process.env.FRAMES_AFTER) {
+    const { page } = await openPage(browser.context, server.url + '/');
+    await page.locator('[data-testid=trace-item]').first().waitFor();
+    const before = await page.locator('[data-testid=span-row]').first().getAttribute('data-span-id');
+    await page.getByTestId('file-input').setInputFiles(process.env.FRAMES_AFTER);
+    await wholeTraceShown(page, before);
+    await page.close();
+  }
   const { page } = await openPage(browser.context, server.url + '/');
   if (process.env.FRAMES_CONSOLE) page.on('console', (m) => console.log('console:', m.text()));
   await page.locator('[data-testid=trace-item]').first().waitFor();
