@@ -173,7 +173,8 @@ struct Piece {
 /// an untimed one with more tags or annotations, which joins the first
 /// timed span of the same trace, id and service wherever in the file
 /// either lies. The untimed pieces (rare, and small) are kept, and once
-/// every span is added each joins its span: the tags the span lacks, its
+/// every span is added each joins its span (the first the builder has,
+/// from this input or one read before it): the tags the span lacks, its
 /// annotations after the span's own, and the status, status message and
 /// scope the OpenTelemetry exporter writes as tags where the span's own
 /// leave them unset. (This read the file twice, keeping all of it, to
@@ -589,7 +590,8 @@ impl Joining {
             }
             // The spans in the order of their first pieces: the same
             // steps whatever the hash maps' order.
-            self.found.sort_unstable_by_key(|(_, _, of_it)| of_it[0]);
+            self.found
+                .sort_unstable_by_key(|(_, _, of_it)| of_it.first().copied());
         }
         let mut read = 0;
         while let Some((key, at, of_it)) = self.found.get(self.next) {
