@@ -318,15 +318,7 @@ impl TraceSetBuilder {
         parts
             .events
             .extend_from_within(own.start as usize..(own.start + own.len) as usize);
-        for event in events {
-            let attributes = append(&mut parts.attributes, event.attributes);
-            parts.events.push(Event {
-                time_ns: event.time_ns,
-                name: event.name,
-                attributes,
-                dropped_attributes: event.dropped_attributes,
-            });
-        }
+        add_events(parts, events);
         parts.spans[at as usize].events = Range32 {
             start: first_event,
             len: parts.events.len() as u32 - first_event,
@@ -401,15 +393,7 @@ impl TraceSetBuilder {
             None => append(&mut parts.attributes, attributes),
         };
         let first_event = parts.events.len() as u32;
-        for event in events {
-            let attributes = append(&mut parts.attributes, event.attributes);
-            parts.events.push(Event {
-                time_ns: event.time_ns,
-                name: event.name,
-                attributes,
-                dropped_attributes: event.dropped_attributes,
-            });
-        }
+        add_events(parts, events);
         span.events = Range32 {
             start: first_event,
             len: parts.events.len() as u32 - first_event,
@@ -764,6 +748,19 @@ impl Finishing {
             parents: Vec::new(),
             tree: None,
         })
+    }
+}
+
+/// Adds `events` to the trace's events, their attributes to its attributes.
+fn add_events(parts: &mut TraceParts, events: Vec<DecodedEvent>) {
+    for event in events {
+        let attributes = append(&mut parts.attributes, event.attributes);
+        parts.events.push(Event {
+            time_ns: event.time_ns,
+            name: event.name,
+            attributes,
+            dropped_attributes: event.dropped_attributes,
+        });
     }
 }
 
