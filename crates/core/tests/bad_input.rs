@@ -1019,6 +1019,45 @@ fn zipkin_pieces_join_the_first_timed_span_and_fill_what_it_leaves_unset() {
     }
 }
 
+/// Untimed pieces join their spans a bounded amount a step too: 3,000
+/// pieces after their 3,000 spans take many steps once all is read, and
+/// each span has its piece's tag.
+#[test]
+fn zipkin_pieces_join_a_bounded_number_a_step() {
+    let span = |i: u64, timestamp: u64, tags: &str| {
+        format!(
+            r#"{{"traceId":"0af7651916cd43dd8448eb211c80319c","id":"{i:016x}","name":"s{i}","timestamp":{timestamp},"duration":3,"localEndpoint":{{"serviceName":"svc"}},"tags":{{{tags}}}}}"#
+        )
+    };
+    let mut spans: Vec<String> = (1..=3000).map(|i| span(i, 10 * i, "")).collect();
+    spans.extend((1..=3000).map(|i| span(i, 0, &format!(r#""piece":"{i}""#))));
+    let text = format!("[{}]", spans.join(","));
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let mut load = builder.start(text.clone().into_bytes()).unwrap();
+    let mut joining = 0;
+    while builder.advance(&mut load, 4096).is_none() {
+        if load.progress() >= 1.0 {
+            joining += 1;
+        }
+    }
+    assert!(joining > 20, "{joining} steps once all was read");
+    let set = builder.finish();
+    assert_eq!(set.warnings, ingest(text.as_bytes()).unwrap().warnings);
+    let trace = &set.traces[0];
+    for (i, s) in trace.spans.iter().enumerate() {
+        let name = set.strings.get(s.name);
+        let tags: Vec<String> = (trace.span_attributes(i as u32).iter())
+            .map(|a| match a.value {
+                tracelens_core::attributes::Value::Str(v) => {
+                    format!("{}={}", set.strings.get(a.key), set.strings.get(v))
+                }
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(tags, [format!("piece={}", &name[1..])], "{name}");
+    }
+}
+
 /// Zipkin JSON is read a bounded amount a step: its spans are found as it
 /// arrives and read once all is there. An untimed piece joins the first
 /// timed span of its id and service wherever either lies (the timed
