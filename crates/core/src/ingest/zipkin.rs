@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use rustc_hash::FxBuildHasher;
-use serde::de::{self, MapAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 use std::marker::PhantomData;
@@ -89,11 +89,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Tags<'a> {
                 while let Some(tag) = map.next_entry()? {
                     tags.push(tag);
                 }
-                // Stable: of equal keys the last stays last, and is kept.
+                // Of equal keys the last written comes first (the sort is
+                // stable), and is kept.
+                tags.reverse();
                 tags.sort_by(|(a, _), (b, _)| a.0.cmp(&b.0));
-                tags.reverse();
                 tags.dedup_by(|(a, _), (b, _)| a.0 == b.0);
-                tags.reverse();
                 Ok(Tags(tags))
             }
         }
@@ -102,26 +102,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for Tags<'a> {
 }
 
 /// Text borrowed from the input where it holds no escapes.
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(TextVisitor(PhantomData))
-    }
-}
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 #[derive(Deserialize)]
 struct Annotation<'a> {
@@ -628,6 +611,9 @@ fn join(trace_id: TraceId, at: u32, pieces: &[&Piece], builder: &mut TraceSetBui
             (text(a.key), text(value))
         })
         .collect();
+    let own_error = (tags.iter())
+        .find(|(k, _)| k == "error")
+        .map(|(_, v)| v.clone());
     let mut own = |key: &str, value: String| tags.push((key.to_owned(), value));
     match span.status {
         StatusCode::Ok => own("otel.status_code", "OK".into()),
@@ -635,12 +621,6 @@ fn join(trace_id: TraceId, at: u32, pieces: &[&Piece], builder: &mut TraceSetBui
         _ => {}
     }
     let message = text(span.status_message);
-    let own_error = (builder.attributes_of(trace_id, at).iter())
-        .find(|a| builder.string(a.key) == "error")
-        .map(|a| match a.value {
-            Value::Str(value) => text(value),
-            _ => String::new(),
-        });
     // A message taken from the `error` tag for want of a description is
     // no description of its own.
     let from_error = span.status == StatusCode::Error && own_error.as_ref() == Some(&message);
@@ -674,26 +654,27 @@ fn join(trace_id: TraceId, at: u32, pieces: &[&Piece], builder: &mut TraceSetBui
         .flat_map(|p| &p.annotations)
         .map(|a| event(a, builder))
         .collect();
+    let status_message = derived.status_message(derived.status, builder);
     builder.amend_span(trace_id, at, attributes, events, |span| {
         span.status = derived.status;
-        span.status_message = derived.status_message(derived.status);
+        span.status_message = status_message;
         span.scope = derived.scope;
     });
 }
 
 /// What the OpenTelemetry exporter writes as tags, read back into the
 /// fields they came from.
-struct Derived {
+struct Derived<'t> {
     status: StatusCode,
     /// `otel.status_description`, unless empty.
-    description: Option<Sym>,
+    description: Option<&'t str>,
     /// The `error` tag, where the exporter puts an error's description.
-    error: Sym,
+    error: &'t str,
     scope: u32,
 }
 
-impl Derived {
-    fn of<'t>(tag: impl Fn(&str) -> Option<&'t str>, builder: &mut TraceSetBuilder) -> Self {
+impl<'t> Derived<'t> {
+    fn of(tag: impl Fn(&str) -> Option<&'t str>, builder: &mut TraceSetBuilder) -> Self {
         let status = match tag("otel.status_code") {
             Some("ERROR") => StatusCode::Error,
             Some("OK") => StatusCode::Ok,
@@ -713,22 +694,20 @@ impl Derived {
         };
         Self {
             status,
-            description: (tag("otel.status_description").filter(|d| !d.is_empty()))
-                .map(|d| builder.intern(d)),
-            error: builder.intern(tag("error").unwrap_or("")),
+            description: tag("otel.status_description").filter(|d| !d.is_empty()),
+            error: tag("error").unwrap_or(""),
             scope,
         }
     }
 
     /// The status message of a span of status `status`: the description,
     /// or an error's `error` tag.
-    fn status_message(&self, status: StatusCode) -> Sym {
-        match (self.description, status) {
+    fn status_message(&self, status: StatusCode, builder: &mut TraceSetBuilder) -> Sym {
+        builder.intern(match (self.description, status) {
             (Some(description), _) => description,
             (None, StatusCode::Error) => self.error,
-            // The empty text.
-            (None, _) => Sym::default(),
-        }
+            (None, _) => "",
+        })
     }
 }
 
@@ -845,7 +824,7 @@ fn add_span(index: usize, span: &ZipkinSpan<'_>, builder: &mut TraceSetBuilder) 
                 Some(true) => FLAGS_PARENT_IS_REMOTE,
                 _ => 0,
             },
-            status_message: derived.status_message(derived.status),
+            status_message: derived.status_message(derived.status, builder),
             start_ns,
             end_ns: start_ns.saturating_add(span.duration.0.saturating_mul(1_000)),
             ..Span::default()
