@@ -117,3 +117,35 @@ test('at 1024×700 and 1440×900 a clicked span is read without scrolling; bars 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the rows fill their box as the window grows and shrinks, the last row in view drawn', async () => {
+  const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+  await page.setViewportSize({ width: 1400, height: 700 });
+  await page.getByTestId('file-input').setInputFiles(path.join(corpusDir, 'deep-chain/deep-chain.otlp.json'));
+  await page.locator('.trace-list-panel h2', { hasText: 'deep-chain.otlp.json' }).waitFor();
+  await page.locator('[data-testid=span-row][data-row="0"]').waitFor();
+  // The rows drawn reach the box's bottom: a row is drawn at every
+  // height the box shows, however tall the window makes it.
+  const filled = () => page.evaluate(() => {
+    const box = document.querySelector('.rows').getBoundingClientRect();
+    const bottoms = [...document.querySelectorAll('[data-testid=span-row]')]
+      .map((row) => row.getBoundingClientRect())
+      .filter((row) => row.height > 0 && row.bottom > box.top && row.top < box.bottom)
+      .map((row) => row.bottom);
+    return { box: box.height, reached: Math.max(...bottoms) - box.top };
+  });
+  for (const height of [700, 1400, 2100, 800]) {
+    await page.setViewportSize({ width: 1400, height });
+    // The box is measured after the page's layout, a frame or so on.
+    let seen;
+    for (let tries = 0; tries < 40; tries++) {
+      seen = await filled();
+      if (seen.reached >= seen.box - 1) break;
+      await page.waitForTimeout(50);
+    }
+    assert.ok(seen.box > 200, `at ${height} px the rows' box is ${seen.box} px`);
+    assert.ok(seen.reached >= seen.box - 1, `at ${height} px rows are drawn to ${seen.reached} of ${seen.box} px`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
