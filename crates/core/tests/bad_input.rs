@@ -775,6 +775,90 @@ fn one_big_protobuf_batch_is_read_a_few_spans_a_step() {
     }
 }
 
+/// A protobuf batch arriving in parts is held until all of it is there:
+/// room for it is made once its length has come, not doubled on the way
+/// (each doubling copied what was held, 16 MB at once for a batch of a
+/// service's 125,000 spans), and never more than the input's length
+/// however long its length says it is.
+#[test]
+fn a_protobuf_batch_arriving_in_parts_is_given_its_room_at_once() {
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, TracesData};
+    use prost::Message;
+    let batch = |first: u64| ResourceSpans {
+        scope_spans: vec![ScopeSpans {
+            spans: (first..first + 20_000)
+                .map(|i| Span {
+                    trace_id: vec![7; 16],
+                    span_id: i.to_be_bytes().to_vec(),
+                    name: format!("step {i}"),
+                    start_time_unix_nano: 1_000 + 10 * i,
+                    end_time_unix_nano: 1_000 + 10 * i + 5,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let bytes = TracesData {
+        resource_spans: vec![batch(1), batch(20_001), batch(40_001)],
+    }
+    .encode_to_vec();
+    let whole = ingest(&bytes).unwrap();
+    let part = 16 << 10;
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let mut load = builder.start_arriving(bytes[..part].to_vec(), bytes.len());
+    let (mut given, mut rooms) = (part, vec![load.room_bytes()]);
+    loop {
+        if let Some(outcome) = builder.advance(&mut load, 64 << 10) {
+            outcome.unwrap();
+            break;
+        }
+        if load.wants_input() {
+            let next = (given + part).min(bytes.len());
+            load.append(&bytes[given..next]);
+            given = next;
+            if given == bytes.len() {
+                load.complete().unwrap();
+            }
+            if rooms.last() != Some(&load.room_bytes()) {
+                rooms.push(load.room_bytes());
+            }
+        }
+    }
+    // Each batch is about 900 KB: doubling from 16 KB took six rooms to
+    // hold the first.
+    assert!(rooms.len() <= 4, "rooms made: {rooms:?}");
+    assert!(
+        rooms.iter().all(|&room| room < bytes.len() / 2),
+        "{rooms:?}"
+    );
+    assert_eq!(builder.finish().span_count(), whole.span_count());
+    // A batch whose length says more than the input holds: room for the
+    // input, not for what it says.
+    let mut lying = vec![0x0a];
+    push_varint(&mut lying, 1 << 40);
+    lying.extend(vec![0x0a; 100_000]);
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let mut load = builder.start_arriving(lying[..part].to_vec(), lying.len());
+    let mut given = part;
+    while builder.advance(&mut load, 64 << 10).is_none() {
+        if load.wants_input() {
+            let next = (given + part).min(lying.len());
+            load.append(&lying[given..next]);
+            given = next;
+            if given == lying.len() {
+                load.complete().unwrap();
+            }
+            assert!(
+                load.room_bytes() <= 2 * lying.len(),
+                "{}",
+                load.room_bytes()
+            );
+        }
+    }
+}
+
 /// A protobuf stream (each message after its length, as the Collector's
 /// file exporter writes them) is read as it arrives, a bounded amount a
 /// step, from its first frames on; cut inside a frame, it keeps what came

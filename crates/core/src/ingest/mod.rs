@@ -133,6 +133,15 @@ pub(super) trait ReadInSteps {
     /// Bytes read so far.
     fn offset(&self) -> usize;
 
+    /// How many bytes from the point let go it holds before it can read on
+    /// (a part it reads only once all of it is there): room for them is
+    /// made at once as the input arrives, as growing by doubling copied a
+    /// protobuf batch of 125,000 spans (24 MB) on its way, 16 MB in one
+    /// step, 30 ms in the browser.
+    fn held_for(&self) -> usize {
+        0
+    }
+
     /// How many of the first `bytes` (as given to the last step) are read
     /// and no longer needed: the next step is given the bytes from there on.
     fn let_go(&mut self, bytes: &[u8]) -> usize;
@@ -219,6 +228,18 @@ impl TraceLoad {
             };
             self.bytes.drain(..read);
             let from = self.bytes.len();
+            let held_for = match &self.kind {
+                LoadKind::Stepping(stepper) => stepper.held_for(),
+                _ => 0,
+            };
+            let wanted = held_for.max(from + length);
+            if wanted > self.bytes.capacity() {
+                // Room for what is held and a part more, not twice as much;
+                // only what is held is copied, not the room after it.
+                let mut room = Vec::with_capacity(wanted.saturating_add(length));
+                room.extend_from_slice(&self.bytes);
+                self.bytes = room;
+            }
             self.bytes.resize(from + length, 0);
             fill(&mut self.bytes[from..]);
             self.fed = true;
@@ -254,6 +275,12 @@ impl TraceLoad {
             }
             _ => self.bytes.len(),
         }
+    }
+
+    /// How many bytes of room the load has made for the input: what it
+    /// holds in memory, filled or not.
+    pub fn room_bytes(&self) -> usize {
+        self.bytes.capacity()
     }
 
     /// Whether reading on needs bytes that have not been given yet.

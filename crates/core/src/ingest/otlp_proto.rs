@@ -755,6 +755,9 @@ pub(super) struct Stepper {
     length: usize,
     /// The `ResourceSpans` at `at`, being read.
     batch: Option<Batch>,
+    /// Where the field it waits for the whole of ends, from the input's
+    /// first byte (0 when that is not known yet).
+    wanted_until: usize,
 }
 
 /// A top-level `ResourceSpans` being read, all its bytes there.
@@ -774,8 +777,9 @@ enum Field {
     Next(usize),
     /// A `ResourceSpans`, to read.
     Batch(Box<Batch>),
-    /// Its bytes are not all there yet.
-    Wait,
+    /// Its bytes are not all there yet; where it ends, from the input's
+    /// first byte, once its length has come (0 before).
+    Wait(usize),
     /// The message ends here: damaged (with what), or whole (`None`).
     End(Option<String>),
 }
@@ -801,6 +805,16 @@ impl ReadInSteps for Stepper {
     /// Whether reading on needs bytes that have not come yet.
     fn waiting(&self) -> bool {
         self.waiting
+    }
+
+    /// A `ResourceSpans` is read once all of it is there: while it comes,
+    /// the bytes up to its end (within the input's length, whatever its
+    /// length says).
+    fn held_for(&self) -> usize {
+        match self.waiting {
+            true => self.wanted_until.min(self.length).saturating_sub(self.base),
+            false => 0,
+        }
     }
 
     /// Reads about `budget` more bytes of `bytes` (the input from
@@ -851,8 +865,9 @@ impl ReadInSteps for Stepper {
                     builder.expect_rest(self.counted_from, self.at, self.length);
                 }
                 Field::Batch(batch) => self.batch = Some(*batch),
-                Field::Wait => {
+                Field::Wait(until) => {
                     self.waiting = true;
+                    self.wanted_until = until;
                     return None;
                 }
                 Field::End(damage) => return Some(self.end(builder, damage)),
@@ -879,6 +894,7 @@ impl Stepper {
             waiting: false,
             length,
             batch: None,
+            wanted_until: 0,
         }
     }
 
@@ -903,13 +919,13 @@ impl Stepper {
         if local >= bytes.len() {
             return match complete {
                 true => Field::End(None),
-                false => Field::Wait,
+                false => Field::Wait(0),
             };
         }
         // Cut off: wait for more, or, at the end, the damage as told whole.
         let cut = |what: &str, at: usize| match complete {
             true => Field::End(Some(damaged(self.base + at, what))),
-            false => Field::Wait,
+            false => Field::Wait(0),
         };
         let Some((key, after_key)) = varint(bytes, local) else {
             return cut("a cut-off field key", local);
@@ -928,7 +944,7 @@ impl Stepper {
                 let end = body.saturating_add(usize::try_from(length).unwrap_or(usize::MAX));
                 if end > bytes.len() {
                     if !complete {
-                        return Field::Wait;
+                        return Field::Wait(self.base.saturating_add(end));
                     }
                     let cut = damaged(
                         self.base + local,
@@ -969,7 +985,7 @@ impl Stepper {
         // A fixed-size field past the end: cut off, as the whole reading
         // tells it (where the message ends).
         match (next > bytes.len(), complete) {
-            (true, false) => Field::Wait,
+            (true, false) => Field::Wait(0),
             (true, true) => Field::End(Some(damaged(self.base + bytes.len(), "a cut-off field"))),
             (false, _) => Field::Next(self.base + next),
         }
