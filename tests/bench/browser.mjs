@@ -39,10 +39,11 @@ async function measure(file, kind) {
   const { page, errors } = await openPage(browser.context, server.url + '/');
   await page.locator('[data-testid=trace-item]').first().waitFor();
   await page.evaluate(() => {
+    // Each gap and when it ended, by the page's clock.
     window.frameGaps = [];
     let last = performance.now();
     const tick = (now) => {
-      window.frameGaps.push(now - last);
+      window.frameGaps.push([now - last, now]);
       last = now;
       requestAnimationFrame(tick);
     };
@@ -89,7 +90,13 @@ async function measure(file, kind) {
   const times = await page.evaluate(() => window.times);
   const painted = kind === 'logs' ? null : times.painted / 1000;
   const whole = kind === 'logs' ? null : times.whole / 1000;
-  const worstGap = await page.evaluate(() => Math.max(...window.frameGaps));
+  // The longest gap, and when it began, in seconds after the file was
+  // given (before it, a gap is the page settling or the browser's own
+  // work, such as letting go of the page before).
+  const [worstGap, worstGapAt] = await page.evaluate(() => {
+    const [gap, ended] = window.frameGaps.reduce((a, b) => (b[0] > a[0] ? b : a), [0, 0]);
+    return [gap, (ended - gap - window.times.given) / 1000];
+  });
   // The app's own User Timing measure: the file read and its traces
   // joined, as the page does it.
   const ingest = await page.evaluate(() => performance.getEntriesByName('tracelens:ingest').at(-1)?.duration ?? null);
@@ -253,6 +260,7 @@ async function measure(file, kind) {
     collapse_all_frame_ms: actions && Math.round(actions.collapse),
     expand_all_frame_ms: actions && Math.round(actions.expand),
     file, kind, painted_s: painted, whole_s: whole, loaded_s: loaded, worst_frame_gap_ms: Math.round(worstGap),
+    worst_frame_gap_at_s: Math.round(worstGapAt * 100) / 100,
     scroll_worst_frame_ms: scrollGap && Math.round(scrollGap.worst),
     scroll_late_frames: scrollGap && `${scrollGap.dropped} of ${scrollGap.frames}`,
     scroll_longest_step_ms: scrollGap && Math.round(scrollGap.step),

@@ -176,7 +176,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
          first rows of the file on screen; from 12 MB on that is a partial view of the spans \
          read so far, its breakdown and critical path marked pending. *Whole trace*: every \
          span's row, the critical path and the breakdown on screen. *Longest frame gap*: the longest time between two animation \
-         frames while loading, i.e. how long the tab froze. *Scroll*: the timeline jumps from top \
+         frames while loading, i.e. how long the tab froze, and when it began, in seconds after the \
+         file was given (a gap before it is the page settling or the browser's own work). *Scroll*: the timeline jumps from top \
          to bottom in 60 steps, a frame each (every row changes at every step). Frames are \
          timed by the start times `requestAnimationFrame` hands its callbacks, which keep the \
          display's beat (16.7 ms): a frame whose work did not fit its 16.7 ms shows as an \
@@ -214,7 +215,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             } else {
                 "whole_s"
             }),
-            millis(row, "worst_frame_gap_ms"),
+            gap(row),
             millis(row, "scroll_worst_frame_ms"),
             text("scroll_late_frames").as_str().unwrap_or("—"),
             millis(row, "scroll_longest_step_ms"),
@@ -453,6 +454,17 @@ fn bench_memory(root: &Path, args: &[&str]) -> anyhow::Result<String> {
 }
 
 /// A measurement of the browser bench in whole milliseconds, or a dash.
+/// The longest frame gap of a browser row, and when it began.
+fn gap(row: &serde_json::Value) -> String {
+    match row
+        .get("worst_frame_gap_at_s")
+        .and_then(serde_json::Value::as_f64)
+    {
+        Some(at) => format!("{} at {at:.2} s", millis(row, "worst_frame_gap_ms")),
+        None => millis(row, "worst_frame_gap_ms"),
+    }
+}
+
 fn millis(row: &serde_json::Value, key: &str) -> String {
     row.get(key)
         .and_then(serde_json::Value::as_f64)
