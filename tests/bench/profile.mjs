@@ -1,7 +1,8 @@
 // Where the page's time goes while it opens a file: a Chromium CPU profile
 // (the DevTools protocol's sampling profiler) from the file input's change
 // event to the frame showing the whole trace analysed, summed by function:
-// self time and time including callees, the 30 biggest of each; then the
+// self time and time including callees, the 30 biggest of each (PROFILE_TOP=N
+// for N); then the
 // longest gaps between two animation frames (how long the tab froze), and
 // what ran in them.
 //
@@ -91,7 +92,7 @@ try {
   });
   const table = (title, map) => {
     console.log(`\n${title} (ms, share of ${(total / 1000).toFixed(0)} ms sampled)`);
-    for (const [n, micros] of [...map].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+    for (const [n, micros] of [...map].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 30))) {
       console.log(`${(micros / 1000).toFixed(1).padStart(8)} ${((micros / total) * 100).toFixed(1).padStart(5)} %  ${n.slice(0, 150)}`);
     }
   };
