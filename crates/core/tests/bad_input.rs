@@ -231,6 +231,47 @@ fn push_varint(out: &mut Vec<u8>, mut value: u64) {
     out.push(value as u8);
 }
 
+/// Span `i` of the step trace the protobuf tests write: trace `0707…`,
+/// named `step {i}`, 5 ns long, starting 10 ns after span `i - 1`.
+fn step_span(i: u64) -> opentelemetry_proto::tonic::trace::v1::Span {
+    opentelemetry_proto::tonic::trace::v1::Span {
+        trace_id: vec![7; 16],
+        span_id: i.to_be_bytes().to_vec(),
+        name: format!("step {i}"),
+        start_time_unix_nano: 1_000 + 10 * i,
+        end_time_unix_nano: 1_000 + 10 * i + 5,
+        ..Default::default()
+    }
+}
+
+/// Reads `bytes` as a file arriving in parts of `part` bytes is read, in
+/// steps of 64 KB; `look` sees the load each time a part is given. The
+/// builder, and the reading's outcome.
+fn read_arriving(
+    bytes: &[u8],
+    part: usize,
+    mut look: impl FnMut(&tracelens_core::ingest::TraceLoad),
+) -> (tracelens_core::TraceSetBuilder, Result<(), IngestError>) {
+    let mut builder = tracelens_core::TraceSetBuilder::default();
+    let mut given = part.min(bytes.len());
+    let mut load = builder.start_arriving(bytes[..given].to_vec(), bytes.len());
+    look(&load);
+    loop {
+        if let Some(outcome) = builder.advance(&mut load, 64 << 10) {
+            return (builder, outcome);
+        }
+        if load.wants_input() {
+            let next = (given + part).min(bytes.len());
+            load.append(&bytes[given..next]);
+            given = next;
+            if given == bytes.len() {
+                load.complete().unwrap();
+            }
+            look(&load);
+        }
+    }
+}
+
 fn varint_len(value: u64) -> usize {
     let mut bytes = Vec::new();
     push_varint(&mut bytes, value);
@@ -713,17 +754,12 @@ fn one_big_protobuf_batch_is_read_a_few_spans_a_step() {
     use prost::Message;
     let spans = (1..=3000u64)
         .map(|i| Span {
-            trace_id: vec![7; 16],
-            span_id: i.to_be_bytes().to_vec(),
             parent_span_id: if i == 1 {
                 Vec::new()
             } else {
                 1u64.to_be_bytes().to_vec()
             },
-            name: format!("step {i}"),
-            start_time_unix_nano: 1_000 + 10 * i,
-            end_time_unix_nano: 1_000 + 10 * i + 5,
-            ..Default::default()
+            ..step_span(i)
         })
         .collect();
     let resource = Resource {
@@ -782,20 +818,11 @@ fn one_big_protobuf_batch_is_read_a_few_spans_a_step() {
 /// however long its length says it is.
 #[test]
 fn a_protobuf_batch_arriving_in_parts_is_given_its_room_at_once() {
-    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, TracesData};
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, TracesData};
     use prost::Message;
     let batch = |first: u64| ResourceSpans {
         scope_spans: vec![ScopeSpans {
-            spans: (first..first + 20_000)
-                .map(|i| Span {
-                    trace_id: vec![7; 16],
-                    span_id: i.to_be_bytes().to_vec(),
-                    name: format!("step {i}"),
-                    start_time_unix_nano: 1_000 + 10 * i,
-                    end_time_unix_nano: 1_000 + 10 * i + 5,
-                    ..Default::default()
-                })
-                .collect(),
+            spans: (first..first + 20_000).map(step_span).collect(),
             ..Default::default()
         }],
         ..Default::default()
@@ -806,26 +833,13 @@ fn a_protobuf_batch_arriving_in_parts_is_given_its_room_at_once() {
     .encode_to_vec();
     let whole = ingest(&bytes).unwrap();
     let part = 16 << 10;
-    let mut builder = tracelens_core::TraceSetBuilder::default();
-    let mut load = builder.start_arriving(bytes[..part].to_vec(), bytes.len());
-    let (mut given, mut rooms) = (part, vec![load.room_bytes()]);
-    loop {
-        if let Some(outcome) = builder.advance(&mut load, 64 << 10) {
-            outcome.unwrap();
-            break;
+    let mut rooms = Vec::new();
+    let (builder, outcome) = read_arriving(&bytes, part, |load| {
+        if rooms.last() != Some(&load.room_bytes()) {
+            rooms.push(load.room_bytes());
         }
-        if load.wants_input() {
-            let next = (given + part).min(bytes.len());
-            load.append(&bytes[given..next]);
-            given = next;
-            if given == bytes.len() {
-                load.complete().unwrap();
-            }
-            if rooms.last() != Some(&load.room_bytes()) {
-                rooms.push(load.room_bytes());
-            }
-        }
-    }
+    });
+    outcome.unwrap();
     // Each batch is about 900 KB: doubling from 16 KB took six rooms to
     // hold the first.
     assert!(rooms.len() <= 4, "rooms made: {rooms:?}");
@@ -835,28 +849,17 @@ fn a_protobuf_batch_arriving_in_parts_is_given_its_room_at_once() {
     );
     assert_eq!(builder.finish().span_count(), whole.span_count());
     // A batch whose length says more than the input holds: room for the
-    // input, not for what it says.
+    // input, not for what it says (whatever reading it comes to).
     let mut lying = vec![0x0a];
     push_varint(&mut lying, 1 << 40);
     lying.extend(vec![0x0a; 100_000]);
-    let mut builder = tracelens_core::TraceSetBuilder::default();
-    let mut load = builder.start_arriving(lying[..part].to_vec(), lying.len());
-    let mut given = part;
-    while builder.advance(&mut load, 64 << 10).is_none() {
-        if load.wants_input() {
-            let next = (given + part).min(lying.len());
-            load.append(&lying[given..next]);
-            given = next;
-            if given == lying.len() {
-                load.complete().unwrap();
-            }
-            assert!(
-                load.room_bytes() <= 2 * lying.len(),
-                "{}",
-                load.room_bytes()
-            );
-        }
-    }
+    let _ = read_arriving(&lying, part, |load| {
+        assert!(
+            load.room_bytes() <= 2 * lying.len(),
+            "{}",
+            load.room_bytes()
+        );
+    });
 }
 
 /// A protobuf stream (each message after its length, as the Collector's
@@ -865,19 +868,10 @@ fn a_protobuf_batch_arriving_in_parts_is_given_its_room_at_once() {
 /// before with the warning reading it whole gives.
 #[test]
 fn a_protobuf_stream_is_read_as_it_arrives() {
-    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, TracesData};
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, TracesData};
     use prost::Message;
     let frame = |first: u64| {
-        let spans = (first..first + 100)
-            .map(|i| Span {
-                trace_id: vec![7; 16],
-                span_id: i.to_be_bytes().to_vec(),
-                name: format!("step {i}"),
-                start_time_unix_nano: 1_000 + 10 * i,
-                end_time_unix_nano: 1_000 + 10 * i + 5,
-                ..Default::default()
-            })
-            .collect();
+        let spans = (first..first + 100).map(step_span).collect();
         let message = TracesData {
             resource_spans: vec![ResourceSpans {
                 scope_spans: vec![ScopeSpans {
