@@ -64,6 +64,10 @@ pub struct TraceSetBuilder {
     /// How many more spans the input being read likely holds (see
     /// [`TraceSetBuilder::expect_spans`]).
     expected: usize,
+    /// The first trace of the input being read to reach
+    /// [`ROOM_AHEAD_SPANS`] spans holding most spans: the one
+    /// [`TraceSetBuilder::room_wanted`] asks about.
+    main: Option<TraceId>,
     /// Texts cut at [`TEXT_LIMIT`] so far (one warning says so at the end).
     cut_texts: usize,
 }
@@ -92,6 +96,35 @@ pub(crate) fn cut_text(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(text)
 }
 
+/// Spans of a trace from which [`TraceSetBuilder::room_wanted`] asks
+/// whether room for the rest of the input is due: before the vectors are
+/// full at 1,024 spans, where [`TraceSetBuilder::push`] makes it itself.
+const ROOM_AHEAD_SPANS: usize = 512;
+
+/// Makes room in `parts`, a trace holding most spans, for the `expected`
+/// more spans (none known: as many again as it has).
+fn make_room(parts: &mut TraceParts, expected: usize) {
+    let len = parts.spans.len();
+    let more = match (expected, parts.spans.capacity() <= 1024) {
+        (0, _) => len,
+        // The first estimate, from the first few hundred spans, and a
+        // sixteenth more: the spans of the first service or batch can
+        // differ in size from the rest (gen_trace.py's 1M-span OTLP/JSON
+        // estimated 6 % short, and the vectors were copied whole at 94 %:
+        // 66 ms in one task in the browser, and old and new held at once).
+        (expected, true) => expected + expected / 16,
+        // It fell short (gen_trace.py's 1M-span file by 6 %): the rest now
+        // expected and an eighth more, not as many again (doubling a
+        // million spans' vectors copied them in 150 ms in the browser and
+        // held 950 MB).
+        (expected, false) => (expected + expected / 8).max(1024),
+    };
+    let per_span = parts.attributes.len().div_ceil(len.max(1));
+    parts.spans.reserve_exact(more);
+    parts.starts.reserve_exact(more);
+    parts.attributes.reserve_exact(more * per_span);
+}
+
 /// Where [`TraceSetBuilder::undo`] takes the builder back to.
 pub(super) struct UndoMark {
     warnings: Checkpoint,
@@ -115,6 +148,7 @@ impl Default for TraceSetBuilder {
             journaling: false,
             pushed: 0,
             expected: 0,
+            main: None,
             cut_texts: 0,
         }
     }
@@ -221,6 +255,40 @@ impl TraceSetBuilder {
     /// 70 ms of a 1M-span load and held old and new vectors at once.
     pub(super) fn expect_spans(&mut self, spans: usize) {
         self.expected = spans;
+        if spans == 0 {
+            // The input is read: the next one's main trace is its own.
+            self.main = None;
+        }
+    }
+
+    /// Whether the trace holding most spans would soon make room for the
+    /// spans still expected of the input ([`TraceSetBuilder::expect_spans`]):
+    /// at a million spans its vectors are then given a hundred megabytes or
+    /// more at once. In a browser a WebAssembly memory grown that much sets
+    /// off a full garbage collection of the page there and then (17–36 ms
+    /// in a trace of the 1M-span protobuf file's load, in the middle of a
+    /// turn of reading: a frame gap of 67–100 ms). A reader that yields to
+    /// the page between steps stops its turn when this is true and calls
+    /// [`TraceSetBuilder::make_room`] at the start of the next; otherwise
+    /// the room is made when the vectors are full, as it always was.
+    pub fn room_wanted(&self) -> bool {
+        let Some(parts) = self.main.and_then(|id| self.traces.get(&id)) else {
+            return false;
+        };
+        let len = parts.spans.len();
+        self.expected > 0
+            && 2 * len >= self.pushed
+            && parts.spans.capacity() < len + self.expected / 2
+    }
+
+    /// Makes the room [`TraceSetBuilder::room_wanted`] asks for, now.
+    pub fn make_room(&mut self) {
+        if !self.room_wanted() {
+            return;
+        }
+        if let Some(parts) = self.main.and_then(|id| self.traces.get_mut(&id)) {
+            make_room(parts, self.expected);
+        }
     }
 
     /// [`TraceSetBuilder::expect_spans`] for the rest of an input of
@@ -379,28 +447,13 @@ impl TraceSetBuilder {
         self.pushed += 1;
         let parts = self.traces.entry(trace_id).or_default();
         let len = parts.spans.len();
+        if self.main.is_none() && len >= ROOM_AHEAD_SPANS && 2 * len >= self.pushed {
+            self.main = Some(trace_id);
+        }
         // Only a trace already big and holding most spans: an input of many
         // small traces grows each by doubling, as usual.
         if len == parts.spans.capacity() && len >= 1024 && 2 * len >= self.pushed {
-            let more = match (self.expected, len) {
-                (0, _) => len,
-                // The first estimate, from the first thousand spans, and a
-                // sixteenth more: the spans of the first service or batch
-                // can differ in size from the rest (gen_trace.py's 1M-span
-                // OTLP/JSON estimated 6 % short, and the vectors were
-                // copied whole at 94 %: 66 ms in one task in the browser,
-                // and old and new held at once).
-                (expected, 1024) => expected + expected / 16,
-                // It fell short (gen_trace.py's 1M-span file by 6 %): the
-                // rest now expected and an eighth more, not as many again
-                // (doubling a million spans' vectors copied them in 150 ms
-                // in the browser and held 950 MB).
-                (expected, _) => (expected + expected / 8).max(1024),
-            };
-            let per_span = parts.attributes.len().div_ceil(len);
-            parts.spans.reserve_exact(more);
-            parts.starts.reserve_exact(more);
-            parts.attributes.reserve_exact(more * per_span);
+            make_room(parts, self.expected);
         }
         span.attributes = match stacked_from {
             Some(from) => {
@@ -1695,6 +1748,70 @@ mod tests {
             }
             assert_eq!(tree(&finishing.finish()), at_once, "budget {budget}");
         }
+    }
+
+    /// A big trace read in steps asks for room for the spans still to come
+    /// before its vectors are full (so that a page can make it at the
+    /// start of a frame), once; made when asked, that room holds the rest,
+    /// and the spans read are the ones read at once.
+    #[test]
+    fn room_for_the_spans_to_come_is_asked_for_before_it_is_made() {
+        let spans: Vec<String> = (1..=20_000u64)
+            .map(|id| {
+                let parent = (id > 1).then(|| format!(r#""parentSpanId":"{:016x}","#, id / 2));
+                format!(
+                    r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{id:016x}",{}"name":"s","startTimeUnixNano":"{id}","endTimeUnixNano":"{}"}}"#,
+                    parent.unwrap_or_default(),
+                    40_000 - id
+                )
+            })
+            .collect();
+        let json = format!(
+            r#"{{"resourceSpans":[{{"resource":{{"attributes":[]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+            spans.join(",")
+        );
+        let mut builder = super::TraceSetBuilder::default();
+        builder.add(json.as_bytes()).unwrap();
+        let at_once = builder.finish();
+
+        let mut builder = super::TraceSetBuilder::default();
+        let mut load = builder.start(json.into_bytes()).unwrap();
+        let capacity = |builder: &super::TraceSetBuilder| {
+            builder.traces.values().map(|p| p.spans.capacity()).max()
+        };
+        let (mut asked_at, mut capacities) = (Vec::new(), Vec::new());
+        loop {
+            if builder.room_wanted() {
+                asked_at.push(builder.span_total());
+                builder.make_room();
+                assert!(!builder.room_wanted(), "asked again at once");
+            }
+            if capacities.last() != Some(&capacity(&builder)) {
+                capacities.push(capacity(&builder));
+            }
+            if let Some(outcome) = builder.advance(&mut load, 4_096) {
+                outcome.unwrap();
+                break;
+            }
+        }
+        assert_eq!(asked_at.len(), 1, "asked at {asked_at:?}");
+        assert!((512..1024).contains(&asked_at[0]), "asked at {asked_at:?}");
+        // Doubling up to the first few hundred spans, then one room for
+        // all the rest.
+        let big: Vec<usize> = capacities
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&c| c > 1024)
+            .collect();
+        assert_eq!(big.len(), 1, "{capacities:?}");
+        assert!((20_000..24_000).contains(&big[0]), "{capacities:?}");
+        let stepped = builder.finish();
+        assert_eq!(stepped.traces[0].briefs(), at_once.traces[0].briefs());
+        assert_eq!(
+            stepped.traces[0].depth_first(),
+            at_once.traces[0].depth_first()
+        );
     }
 
     /// Cycles of 1, 2 and 997 spans among chains and roots, cut in steps
