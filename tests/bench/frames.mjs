@@ -57,15 +57,18 @@ try {
   await page.waitForTimeout(1000);
   const { frames, given, gaps } = await page.evaluate(() => ({ frames: window.tracelensFrames, given: window.tracelensGiven, gaps: window.tracelensGaps }));
   const measures = await page.evaluate((given) => performance.getEntriesByType('measure')
-    .filter((m) => m.name.startsWith('tracelens:') && m.startTime >= given)
+    .filter((m) => (m.name.startsWith('tracelens:') || m.name.startsWith('tl:')) && m.startTime >= given)
     .map((m) => `${m.name} from ${Math.round(m.startTime - given)}: ${Math.round(m.duration)}`), given);
   console.log(`the page's own measures (ms after the file was given: length): ${measures.join(', ') || 'none'}`);
   console.log('gaps of 50 ms or more between animation frames (from ms after the file was given: length)');
   console.log(gaps.map(([from, length]) => `${Math.round(from - given)}: ${Math.round(length)}`).join(', ') || 'none');
-  console.log('began (ms after the file was given)  duration  rendering from  scripts (invoker: ms)');
+  console.log('began (ms after the file was given)  duration  rendering from  style and layout from  scripts (invoker: ms, of it forced style and layout)');
   for (const frame of frames.filter((f) => f.startTime >= given)) {
-    const scripts = frame.scripts.map((s) => `${s.invoker}: ${Math.round(s.duration)}`).join(', ');
-    console.log(`${Math.round(frame.startTime - given)}\t${Math.round(frame.duration)}\t${Math.round(frame.renderStart - frame.startTime)}\t${scripts}`);
+    const scripts = frame.scripts
+      .map((s) => `${s.invoker}: ${Math.round(s.duration)}${s.forcedStyleAndLayoutDuration >= 1 ? ` (forced ${Math.round(s.forcedStyleAndLayoutDuration)})` : ''}`)
+      .join(', ');
+    const layout = frame.styleAndLayoutStart ? Math.round(frame.styleAndLayoutStart - frame.startTime) : '—';
+    console.log(`${Math.round(frame.startTime - given)}\t${Math.round(frame.duration)}\t${Math.round(frame.renderStart - frame.startTime)}\t${layout}\t${scripts}`);
   }
 } finally {
   await browser.close();

@@ -9,6 +9,7 @@
 // usage: cargo xtask profile-dist target/profile-dist
 //        TRACELENS_DIST=target/profile-dist node tests/bench/profile.mjs FILE
 // (that build keeps the wasm's function names; the release build drops them.)
+// PROFILE_FOR_MS=N profiles only the first N ms after the file is given.
 import { launchBrowser, openPage, startServer, wholeTraceShown } from '../e2e/support.mjs';
 
 const file = process.argv[2];
@@ -65,8 +66,12 @@ try {
   await cdp.send('Profiler.start');
   const started = Date.now();
   await page.getByTestId('file-input').setInputFiles(file);
-  await wholeTraceShown(page, before);
+  // PROFILE_FOR_MS=N: only the first N ms after the file is given (the
+  // first view of a big file, say), the rest of the load unprofiled.
+  if (process.env.PROFILE_FOR_MS) await page.waitForTimeout(Number(process.env.PROFILE_FOR_MS));
+  else await wholeTraceShown(page, before);
   const { profile } = await cdp.send('Profiler.stop');
+  if (process.env.PROFILE_FOR_MS) await wholeTraceShown(page, before);
   console.log(`${file}: whole trace on screen after about ${Date.now() - started} ms (as the test driver sees it)`);
 
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
