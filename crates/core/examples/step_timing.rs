@@ -50,7 +50,15 @@ fn main() {
     let length = bytes.len();
     let mut given = SLICE_BYTES.min(length);
     let mut load = builder.start_arriving(bytes[..given].to_vec(), length);
+    // Room for the spans to come, made when asked as the page makes it
+    // (at the start of a frame): when, and how long it took.
+    let mut rooms = Vec::new();
     longest("read", || {
+        if builder.room_wanted() {
+            let at = Instant::now();
+            builder.make_room();
+            rooms.push((builder.span_total(), at.elapsed()));
+        }
         if load.wants_input() {
             let more = SLICE_BYTES.min(length - given);
             load.append(&bytes[given..given + more]);
@@ -62,6 +70,7 @@ fn main() {
         builder.advance(&mut load, TRACE_STEP_BYTES)
     })
     .expect("a trace file");
+    println!("room made when asked at (spans, time): {rooms:?}");
     let mut finishing = builder.finishing();
     longest("join", || finishing.step(JOIN_STEP_SPANS).then_some(()));
     let set = finishing.finish();
