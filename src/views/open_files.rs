@@ -31,7 +31,11 @@ pub fn OpenFiles(state: AppState) -> impl IntoView {
                 "choose files…"
                 <input type="file" multiple data-testid="file-input" on:change=on_change />
             </label>
-            <span class="hint">"OTLP JSON, JSON Lines or protobuf, Tempo, Jaeger, Zipkin; gzip or zstd"</span>
+            // The formats, until files are open (their names then take
+            // the room, and the header stays on one line).
+            <Show when=move || state.opened.with(Vec::is_empty)>
+                <span class="hint" title="OTLP JSON, JSON Lines or protobuf, Tempo, Jaeger, Zipkin; gzip or zstd">"OTLP JSON, JSON Lines or protobuf, Tempo, Jaeger, Zipkin; gzip or zstd"</span>
+            </Show>
             <OpenedFiles state=state />
         </div>
     }

@@ -149,3 +149,24 @@ test('the rows fill their box as the window grows and shrinks, the last row in v
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('opening files does not move the page down: the header keeps to one line', async () => {
+  for (const width of [1400, 1280, 1100]) {
+    const { page, errors } = await openPage(running.browser.context, running.server.url + '/');
+    await page.setViewportSize({ width, height: 800 });
+    await page.locator('[data-testid=span-row][data-row="0"]').waitFor();
+    const header = page.locator('header.header');
+    const before = await header.boundingBox();
+    // Two files with long names, opened one after the other.
+    await page.getByTestId('file-input').setInputFiles(path.join(corpusDir, 'etl-nightly/etl-nightly.protojson.json'));
+    await page.getByTestId('opened-file').waitFor();
+    await page.getByTestId('file-input').setInputFiles(path.join(corpusDir, 'ticket-booking/ticket-booking.otlp.json'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=opened-file]').length === 2);
+    assert.deepEqual(await header.boundingBox(), before, `at ${width} px`);
+    // The files can still be closed, however far across they scroll.
+    await page.getByTestId('close-file').last().click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=opened-file]').length === 1);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
