@@ -1702,6 +1702,27 @@ mod tests {
         assert_eq!(order, expected);
     }
 
+    /// One trace of `count` spans as OTLP/JSON, span `id` (from 1) under
+    /// span `id / 2`, starting and ending at `times(id)`. Its resource
+    /// comes first, as exporters write it, so its spans are read as they
+    /// come.
+    fn one_trace_json(count: u64, times: impl Fn(u64) -> (u64, u64)) -> String {
+        let spans: Vec<String> = (1..=count)
+            .map(|id| {
+                let parent = (id > 1).then(|| format!(r#""parentSpanId":"{:016x}","#, id / 2));
+                let (start, end) = times(id);
+                format!(
+                    r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{id:016x}",{}"name":"s","startTimeUnixNano":"{start}","endTimeUnixNano":"{end}"}}"#,
+                    parent.unwrap_or_default(),
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"resourceSpans":[{{"resource":{{"attributes":[]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+            spans.join(",")
+        )
+    }
+
     /// Every stage of joining goes in steps of the budget, building the
     /// tree and putting it in order too (three and four passes over the
     /// spans): in steps of one span, 5,000 spans take more than nine steps
@@ -1710,21 +1731,7 @@ mod tests {
     /// the one joining at once builds: order, depths and subtree sizes.
     #[test]
     fn the_tree_is_built_and_ordered_in_steps_of_the_budget() {
-        let spans: Vec<String> = (1..=5_000u64)
-            .map(|id| {
-                let parent = (id > 1).then(|| format!(r#""parentSpanId":"{:016x}","#, id / 2));
-                format!(
-                    r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{id:016x}",{}"name":"s","startTimeUnixNano":"{}","endTimeUnixNano":"{}"}}"#,
-                    parent.unwrap_or_default(),
-                    (id * 7919) % 5_000,
-                    10_000 - id
-                )
-            })
-            .collect();
-        let json = format!(
-            r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
-            spans.join(",")
-        );
+        let json = one_trace_json(5_000, |id| ((id * 7919) % 5_000, 10_000 - id));
         let tree = |set: &super::TraceSet| {
             let trace = &set.traces[0];
             let depths: Vec<u32> = trace.spans.iter().map(|s| s.depth).collect();
@@ -1756,20 +1763,7 @@ mod tests {
     /// and the spans read are the ones read at once.
     #[test]
     fn room_for_the_spans_to_come_is_asked_for_before_it_is_made() {
-        let spans: Vec<String> = (1..=20_000u64)
-            .map(|id| {
-                let parent = (id > 1).then(|| format!(r#""parentSpanId":"{:016x}","#, id / 2));
-                format!(
-                    r#"{{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"{id:016x}",{}"name":"s","startTimeUnixNano":"{id}","endTimeUnixNano":"{}"}}"#,
-                    parent.unwrap_or_default(),
-                    40_000 - id
-                )
-            })
-            .collect();
-        let json = format!(
-            r#"{{"resourceSpans":[{{"resource":{{"attributes":[]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
-            spans.join(",")
-        );
+        let json = one_trace_json(20_000, |id| (id, 40_000 - id));
         let mut builder = super::TraceSetBuilder::default();
         builder.add(json.as_bytes()).unwrap();
         let at_once = builder.finish();
