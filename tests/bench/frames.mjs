@@ -57,7 +57,7 @@ try {
   await page.waitForTimeout(1000);
   const { frames, given, gaps } = await page.evaluate(() => ({ frames: window.tracelensFrames, given: window.tracelensGiven, gaps: window.tracelensGaps }));
   const measures = await page.evaluate((given) => performance.getEntriesByType('measure')
-    .filter((m) => (m.name.startsWith('tracelens:') || m.name.startsWith('tl:')) && m.startTime >= given)
+    .filter((m) => m.name.startsWith('tracelens:') && m.startTime >= given)
     .map((m) => `${m.name} from ${Math.round(m.startTime - given)}: ${Math.round(m.duration)}`), given);
   console.log(`the page's own measures (ms after the file was given: length): ${measures.join(', ') || 'none'}`);
   console.log('gaps of 50 ms or more between animation frames (from ms after the file was given: length)');
