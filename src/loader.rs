@@ -50,8 +50,8 @@ pub async fn load_files(state: AppState, files: Vec<File>) -> Vec<bool> {
         )));
         // A big plain trace file is read while it arrives (the rest of the
         // file comes from disk meanwhile); anything else once it is whole.
-        // The first big file is shown in part as soon as its first slice
-        // is read.
+        // The first big file is shown in part while the rest is read, if
+        // that will take long (see `Pace`).
         let partial = (!partial_shown && file.size() >= PARTIAL_FROM_BYTES).then(|| source.clone());
         let first = read_first(file, partial.is_some()).await;
         let arriving = first
@@ -505,8 +505,9 @@ fn traces_read_from(
 /// read from disk while the bytes already there are read as traces, a
 /// frame's worth at a time.
 ///
-/// With `partial` (the source's name), the spans of the first slice are
-/// shown at once, as a partial view, while the rest is read.
+/// With `partial` (the source's name), the spans read so far are shown as
+/// a partial view while the rest is read, as soon as its [`Pace`] says the
+/// rest will take long.
 async fn add_arriving(
     state: AppState,
     builder: &mut TraceSetBuilder,
@@ -517,21 +518,24 @@ async fn add_arriving(
     let mut slices = Slices::new(file, first.len() as f64);
     let mut load = builder.start_arriving(first, file.size() as usize);
     let mut steps = 0;
+    let mut pace = Pace::new(file.size());
     loop {
         if let Some(outcome) = read_for_a_frame(state, builder, &mut load, &mut steps) {
             return outcome.map_err(|e| e.to_string());
         }
-        if builder.span_total() > 0 {
-            if let Some(source) = partial.take() {
-                // The first view is built, laid out and painted in tasks
-                // of its own, after the frame of the first reading is
-                // painted: after a bare turn the two (the reading in code
-                // the browser has not optimised yet) still shared a frame
-                // of 104–145 ms.
-                after_paint().await;
-                state.show_partial(builder.provisional(), source);
-                after_paint().await;
-            }
+        let due = |_: &mut String| builder.span_total() > 0 && pace.long_to_go(load.progress());
+        if let Some(source) = partial.take_if(due) {
+            // The first view is built, laid out and painted in tasks of
+            // its own, after the frame of the first reading is painted:
+            // after a bare turn the two (the reading in code the browser
+            // has not optimised yet) still shared a frame of 104–145 ms.
+            // The spans read so far are joined in a task of their own
+            // too: where the pace decides, tens of thousands of them.
+            after_paint().await;
+            let set = builder.provisional();
+            next_frame().await;
+            state.show_partial(set, source);
+            after_paint().await;
         }
         make_room(builder).await;
         show_reading(state, &file.name(), &load);
@@ -551,6 +555,76 @@ async fn add_arriving(
         }
     }
 }
+
+/// How fast an input is being read: whether the rest of it will take long
+/// enough to be worth a partial view.
+///
+/// A partial view costs a load its own view, built, laid out and painted
+/// (the bench's 100k spans of protobuf were whole 20–40 ms later with
+/// one, in about 0.2 s, as OTLP/JSON no clearly later; on the slower
+/// machine of the stop before, either about 60 ms later, in 0.3–0.4 s),
+/// and for a file read in a blink it shows for a quarter of a second
+/// before the whole trace replaces it, its rows, breakdown and critical
+/// path changing under the user's eyes. So below [`PARTIAL_AT_ONCE_BYTES`]
+/// it is shown only where the rest will take longer than
+/// [`PARTIAL_WHEN_MS`], measured rather than guessed from the file's size,
+/// since a processor slower or busier than this one takes longer over the
+/// same bytes. Above, it is shown at once: by the time the pace is known,
+/// tens of thousands of spans are read, and a partial view of them held a
+/// million-span file's page for a frame of 50–83 ms, where one of its
+/// first 556 took 33.
+struct Pace {
+    /// The input's length in bytes.
+    length: f64,
+    /// When reading had passed the first [`PACE_FROM_BYTES`], and its
+    /// progress then.
+    from: Option<(f64, f64)>,
+}
+
+impl Pace {
+    fn new(length: f64) -> Self {
+        Self { length, from: None }
+    }
+
+    /// Whether reading the rest at the pace since the first
+    /// [`PACE_FROM_BYTES`] (the pace of the code the browser has
+    /// optimised: the first bytes are read by code it has not, the bench's
+    /// 100k spans of OTLP/JSON 2 % in the first 45 ms, then 9 % in 15 ms)
+    /// would take longer than [`PARTIAL_WHEN_MS`],
+    /// `done` being the part read. False until the pace has been measured
+    /// for [`PACE_OVER_MS`].
+    fn long_to_go(&mut self, done: f64) -> bool {
+        if self.length >= PARTIAL_AT_ONCE_BYTES {
+            return true;
+        }
+        let now = js_sys::Date::now();
+        let Some((then, done_then)) = self.from else {
+            if done * self.length >= PACE_FROM_BYTES {
+                self.from = Some((now, done));
+            }
+            return false;
+        };
+        let over = now - then;
+        over >= PACE_OVER_MS && (1.0 - done) * over > (done - done_then) * PARTIAL_WHEN_MS
+    }
+}
+
+/// A partial view is shown for an input whose rest is due to take longer
+/// than this to read: the whole trace then comes later than about 0.7 s
+/// (joined, analysed and drawn after). On this project's two-core machine
+/// the bench's 100k-span files (0.1–0.4 s to go after their first
+/// megabyte, whole in 0.2–0.35 s) and 300k spans of protobuf (57 MB,
+/// whole in 0.45 s) are shown whole; the corpus's 15 MB file, the
+/// processor slowed twentyfold, in part.
+const PARTIAL_WHEN_MS: f64 = 500.0;
+/// An input this long is shown in part as soon as spans of it are read:
+/// 140k spans of the bench's OTLP/JSON or 350k of its protobuf, whole in
+/// about 0.4 and 0.5 s on this project's machine, more on a slower one.
+const PARTIAL_AT_ONCE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+/// The pace is measured from this far into an input...
+const PACE_FROM_BYTES: f64 = 1024.0 * 1024.0;
+/// ...over at least this long: about a frame's worth of reading.
+const PACE_OVER_MS: f64 = 30.0;
 
 /// A copy of the loaded logs to add to.
 pub fn current_logs(state: AppState) -> LogSet {
@@ -733,8 +807,9 @@ const FIRST_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 /// The first slice of a file shown in part: read and shown in a few
 /// milliseconds (a couple of thousand spans of OTLP/JSON).
 const PARTIAL_FIRST_BYTES: f64 = 1024.0 * 1024.0;
-/// Files from this size on are shown in part while the rest is read: below
-/// it, all of it is on screen in about the time a partial view would take.
+/// Files from this size on may be shown in part while the rest is read (if
+/// its [`Pace`] says it will take long): below it, all of it is on screen
+/// in about the time a partial view would take.
 const PARTIAL_FROM_BYTES: f64 = 12.0 * 1024.0 * 1024.0;
 
 /// The first slice of a file (a short one if `short`). Reading it whole

@@ -95,7 +95,7 @@ async function traceScreenshots(browser, server) {
 
 /**
  * A big file's first spans on screen while the rest is read (the corpus'
- * 15 MB file, the page's processor slowed sixfold so that the partial
+ * 15 MB file, the page's processor slowed twentyfold so that the partial
  * view stays long enough to be taken).
  */
 async function partialViewScreenshot(browser, server) {
@@ -106,7 +106,7 @@ async function partialViewScreenshot(browser, server) {
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.locator('[data-testid=trace-item]').first().waitFor();
   const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
   await page.getByTestId('file-input').setInputFiles(plain);
   await page.getByTestId('analysis-pending').waitFor();
   await page.locator('[data-testid=load-progress] progress[value]').waitFor();

@@ -173,7 +173,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         md,
         "Files handed to the page's file input; times from its change event to the next \
          animation frame after the page changed, as the page sees them. *First rows*: the \
-         first rows of the file on screen; from 12 MB on that is a partial view of the spans \
+         first rows of the file on screen; for a file that will take long to read (from 64 MB on, or from 12 MB on where its pace \
+         says more than half a second is to go) that is a partial view of the spans \
          read so far, its breakdown and critical path marked pending. *Whole trace*: every \
          span's row, the critical path and the breakdown on screen. *Longest frame gap*: the longest time between two animation \
          frames while loading, i.e. how long the tab froze, and when it began, in seconds after the \
