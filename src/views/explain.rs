@@ -430,7 +430,7 @@ fn StructureView(state: AppState, slow: Signal<Option<Vec<usize>>>) -> impl Into
             let rows = tree.nodes.iter().map(|n| n.depth + 1).max().unwrap_or(1);
             Some(view! {
                 <figure class="icicle">
-                    <figcaption>{format!("{title} ({} traces)", tree.traces)}</figcaption>
+                    <figcaption>{format!("{title} ({} trace{})", tree.traces, if tree.traces == 1 { "" } else { "s" })}</figcaption>
                     <div class="icicle-boxes" style=format!("height:{}px", rows * 22)>{boxes.collect::<Vec<_>>()}</div>
                 </figure>
             })

@@ -155,7 +155,11 @@ pub fn TraceList(state: AppState) -> impl IntoView {
                     state
                         .loaded
                         .get()
-                        .map(|l| format!("{} traces · {}", l.summaries.len(), l.source))
+                        .map(|l| {
+                            let count = l.summaries.len();
+                            let s = if count == 1 { "" } else { "s" };
+                            format!("{count} trace{s} · {}", l.source)
+                        })
                         .unwrap_or_else(|| "No traces yet".to_owned())
                 }}
             </h2>

@@ -452,6 +452,7 @@ test('a big file read in a blink is shown whole at once, not in part first', asy
   assert.match(first.list, /50000 spans/);
   assert.ok(first.critical > 0, JSON.stringify(first));
   await page.locator('[data-testid=breakdown-row]').nth(3).waitFor();
+  assert.equal(await page.locator('.trace-list-panel h2').textContent(), '1 trace · large.otlp.json');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -209,7 +209,7 @@ test('the average trace\'s structure in the Why slow pane is the CLI\'s --struct
     all.map((n) => ({ path: n.dataset.path, traces: Number(n.dataset.traces), critical: Number(n.dataset.meanCriticalNs) })));
   assert.deepEqual(nodes, report.structure.map((n) => ({ path: n.path, traces: n.traces, critical: n.mean_critical_ns })));
   // Two icicles: the slow night, the four others.
-  assert.deepEqual(await page.locator('.icicle figcaption').allTextContents(), ['The slow ones (1 traces)', 'The others (4 traces)']);
+  assert.deepEqual(await page.locator('.icicle figcaption').allTextContents(), ['The slow ones (1 trace)', 'The others (4 traces)']);
   assert.ok(await page.locator('.icicle-box').count() >= 2);
   assert.deepEqual(errors, []);
   await page.close();
