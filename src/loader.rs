@@ -523,7 +523,9 @@ async fn add_arriving(
         if let Some(outcome) = read_for_a_frame(state, builder, &mut load, &mut steps) {
             return outcome.map_err(|e| e.to_string());
         }
-        let due = |_: &mut String| builder.span_total() > 0 && pace.long_to_go(load.progress());
+        let due = |_: &mut String| {
+            builder.span_total() > 0 && pace.long_to_go(load.progress(), js_sys::Date::now())
+        };
         if let Some(source) = partial.take_if(due) {
             // The first view is built, laid out and painted in tasks of
             // its own, after the frame of the first reading is painted:
@@ -590,14 +592,13 @@ impl Pace {
     /// [`PACE_FROM_BYTES`] (the pace of the code the browser has
     /// optimised: the first bytes are read by code it has not, the bench's
     /// 100k spans of OTLP/JSON 2 % in the first 45 ms, then 9 % in 15 ms)
-    /// would take longer than [`PARTIAL_WHEN_MS`],
-    /// `done` being the part read. False until the pace has been measured
-    /// for [`PACE_OVER_MS`].
-    fn long_to_go(&mut self, done: f64) -> bool {
+    /// would take longer than [`PARTIAL_WHEN_MS`], `done` being the part
+    /// read and `now` the time in ms. False until the pace has been
+    /// measured for [`PACE_OVER_MS`].
+    fn long_to_go(&mut self, done: f64, now: f64) -> bool {
         if self.length >= PARTIAL_AT_ONCE_BYTES {
             return true;
         }
-        let now = js_sys::Date::now();
         let Some((then, done_then)) = self.from else {
             if done * self.length >= PACE_FROM_BYTES {
                 self.from = Some((now, done));
@@ -885,5 +886,62 @@ fn size(bytes: f64) -> String {
         format!("{:.1} kB", bytes / 1e3)
     } else {
         format!("{bytes} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MB: f64 = 1024.0 * 1024.0;
+
+    /// Asks `pace` at each (ms, MB read) of `frames`; what it answered.
+    fn answers(pace: &mut Pace, frames: &[(f64, f64)]) -> Vec<bool> {
+        frames
+            .iter()
+            .map(|&(now, read)| pace.long_to_go(read * MB / pace.length, now))
+            .collect()
+    }
+
+    #[test]
+    fn a_file_read_fast_after_its_first_megabyte_is_not_shown_in_part() {
+        // 48 MB, as the bench's 100k spans of OTLP/JSON read in the page:
+        // slowly at first, then 0.3 MB a millisecond (the rest in 150 ms).
+        let mut pace = Pace::new(48.0 * MB);
+        let frames = [
+            (10.0, 0.1),
+            (45.0, 1.0),
+            (60.0, 5.5),
+            (78.0, 9.4),
+            (120.0, 22.0),
+        ];
+        assert_eq!(answers(&mut pace, &frames), [false; 5]);
+    }
+
+    #[test]
+    fn a_file_whose_rest_takes_long_is_shown_in_part_once_its_pace_is_known() {
+        // The same 48 MB read at a tenth of that pace: 2.4 s to go.
+        let mut pace = Pace::new(48.0 * MB);
+        let frames = [(45.0, 1.0), (60.0, 1.5), (78.0, 2.0)];
+        // Not before the pace has been measured for 30 ms.
+        assert_eq!(answers(&mut pace, &frames), [false, false, true]);
+    }
+
+    #[test]
+    fn the_pace_is_taken_after_the_first_megabyte() {
+        // 40 MB whose first megabyte took 300 ms (the browser's first
+        // code): from there on 0.2 MB a millisecond, the rest in 160 ms.
+        // Measured from the first frame, the pace would say a second.
+        let mut pace = Pace::new(40.0 * MB);
+        let frames = [(100.0, 0.3), (300.0, 1.0), (335.0, 8.0)];
+        assert_eq!(answers(&mut pace, &frames), [false; 3]);
+    }
+
+    #[test]
+    fn a_file_of_64_mb_or_more_is_shown_in_part_at_once() {
+        let mut pace = Pace::new(PARTIAL_AT_ONCE_BYTES);
+        assert!(pace.long_to_go(0.0001, 1.0));
+        let mut pace = Pace::new(PARTIAL_AT_ONCE_BYTES - 1.0);
+        assert!(!pace.long_to_go(0.0001, 1.0));
     }
 }
