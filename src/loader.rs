@@ -563,7 +563,7 @@ async fn add_arriving(
 ///
 /// A partial view costs a load its own view, built, laid out and painted
 /// (the bench's 100k spans of protobuf were whole 20–40 ms later with
-/// one, in about 0.2 s, as OTLP/JSON no clearly later; on the slower
+/// one, in about 0.2 s, as OTLP/JSON not clearly later; on the slower
 /// machine of the stop before, either about 60 ms later, in 0.3–0.4 s),
 /// and for a file read in a blink it shows for a quarter of a second
 /// before the whole trace replaces it, its rows, breakdown and critical
@@ -589,9 +589,10 @@ impl Pace {
     }
 
     /// Whether reading the rest at the pace since the first
-    /// [`PACE_FROM_BYTES`] (the pace of the code the browser has
-    /// optimised: the first bytes are read by code it has not, the bench's
-    /// 100k spans of OTLP/JSON 2 % in the first 45 ms, then 9 % in 15 ms)
+    /// [`PACE_FROM_BYTES`] (the first bytes are read while the browser
+    /// still compiles the code and the first slices come from disk: the
+    /// bench's 100k spans of OTLP/JSON 2 % in the first 45 ms, then 9 % in
+    /// the next 15)
     /// would take longer than [`PARTIAL_WHEN_MS`], `done` being the part
     /// read and `now` the time in ms. False until the pace has been
     /// measured for [`PACE_OVER_MS`].
