@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use tracelens_core::analysis::aggregate::{aggregate, duration_stats, GroupAggregate};
 use tracelens_core::analysis::breakdown::analyze;
 use tracelens_core::units::format_duration;
+use tracelens_view::detail::counted;
 
 use crate::charts::{self, ScatterFrame};
 use crate::download;
@@ -242,7 +243,7 @@ fn Scatter(
                 style=format!("left:{}px;top:{}px", x + 12, y + 12)>
                 <strong>{summary.root.clone()}</strong>" "<span class="muted">{summary.service.clone()}</span>
                 <br /><time title=utc>{start}</time>
-                <br />{format_duration(summary.duration_ns)}{format!(" · {} spans", summary.span_count)}
+                <br />{format_duration(summary.duration_ns)}{format!(" · {}", counted(summary.span_count as u64, "span"))}
             </div>
         })
     };

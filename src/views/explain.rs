@@ -9,6 +9,7 @@ use tracelens_core::analysis::explain::{explain, Explanation, SlowRule};
 use tracelens_core::analysis::structure::{structure, Structure};
 use tracelens_core::model::TraceSet;
 use tracelens_core::units::format_duration;
+use tracelens_view::detail::counted;
 use tracelens_view::structure::{icicle, listed, matching};
 
 use crate::charts;
@@ -430,7 +431,7 @@ fn StructureView(state: AppState, slow: Signal<Option<Vec<usize>>>) -> impl Into
             let rows = tree.nodes.iter().map(|n| n.depth + 1).max().unwrap_or(1);
             Some(view! {
                 <figure class="icicle">
-                    <figcaption>{format!("{title} ({} trace{})", tree.traces, if tree.traces == 1 { "" } else { "s" })}</figcaption>
+                    <figcaption>{format!("{title} ({})", counted(tree.traces as u64, "trace"))}</figcaption>
                     <div class="icicle-boxes" style=format!("height:{}px", rows * 22)>{boxes.collect::<Vec<_>>()}</div>
                 </figure>
             })

@@ -5,6 +5,7 @@ use leptos::html;
 use leptos::prelude::*;
 use tracelens_core::units::format_duration;
 use tracelens_core::TraceSummary;
+use tracelens_view::detail::counted;
 use tracelens_view::scroll::RowScroll;
 use tracelens_view::traces::{order, TraceSort};
 use wasm_bindgen::JsCast;
@@ -155,11 +156,7 @@ pub fn TraceList(state: AppState) -> impl IntoView {
                     state
                         .loaded
                         .get()
-                        .map(|l| {
-                            let count = l.summaries.len();
-                            let s = if count == 1 { "" } else { "s" };
-                            format!("{count} trace{s} · {}", l.source)
-                        })
+                        .map(|l| format!("{} · {}", counted(l.summaries.len() as u64, "trace"), l.source))
                         .unwrap_or_else(|| "No traces yet".to_owned())
                 }}
             </h2>
@@ -241,7 +238,7 @@ fn item(
                 <span class="service">{summary.service.clone()}" "<span class="others">{services}</span></span>
                 <time class="start" data-testid="trace-start-time" title=start_utc>{start_local}</time>
                 <span class="meta">
-                    <span class="spans">{format!("{} spans{so_far}", summary.span_count)}</span>
+                    <span class="spans">{format!("{}{so_far}", counted(summary.span_count as u64, "span"))}</span>
                     <span class="duration">{format_duration(summary.duration_ns)}</span>
                     {(errors > 0).then(|| view! {
                         <span class="errors" data-testid="trace-errors">{format!("{errors} error{}", if errors == 1 { "" } else { "s" })}</span>

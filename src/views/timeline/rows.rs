@@ -4,6 +4,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
+use tracelens_view::detail::counted;
 use tracelens_view::logs::span_line_counts;
 use tracelens_view::row::{row_facts, Call, Chip};
 use wasm_bindgen::prelude::*;
@@ -315,7 +316,7 @@ fn RowLabel(lens: Lens, look: Memo<Option<RowLook>>) -> impl IntoView {
             <button class="caret" data-testid="span-toggle"
                 hidden=move || !flag(|l| l.below > 0)
                 title=move || with(|l| match l.folded {
-                    true => format!("expand ({} spans below)", l.below),
+                    true => format!("expand ({} below)", counted(l.below, "span")),
                     false => "collapse".to_owned(),
                 })
                 on:click=move |ev| {

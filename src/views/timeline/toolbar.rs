@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use tracelens_core::units::format_duration;
+use tracelens_view::detail::counted;
 
 use super::{Lens, TraceView};
 
@@ -64,8 +65,10 @@ fn Title(lens: Lens) -> impl IntoView {
             false => ("", "critical path"),
         };
         let size = format!(
-            "{} spans{so_far} · {} · {} levels",
-            header.spans, header.duration, header.depth
+            "{}{so_far} · {} · {}",
+            counted(header.spans as u64, "span"),
+            header.duration,
+            counted(header.depth, "level")
         );
         let services = match header.services.len() {
             1 => header.services[0].clone(),
