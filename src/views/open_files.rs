@@ -9,6 +9,9 @@ use web_sys::HtmlInputElement;
 use crate::loader;
 use crate::state::AppState;
 
+/// The formats the page reads, as the drop zone names them.
+const FORMATS: &str = "OTLP JSON, JSON Lines or protobuf, Tempo, Jaeger, Zipkin; gzip or zstd";
+
 #[component]
 pub fn OpenFiles(state: AppState) -> impl IntoView {
     let on_change = move |ev| {
@@ -34,7 +37,7 @@ pub fn OpenFiles(state: AppState) -> impl IntoView {
             // The formats, until files are open (their names then take
             // the room, and the header stays on one line).
             <Show when=move || state.opened.with(Vec::is_empty)>
-                <span class="hint" title="OTLP JSON, JSON Lines or protobuf, Tempo, Jaeger, Zipkin; gzip or zstd">"OTLP JSON, JSON Lines or protobuf, Tempo, Jaeger, Zipkin; gzip or zstd"</span>
+                <span class="hint" title=FORMATS>{FORMATS}</span>
             </Show>
             <OpenedFiles state=state />
         </div>

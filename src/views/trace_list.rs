@@ -241,7 +241,7 @@ fn item(
                     <span class="spans">{format!("{}{so_far}", counted(summary.span_count as u64, "span"))}</span>
                     <span class="duration">{format_duration(summary.duration_ns)}</span>
                     {(errors > 0).then(|| view! {
-                        <span class="errors" data-testid="trace-errors">{format!("{errors} error{}", if errors == 1 { "" } else { "s" })}</span>
+                        <span class="errors" data-testid="trace-errors">{counted(errors as u64, "error")}</span>
                     })}
                     <code>{short_id}</code>
                 </span>
