@@ -33,7 +33,8 @@ fn longest<T>(what: &str, mut step: impl FnMut() -> Option<T>) -> T {
         if let Some(done) = done {
             let all = all.elapsed();
             println!(
-                "{what:<12} longest step {most:>10.1?} of {steps:>5} steps, {all:>10.1?} in all"
+                "{what:<12} longest step {most:>10.1?} of {steps:>5} steps, {:>8.1} ms in all",
+                all.as_secs_f64() * 1e3
             );
             return done;
         }

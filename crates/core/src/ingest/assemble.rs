@@ -348,15 +348,8 @@ impl TraceSetBuilder {
         self.push(decoded, None);
     }
 
-    /// Adds a decoded span and returns where it is among its trace's
-    /// spans, for [`TraceSetBuilder::set_owners`].
-    pub(super) fn push_span_at(&mut self, decoded: DecodedSpan) -> (TraceId, u32) {
-        let trace_id = decoded.trace_id;
-        (trace_id, self.push(decoded, None))
-    }
-
     /// Gives each span of trace `trace_id` at `at` (from
-    /// [`TraceSetBuilder::push_span_at`]) its service and resource: a
+    /// [`TraceSetBuilder::push_span_with_stacked`]) its service and resource: a
     /// reader that meets a span before what owns it (Jaeger's processes
     /// come after the spans) adds the span at once and names its owner
     /// once known.
@@ -415,9 +408,15 @@ impl TraceSetBuilder {
     }
 
     /// Adds a decoded span whose attributes are those stacked from `from`
-    /// on (its own `attributes` are ignored).
-    pub(super) fn push_span_with_stacked(&mut self, decoded: DecodedSpan, from: usize) {
-        self.push(decoded, Some(from));
+    /// on (its own `attributes` are ignored); where it is among its
+    /// trace's spans, for [`TraceSetBuilder::set_owners`].
+    pub(super) fn push_span_with_stacked(
+        &mut self,
+        decoded: DecodedSpan,
+        from: usize,
+    ) -> (TraceId, u32) {
+        let trace_id = decoded.trace_id;
+        (trace_id, self.push(decoded, Some(from)))
     }
 
     fn push(&mut self, decoded: DecodedSpan, stacked_from: Option<usize>) -> u32 {

@@ -173,15 +173,49 @@ impl<'de: 'a, 'a> Deserialize<'de> for TagValue<'a> {
 
 /// Tags the OTLP→Jaeger translation makes from OTLP fields, read back into
 /// those fields rather than kept as attributes.
-const TRANSLATED_TAGS: &[&str] = &[
-    "span.kind",
-    "otel.status_code",
-    "otel.status_description",
-    "error",
-    "w3c.tracestate",
-    "otel.scope.name",
-    "otel.scope.version",
-];
+#[derive(Clone, Copy)]
+enum Translate {
+    Kind,
+    StatusCode,
+    StatusDescription,
+    Error,
+    TraceState,
+    ScopeName,
+    ScopeVersion,
+}
+
+impl Translate {
+    const COUNT: usize = Translate::ScopeVersion as usize + 1;
+
+    fn of(key: &str) -> Option<Self> {
+        Some(match key {
+            "span.kind" => Translate::Kind,
+            "otel.status_code" => Translate::StatusCode,
+            "otel.status_description" => Translate::StatusDescription,
+            "error" => Translate::Error,
+            "w3c.tracestate" => Translate::TraceState,
+            "otel.scope.name" => Translate::ScopeName,
+            "otel.scope.version" => Translate::ScopeVersion,
+            _ => return None,
+        })
+    }
+}
+
+/// The value of the first of a span's tags by each [`Translate`] key,
+/// found in one pass over them.
+struct Translated<'t, 'a>([Option<&'t TagValue<'a>>; Translate::COUNT]);
+
+impl<'t, 'a> Translated<'t, 'a> {
+    fn of(tags: &'t [Tag<'a>]) -> Self {
+        let mut found = [None; Translate::COUNT];
+        for tag in tags {
+            if let Some(key) = Translate::of(&tag.key) {
+                found[key as usize].get_or_insert(&tag.value);
+            }
+        }
+        Self(found)
+    }
+}
 
 /// Reads `{"data": [trace…]}` or one bare trace object, all at once: the
 /// stepper given the whole input, so that reading it whole and reading it
@@ -934,8 +968,9 @@ fn add_span(
         })
         .collect();
     let (service, resource) = owner.unwrap_or_else(|process_id| (process_id, 0));
-    let tag = |key: &str| span.tags.iter().find(|t| t.key == key).map(|t| &t.value);
-    let kind = match tag("span.kind").and_then(TagValue::as_str) {
+    let translated = Translated::of(&span.tags);
+    let tag = |key: Translate| translated.0[key as usize];
+    let kind = match tag(Translate::Kind).and_then(TagValue::as_str) {
         Some("server") => SpanKind::Server,
         Some("client") => SpanKind::Client,
         Some("producer") => SpanKind::Producer,
@@ -943,18 +978,20 @@ fn add_span(
         Some("internal") => SpanKind::Internal,
         _ => SpanKind::Unspecified,
     };
-    let error_tag = matches!(tag("error"), Some(TagValue::Bool(true)))
-        || tag("error").and_then(TagValue::as_str) == Some("true");
-    let status = match tag("otel.status_code").and_then(TagValue::as_str) {
+    let error_tag = matches!(tag(Translate::Error), Some(TagValue::Bool(true)))
+        || tag(Translate::Error).and_then(TagValue::as_str) == Some("true");
+    let status = match tag(Translate::StatusCode).and_then(TagValue::as_str) {
         Some("ERROR") => StatusCode::Error,
         Some("OK") => StatusCode::Ok,
         _ if error_tag => StatusCode::Error,
         _ => StatusCode::Unset,
     };
-    let text = |key: &str| tag(key).and_then(TagValue::as_str).unwrap_or("");
-    let (status_description, trace_state) =
-        (text("otel.status_description"), text("w3c.tracestate"));
-    let (scope_name, scope_version) = (text("otel.scope.name"), text("otel.scope.version"));
+    let text = |key: Translate| tag(key).and_then(TagValue::as_str).unwrap_or("");
+    let (status_description, trace_state) = (
+        text(Translate::StatusDescription),
+        text(Translate::TraceState),
+    );
+    let (scope_name, scope_version) = (text(Translate::ScopeName), text(Translate::ScopeVersion));
     let scope = if scope_name.is_empty() {
         0
     } else {
@@ -965,12 +1002,13 @@ fn add_span(
         };
         builder.scope(scope)
     };
-    let attributes = span
-        .tags
-        .iter()
-        .filter(|t| !TRANSLATED_TAGS.contains(&t.key.as_ref()))
-        .map(|t| attribute(t, builder))
-        .collect();
+    // Stacked on the builder, which moves them to the span's trace: no
+    // vector of their own a span.
+    let attributes_from = builder.attribute_stack.len();
+    for tag in span.tags.iter().filter(|t| Translate::of(&t.key).is_none()) {
+        let attribute = attribute(tag, builder);
+        builder.attribute_stack.push(attribute);
+    }
     let events = span
         .logs
         .iter()
@@ -1013,11 +1051,11 @@ fn add_span(
             end_ns: start_ns.saturating_add(span.duration.0.saturating_mul(1_000)),
             ..Span::default()
         },
-        attributes,
+        attributes: Vec::new(),
         events,
         links,
     };
-    Some(builder.push_span_at(decoded))
+    Some(builder.push_span_with_stacked(decoded, attributes_from))
 }
 
 /// A Jaeger tag as an attribute, by its declared type.
