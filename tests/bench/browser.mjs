@@ -16,6 +16,7 @@
 // A tall trace (tall: millions of spans, more rows than a browser lays
 // out) is loaded and its last row scrolled to, selected and checked.
 // Prints one JSON object per file.
+import { statSync } from 'node:fs';
 import { launchBrowser, openPage, startServer } from '../e2e/support.mjs';
 
 // The files of each kind: `KIND FILE…`, kinds separated by `--`.
@@ -35,7 +36,36 @@ await browser.context.addInitScript(() => {
   addEventListener('TrunkApplicationStarted', (event) => { window.tracelensWasm = event.detail.wasm; });
 });
 
+/** Loads of a file under 100 MB measured; the figures of a load are
+ * those of the load with the median whole trace (end of loading, for
+ * logs), its longest frame gap the longest of them all. A bigger file is
+ * loaded once (a load takes seconds). */
+const LOADS = 3;
+const SMALL_BYTES = 100e6;
+
 async function measure(file, kind) {
+  const count = statSync(file).size < SMALL_BYTES ? LOADS : 1;
+  const loads = [];
+  for (let i = 0; i < count; i++) {
+    const last = i === count - 1;
+    const one = await load(file, kind);
+    loads.push(one);
+    // The page of the last load is measured further; the others are
+    // closed at once, so that nothing of them runs in the next.
+    if (!last) await one.page.close();
+  }
+  const { page, errors } = loads.at(-1);
+  const key = (l) => (kind === 'logs' ? l.loaded : l.whole);
+  const { painted, whole, loaded, ingest, progress } = loads.toSorted((a, b) => key(a) - key(b))[count >> 1];
+  const { worstGap, worstGapAt } = loads.reduce((a, b) => (b.worstGap > a.worstGap ? b : a));
+  return { ...await after(page, kind), file, kind, painted_s: painted, whole_s: whole, loaded_s: loaded,
+    worst_frame_gap_ms: Math.round(worstGap), worst_frame_gap_at_s: Math.round(worstGapAt * 100) / 100,
+    progress, ingest_ms: ingest && Math.round(ingest),
+    loads: count, errors: loads.flatMap((l) => l.errors).slice(0, 3) };
+}
+
+/** Opens the page and gives it `file`: its times, when it is loaded. */
+async function load(file, kind) {
   const { page, errors } = await openPage(browser.context, server.url + '/');
   await page.locator('[data-testid=trace-item]').first().waitFor();
   await page.evaluate(() => {
@@ -100,6 +130,12 @@ async function measure(file, kind) {
   // The app's own User Timing measure: the file read and its traces
   // joined, as the page does it.
   const ingest = await page.evaluate(() => performance.getEntriesByName('tracelens:ingest').at(-1)?.duration ?? null);
+  return { page, errors, progress, loaded, painted, whole, worstGap, worstGapAt, ingest };
+}
+
+/** What is measured of a page once a file is loaded in it: memory,
+ * scrolling, clicks, the other views; the page is closed after. */
+async function after(page, kind) {
   // The JS heap the page holds: measured after a garbage collection, so
   // that the slices of the file already read and let go do not count
   // (before one, the figure moved between 9 and 230 MB from run to run).
@@ -259,15 +295,11 @@ async function measure(file, kind) {
     zoom_worst_frame_ms: actions && Math.round(actions.zoom),
     collapse_all_frame_ms: actions && Math.round(actions.collapse),
     expand_all_frame_ms: actions && Math.round(actions.expand),
-    file, kind, painted_s: painted, whole_s: whole, loaded_s: loaded, worst_frame_gap_ms: Math.round(worstGap),
-    worst_frame_gap_at_s: Math.round(worstGapAt * 100) / 100,
     scroll_worst_frame_ms: scrollGap && Math.round(scrollGap.worst),
     scroll_late_frames: scrollGap && `${scrollGap.dropped} of ${scrollGap.frames}`,
     scroll_longest_step_ms: scrollGap && Math.round(scrollGap.step),
-    progress, js_heap_mb: Math.round(heap / 1e6), wasm_memory_mb: Math.round(wasm / 1e6),
+    js_heap_mb: Math.round(heap / 1e6), wasm_memory_mb: Math.round(wasm / 1e6),
     last_row: lastRow,
-    ingest_ms: ingest && Math.round(ingest),
-    errors: errors.slice(0, 3),
   };
 }
 

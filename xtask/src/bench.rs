@@ -172,7 +172,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     let _ = writeln!(
         md,
         "Files handed to the page's file input; times from its change event to the next \
-         animation frame after the page changed, as the page sees them. *First rows*: the \
+         animation frame after the page changed, as the page sees them. A file under 100 MB \
+         is loaded three times, each in a page of its own, and its figures are those of the \
+         load with the median whole trace (end of loading, for logs), its longest frame gap \
+         the longest of the three; a bigger file is loaded once. *First rows*: the \
          first rows of the file on screen; for a file that will take long to read (from 64 MB on, or from 12 MB on where its pace \
          says more than half a second is to go) that is a partial view of the spans \
          read so far, its breakdown and critical path marked pending. *Whole trace*: every \
