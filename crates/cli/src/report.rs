@@ -11,7 +11,7 @@ use tracelens_core::analysis::breakdown::{analyze, GroupBy, TraceAnalysis};
 use tracelens_core::analysis::compare::{compare, GroupChange};
 use tracelens_core::analysis::structure::{structure, Structure};
 use tracelens_core::logs::{counts_by_group, LogSet, TraceLogs};
-use tracelens_core::units::format_duration;
+use tracelens_core::units::{counted, format_duration};
 use tracelens_core::{TraceSet, TraceSummary, Warning};
 
 /// Width of a share bar at 100 %.
@@ -275,11 +275,11 @@ impl Report {
         for trace in &self.traces {
             writeln!(
                 out,
-                "{}  {} ({})  {} spans  {}",
+                "{}  {} ({})  {}  {}",
                 trace.trace_id.bold(),
                 trace.root,
                 trace.service,
-                trace.span_count,
+                counted(trace.span_count as u64, "span"),
                 format_duration(trace.duration_ns)
             )?;
             let rows: Vec<ShareLine> = trace
@@ -319,9 +319,9 @@ impl Report {
             let d = &self.durations;
             writeln!(
                 out,
-                "{}  {} traces  p50 {}  p95 {}  p99 {}  max {}",
+                "{}  {}  p50 {}  p95 {}  p99 {}  max {}",
                 "All traces".bold(),
-                d.count,
+                counted(d.count, "trace"),
                 format_duration(d.p50_ns),
                 format_duration(d.p95_ns),
                 format_duration(d.p99_ns),

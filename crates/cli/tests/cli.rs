@@ -418,3 +418,27 @@ fn structure_merges_the_nights_into_one_tree() {
         "{text}"
     );
 }
+
+#[test]
+fn a_trace_of_one_span_is_said_as_one() {
+    let file = std::env::temp_dir().join(format!(
+        "tracelens-one-span-{}.otlp.json",
+        std::process::id()
+    ));
+    std::fs::write(
+        &file,
+        r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"solo"}}]},
+            "scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331",
+            "name":"alone","startTimeUnixNano":"1000","endTimeUnixNano":"2000"}]}]}]}"#,
+    )
+    .unwrap();
+    let out = tracelens(&["analyze", &file.display().to_string()]);
+    std::fs::remove_file(&file).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("alone (solo)  1 span  1.00 µs"), "{text}");
+}

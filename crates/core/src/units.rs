@@ -16,9 +16,24 @@ pub fn format_duration(ns: u64) -> String {
     }
 }
 
+/// `count` of `noun` as the reader says it: "1 span", "2 spans".
+pub fn counted(count: impl Into<u64>, noun: &str) -> String {
+    match count.into() {
+        1 => format!("1 {noun}"),
+        count => format!("{count} {noun}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::format_duration;
+    use super::{counted, format_duration};
+
+    #[test]
+    fn one_of_a_thing_has_no_plural() {
+        assert_eq!(counted(1u32, "span"), "1 span");
+        assert_eq!(counted(0u32, "span"), "0 spans");
+        assert_eq!(counted(50_000u32, "trace"), "50000 traces");
+    }
 
     #[test]
     fn durations_use_readable_units() {

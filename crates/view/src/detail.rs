@@ -4,14 +4,6 @@
 use tracelens_core::units::format_duration;
 use tracelens_core::{Attribute, Trace, TraceSet, TraceSummary};
 
-/// `count` of `noun` as the reader says it: "1 span", "2 spans".
-pub fn counted(count: impl Into<u64>, noun: &str) -> String {
-    match count.into() {
-        1 => format!("1 {noun}"),
-        count => format!("{count} {noun}s"),
-    }
-}
-
 /// One attribute as the reader sees it: key and value as text (values
 /// are never markup).
 #[derive(Clone, Debug, PartialEq)]
@@ -214,13 +206,6 @@ mod tests {
             traces: vec![trace],
             ..set
         }
-    }
-
-    #[test]
-    fn one_of_a_thing_is_said_without_a_plural() {
-        assert_eq!(counted(1u32, "span"), "1 span");
-        assert_eq!(counted(0u32, "span"), "0 spans");
-        assert_eq!(counted(50_000u32, "trace"), "50000 traces");
     }
 
     #[test]

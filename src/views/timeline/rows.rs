@@ -4,7 +4,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use tracelens_view::detail::counted;
+use tracelens_core::units::counted;
 use tracelens_view::logs::span_line_counts;
 use tracelens_view::row::{row_facts, Call, Chip};
 use wasm_bindgen::prelude::*;

@@ -2,8 +2,8 @@
 //! folding, the group in focus, and the zoom buttons.
 
 use leptos::prelude::*;
+use tracelens_core::units::counted;
 use tracelens_core::units::format_duration;
-use tracelens_view::detail::counted;
 
 use super::{Lens, TraceView};
 

@@ -22,6 +22,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::LogsSe
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::TraceServiceServer;
 use tonic::codec::CompressionEncoding;
 use tower_http::services::ServeDir;
+use tracelens_core::units::counted;
 
 use store::Store;
 
@@ -149,13 +150,15 @@ async fn serve(
     let (traces, spans) = shared.store.counts();
     let mut banner = format!(
         "tracelens serve\n  app, Tempo and Loki API  http://{}\n  OTLP/HTTP                http://{}\n  \
-         OTLP/gRPC                http://{}\n  data                     {} ({traces} traces, {spans} \
-         spans, {} log records, {} bytes replayed)\n",
+         OTLP/gRPC                http://{}\n  data                     {} ({}, {}, {}, {} bytes \
+         replayed)\n",
         web.local_addr()?,
         http.local_addr()?,
         grpc.local_addr()?,
         shared.store.dir().display(),
-        replayed.log_records,
+        counted(traces as u64, "trace"),
+        counted(spans, "span"),
+        counted(replayed.log_records, "log record"),
         replayed.bytes,
     );
     let app = &shared.app;
