@@ -33,15 +33,10 @@ pub struct SelfTimes {
     /// smaller record misses the cache less (1M spans: 12.6 -> 9.4 ns a
     /// span).
     spans: Vec<[u64; 3]>,
-    /// Once all are gone over, the same memory as a vector of words, the
-    /// self times gathered at its start a bounded number a step (at five
-    /// million spans taking them all at once held a step for 46 ms
-    /// natively); how many are gathered. In place, not into a vector of
-    /// their own: at a million spans that vector's fresh memory (the
-    /// system's pages touched for the first time) was a tenth of the
-    /// analyses' time.
+    /// The self times taken from `spans` once all are gone over, a
+    /// bounded number a step too (at five million spans taking them all
+    /// at once held a step for 46 ms natively).
     found: Vec<u64>,
-    gathered: usize,
     /// The pass parent by parent, once a parent came after its child.
     by_parent: Option<ByParent>,
 }
@@ -54,11 +49,8 @@ impl SelfTimes {
             return by_parent.step(trace, budget);
         }
         let len = trace.spans.len();
-        if self.spans.len() == len && self.found.is_empty() && len > 0 {
-            self.found = std::mem::take(&mut self.spans).into_flattened();
-        }
-        if !self.found.is_empty() || len == 0 {
-            return self.take_found(len, budget);
+        if self.spans.len() == len {
+            return self.take_found(budget);
         }
         if self.spans.capacity() < len {
             self.spans.reserve_exact(len);
@@ -93,21 +85,23 @@ impl SelfTimes {
         None
     }
 
-    /// Gathers about `budget` more of the `len` spans' self times (each
-    /// the third word of its record, moved to its own index: never past a
-    /// record still to read); all of them once all are gathered.
-    fn take_found(&mut self, len: usize, budget: usize) -> Option<Vec<u64>> {
-        let from = self.gathered;
-        let end = len.min(from.saturating_add(budget.max(1)));
-        for i in from..end {
-            self.found[i] = self.found[3 * i + 2];
+    /// Takes about `budget` more self times from the spans gone over; all
+    /// of them once all are taken.
+    fn take_found(&mut self, budget: usize) -> Option<Vec<u64>> {
+        let len = self.spans.len();
+        if self.found.capacity() < len {
+            self.found.reserve_exact(len);
         }
-        self.gathered = end;
+        let from = self.found.len();
+        let end = len.min(from.saturating_add(budget.max(1)));
+        self.found.extend(
+            self.spans[from..end]
+                .iter()
+                .map(|&[_, _, uncovered]| uncovered),
+        );
         (end == len).then(|| {
-            let mut found = std::mem::take(&mut self.found);
-            found.truncate(len);
-            found.shrink_to_fit();
-            found
+            self.spans = Vec::new();
+            std::mem::take(&mut self.found)
         })
     }
 }
