@@ -230,11 +230,13 @@ pub async fn load_sample(state: AppState) {
 ///
 /// The browser first runs WebAssembly in code compiled fast and plain,
 /// and compiles a function's optimised code only once it has run for a
-/// while: the first file a page read spent 40–80 ms more than the same
-/// file read again (core's ingest in Chromium, the bench's 100k files;
-/// none once the browser is told to compile all of it optimised at
-/// once). So that first file is read in optimised code if the user
-/// gives it more than a blink after the sample is shown.
+/// while: core's ingest alone took 40–90 ms more the first time than the
+/// times after (in Chromium, the bench's 100k files; no more once the
+/// browser is told to compile all of it optimised at once). A page's
+/// load, spread over frames, is optimised meanwhile, so it gains less:
+/// the bench's 100k OTLP/JSON came whole some 10–60 ms sooner. The first file
+/// is read in optimised code if the user gives it more than a blink
+/// after the sample is shown.
 async fn warm_up(state: AppState, sample: Vec<u8>) {
     let group_by = state.group_by.get_untracked();
     mark("tracelens:warm-up");
