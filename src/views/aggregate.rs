@@ -7,8 +7,7 @@ use leptos::html;
 use leptos::prelude::*;
 use tracelens_core::analysis::aggregate::{aggregate, duration_stats, GroupAggregate};
 use tracelens_core::analysis::breakdown::analyze;
-use tracelens_core::units::counted;
-use tracelens_core::units::format_duration;
+use tracelens_core::units::{counted, format_duration};
 
 use crate::charts::{self, ScatterFrame};
 use crate::download;

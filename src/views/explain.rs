@@ -8,8 +8,7 @@ use tracelens_core::analysis::breakdown::{analyze, GroupBy};
 use tracelens_core::analysis::explain::{explain, Explanation, SlowRule};
 use tracelens_core::analysis::structure::{structure, Structure};
 use tracelens_core::model::TraceSet;
-use tracelens_core::units::counted;
-use tracelens_core::units::format_duration;
+use tracelens_core::units::{counted, format_duration};
 use tracelens_view::structure::{icicle, listed, matching};
 
 use crate::charts;

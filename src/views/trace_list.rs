@@ -3,8 +3,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use tracelens_core::units::counted;
-use tracelens_core::units::format_duration;
+use tracelens_core::units::{counted, format_duration};
 use tracelens_core::TraceSummary;
 use tracelens_view::scroll::RowScroll;
 use tracelens_view::traces::{order, TraceSort};

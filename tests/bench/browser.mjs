@@ -54,7 +54,7 @@ async function measure(file, kind) {
     // closed at once, so that nothing of them runs in the next.
     if (!last) await one.page.close();
   }
-  const { page, errors } = loads.at(-1);
+  const { page } = loads.at(-1);
   const key = (l) => (kind === 'logs' ? l.loaded : l.whole);
   const { painted, whole, loaded, ingest, progress } = loads.toSorted((a, b) => key(a) - key(b))[count >> 1];
   const { worstGap, worstGapAt } = loads.reduce((a, b) => (b.worstGap > a.worstGap ? b : a));

@@ -2,8 +2,7 @@
 //! folding, the group in focus, and the zoom buttons.
 
 use leptos::prelude::*;
-use tracelens_core::units::counted;
-use tracelens_core::units::format_duration;
+use tracelens_core::units::{counted, format_duration};
 
 use super::{Lens, TraceView};
 
